@@ -1,0 +1,109 @@
+/**
+ * Base64url without padding (RFC 7515 §2, RFC 4648 §5) and standard base64 with padding
+ * (RFC 4648 §4, used for the `x5c` header, RFC 7515 §4.1.6).
+ *
+ * Decoding is strict: a token is attacker input, so anything that is not the canonical encoding
+ * of some byte string is refused rather than repaired.
+ *
+ * @module
+ */
+
+import { KeypebbleError } from "../errors.ts";
+
+const URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const STD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+const URL_DECODE: Int16Array = (() => {
+  const table = new Int16Array(128).fill(-1);
+  for (let i = 0; i < URL_ALPHABET.length; i++) table[URL_ALPHABET.charCodeAt(i)] = i;
+  return table;
+})();
+
+const encoder = new TextEncoder();
+
+function _encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
+  let out = "";
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += alphabet[v >>> 18] + alphabet[(v >>> 12) & 63] + alphabet[(v >>> 6) & 63] +
+      alphabet[v & 63];
+  }
+  const rest = n - i;
+  if (rest === 1) {
+    const v = bytes[i] << 16;
+    out += alphabet[v >>> 18] + alphabet[(v >>> 12) & 63];
+    if (pad) out += "==";
+  } else if (rest === 2) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out += alphabet[v >>> 18] + alphabet[(v >>> 12) & 63] + alphabet[(v >>> 6) & 63];
+    if (pad) out += "=";
+  }
+  return out;
+}
+
+/**
+ * Encode bytes (or a string, as UTF-8) as base64url without padding (RFC 7515 §2).
+ *
+ * @example
+ * ```ts
+ * b64uEncode("hi"); // "aGk"
+ * ```
+ */
+export function b64uEncode(data: Uint8Array | string): string {
+  return _encode(typeof data === "string" ? encoder.encode(data) : data, URL_ALPHABET, false);
+}
+
+/** Encode bytes as standard base64 with padding (RFC 4648 §4), as `x5c` requires. */
+export function b64Encode(bytes: Uint8Array): string {
+  return _encode(bytes, STD_ALPHABET, true);
+}
+
+function _invalid(): KeypebbleError {
+  return new KeypebbleError("invalid_token", "Malformed base64url segment");
+}
+
+/**
+ * Decode unpadded base64url strictly: only `[A-Za-z0-9_-]`, no `=`, no `+` or `/`, a length that
+ * some byte string encodes to, and zero unused trailing bits (so each value has one encoding).
+ *
+ * @throws {KeypebbleError} `invalid_token` for anything else
+ */
+export function b64uDecode(s: string): Uint8Array {
+  const len = s.length;
+  const rest = len % 4;
+  if (rest === 1) throw _invalid();
+  const out = new Uint8Array(Math.floor(len / 4) * 3 + (rest === 0 ? 0 : rest - 1));
+  let o = 0;
+  let i = 0;
+  const full = len - rest;
+  for (; i < full; i += 4) {
+    const v = (_val(s, i) << 18) | (_val(s, i + 1) << 12) | (_val(s, i + 2) << 6) |
+      _val(s, i + 3);
+    out[o++] = v >>> 16;
+    out[o++] = (v >>> 8) & 255;
+    out[o++] = v & 255;
+  }
+  if (rest === 2) {
+    const a = _val(s, i);
+    const b = _val(s, i + 1);
+    if ((b & 15) !== 0) throw _invalid();
+    out[o++] = (a << 2) | (b >>> 4);
+  } else if (rest === 3) {
+    const a = _val(s, i);
+    const b = _val(s, i + 1);
+    const c = _val(s, i + 2);
+    if ((c & 3) !== 0) throw _invalid();
+    out[o++] = (a << 2) | (b >>> 4);
+    out[o++] = ((b & 15) << 4) | (c >>> 2);
+  }
+  return out;
+}
+
+function _val(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  const v = c < 128 ? URL_DECODE[c] : -1;
+  if (v < 0) throw _invalid();
+  return v;
+}
