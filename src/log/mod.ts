@@ -1,0 +1,17 @@
+/**
+ * Structured JSON-lines logging with a redaction guard.
+ *
+ * @module
+ */
+
+export {
+  createLogger,
+  isRedactedKey,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  REDACT_KEY_PATTERN,
+  REDACTED,
+  SAFE_FIELD_KEYS,
+} from "./logger.ts";
