@@ -73,6 +73,15 @@ export function quoteForMessage(value: string, max = ECHO_LENGTH): string {
   );
 }
 
+/** True when `s` holds a C0 or C1 control character or DEL (NUL, CR and LF included). */
+export function hasControlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
 function _invalid(s: string, problem: string): KeypebbleError {
   return new KeypebbleError("invalid_scope", `Scope ${quoteForMessage(s)} ${problem}`);
 }

@@ -1,0 +1,24 @@
+/**
+ * Registry access policy: the scope grammar, repository globs, and the users file.
+ * @module
+ */
+
+export { compileGlob, isGlob } from "./glob.ts";
+export {
+  type AccessEntry,
+  formatScope,
+  hasControlChars,
+  isValidResourceName,
+  parseScope,
+  parseScopes,
+  quoteForMessage,
+  type Scope,
+} from "./scope.ts";
+export {
+  evaluateAccess,
+  generateAccess,
+  parsePolicy,
+  type Policy,
+  type UserRule,
+  userRule,
+} from "./policy.ts";
