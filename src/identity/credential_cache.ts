@@ -1,0 +1,73 @@
+/**
+ * A short-lived memory of successful password checks, so that a client sending Basic credentials
+ * on every request does not pay for PBKDF2 each time.
+ *
+ * Keys are SHA-256 of `user \0 password \0 stored-hash`, so the password itself is never kept,
+ * and a changed hash (policy reload) misses. Only successes are stored: a failure always costs a
+ * full verification. Bounded (least recently used entries go first) with a TTL.
+ * @module
+ */
+
+/** A bounded TTL cache of verified credentials. The clock is passed in (milliseconds). */
+export class CredentialCache {
+  readonly #maxEntries: number;
+  readonly #ttlMs: number;
+  /** key → expiry (ms); Map insertion order is the LRU order. */
+  readonly #entries = new Map<string, number>();
+
+  /**
+   * @param options.maxEntries most entries kept (default 1024)
+   * @param options.ttlSeconds how long a success is remembered (default 60)
+   */
+  constructor(options: { maxEntries?: number; ttlSeconds?: number } = {}) {
+    this.#maxEntries = Math.max(0, options.maxEntries ?? 1024);
+    this.#ttlMs = Math.max(0, options.ttlSeconds ?? 60) * 1000;
+  }
+
+  /** Number of entries currently held (expired ones included until touched). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * True when this exact user, password and stored hash verified within the TTL.
+   * @param now current time in milliseconds since the epoch
+   */
+  async get(user: string, password: string, phc: string, now: number): Promise<boolean> {
+    if (this.#maxEntries === 0 || this.#entries.size === 0) return false;
+    const key = await _key(user, password, phc);
+    const expires = this.#entries.get(key);
+    if (expires === undefined) return false;
+    this.#entries.delete(key);
+    if (now >= expires) return false;
+    this.#entries.set(key, expires); // most recently used
+    return true;
+  }
+
+  /**
+   * Records a successful verification.
+   * @param now current time in milliseconds since the epoch
+   */
+  async remember(user: string, password: string, phc: string, now: number): Promise<void> {
+    if (this.#maxEntries === 0 || this.#ttlMs === 0) return;
+    const key = await _key(user, password, phc);
+    this.#entries.delete(key);
+    this.#entries.set(key, now + this.#ttlMs);
+    while (this.#entries.size > this.#maxEntries) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+  }
+
+  /** Forgets everything (e.g. when the policy is reloaded). */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+async function _key(user: string, password: string, phc: string): Promise<string> {
+  const data = new TextEncoder().encode(`${user}\0${password}\0${phc}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { CredentialCache } from "./credential_cache.ts";
+
+Deno.test("CredentialCache remembers a success until the TTL passes", async () => {
+  const c = new CredentialCache({ ttlSeconds: 60 });
+  assert.equal(await c.get("u", "pw", "h", 0), false);
+  await c.remember("u", "pw", "h", 1000);
+  assert.equal(await c.get("u", "pw", "h", 1000), true);
+  assert.equal(await c.get("u", "pw", "h", 60_999), true);
+  assert.equal(await c.get("u", "pw", "h", 61_000), false);
+  assert.equal(c.size, 0);
+});
+
+Deno.test("CredentialCache keys on user, password and hash together", async () => {
+  const c = new CredentialCache();
+  await c.remember("u", "pw", "h", 0);
+  assert.equal(await c.get("u", "pw2", "h", 0), false);
+  assert.equal(await c.get("v", "pw", "h", 0), false);
+  assert.equal(await c.get("u", "pw", "h2", 0), false);
+  // The separator keeps ("u\0p", "w") apart from ("u", "p\0w")... and from ("u", "pw").
+  assert.equal(await c.get("u\0p", "w", "h", 0), false);
+});
+
+Deno.test("CredentialCache evicts the least recently used entry", async () => {
+  const c = new CredentialCache({ maxEntries: 2 });
+  await c.remember("a", "1", "h", 0);
+  await c.remember("b", "1", "h", 0);
+  assert.equal(await c.get("a", "1", "h", 0), true); // a is now most recent
+  await c.remember("c", "1", "h", 0);
+  assert.equal(c.size, 2);
+  assert.equal(await c.get("b", "1", "h", 0), false);
+  assert.equal(await c.get("a", "1", "h", 0), true);
+  assert.equal(await c.get("c", "1", "h", 0), true);
+});
+
+Deno.test("CredentialCache never stores the password", async () => {
+  const c = new CredentialCache();
+  await c.remember("user", "hunter2-secret", "h", 0);
+  assert.ok(!Deno.inspect(c, { showHidden: true, depth: 10 }).includes("hunter2"));
+});
+
+Deno.test("CredentialCache with zero entries stores nothing", async () => {
+  const c = new CredentialCache({ maxEntries: 0 });
+  await c.remember("u", "p", "h", 0);
+  assert.equal(await c.get("u", "p", "h", 0), false);
+});
