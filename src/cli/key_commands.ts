@@ -1,0 +1,52 @@
+/**
+ * `keypebble keygen`, `keypebble jwks` and `keypebble hash-password`.
+ */
+
+import { hashPassword } from "../identity/mod.ts";
+import { generateKeyPem, importPrivateKeyPem, jwkThumbprint } from "../jose/mod.ts";
+import type { Platform } from "../platform/platform.ts";
+import { loadRuntime } from "../runtime/mod.ts";
+import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
+
+/** `keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE`. */
+export async function keygenCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const alg = stringFlag(args, "alg") ?? "RS256";
+  if (alg !== "RS256" && alg !== "ES256" && alg !== "EdDSA") {
+    throw new UsageError('Option "--alg" must be "RS256", "ES256" or "EdDSA"');
+  }
+  const out = requireFlag(args, "out");
+  const bits = intFlag(args, "bits", 2048, 4096);
+  if (bits !== undefined && (alg !== "RS256" || ![2048, 3072, 4096].includes(bits))) {
+    throw new UsageError('Option "--bits" is for RS256 and must be 2048, 3072 or 4096');
+  }
+  const pem = await generateKeyPem(
+    alg,
+    bits === undefined ? {} : { bits: bits as 2048 | 3072 | 4096 },
+  );
+  const entry = await importPrivateKeyPem(pem);
+  const kid = await jwkThumbprint(entry.publicJwk!);
+  // createNew: an existing key is never overwritten.
+  await platform.writePrivateFile(out, pem);
+  platform.stderr(`wrote ${alg} private key to ${out} (mode 0600)\n`);
+  platform.stdout(`${kid}\n`);
+  return 0;
+}
+
+/** `jwks --config F`: the same document as GET /.well-known/jwks.json. */
+export async function jwksCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const rt = await loadRuntime(platform, requireFlag(args, "config"), { generation: 1 });
+  platform.stdout(JSON.stringify(JSON.parse(rt.keyring.jwksJson), null, 2) + "\n");
+  return 0;
+}
+
+/** `hash-password [--iterations N]`: password on stdin, PHC string on stdout. */
+export async function hashPasswordCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const input = await platform.readStdin();
+  const password = input.replace(/\r?\n$/, "");
+  if (password === "") throw new UsageError("Give the password on standard input");
+  const iterations = intFlag(args, "iterations", 100_000, 10_000_000);
+  platform.stdout(
+    (await hashPassword(password, iterations === undefined ? {} : { iterations })) + "\n",
+  );
+  return 0;
+}

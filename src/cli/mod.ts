@@ -1,0 +1,208 @@
+/**
+ * The command line: `keypebble <command> [options]`. Each command has `--help`; bad usage exits
+ * 2, a config or key problem exits 2 with the file, field and problem, `verify` exits 1 for an
+ * invalid token.
+ *
+ * @module
+ */
+
+import { KeypebbleError } from "../errors.ts";
+import type { Platform } from "../platform/platform.ts";
+import { VERSION } from "../version.ts";
+import {
+  type FlagSpec,
+  intFlag,
+  parseArgs,
+  type ParsedArgs,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
+import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
+import { serve } from "./serve.ts";
+import { commandCommand, issueCommand } from "./sign_commands.ts";
+import { inspectCommand, verifyCommand } from "./token_commands.ts";
+
+interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: FlagSpec;
+  run(platform: Platform, args: ParsedArgs): Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: {
+    summary: "Serve tokens over HTTP",
+    usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]
+
+Serves /healthz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
+/.well-known/jwks.json, /.well-known/openid-configuration and /metrics.
+SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
+SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.`,
+    flags: { config: "string", policy: "string", host: "string", port: "string" },
+    run: (p, a) => {
+      const port = intFlag(a, "port", 0, 65535);
+      const host = stringFlag(a, "host");
+      const policyPath = stringFlag(a, "policy");
+      return serve(p, {
+        configPath: _required(a, "config"),
+        overrides: {
+          ...(host === undefined ? {} : { host }),
+          ...(port === undefined ? {} : { port }),
+          ...(policyPath === undefined ? {} : { policyPath }),
+        },
+      });
+    },
+  },
+  issue: {
+    summary: "Sign a token with the /auth rules and print it",
+    usage: `keypebble issue --config FILE [--claims JSON] [--ttl SECONDS]
+                [--policy FILE --generate --user NAME]
+
+--claims are filtered like a POST /auth body (allowed_custom_claims; iss, iat, nbf,
+exp and jti are always the server's). --generate adds the registry "access" and
+"scope" claims for --user from the policy (literal repositories only).`,
+    flags: {
+      config: "string",
+      claims: "string",
+      ttl: "string",
+      policy: "string",
+      generate: "boolean",
+      user: "string",
+    },
+    run: issueCommand,
+  },
+  command: {
+    summary: "Sign a command token (target → aud, user → sub) and print it",
+    usage: `keypebble command --config FILE --target TARGET --command COMMAND
+                  [--user USER] [--ttl SECONDS] [--json]
+
+--user defaults to the issuer. --json prints {"token","jti","expires_in"}.`,
+    flags: {
+      config: "string",
+      target: "string",
+      command: "string",
+      user: "string",
+      ttl: "string",
+      json: "boolean",
+    },
+    run: commandCommand,
+  },
+  verify: {
+    summary: "Verify a token against the config's keys (exit 0 valid, 1 invalid)",
+    usage: `keypebble verify --config FILE [--audience AUD] [--refresh] TOKEN
+
+Checks signature (key chosen by kid, or every key of the token's alg), exp, nbf and
+iat (60 s leeway), iss, and aud when --audience is given. TOKEN "-" reads stdin.
+Prints the header and claims as JSON; on failure prints the reason on stderr.`,
+    flags: { config: "string", audience: "string", refresh: "boolean" },
+    run: verifyCommand,
+  },
+  inspect: {
+    summary: "Decode a token WITHOUT verifying it",
+    usage: `keypebble inspect TOKEN
+
+Prints the header and claims. The signature is not checked: use verify for that.`,
+    flags: {},
+    run: inspectCommand,
+  },
+  keygen: {
+    summary: "Generate a signing key (PKCS#8 PEM, mode 0600)",
+    usage: `keypebble keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE
+
+Refuses to overwrite FILE. Prints the key's RFC 7638 thumbprint, its kid with
+"kid: thumbprint".`,
+    flags: { alg: "string", bits: "string", out: "string" },
+    run: keygenCommand,
+  },
+  jwks: {
+    summary: "Print the public JWKS of a config's keys",
+    usage: `keypebble jwks --config FILE
+
+The same document as GET /.well-known/jwks.json, for a registry 3.x "jwks" file or
+offline distribution. HMAC keys never appear.`,
+    flags: { config: "string" },
+    run: jwksCommand,
+  },
+  "hash-password": {
+    summary: "Hash a password (stdin) for a policy's password_hash",
+    usage: `keypebble hash-password [--iterations N] < password.txt
+
+Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
+    flags: { iterations: "string" },
+    run: hashPasswordCommand,
+  },
+  healthcheck: {
+    summary: "Exit 0 when a server answers /healthz (for container health checks)",
+    usage: `keypebble healthcheck [--url URL]
+
+URL defaults to http://127.0.0.1:8080/healthz.`,
+    flags: { url: "string" },
+    run: async (p, a) => {
+      const url = stringFlag(a, "url") ?? "http://127.0.0.1:8080/healthz";
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+        await res.body?.cancel();
+        return res.ok ? 0 : 1;
+      } catch (e) {
+        p.stderr(`healthcheck failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 1;
+      }
+    },
+  },
+};
+
+function _required(a: ParsedArgs, name: string): string {
+  const v = stringFlag(a, name);
+  if (v === undefined || v === "") throw new UsageError(`Option "--${name}" is required`);
+  return v;
+}
+
+function _mainHelp(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`);
+  return `keypebble ${VERSION}: a single-binary JWT issuer
+
+Usage: keypebble <command> [options]   (keypebble <command> --help for details)
+
+Commands:
+${lines.join("\n")}
+
+  --version      Print the version and runtime
+`;
+}
+
+/** Run the CLI; resolves to the process exit code. */
+export async function runCli(platform: Platform, argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    platform.stdout(_mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "version") {
+    platform.stdout(`keypebble ${VERSION} (${platform.name})\n`);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (cmd === undefined) {
+    platform.stderr(`Unknown command "${name.slice(0, 40)}"\n\n${_mainHelp()}`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, cmd.flags);
+    if (args.flags.help === true) {
+      platform.stdout(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`);
+      return 0;
+    }
+    return await cmd.run(platform, args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      platform.stderr(`error: ${e.message}\n\nUsage: ${cmd.usage}\n`);
+      return 2;
+    }
+    if (e instanceof KeypebbleError) {
+      platform.stderr(`error (${e.code}): ${e.message}\n`);
+      return 2;
+    }
+    platform.stderr(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * `keypebble serve`: load the config, build the runtime, serve the handler, reload on SIGHUP (and
+ * on file change when `watch: true`), and shut down gracefully on SIGTERM or SIGINT.
+ *
+ * A reload builds a complete new runtime and swaps one reference. If anything about the new one
+ * is wrong the old one keeps serving, and the reason is logged and shown on /healthz.
+ */
+
+import { createHandler, type ReloadStatus, type Services } from "../http/mod.ts";
+import { CredentialCache } from "../identity/mod.ts";
+import { Lockout, RateLimiter } from "../limits/mod.ts";
+import { createLogger, type Logger } from "../log/mod.ts";
+import { createKeypebbleMetrics } from "../metrics/mod.ts";
+import type { Platform } from "../platform/platform.ts";
+import {
+  type BuildNotice,
+  type ConfigOverrides,
+  loadRuntime,
+  type Runtime,
+  watchedFiles,
+} from "../runtime/mod.ts";
+import { VERSION } from "../version.ts";
+
+/** Options of {@link serve}. */
+export interface ServeCommandOptions {
+  readonly configPath: string;
+  readonly overrides: ConfigOverrides;
+}
+
+/** Run the server until a shutdown signal; resolves to the process exit code. */
+export async function serve(platform: Platform, options: ServeCommandOptions): Promise<number> {
+  const bootLog = createLogger({
+    level: "info",
+    write: (l) => platform.stderr(l + "\n"),
+    now: () => new Date(),
+  });
+  let rt: Runtime;
+  const notices: BuildNotice[] = [];
+  try {
+    rt = await loadRuntime(platform, options.configPath, {
+      overrides: options.overrides,
+      generation: 1,
+      notices,
+    });
+  } catch (e) {
+    bootLog.error("config_error", { message: e instanceof Error ? e.message : String(e) });
+    return 2;
+  }
+  const logger = createLogger({
+    level: rt.config.logLevel,
+    write: (l) => platform.stdout(l + "\n"),
+    now: () => new Date(),
+  });
+  _logNotices(logger, notices);
+
+  const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
+  metrics.configGeneration.labels().set(1);
+  let reloadStatus: ReloadStatus = { outcome: "none" };
+  const services: Services = {
+    runtime: () => rt,
+    now: () => Date.now(),
+    metrics,
+    logger,
+    addressLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: 10_000 }),
+    principalLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: 10_000 }),
+    lockout: new Lockout({
+      maxFailures: rt.config.lockout.maxFailures,
+      windowSeconds: rt.config.lockout.windowSeconds,
+      lockSeconds: rt.config.lockout.lockSeconds,
+      maxKeys: 10_000,
+    }),
+    credentials: new CredentialCache(),
+    reloadStatus: () => reloadStatus,
+    version: VERSION,
+    runtimeName: platform.name,
+  };
+
+  let reloading = false;
+  const reload = async (why: string): Promise<void> => {
+    if (reloading) return;
+    reloading = true;
+    const at = new Date().toISOString();
+    try {
+      const fresh: BuildNotice[] = [];
+      const next = await loadRuntime(platform, options.configPath, {
+        overrides: options.overrides,
+        generation: rt.generation + 1,
+        notices: fresh,
+      });
+      if (next.config.host !== rt.config.host || next.config.port !== rt.config.port) {
+        logger.warn("reload_listen_unchanged", {
+          message: "The listen address changes only on restart",
+        });
+      }
+      rt = next; // the swap: requests already running keep the runtime they read
+      reloadStatus = { outcome: "success", at };
+      metrics.configReloads.labels("success").inc();
+      metrics.configGeneration.labels().set(rt.generation);
+      _logNotices(logger, fresh);
+      logger.info("reload", { outcome: "success", trigger: why, generation: rt.generation });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      reloadStatus = { outcome: "failure", at, error: message };
+      metrics.configReloads.labels("failure").inc();
+      logger.error("reload", {
+        outcome: "failure",
+        trigger: why,
+        generation: rt.generation,
+        message: `${message}; still serving generation ${rt.generation}`,
+      });
+    } finally {
+      reloading = false;
+    }
+  };
+
+  let server;
+  try {
+    server = platform.serve({
+      host: rt.config.host,
+      port: rt.config.port,
+      handler: createHandler(services),
+    });
+  } catch (e) {
+    bootLog.error("listen_error", { message: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
+  logger.info("start", {
+    version: VERSION,
+    runtime: platform.name,
+    host: rt.config.host,
+    port: server.port,
+    issuer: rt.config.issuer,
+    alg: rt.keyring.signer.alg,
+    kid: rt.keyring.signer.kid,
+    generation: rt.generation,
+  });
+
+  platform.onSignal("SIGHUP", () => void reload("SIGHUP"));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutdown", { signal, message: "Finishing requests in flight" });
+    server.shutdown().catch(() => {});
+  };
+  platform.onSignal("SIGTERM", () => stop("SIGTERM"));
+  platform.onSignal("SIGINT", () => stop("SIGINT"));
+  const watcher = _watch(platform, options.configPath, () => rt, reload, () => stopping);
+
+  await server.finished;
+  watcher.stop();
+  logger.info("stopped", {});
+  return 0;
+}
+
+function _logNotices(logger: Logger, notices: BuildNotice[]): void {
+  for (const n of notices) logger[n.level](n.event, n.fields);
+}
+
+/** Poll file modification times every two seconds when `watch: true`. */
+function _watch(
+  platform: Platform,
+  configPath: string,
+  current: () => Runtime,
+  reload: (why: string) => Promise<void>,
+  stopping: () => boolean,
+): { stop(): void } {
+  let last = new Map<string, number | undefined>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const snapshot = async (): Promise<Map<string, number | undefined>> => {
+    const m = new Map<string, number | undefined>();
+    for (const f of watchedFiles(configPath, current())) m.set(f, await platform.mtime(f));
+    return m;
+  };
+  const tick = async () => {
+    if (stopping()) return;
+    if (current().config.watch) {
+      const now = await snapshot();
+      const changed = [...now].some(([f, t]) => last.has(f) && last.get(f) !== t);
+      last = now;
+      if (changed) await reload("file_change");
+      last = await snapshot();
+    }
+    timer = setTimeout(tick, 2000);
+  };
+  snapshot().then((m) => {
+    last = m;
+    timer = setTimeout(tick, 2000);
+  });
+  return {
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}

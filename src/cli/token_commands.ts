@@ -1,0 +1,65 @@
+/**
+ * `keypebble verify` and `keypebble inspect`.
+ *
+ * `verify` checks a token against the config's keyring (the kid only selects a key; it is never
+ * a path), the issuer, and optionally an audience. Exit 0 and the header and claims as JSON when
+ * valid; exit 1 with the reason on stderr otherwise.
+ *
+ * `inspect` decodes without verifying, and says so.
+ */
+
+import { KeypebbleError } from "../errors.ts";
+import { decodeJws, verifyJws } from "../jose/mod.ts";
+import type { Platform } from "../platform/platform.ts";
+import { loadRuntime, REFRESH_TYP } from "../runtime/mod.ts";
+import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
+
+/** `verify --config F [--audience A] [--refresh] TOKEN` (TOKEN `-` reads stdin). */
+export async function verifyCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const configPath = requireFlag(args, "config");
+  const token = await _tokenArg(platform, args);
+  const rt = await loadRuntime(platform, configPath, { generation: 1 });
+  const audience = stringFlag(args, "audience");
+  try {
+    const { header, payload } = await verifyJws(token, rt.keyring.keys, {
+      now: Math.floor(Date.now() / 1000),
+      issuer: rt.config.issuer,
+      ...(audience === undefined ? {} : { audience }),
+      ...(args.flags.refresh === true ? { typ: REFRESH_TYP } : {}),
+    });
+    platform.stdout(JSON.stringify({ valid: true, header, claims: payload }, null, 2) + "\n");
+    return 0;
+  } catch (e) {
+    if (e instanceof KeypebbleError) {
+      platform.stderr(`invalid token (${e.code}): ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** `inspect TOKEN`: decode only. */
+export async function inspectCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const token = await _tokenArg(platform, args);
+  try {
+    const { header, payload } = decodeJws(token);
+    platform.stderr("note: decoded only; the signature was NOT verified\n");
+    platform.stdout(
+      JSON.stringify({ verified: false, header, claims: payload }, null, 2) + "\n",
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof KeypebbleError) {
+      platform.stderr(`cannot decode token (${e.code}): ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function _tokenArg(platform: Platform, args: ParsedArgs): Promise<string> {
+  const t = args.positionals[0];
+  if (t === undefined) throw new UsageError("A TOKEN argument is required (or - for stdin)");
+  if (args.positionals.length > 1) throw new UsageError("Give exactly one TOKEN");
+  return (t === "-" ? await platform.readStdin() : t).trim();
+}

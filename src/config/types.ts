@@ -1,0 +1,98 @@
+/**
+ * The typed, validated and frozen configuration. Everything here has already been checked by
+ * `parseConfig`; inner code trusts these types.
+ */
+
+import type { Alg } from "../jose/mod.ts";
+
+/** How a key's `kid` header is chosen. */
+export type KidMode =
+  | { readonly mode: "none" }
+  | { readonly mode: "literal"; readonly value: string }
+  | { readonly mode: "thumbprint" }
+  | { readonly mode: "libtrust" };
+
+/** One signing or verification key, as written in the config. */
+export type KeySpec =
+  | {
+    readonly kind: "pem";
+    /** Path of a PEM private key (PKCS#8, PKCS#1 or SEC1). */
+    readonly path: string;
+    readonly alg?: Alg;
+    readonly kid: KidMode;
+    /** PEM certificate chain, leaf first, sent as the `x5c` header. */
+    readonly x5cChainPath?: string;
+    /** Generate the key file when missing (development only). */
+    readonly generateIfMissing: boolean;
+    /** Where in the config this key came from, for error messages. */
+    readonly field: string;
+  }
+  | {
+    readonly kind: "hmac";
+    /** The secret itself (from the YAML) or undefined when `secretPath` is used. */
+    readonly secret?: string;
+    readonly secretPath?: string;
+    readonly kid: KidMode;
+    readonly field: string;
+  };
+
+/** Sliding-window rate limit. */
+export interface RateLimitSpec {
+  readonly requests: number;
+  readonly windowSeconds: number;
+}
+
+/** Which issuing endpoints require an authenticated caller. */
+export interface RequireAuth {
+  readonly auth: boolean;
+  readonly command: boolean;
+  readonly kubernetes: boolean;
+}
+
+/** The whole validated configuration. */
+export interface Config {
+  /** File the config was read from (for messages). */
+  readonly source: string;
+  readonly issuer: string;
+  readonly audience?: string;
+  /** Registry `service` values accepted at /v2/token. */
+  readonly services: readonly string[];
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  /** Signing key first, then keys kept for verification and publication only. */
+  readonly keys: readonly KeySpec[];
+  readonly staticClaims: Readonly<Record<string, unknown>>;
+  /** When set, the only request claims /auth will sign. */
+  readonly allowedCustomClaims?: readonly string[];
+  readonly host: string;
+  readonly port: number;
+  readonly policyPath?: string;
+  readonly trustedProxies: readonly string[];
+  readonly realm: string;
+  readonly requireAuth: RequireAuth;
+  /** Per address and per principal; `undefined` disables that limit. */
+  readonly rateLimit: {
+    readonly perAddress?: RateLimitSpec;
+    readonly perPrincipal?: RateLimitSpec;
+  };
+  readonly lockout: {
+    readonly enabled: boolean;
+    readonly maxFailures: number;
+    readonly windowSeconds: number;
+    readonly lockSeconds: number;
+  };
+  readonly limits: {
+    readonly maxBodyBytes: number;
+    readonly maxScopes: number;
+    readonly maxHeaderBytes: number;
+    readonly maxJsonDepth: number;
+  };
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** `max-age` of the JWKS and discovery documents. */
+  readonly jwksMaxAgeSeconds: number;
+  /** Poll the config, key and policy files and reload on change. */
+  readonly watch: boolean;
+  /** Config keys that were not recognised (warned about, not fatal). */
+  readonly unknownKeys: readonly string[];
+}

@@ -1,0 +1,125 @@
+/**
+ * One error type for the whole program. Every failure a client or an operator can cause carries a
+ * stable `code` from a closed union; the HTTP status for each code is decided here and nowhere
+ * else, so a new code cannot ship without a status.
+ *
+ * Messages follow the Deno std style: sentence case, no trailing period, values in quotes, and
+ * never a token, key, password or secret.
+ *
+ * @example
+ * ```ts
+ * throw new KeypebbleError("invalid_scope", 'Scope "repository:foo" has no actions');
+ * ```
+ */
+
+/** Stable machine-readable error codes. Clients may depend on these strings. */
+export type ErrorCode =
+  // request shape
+  | "invalid_request"
+  | "invalid_json"
+  | "invalid_body"
+  | "invalid_scope"
+  | "invalid_claims"
+  | "invalid_name"
+  | "unsupported_service"
+  | "unsupported_media_type"
+  | "payload_too_large"
+  | "headers_too_large"
+  | "not_found"
+  | "method_not_allowed"
+  // caller identity and policy
+  | "unauthorized"
+  | "forbidden"
+  | "account_mismatch"
+  | "rate_limited"
+  | "locked_out"
+  // tokens
+  | "invalid_token"
+  | "token_expired"
+  | "token_not_yet_valid"
+  | "invalid_signature"
+  | "unsupported_algorithm"
+  | "unknown_key"
+  | "invalid_issuer"
+  | "invalid_audience"
+  | "invalid_token_type"
+  // OAuth 2.0 token endpoint (RFC 6749 §5.2)
+  | "invalid_grant"
+  | "unsupported_grant_type"
+  | "invalid_client"
+  // keys and configuration (operator side)
+  | "invalid_key"
+  | "weak_key"
+  | "config_invalid"
+  | "policy_invalid"
+  | "internal_error";
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_scope: 400,
+  invalid_claims: 400,
+  invalid_name: 400,
+  unsupported_service: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  headers_too_large: 431,
+  not_found: 404,
+  method_not_allowed: 405,
+  unauthorized: 401,
+  forbidden: 403,
+  account_mismatch: 400,
+  rate_limited: 429,
+  locked_out: 429,
+  invalid_token: 401,
+  token_expired: 401,
+  token_not_yet_valid: 401,
+  invalid_signature: 401,
+  unsupported_algorithm: 401,
+  unknown_key: 401,
+  invalid_issuer: 401,
+  invalid_audience: 401,
+  invalid_token_type: 401,
+  invalid_grant: 400,
+  unsupported_grant_type: 400,
+  invalid_client: 401,
+  invalid_key: 500,
+  weak_key: 500,
+  config_invalid: 500,
+  policy_invalid: 500,
+  internal_error: 500,
+};
+
+/** The HTTP status that an error code maps to. */
+export function statusFor(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+/** The base error of Keypebble: a stable `code` plus a human sentence. */
+export class KeypebbleError extends Error {
+  readonly code: ErrorCode;
+  /** Extra response headers, e.g. `Retry-After` for `rate_limited`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "KeypebbleError";
+    this.code = code;
+    this.headers = options.headers ?? {};
+  }
+
+  /** The HTTP status for this error. */
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+/** True when `e` is a KeypebbleError (works across module copies). */
+export function isKeypebbleError(e: unknown): e is KeypebbleError {
+  return e instanceof KeypebbleError;
+}

@@ -1,0 +1,119 @@
+/**
+ * Caller identity for the HTTP layer: lockout before any credential check, the identity layer
+ * (Basic against the policy, or a trusted proxy's header), failure accounting, and the
+ * per-principal rate limit once the caller is known.
+ */
+
+import { KeypebbleError } from "../errors.ts";
+import { type Caller, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
+import { rateLimitHeaders } from "../limits/mod.ts";
+import type { RequestContext } from "./context.ts";
+
+/** Identify the caller; `null` when no credentials were offered. Throws on bad credentials. */
+export async function optionalCaller(ctx: RequestContext): Promise<Caller | null> {
+  const { services, rt } = ctx;
+  const nowMs = services.now();
+  const offered = ctx.req.headers.has("authorization");
+  const addrKey = `addr:${ctx.peer}`;
+  if (offered && rt.config.lockout.enabled) {
+    const user = _basicUser(ctx.req);
+    for (const key of user === undefined ? [addrKey] : [addrKey, `user:${user}`]) {
+      const state = services.lockout.isLocked(key, nowMs);
+      if (state.locked) {
+        services.metrics.authFailures.labels("locked_out").inc();
+        // Credentials are not even checked while locked, so a right password leaks nothing.
+        throw new KeypebbleError(
+          "locked_out",
+          "Too many failed sign-in attempts; try again later",
+          { headers: { "retry-after": String(state.retryAfterSeconds) } },
+        );
+      }
+    }
+  }
+  let caller: Caller | null;
+  try {
+    caller = await identifyCaller(ctx.req, ctx.peer, {
+      ...(rt.policy === undefined ? {} : { policy: rt.policy }),
+      trustedProxies: rt.trustedProxies,
+      cache: services.credentials,
+      now: nowMs,
+      realm: rt.config.realm,
+    });
+  } catch (e) {
+    if (e instanceof KeypebbleError && e.code === "unauthorized") {
+      services.metrics.authFailures.labels(offered ? "bad_credentials" : "bad_identity_header")
+        .inc();
+      if (offered && rt.config.lockout.enabled) {
+        const user = _basicUser(ctx.req);
+        const keys = user === undefined ? [addrKey] : [addrKey, `user:${user}`];
+        for (const key of keys) {
+          const r = services.lockout.recordFailure(key, nowMs);
+          if (r.lockedNow) {
+            services.metrics.lockouts.labels(key.startsWith("addr:") ? "address" : "principal")
+              .inc();
+            services.logger.warn("lockout", {
+              scope: key.startsWith("addr:") ? "address" : "user",
+              remote: ctx.peer,
+              lock_seconds: rt.config.lockout.lockSeconds,
+            });
+          }
+        }
+      }
+      throw new KeypebbleError("unauthorized", e.message, {
+        headers: { "www-authenticate": `Basic realm="${rt.config.realm}"` },
+      });
+    }
+    throw e;
+  }
+  if (caller === null) return null;
+  if (caller.method === "basic") {
+    services.lockout.recordSuccess(addrKey);
+    services.lockout.recordSuccess(`user:${caller.subject}`);
+  }
+  ctx.subject = caller.subject;
+  _limitPrincipal(ctx, caller.subject);
+  return caller;
+}
+
+/** Identify the caller or answer 401 with a `WWW-Authenticate` challenge. */
+export async function requireCaller(ctx: RequestContext): Promise<Caller> {
+  const caller = await optionalCaller(ctx);
+  if (caller === null) {
+    ctx.services.metrics.authFailures.labels("missing_credentials").inc();
+    throw new KeypebbleError("unauthorized", "Authentication is required", {
+      headers: { "www-authenticate": `Basic realm="${ctx.rt.config.realm}"` },
+    });
+  }
+  return caller;
+}
+
+function _limitPrincipal(ctx: RequestContext, subject: string): void {
+  const spec = ctx.rt.config.rateLimit.perPrincipal;
+  const override = ctx.rt.policy?.users.get(subject)?.rateLimit;
+  const limit = override ?? spec;
+  if (limit === undefined) return;
+  const d = ctx.services.principalLimiter.check(`sub:${subject}`, ctx.services.now(), limit);
+  if (!d.allowed) {
+    ctx.services.metrics.rateLimited.labels("principal").inc();
+    throw new KeypebbleError("rate_limited", "Too many requests for this account; slow down", {
+      headers: _lower(rateLimitHeaders(d)),
+    });
+  }
+}
+
+function _lower(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** The user name of a Basic header, for lockout keys only (never logged). */
+function _basicUser(req: Request): string | undefined {
+  const h = req.headers.get("authorization");
+  if (h === null || h.length > 4096) return undefined;
+  try {
+    return parseBasicAuth(h)?.user.slice(0, 128);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Reading request bodies within limits: a byte cap checked against `Content-Length` and again
+ * while streaming, and a JSON nesting cap checked before parsing.
+ */
+
+import { KeypebbleError } from "../errors.ts";
+
+/** Read at most `maxBytes` of the body as text, or fail with `payload_too_large`. */
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null) {
+    const n = Number(declared);
+    if (Number.isFinite(n) && n > maxBytes) throw _tooLarge(maxBytes);
+  }
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch {
+      throw new KeypebbleError("invalid_body", "The request body could not be read");
+    }
+    if (r.done) break;
+    total += r.value.byteLength;
+    if (total > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw _tooLarge(maxBytes);
+    }
+    chunks.push(r.value);
+  }
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw new KeypebbleError("invalid_body", "The request body is not valid UTF-8");
+  }
+}
+
+/**
+ * Parse a JSON object body. Non-JSON, non-object, and nesting deeper than `maxDepth` are
+ * `invalid_json` errors.
+ */
+export async function readJsonObject(
+  req: Request,
+  limits: { maxBodyBytes: number; maxJsonDepth: number },
+): Promise<Record<string, unknown>> {
+  const text = await readBodyText(req, limits.maxBodyBytes);
+  if (jsonDepth(text) > limits.maxJsonDepth) {
+    throw new KeypebbleError(
+      "invalid_json",
+      `The JSON body is nested deeper than ${limits.maxJsonDepth} levels`,
+    );
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new KeypebbleError("invalid_json", "The request body is not valid JSON");
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw new KeypebbleError("invalid_json", "The request body must be a JSON object");
+  }
+  return v as Record<string, unknown>;
+}
+
+/** Read an `application/x-www-form-urlencoded` body. */
+export async function readForm(req: Request, maxBytes: number): Promise<URLSearchParams> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    throw new KeypebbleError(
+      "unsupported_media_type",
+      'The request body must be "application/x-www-form-urlencoded"',
+    );
+  }
+  return new URLSearchParams(await readBodyText(req, maxBytes));
+}
+
+/** The maximum bracket nesting of a JSON text, ignoring brackets inside strings. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped char
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+function _tooLarge(maxBytes: number): KeypebbleError {
+  return new KeypebbleError(
+    "payload_too_large",
+    `The request body is larger than ${maxBytes} bytes`,
+  );
+}

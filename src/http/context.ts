@@ -1,0 +1,58 @@
+/**
+ * What the handler is given (long-lived services that survive reloads) and what each request
+ * carries through the routes.
+ */
+
+import type { CredentialCache } from "../identity/mod.ts";
+import type { Lockout, RateLimiter } from "../limits/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { KeypebbleMetrics } from "../metrics/mod.ts";
+import type { Runtime } from "../runtime/mod.ts";
+
+/** Outcome of the latest reload attempt, for /healthz and /readyz. */
+export interface ReloadStatus {
+  readonly outcome: "none" | "success" | "failure";
+  /** ISO time of the attempt, when there was one. */
+  readonly at?: string;
+  /** Why the last reload failed (operator-facing; never includes secrets). */
+  readonly error?: string;
+}
+
+/** Long-lived state shared by every request; it outlives reloads. */
+export interface Services {
+  /** The current runtime; read once per request. */
+  readonly runtime: () => Runtime;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  readonly metrics: KeypebbleMetrics;
+  readonly logger: Logger;
+  readonly addressLimiter: RateLimiter;
+  readonly principalLimiter: RateLimiter;
+  readonly lockout: Lockout;
+  readonly credentials: CredentialCache;
+  readonly reloadStatus: () => ReloadStatus;
+  readonly version: string;
+  readonly runtimeName: string;
+}
+
+/** Connection facts from the server adapter. */
+export interface ConnInfo {
+  /** The peer's IP address as the socket saw it. */
+  readonly remoteAddr: string;
+}
+
+/** Everything a route needs for one request. */
+export interface RequestContext {
+  readonly req: Request;
+  readonly url: URL;
+  readonly rt: Runtime;
+  readonly services: Services;
+  readonly peer: string;
+  /** Seconds since the epoch, read once per request. */
+  readonly nowSec: number;
+  readonly params: Readonly<Record<string, string>>;
+  /** Set by routes once the caller is known, for the access log. */
+  subject?: string;
+  /** Set by token routes, for metrics. */
+  issued?: { kind: string; alg: string };
+}

@@ -1,0 +1,123 @@
+/**
+ * The Web-standard core: `handler(req, info) → Response`. It reads the current runtime once,
+ * routes, applies the per-address rate limit and header limits, turns every thrown error into a
+ * JSON error with a stable code, counts and logs the request. It never throws.
+ *
+ * @example
+ * ```ts
+ * const handler = createHandler(services);
+ * const res = await handler(new Request("http://kp/healthz"), { remoteAddr: "127.0.0.1" });
+ * ```
+ */
+
+import { KeypebbleError } from "../errors.ts";
+import { rateLimitHeaders } from "../limits/mod.ts";
+import type { ConnInfo, RequestContext, Services } from "./context.ts";
+import { responseForError } from "./responses.ts";
+import { matchRoute } from "./routes.ts";
+
+/** The handler's type: what the server adapters bind to a socket. */
+export type Handler = (req: Request, info: ConnInfo) => Promise<Response>;
+
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+/** Routes that are never rate limited: probes and scrapes must keep working under a flood. */
+const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
+/** Request headers the handler reads, checked against `limits.max_header_bytes`. */
+const READ_HEADERS = [
+  "authorization",
+  "x-authenticated-user",
+  "x-scopes",
+  "content-type",
+  "accept",
+];
+
+/** Build the handler over long-lived services. */
+export function createHandler(services: Services): Handler {
+  return async function handler(req: Request, info: ConnInfo): Promise<Response> {
+    const started = performance.now();
+    const rt = services.runtime();
+    let template = "unmatched";
+    let response: Response;
+    let ctx: RequestContext | undefined;
+    try {
+      const url = new URL(req.url);
+      const match = matchRoute(url.pathname);
+      if (match === undefined) {
+        throw new KeypebbleError("not_found", `No route for ${_quotePath(url.pathname)}`);
+      }
+      template = match.route.template;
+      const fn = match.route.methods[req.method] ??
+        (req.method === "HEAD" ? match.route.methods.GET : undefined);
+      if (fn === undefined) {
+        const allow = Object.keys(match.route.methods).join(", ");
+        throw new KeypebbleError(
+          "method_not_allowed",
+          `Method "${req.method.slice(0, 16)}" is not allowed here; use ${allow}`,
+          { headers: { allow } },
+        );
+      }
+      _checkHeaders(req, rt.config.limits.maxHeaderBytes);
+      const now = services.now();
+      ctx = {
+        req,
+        url,
+        rt,
+        services,
+        peer: info.remoteAddr,
+        nowSec: Math.floor(now / 1000),
+        params: match.params,
+      };
+      if (!UNLIMITED.has(template)) _limitAddress(ctx, now);
+      response = await fn(ctx);
+    } catch (e) {
+      if (!(e instanceof KeypebbleError) || e.status >= 500) {
+        services.logger.error("internal_error", {
+          route: template,
+          error: e instanceof Error ? e.name : "unknown",
+          detail: e instanceof Error ? e.message.slice(0, 200) : undefined,
+        });
+      }
+      response = responseForError(e);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const method = KNOWN_METHODS.has(req.method) ? req.method : "other";
+    services.metrics.httpRequests.labels(template, method, String(response.status)).inc();
+    services.metrics.httpDuration.labels(template).observe(seconds);
+    services.logger.info("request", {
+      method,
+      route: template,
+      status: response.status,
+      duration_ms: Math.round(seconds * 1e5) / 100,
+      remote: info.remoteAddr,
+      ...(ctx?.subject === undefined ? {} : { sub: ctx.subject }),
+    });
+    return response;
+  };
+}
+
+function _limitAddress(ctx: RequestContext, nowMs: number): void {
+  const spec = ctx.rt.config.rateLimit.perAddress;
+  if (spec === undefined) return;
+  const d = ctx.services.addressLimiter.check(`addr:${ctx.peer}`, nowMs, spec);
+  if (!d.allowed) {
+    ctx.services.metrics.rateLimited.labels("address").inc();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rateLimitHeaders(d))) headers[k.toLowerCase()] = v;
+    throw new KeypebbleError("rate_limited", "Too many requests from this address; slow down", {
+      headers,
+    });
+  }
+}
+
+function _checkHeaders(req: Request, max: number): void {
+  for (const name of READ_HEADERS) {
+    const v = req.headers.get(name);
+    if (v !== null && v.length > max) {
+      throw new KeypebbleError("headers_too_large", `Header "${name}" is longer than ${max} bytes`);
+    }
+  }
+}
+
+function _quotePath(p: string): string {
+  return JSON.stringify(p.length > 100 ? p.slice(0, 100) + "…" : p);
+}

@@ -1,0 +1,10 @@
+/**
+ * HTTP: the Web-standard handler, its routes and the response helpers.
+ *
+ * @module
+ */
+export { createHandler } from "./handler.ts";
+export type { Handler } from "./handler.ts";
+export type { ConnInfo, ReloadStatus, RequestContext, Services } from "./context.ts";
+export { errorResponse, json, responseForError } from "./responses.ts";
+export { matchRoute, ROUTES } from "./routes.ts";

@@ -1,0 +1,40 @@
+/**
+ * Building responses: JSON bodies, the error format `{"error": code, "message": sentence}`, and
+ * the mapping of any thrown value to one. Codes map to statuses in `src/errors.ts` only.
+ */
+
+import { type ErrorCode, KeypebbleError, statusFor } from "../errors.ts";
+
+const JSON_HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+};
+
+/** A JSON response; token responses are never cacheable (RFC 6749 §5.1). */
+export function json(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+/** A JSON error response for a stable code. */
+export function errorResponse(
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return json({ error: code, message }, statusFor(code), headers);
+}
+
+/** Turn a thrown value into a response. Unknown errors are a 500 with no detail leaked. */
+export function responseForError(e: unknown): Response {
+  if (e instanceof KeypebbleError) {
+    const status = e.status;
+    // Operator-side codes never reach a client with their text: it may name files.
+    if (status >= 500) return errorResponse("internal_error", "Internal error");
+    return errorResponse(e.code, e.message, { ...e.headers });
+  }
+  return errorResponse("internal_error", "Internal error");
+}

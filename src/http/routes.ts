@@ -1,0 +1,76 @@
+/**
+ * The route table: path templates, their methods, and the function for each. Matching yields
+ * the template (the only `route` label metrics ever see) and the path parameters.
+ */
+
+import { getJwks, getOpenIdConfiguration } from "../profiles/discovery.ts";
+import { getHealth } from "../profiles/health.ts";
+import { postAuth } from "../profiles/auth.ts";
+import { postCommandToken } from "../profiles/command.ts";
+import { postServiceAccountToken } from "../profiles/ksa.ts";
+import { getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
+import type { RequestContext } from "./context.ts";
+import { getMetrics } from "./metrics_route.ts";
+
+/** A route's function. */
+export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
+
+/** One route: a template and its methods. */
+export interface Route {
+  readonly template: string;
+  readonly methods: Readonly<Record<string, RouteFn>>;
+  /** Template segments; `{x}` is a parameter matching one non-empty segment. */
+  readonly segments: readonly string[];
+}
+
+function _route(template: string, methods: Record<string, RouteFn>): Route {
+  return { template, methods, segments: template.split("/").slice(1) };
+}
+
+const SA_SUFFIX = "namespaces/{ns}/serviceaccounts/{name}/token";
+
+/** Every route Keypebble serves. */
+export const ROUTES: readonly Route[] = [
+  _route("/healthz", { GET: getHealth }),
+  _route("/readyz", { GET: getHealth }),
+  _route("/auth", { POST: postAuth }),
+  _route("/v2/token", { GET: getRegistryToken, POST: postRegistryToken }),
+  _route("/command/token", { POST: postCommandToken }),
+  _route(`/api/v1/${SA_SUFFIX}`, { POST: postServiceAccountToken }),
+  _route(`/apis/authentication.k8s.io/v1/${SA_SUFFIX}`, { POST: postServiceAccountToken }),
+  _route("/.well-known/jwks.json", { GET: getJwks }),
+  _route("/.well-known/openid-configuration", { GET: getOpenIdConfiguration }),
+  _route("/metrics", { GET: getMetrics }),
+];
+
+const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));
+const PARAMETRISED = ROUTES.filter((r) => r.template.includes("{"));
+
+/** Find the route for a path; `undefined` when none matches. */
+export function matchRoute(
+  path: string,
+): { route: Route; params: Record<string, string> } | undefined {
+  const exact = EXACT.get(path);
+  if (exact !== undefined) return { route: exact, params: {} };
+  const parts = path.split("/").slice(1);
+  for (const route of PARAMETRISED) {
+    if (route.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < parts.length && ok; i++) {
+      const seg = route.segments[i];
+      if (seg.startsWith("{")) {
+        if (parts[i] === "") ok = false;
+        else {
+          try {
+            params[seg.slice(1, -1)] = decodeURIComponent(parts[i]);
+          } catch {
+            ok = false;
+          }
+        }
+      } else if (seg !== parts[i]) ok = false;
+    }
+    if (ok) return { route, params };
+  }
+  return undefined;
+}

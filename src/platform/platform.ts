@@ -1,0 +1,42 @@
+/**
+ * Everything Keypebble needs from the JavaScript runtime, as one interface. `src/server/deno.ts`
+ * and `src/server/bun.ts` implement it; nothing else in `src/` knows which runtime it is on.
+ */
+
+import type { RuntimeIo } from "../runtime/mod.ts";
+
+/** A running HTTP server. */
+export interface ServerHandle {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stop accepting, let in-flight requests finish, then resolve. */
+  shutdown(): Promise<void>;
+  /** Resolves once the server has stopped. */
+  readonly finished: Promise<void>;
+}
+
+/** Options to start serving. */
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly handler: (req: Request, info: { remoteAddr: string }) => Promise<Response>;
+}
+
+/** Signals the server reacts to. */
+export type SignalName = "SIGHUP" | "SIGTERM" | "SIGINT";
+
+/** The runtime seen through one narrow window. */
+export interface Platform extends RuntimeIo {
+  /** e.g. `deno 2.5.0` or `bun 1.2.0`. */
+  readonly name: string;
+  env(name: string): string | undefined;
+  /** Modification time in ms of a file, or undefined when it cannot be read. */
+  mtime(path: string): Promise<number | undefined>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): Promise<string>;
+  serve(options: ServeOptions): ServerHandle;
+  onSignal(signal: SignalName, fn: () => void): void;
+  /** Make a temporary directory (for tests and generated material). */
+  cwd(): string;
+}

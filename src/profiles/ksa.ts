@@ -1,0 +1,153 @@
+/**
+ * Kubernetes TokenRequest: `POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token` (the real
+ * Kubernetes path) and `/apis/authentication.k8s.io/v1/namespaces/{ns}/serviceaccounts/{name}/token`.
+ *
+ * Request `spec.audiences` (required), `spec.expirationSeconds` (default 3600; below 600 is
+ * refused as Kubernetes does; above `max_ttl_seconds` is clamped) and `spec.boundObjectRef`
+ * (a Pod, Secret or Node). The token carries `sub = system:serviceaccount:{ns}:{name}`, `aud`
+ * as a list, a `jti`, and the `kubernetes.io` claim.
+ */
+
+import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
+import { KeypebbleError } from "../errors.ts";
+import { readJsonObject } from "../http/body.ts";
+import type { RequestContext } from "../http/context.ts";
+import { rfc3339, signAccessToken } from "../http/issue.ts";
+import { json } from "../http/responses.ts";
+import { requireCaller } from "../http/authenticate.ts";
+
+/** RFC 1123 label: what Kubernetes requires of a namespace name. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** RFC 1123 subdomain: what Kubernetes requires of a service account, pod or secret name. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const UID = /^[A-Za-z0-9-]{1,64}$/;
+
+const MIN_EXPIRATION = 600;
+const DEFAULT_EXPIRATION = 3600;
+
+/** Validate a namespace (RFC 1123 label). */
+export function checkNamespace(ns: string): string {
+  if (!DNS_LABEL.test(ns)) {
+    throw new KeypebbleError("invalid_name", `Namespace ${_q(ns)} is not a valid Kubernetes name`);
+  }
+  return ns;
+}
+
+/** Validate an object name (RFC 1123 subdomain, at most 253 characters). */
+export function checkObjectName(name: string, what: string): string {
+  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    throw new KeypebbleError("invalid_name", `${what} ${_q(name)} is not a valid Kubernetes name`);
+  }
+  return name;
+}
+
+/** Handle a TokenRequest. */
+export async function postServiceAccountToken(ctx: RequestContext): Promise<Response> {
+  const { config } = ctx.rt;
+  if (config.requireAuth.kubernetes) await requireCaller(ctx);
+  const ns = checkNamespace(ctx.params.ns);
+  const name = checkObjectName(ctx.params.name, "Service account");
+  const body = await readJsonObject(ctx.req, config.limits);
+  if (body.kind !== undefined && body.kind !== "TokenRequest") {
+    throw new KeypebbleError("invalid_request", '"kind" must be "TokenRequest"');
+  }
+  const spec = body.spec;
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new KeypebbleError("invalid_request", '"spec" is required and must be an object');
+  }
+  const s = spec as Record<string, unknown>;
+  const audiences = s.audiences;
+  if (
+    !Array.isArray(audiences) || audiences.length === 0 || audiences.length > 16 ||
+    !audiences.every((a) => typeof a === "string" && a !== "" && a.length <= 256)
+  ) {
+    throw new KeypebbleError(
+      "invalid_request",
+      '"spec.audiences" is required: a list of 1 to 16 non-empty strings',
+    );
+  }
+  let expiration = DEFAULT_EXPIRATION;
+  if (s.expirationSeconds !== undefined && s.expirationSeconds !== null) {
+    const e = s.expirationSeconds;
+    if (typeof e !== "number" || !Number.isInteger(e)) {
+      throw new KeypebbleError("invalid_request", '"spec.expirationSeconds" must be an integer');
+    }
+    if (e < MIN_EXPIRATION) {
+      throw new KeypebbleError(
+        "invalid_request",
+        `"spec.expirationSeconds" must be at least ${MIN_EXPIRATION}`,
+      );
+    }
+    expiration = e;
+  }
+  const ttl = clampTtl(expiration, {
+    defaultTtl: DEFAULT_EXPIRATION,
+    maxTtl: Math.max(config.maxTtlSeconds, MIN_EXPIRATION),
+    minTtl: MIN_EXPIRATION,
+  });
+  const k8s: Record<string, unknown> = { namespace: ns, serviceaccount: { name } };
+  const bound = s.boundObjectRef;
+  let boundOut: Record<string, unknown> | undefined;
+  if (bound !== undefined && bound !== null) {
+    boundOut = _boundObject(bound);
+    const ref: Record<string, string> = { name: boundOut.name as string };
+    if (boundOut.uid !== undefined) ref.uid = boundOut.uid as string;
+    k8s[(boundOut.kind as string).toLowerCase()] = ref;
+  }
+  const claims: Record<string, unknown> = {
+    aud: audiences,
+    sub: `system:serviceaccount:${ns}:${name}`,
+    "kubernetes.io": k8s,
+    ...registeredClaims({
+      issuer: config.issuer,
+      now: ctx.nowSec,
+      ttlSeconds: ttl,
+      jti: randomJti(),
+    }),
+  };
+  const token = await signAccessToken(ctx, "kubernetes", claims);
+  return json({
+    kind: "TokenRequest",
+    apiVersion: "authentication.k8s.io/v1",
+    metadata: { name, namespace: ns, creationTimestamp: rfc3339(ctx.nowSec) },
+    spec: {
+      audiences,
+      expirationSeconds: ttl,
+      boundObjectRef: boundOut ?? null,
+    },
+    status: { token, expirationTimestamp: rfc3339(claims.exp as number) },
+  }, 201);
+}
+
+function _boundObject(v: unknown): Record<string, unknown> {
+  if (typeof v !== "object" || Array.isArray(v) || v === null) {
+    throw new KeypebbleError("invalid_request", '"spec.boundObjectRef" must be an object');
+  }
+  const o = v as Record<string, unknown>;
+  if (o.kind !== "Pod" && o.kind !== "Secret" && o.kind !== "Node") {
+    throw new KeypebbleError(
+      "invalid_request",
+      '"spec.boundObjectRef.kind" must be "Pod", "Secret" or "Node"',
+    );
+  }
+  if (typeof o.name !== "string") {
+    throw new KeypebbleError("invalid_request", '"spec.boundObjectRef.name" is required');
+  }
+  checkObjectName(o.name, o.kind);
+  const out: Record<string, unknown> = {
+    kind: o.kind,
+    apiVersion: "v1",
+    name: o.name,
+  };
+  if (o.uid !== undefined) {
+    if (typeof o.uid !== "string" || !UID.test(o.uid)) {
+      throw new KeypebbleError("invalid_request", '"spec.boundObjectRef.uid" is not a valid UID');
+    }
+    out.uid = o.uid;
+  }
+  return out;
+}
+
+function _q(s: string): string {
+  return JSON.stringify(s.length > 80 ? s.slice(0, 80) + "…" : s);
+}

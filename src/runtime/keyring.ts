@@ -1,0 +1,196 @@
+/**
+ * The keyring: every configured key imported once into CryptoKeys, the active one wrapped in
+ * signers whose header segments are encoded once, and the public JWKS rendered once.
+ *
+ * The first key in the config signs; the others are kept so tokens signed before a rotation still
+ * verify, and are published in the JWKS until the operator drops them.
+ */
+
+import { KeypebbleError } from "../errors.ts";
+import type { Config, KeySpec } from "../config/mod.ts";
+import {
+  type Alg,
+  b64Encode,
+  certificatePublicKeySpki,
+  generateKeyPem,
+  importHmacSecret,
+  importPrivateKeyPem,
+  jwkThumbprint,
+  JwsSigner,
+  type KeyEntry,
+  libtrustKeyId,
+  parseCertificateChainPem,
+  withKid,
+} from "../jose/mod.ts";
+import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
+
+/** JWS `typ` of refresh tokens: never accepted where an access token (`JWT`) is expected. */
+export const REFRESH_TYP = "kp-refresh+jwt";
+
+/** Imported keys plus the signers for the active one. */
+export interface Keyring {
+  /** Signs access tokens (`typ: JWT`). */
+  readonly signer: JwsSigner;
+  /** Signs refresh tokens (`typ: kp-refresh+jwt`) with the same key. */
+  readonly refreshSigner: JwsSigner;
+  readonly active: KeyEntry;
+  /** All keys, active first; used by verify. */
+  readonly keys: readonly KeyEntry[];
+  /** The JWKS document (public keys only; HMAC keys never appear), already serialised. */
+  readonly jwksJson: string;
+  /** Algorithms of the keys, for discovery. */
+  readonly algs: readonly Alg[];
+}
+
+/** Build the keyring for `config`, reading key files through `io`. */
+export async function buildKeyring(
+  config: Config,
+  io: RuntimeIo,
+  notices: BuildNotice[],
+): Promise<Keyring> {
+  const entries: KeyEntry[] = [];
+  let x5c: string[] | undefined;
+  for (const [i, spec] of config.keys.entries()) {
+    const { entry, chain } = await _loadKey(config, spec, io, notices, {
+      listed: config.keys.length > 1 || spec.field.startsWith("keys["),
+    });
+    if (i === 0) x5c = chain;
+    entries.push(entry);
+  }
+  const seen = new Map<string, string>();
+  for (const [i, e] of entries.entries()) {
+    if (e.kid === undefined) continue;
+    const prev = seen.get(e.kid);
+    if (prev !== undefined) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${config.source}: ${config.keys[i].field}: kid "${e.kid}" is already used by ${prev}`,
+      );
+    }
+    seen.set(e.kid, config.keys[i].field);
+  }
+  const active = entries[0];
+  const signer = await JwsSigner.create(active, x5c === undefined ? {} : { x5c });
+  const refreshSigner = await JwsSigner.create(active, { typ: REFRESH_TYP });
+  const jwks = {
+    keys: entries.filter((e) => e.publicJwk !== undefined).map((e) => ({
+      ...e.publicJwk,
+      ...(e.kid === undefined ? {} : { kid: e.kid }),
+      alg: e.alg,
+      use: "sig",
+    })),
+  };
+  return {
+    signer,
+    refreshSigner,
+    active,
+    keys: entries,
+    jwksJson: JSON.stringify(jwks),
+    algs: [...new Set(entries.map((e) => e.alg))],
+  };
+}
+
+async function _loadKey(
+  config: Config,
+  spec: KeySpec,
+  io: RuntimeIo,
+  notices: BuildNotice[],
+  opts: { listed: boolean },
+): Promise<{ entry: KeyEntry; chain?: string[] }> {
+  const where = `${config.source}: ${spec.field}`;
+  const fail = (problem: string, cause?: unknown): never => {
+    const detail = cause instanceof Error ? `: ${cause.message}` : "";
+    throw new KeypebbleError("config_invalid", `${where}: ${problem}${detail}`, { cause });
+  };
+
+  if (spec.kind === "hmac") {
+    let secret: string;
+    if (spec.secret !== undefined) {
+      secret = spec.secret;
+    } else {
+      secret = (await _read(io, spec.secretPath!, fail)).replace(/\r?\n$/, "");
+    }
+    let entry: KeyEntry;
+    try {
+      entry = await importHmacSecret(new TextEncoder().encode(secret));
+    } catch (e) {
+      return fail("HMAC secret refused", e);
+    }
+    return { entry: spec.kid.mode === "literal" ? withKid(entry, spec.kid.value) : entry };
+  }
+
+  let pem: string;
+  try {
+    pem = await io.readTextFile(spec.path);
+  } catch (e) {
+    if (!(e instanceof FileMissingError) || !spec.generateIfMissing) {
+      return fail(`cannot read key file "${spec.path}"`, e);
+    }
+    const alg = spec.alg === undefined || spec.alg === "HS256" ? "RS256" : spec.alg;
+    pem = await generateKeyPem(alg);
+    try {
+      await io.writePrivateFile(spec.path, pem);
+    } catch (w) {
+      return fail(`cannot write generated key file "${spec.path}"`, w);
+    }
+    notices.push({
+      level: "warn",
+      event: "key_generated",
+      fields: {
+        path: spec.path,
+        alg,
+        message:
+          "Generated a new signing key because generate_missing_key is on; never use this in production",
+      },
+    });
+  }
+  let entry: KeyEntry;
+  try {
+    entry = await importPrivateKeyPem(pem, spec.alg === undefined ? {} : { alg: spec.alg });
+  } catch (e) {
+    return fail(`key file "${spec.path}" refused`, e);
+  }
+  const kidMode = spec.kid.mode === "none" && opts.listed
+    ? { mode: "thumbprint" as const }
+    : spec.kid;
+  if (kidMode.mode === "literal") entry = withKid(entry, kidMode.value);
+  if (kidMode.mode === "thumbprint") entry = withKid(entry, await jwkThumbprint(entry.publicJwk!));
+  if (kidMode.mode === "libtrust") entry = withKid(entry, await libtrustKeyId(entry.spkiDer!));
+
+  if (spec.x5cChainPath === undefined) return { entry };
+  const chainPem = await _read(io, spec.x5cChainPath, fail);
+  let ders: Uint8Array[];
+  try {
+    ders = parseCertificateChainPem(chainPem);
+  } catch (e) {
+    return fail(`certificate chain "${spec.x5cChainPath}" refused`, e);
+  }
+  let leafSpki: Uint8Array;
+  try {
+    leafSpki = certificatePublicKeySpki(ders[0]);
+  } catch (e) {
+    return fail(`leaf certificate in "${spec.x5cChainPath}" cannot be read`, e);
+  }
+  if (!_sameBytes(leafSpki, entry.spkiDer!)) {
+    fail(`the first certificate in "${spec.x5cChainPath}" is not for this signing key`);
+  }
+  return { entry, chain: ders.map((d) => b64Encode(d)) };
+}
+
+async function _read(
+  io: RuntimeIo,
+  path: string,
+  fail: (problem: string, cause?: unknown) => never,
+): Promise<string> {
+  try {
+    return await io.readTextFile(path);
+  } catch (e) {
+    return fail(`cannot read "${path}"`, e);
+  }
+}
+
+function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
