@@ -1,0 +1,185 @@
+/**
+ * Test helpers that run Keypebble for real: the CLI as a child process and the server on a free
+ * loopback port. With `KEYPEBBLE_BIN` set they run that compiled binary instead of the source, so
+ * the same suites prove the single binary.
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The repository root (absolute, with a trailing slash). */
+export const REPO_ROOT: string = ROOT;
+
+/** The command that runs Keypebble: the compiled binary or `deno run src/main.ts`. */
+export function keypebbleCommand(): { cmd: string; prefix: string[] } {
+  const bin = Deno.env.get("KEYPEBBLE_BIN");
+  if (bin) return { cmd: bin, prefix: [] };
+  return {
+    cmd: Deno.execPath(),
+    prefix: [
+      "run",
+      "--quiet",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      `${ROOT}src/main.ts`,
+    ],
+  };
+}
+
+/** Result of a finished CLI run. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run `keypebble <args>` to completion. */
+export async function runKeypebble(
+  args: string[],
+  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const { cmd, prefix } = keypebbleCommand();
+  const child = new Deno.Command(cmd, {
+    args: [...prefix, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? {},
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A free TCP port on loopback (bound then released). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** A running Keypebble server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  /** Every line written to stdout and stderr so far. */
+  readonly lines: string[];
+  /** Send a signal (e.g. SIGHUP). */
+  signal(sig: Deno.Signal): void;
+  /** SIGTERM and wait; resolves to the exit code. */
+  stop(): Promise<number>;
+  /** Resolves to the exit code when the process ends by itself. */
+  readonly exited: Promise<number>;
+}
+
+/**
+ * Start `keypebble serve --config <config> --port <free>` and wait for /healthz.
+ * Rejects (with the output so far) if it exits or is not healthy within `timeoutMs`.
+ */
+export async function startServer(
+  config: string,
+  options: { args?: string[]; cwd?: string; env?: Record<string, string>; timeoutMs?: number } =
+    {},
+): Promise<RunningServer> {
+  const port = freePort();
+  const { cmd, prefix } = keypebbleCommand();
+  const child = new Deno.Command(cmd, {
+    args: [...prefix, "serve", "--config", config, "--port", String(port), ...(options.args ?? [])],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? {},
+  }).spawn();
+  const lines: string[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      let i;
+      while ((i = buf.indexOf("\n")) !== -1) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    }
+    if (buf) lines.push(buf);
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then(async (s) => {
+    await pumps;
+    return s.code;
+  });
+  let done = false;
+  exited.then(() => (done = true));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  for (;;) {
+    if (done) {
+      throw new Error(`keypebble exited before becoming healthy:\n${lines.join("\n")}`);
+    }
+    try {
+      const r = await fetch(`${url}/healthz`);
+      await r.body?.cancel();
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await exited;
+      throw new Error(`keypebble did not become healthy:\n${lines.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    port,
+    lines,
+    signal: (sig) => child.kill(sig),
+    stop: async () => {
+      if (!done) child.kill("SIGTERM");
+      return await exited;
+    },
+    exited,
+  };
+}
+
+/** Run a command (e.g. openssl) and return its output; throws on a non-zero exit. */
+export async function run(
+  cmd: string,
+  args: string[],
+  options: { stdin?: Uint8Array | string; cwd?: string; allowFail?: boolean } = {},
+): Promise<CliResult> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(
+      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
+    );
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  const res = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  if (res.code !== 0 && !options.allowFail) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${res.code}:\n${res.stderr}`);
+  }
+  return res;
+}
