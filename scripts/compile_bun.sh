@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Build the single binary with Bun: `bun build --compile src/main.ts` → dist/keypebble.
+#
+# Bun resolves the npm `yaml` import from a node_modules folder. A package.json at the repository
+# root would switch Deno into "manual node_modules" mode (deno check then fails without
+# `deno install`), so the build happens in a scratch copy: src/ plus a package.json that pins the
+# exact yaml version deno.lock resolved, installed with `bun install`.
+#
+# Usage: scripts/compile_bun.sh [OUTFILE] [extra bun build flags, e.g. --target=bun-linux-arm64]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:-$root/dist/keypebble}"
+shift || true
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+
+if ! command -v bun >/dev/null 2>&1; then
+  echo "bun not found: installing it with npm" >&2
+  npm install -g bun
+fi
+
+# The yaml version Deno locked (deno.lock: "npm:yaml@^2.8.0": "2.9.1").
+yaml_version="$(sed -nE 's/.*"npm:yaml@[^"]*": "([0-9][^"]*)".*/\1/p' "$root/deno.lock" | head -n 1)"
+if [ -z "$yaml_version" ]; then
+  echo "cannot find the yaml version in deno.lock" >&2
+  exit 1
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -R "$root/src" "$work/src"
+cat >"$work/package.json" <<JSON
+{
+  "name": "keypebble-bun-build",
+  "private": true,
+  "dependencies": { "yaml": "$yaml_version" }
+}
+JSON
+(cd "$work" && bun install --silent --no-progress)
+
+mkdir -p "$(dirname "$out")"
+(cd "$work" && bun build --compile --minify-syntax --minify-whitespace "$@" src/main.ts --outfile "$out")
+"$out" --version

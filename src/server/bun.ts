@@ -1,0 +1,147 @@
+/**
+ * The Bun adapter: the only file that touches `Bun.*` and Node's `process`. It implements
+ * {@link Platform} with `Bun.serve`, `process.on(signal)` and `node:fs`.
+ *
+ * It must type-check under `deno check`, where no Bun types exist, so the few shapes it uses are
+ * declared below and the globals are read through `globalThis`.
+ */
+
+import { mkdir, open, readFile, stat } from "node:fs/promises";
+import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
+import { FileMissingError } from "../runtime/mod.ts";
+
+/** The part of a `Bun.serve` server this adapter uses. */
+interface BunServer {
+  readonly port: number;
+  requestIP(req: Request): { address: string; family: string; port: number } | null;
+  /** Without `true`, waits for in-flight requests before resolving. */
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+
+/** The part of the `Bun` global this adapter uses. */
+interface BunGlobal {
+  readonly version: string;
+  serve(options: {
+    hostname: string;
+    port: number;
+    development?: boolean;
+    fetch(req: Request, server: BunServer): Promise<Response> | Response;
+    error?(e: unknown): Response;
+  }): BunServer;
+  readonly stdin: { text(): Promise<string> };
+}
+
+/** The part of Node's `process` this adapter uses (Bun provides it). */
+interface ProcessLike {
+  readonly argv: string[];
+  readonly env: Record<string, string | undefined>;
+  cwd(): string;
+  exit(code: number): never;
+  on(event: string, fn: () => void): void;
+  readonly stdout: { write(text: string): boolean };
+  readonly stderr: { write(text: string): boolean };
+}
+
+function _bun(): BunGlobal {
+  return (globalThis as unknown as { Bun: BunGlobal }).Bun;
+}
+
+function _process(): ProcessLike {
+  return (globalThis as unknown as { process: ProcessLike }).process;
+}
+
+function _isNotFound(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "ENOENT";
+}
+
+/** Create the Bun platform. */
+export function bunPlatform(): Platform {
+  const bun = _bun();
+  const proc = _process();
+  return {
+    name: `bun ${bun.version}`,
+    env(name: string): string | undefined {
+      return proc.env[name];
+    },
+    async readTextFile(path: string): Promise<string> {
+      try {
+        return await readFile(path, "utf8");
+      } catch (e) {
+        if (_isNotFound(e)) throw new FileMissingError(path);
+        throw e;
+      }
+    },
+    async writePrivateFile(path: string, text: string): Promise<void> {
+      const slash = path.lastIndexOf("/");
+      if (slash > 0) await mkdir(path.slice(0, slash), { recursive: true, mode: 0o700 });
+      // "wx": create, fail when it exists (like createNew); mode applies at creation.
+      const fh = await open(path, "wx", 0o600);
+      try {
+        await fh.writeFile(text, "utf8");
+        await fh.chmod(0o600); // the umask must not widen it
+      } finally {
+        await fh.close();
+      }
+    },
+    async mtime(path: string): Promise<number | undefined> {
+      try {
+        return (await stat(path)).mtimeMs;
+      } catch {
+        return undefined;
+      }
+    },
+    stdout(text: string): void {
+      proc.stdout.write(text);
+    },
+    stderr(text: string): void {
+      proc.stderr.write(text);
+    },
+    async readStdin(): Promise<string> {
+      return await bun.stdin.text();
+    },
+    serve(options: ServeOptions): ServerHandle {
+      const server = bun.serve({
+        hostname: options.host,
+        port: options.port,
+        development: false,
+        fetch(req, srv) {
+          return options.handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" });
+        },
+      });
+      let resolveFinished: () => void = () => {};
+      const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
+      let stopping: Promise<void> | undefined;
+      return {
+        port: server.port,
+        shutdown(): Promise<void> {
+          // stop() without `true` stops listening and resolves once in-flight requests are done.
+          stopping ??= server.stop().then(resolveFinished, (e) => {
+            resolveFinished();
+            throw e;
+          });
+          return stopping;
+        },
+        finished,
+      };
+    },
+    onSignal(signal: SignalName, fn: () => void): void {
+      proc.on(signal, fn);
+    },
+    cwd(): string {
+      return proc.cwd();
+    },
+  };
+}
+
+/** Exit the process (only main.ts calls this). */
+export function bunExit(code: number): never {
+  return _process().exit(code);
+}
+
+/**
+ * The command-line arguments. Bun's `process.argv` is `[bun, script, ...args]`, and a binary
+ * from `bun build --compile` keeps that shape (`["bun", "/$bunfs/root/keypebble", ...args]`).
+ */
+export function bunArgs(): string[] {
+  return _process().argv.slice(2);
+}
