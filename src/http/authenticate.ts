@@ -5,7 +5,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { type Caller, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
+import { type Caller, cidrContains, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
 import { rateLimitHeaders } from "../limits/mod.ts";
 import type { RequestContext } from "./context.ts";
 
@@ -14,10 +14,9 @@ export async function optionalCaller(ctx: RequestContext): Promise<Caller | null
   const { services, rt } = ctx;
   const nowMs = services.now();
   const offered = ctx.req.headers.has("authorization");
-  const addrKey = `addr:${ctx.peer}`;
+  const keys = _lockoutKeys(ctx);
   if (offered && rt.config.lockout.enabled) {
-    const user = _basicUser(ctx.req);
-    for (const key of user === undefined ? [addrKey] : [addrKey, `user:${user}`]) {
+    for (const key of keys) {
       const state = services.lockout.isLocked(key, nowMs);
       if (state.locked) {
         services.metrics.authFailures.labels("locked_out").inc();
@@ -44,8 +43,6 @@ export async function optionalCaller(ctx: RequestContext): Promise<Caller | null
       services.metrics.authFailures.labels(offered ? "bad_credentials" : "bad_identity_header")
         .inc();
       if (offered && rt.config.lockout.enabled) {
-        const user = _basicUser(ctx.req);
-        const keys = user === undefined ? [addrKey] : [addrKey, `user:${user}`];
         for (const key of keys) {
           const r = services.lockout.recordFailure(key, nowMs);
           if (r.lockedNow) {
@@ -67,8 +64,7 @@ export async function optionalCaller(ctx: RequestContext): Promise<Caller | null
   }
   if (caller === null) return null;
   if (caller.method === "basic") {
-    services.lockout.recordSuccess(addrKey);
-    services.lockout.recordSuccess(`user:${caller.subject}`);
+    for (const key of keys) services.lockout.recordSuccess(key);
   }
   ctx.subject = caller.subject;
   _limitPrincipal(ctx, caller.subject);
@@ -105,6 +101,18 @@ function _lower(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
   return out;
+}
+
+/**
+ * Lockout keys for a request: the client address (unless it is a trusted proxy, which speaks for
+ * many clients) and the user name offered in a Basic header.
+ */
+function _lockoutKeys(ctx: RequestContext): string[] {
+  const keys: string[] = [];
+  if (!cidrContains(ctx.rt.trustedProxies, ctx.peer)) keys.push(`addr:${ctx.peer}`);
+  const user = _basicUser(ctx.req);
+  if (user !== undefined) keys.push(`user:${user}`);
+  return keys;
 }
 
 /** The user name of a Basic header, for lockout keys only (never logged). */

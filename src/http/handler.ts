@@ -11,6 +11,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import { cidrContains } from "../identity/mod.ts";
 import { rateLimitHeaders } from "../limits/mod.ts";
 import type { ConnInfo, RequestContext, Services } from "./context.ts";
 import { responseForError } from "./responses.ts";
@@ -97,7 +98,9 @@ export function createHandler(services: Services): Handler {
 
 function _limitAddress(ctx: RequestContext, nowMs: number): void {
   const spec = ctx.rt.config.rateLimit.perAddress;
-  if (spec === undefined) return;
+  // A trusted proxy speaks for many clients: limiting its address would throttle them all.
+  // Its callers are limited per principal instead.
+  if (spec === undefined || cidrContains(ctx.rt.trustedProxies, ctx.peer)) return;
   const d = ctx.services.addressLimiter.check(`addr:${ctx.peer}`, nowMs, spec);
   if (!d.allowed) {
     ctx.services.metrics.rateLimited.labels("address").inc();
