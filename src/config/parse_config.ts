@@ -403,6 +403,13 @@ function _describe(v: unknown): string {
   return typeof v === "object" ? "a mapping" : String(v);
 }
 
+/** The kind of a value without the value itself, for fields that hold secrets. */
+function _typeName(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (v === null) return "null";
+  return typeof v === "object" ? "a mapping" : `a ${typeof v}`;
+}
+
 /** Narrowing helpers that know the file and build `file: field: problem` messages. */
 class _Reader {
   constructor(readonly source: string, readonly options: ParseConfigOptions) {}
@@ -432,7 +439,11 @@ class _Reader {
       if (opts.required) this.fail(field, "is required");
       return undefined;
     }
-    if (typeof v !== "string") this.fail(field, `must be a string, got ${_describe(v)}`);
+    if (typeof v !== "string") {
+      // A secret written unquoted (digits, a YAML boolean) must not be echoed into a log
+      const got = /secret/i.test(field) ? _typeName(v) : _describe(v);
+      this.fail(field, `must be a string, got ${got}`);
+    }
     if (v.trim() === "") this.fail(field, "must not be empty");
     return v;
   }
