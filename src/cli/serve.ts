@@ -6,9 +6,7 @@
  * is wrong the old one keeps serving, and the reason is logged and shown on /healthz.
  */
 
-import { createHandler, type ReloadStatus, type Services } from "../http/mod.ts";
-import { CredentialCache } from "../identity/mod.ts";
-import { Lockout, RateLimiter } from "../limits/mod.ts";
+import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics } from "../metrics/mod.ts";
 import type { Platform } from "../platform/platform.ts";
@@ -56,24 +54,14 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
   metrics.configGeneration.labels().set(1);
   let reloadStatus: ReloadStatus = { outcome: "none" };
-  const services: Services = {
+  const services = createServices({
     runtime: () => rt,
-    now: () => Date.now(),
-    metrics,
+    config: rt.config,
     logger,
-    addressLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: 10_000 }),
-    principalLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: 10_000 }),
-    lockout: new Lockout({
-      maxFailures: rt.config.lockout.maxFailures,
-      windowSeconds: rt.config.lockout.windowSeconds,
-      lockSeconds: rt.config.lockout.lockSeconds,
-      maxKeys: 10_000,
-    }),
-    credentials: new CredentialCache(),
-    reloadStatus: () => reloadStatus,
-    version: VERSION,
     runtimeName: platform.name,
-  };
+    metrics,
+    reloadStatus: () => reloadStatus,
+  });
 
   let reloading = false;
   const reload = async (why: string): Promise<void> => {

@@ -8,3 +8,5 @@ export type { Handler } from "./handler.ts";
 export type { ConnInfo, ReloadStatus, RequestContext, Services } from "./context.ts";
 export { errorResponse, json, responseForError } from "./responses.ts";
 export { matchRoute, ROUTES } from "./routes.ts";
+export { createServices } from "./services.ts";
+export type { ServicesOptions } from "./services.ts";
