@@ -1,0 +1,106 @@
+/** Building a runtime from the Python Keypebble's own example configs. */
+
+import assert from "node:assert/strict";
+import { KeypebbleError } from "../../src/errors.ts";
+import { generateKeyPem } from "../../src/jose/mod.ts";
+import { makeTestHandler } from "../helpers/handler.ts";
+
+Deno.test("the Python Keypebble's KSA example config loads unchanged", async () => {
+  const kp = await makeTestHandler({
+    configYaml: `service:
+  host: "0.0.0.0"
+  port: 8080
+
+issuer: "https://keypebble.example.com"
+default_ttl_seconds: 3600
+
+# KSA tokens should use RS256.
+algorithm: "RS256"
+rs256_private_key: "/etc/keypebble/keypebble-private.pem"
+`,
+    files: { "/etc/keypebble/keypebble-private.pem": await generateKeyPem("RS256") },
+  });
+  assert.equal(kp.runtime.keyring.signer.alg, "RS256");
+  assert.equal(kp.runtime.config.host, "0.0.0.0");
+});
+
+Deno.test("the Python Keypebble's 'change-me' HS256 secret is refused at start, naming the field", async () => {
+  await assert.rejects(
+    makeTestHandler({
+      configYaml: `issuer: "https://keypebble.local"
+audience: "keypebble-edge"
+default_ttl_seconds: 3600
+hs256_secret: "change-me"
+`,
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof KeypebbleError);
+      assert.equal(e.code, "config_invalid");
+      assert.match(e.message, /config\.yaml: hs256_secret: /);
+      assert.match(e.message, /32 bytes/);
+      assert.doesNotMatch(e.message, /change-me/);
+      return true;
+    },
+  );
+});
+
+Deno.test("a missing key file is a config error unless generation is allowed", async () => {
+  const yaml = 'issuer: kp\nrs256_private_key_path: "keys/k.pem"\n';
+  await assert.rejects(
+    makeTestHandler({ configYaml: yaml }),
+    /config\.yaml: rs256_private_key_path: cannot read key file "\/kp\/keys\/k\.pem"/,
+  );
+  const kp = await makeTestHandler({ configYaml: yaml + "generate_missing_key: true\n" });
+  assert.match(kp.files.get("/kp/keys/k.pem") ?? "", /^-----BEGIN PRIVATE KEY-----/);
+  assert.equal(kp.notices[0].event, "key_generated");
+  assert.equal(kp.notices[0].level, "warn");
+});
+
+Deno.test("an x5c chain whose leaf is for another key is refused", async () => {
+  // Two different keys: the "chain" below is a certificate-shaped check on the wrong key.
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
+      .output();
+    if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+    return new TextDecoder().decode(out.stdout);
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    await run([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${dir}/a.pem`,
+      "-out",
+      `${dir}/a.crt`,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=a",
+    ]);
+    const other = await generateKeyPem("RS256");
+    await assert.rejects(
+      makeTestHandler({
+        configYaml: "issuer: kp\nrs256_private_key_path: k.pem\nx5c_chain_path: chain.pem\n",
+        files: { "k.pem": other, "chain.pem": await Deno.readTextFile(`${dir}/a.crt`) },
+      }),
+      /is not for this signing key/,
+    );
+    const ok = await makeTestHandler({
+      configYaml: "issuer: kp\nrs256_private_key_path: k.pem\nx5c_chain_path: chain.pem\n",
+      files: {
+        "k.pem": await Deno.readTextFile(`${dir}/a.pem`),
+        "chain.pem": await Deno.readTextFile(`${dir}/a.crt`),
+      },
+    });
+    const res = await ok.fetch("/auth", { method: "POST", body: "{}" });
+    const token = (await res.json()).token as string;
+    const header = JSON.parse(atob(token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/")));
+    assert.equal(header.x5c.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
