@@ -285,6 +285,16 @@ async function oauthScenario(s: Setup): Promise<void> {
     assert.equal((await r.json()).error, "invalid_grant", what);
   }
 
+  // The registry really checks signatures: an access token with an edited payload is refused.
+  {
+    const [ah, , asig] = first.access_token.split(".");
+    const claims = decodeJwt(first.access_token).payload;
+    const edited = `${ah}.${b64url(JSON.stringify({ ...claims, sub: "someone-else" }))}.${asig}`;
+    r = await registryGet(reg, manifestPath, edited);
+    assert.equal(r.status, 401, await r.clone().text());
+    await r.body?.cancel();
+  }
+
   // A refresh token is not an access token: the registry refuses it.
   r = await registryGet(reg, manifestPath, first.refresh_token);
   assert.equal(r.status, 401, await r.clone().text());

@@ -263,15 +263,21 @@ http {
   return { ...d, port, url };
 }
 
-/** Add `user:password` to an htpasswd file (created when missing). */
-export async function htpasswd(file: string, user: string, password: string): Promise<void> {
+/** Add `user:password` to an htpasswd file (created when missing); bcrypt with `bcrypt: true`. */
+export async function htpasswd(
+  file: string,
+  user: string,
+  password: string,
+  options: { bcrypt?: boolean } = {},
+): Promise<void> {
   let exists = true;
   try {
     await Deno.stat(file);
   } catch {
     exists = false;
   }
-  await run("htpasswd", [exists ? "-b" : "-cb", file, user, password]);
+  const flags = `${exists ? "-b" : "-cb"}${options.bcrypt ? "B" : ""}`;
+  await run("htpasswd", [flags, file, user, password]);
 }
 
 async function _sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {

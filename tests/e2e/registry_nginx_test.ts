@@ -69,7 +69,8 @@ Deno.test({
       const dir = await cleanup.dir("nginx");
       const { cert } = await makeKeyAndCert(dir);
       for (const [user, pw] of Object.entries(PASSWORDS)) {
-        await htpasswd(`${dir}/htpasswd`, user, pw);
+        // Both hash kinds nginx reads: apr1 (htpasswd's default) and bcrypt (-B) for ci-bot.
+        await htpasswd(`${dir}/htpasswd`, user, pw, { bcrypt: user === "ci-bot" });
       }
       await Deno.writeTextFile(`${dir}/policy.yaml`, PYTHON_EXAMPLE_POLICY);
       await Deno.writeTextFile(
