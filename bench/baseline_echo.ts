@@ -1,0 +1,45 @@
+/**
+ * The HTTP baseline for `POST /auth`: a bare server that reads the request body, parses it as
+ * JSON, and answers a JSON response padded to the size of a real /auth response, with the same
+ * headers. It runs on Deno (`Deno.serve`) or Bun (`Bun.serve`), so each runtime is compared
+ * with itself.
+ *
+ *   deno run --allow-net bench/baseline_echo.ts PORT RESPONSE_BYTES
+ *   bun bench/baseline_echo.ts PORT RESPONSE_BYTES
+ */
+
+const HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+};
+
+interface BunLike {
+  serve(o: { hostname: string; port: number; fetch(req: Request): Promise<Response> }): unknown;
+}
+
+function args(): string[] {
+  const g = globalThis as unknown as { Deno?: { args: string[] }; process?: { argv: string[] } };
+  return g.Deno ? g.Deno.args : g.process!.argv.slice(2);
+}
+
+const [portArg, sizeArg] = args();
+const port = Number(portArg ?? 8090);
+const size = Number(sizeArg ?? 600);
+
+async function handle(req: Request): Promise<Response> {
+  const body = JSON.parse(await req.text());
+  const base = JSON.stringify({ token: "", claims: body, expires_in: 3600 });
+  const pad = Math.max(0, size - base.length);
+  return new Response(
+    JSON.stringify({ token: "x".repeat(pad), claims: body, expires_in: 3600 }),
+    { headers: HEADERS },
+  );
+}
+
+const bun = (globalThis as unknown as { Bun?: BunLike }).Bun;
+if (bun) {
+  bun.serve({ hostname: "127.0.0.1", port, fetch: handle });
+} else {
+  Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, handle);
+}
+console.log(`baseline echo listening on ${port}`);
