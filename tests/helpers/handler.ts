@@ -17,11 +17,9 @@
  */
 
 import { parseConfig } from "../../src/config/mod.ts";
-import { createHandler, type Handler, type Services } from "../../src/http/mod.ts";
-import { CredentialCache, hashPassword } from "../../src/identity/mod.ts";
-import { Lockout, RateLimiter } from "../../src/limits/mod.ts";
+import { createHandler, createServices, type Handler, type Services } from "../../src/http/mod.ts";
+import { hashPassword } from "../../src/identity/mod.ts";
 import { createLogger } from "../../src/log/mod.ts";
-import { createKeypebbleMetrics } from "../../src/metrics/mod.ts";
 import {
   type BuildNotice,
   buildRuntime,
@@ -29,7 +27,6 @@ import {
   type Runtime,
   type RuntimeIo,
 } from "../../src/runtime/mod.ts";
-import { VERSION } from "../../src/version.ts";
 
 /** The directory the in-memory config file lives in. */
 export const TEST_CONFIG_DIR = "/kp";
@@ -84,7 +81,7 @@ export function memoryIo(files: Map<string, string>): RuntimeIo {
 
 /**
  * Build a runtime from `configYaml` and `files`, and the services the real server assembles
- * around it (see `src/cli/serve.ts`), with logs captured in `logLines`.
+ * around it (`createServices`, as `src/cli/serve.ts` does), with logs captured in `logLines`.
  */
 export async function makeTestHandler(options: TestHandlerOptions): Promise<TestHandler> {
   const files = new Map<string, string>();
@@ -102,25 +99,14 @@ export async function makeTestHandler(options: TestHandlerOptions): Promise<Test
     write: (l) => logLines.push(l),
     now: () => new Date(now()),
   });
-  const metrics = createKeypebbleMetrics({ version: VERSION, runtime: "test" });
-  const services: Services = {
+  // The same assembly as `keypebble serve` (src/http/services.ts)
+  const services = createServices({
     runtime: () => runtime,
-    now,
-    metrics,
+    config,
     logger,
-    addressLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: 10_000 }),
-    principalLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: 10_000 }),
-    lockout: new Lockout({
-      maxFailures: config.lockout.maxFailures,
-      windowSeconds: config.lockout.windowSeconds,
-      lockSeconds: config.lockout.lockSeconds,
-      maxKeys: 10_000,
-    }),
-    credentials: new CredentialCache(),
-    reloadStatus: () => ({ outcome: "none" }),
-    version: VERSION,
     runtimeName: "test",
-  };
+    now,
+  });
   const handler = createHandler(services);
   return {
     handler,
