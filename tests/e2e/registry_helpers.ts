@@ -4,7 +4,7 @@
  * a temporary directory. A missing binary makes the test fail, never skip.
  */
 
-import { freePort, run, runKeypebble } from "../helpers/process.ts";
+import { collectLines, freePort, run, runKeypebble } from "../helpers/process.ts";
 
 /** The service name the registry is configured with and Keypebble puts in `aud`. */
 export const SERVICE = "registry.local";
@@ -36,20 +36,7 @@ export function spawnDaemon(
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.env === undefined ? {} : { env: options.env }),
   }).spawn();
-  const lines: string[] = [];
-  const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
-    let buf = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf("\n")) !== -1) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    }
-    if (buf) lines.push(buf);
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const { lines, done: pumps } = collectLines(child);
   let done = false;
   const exited = child.status.then(async (s) => {
     done = true;

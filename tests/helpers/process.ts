@@ -66,6 +66,30 @@ export function freePort(): number {
   return port;
 }
 
+/**
+ * Collect a child's stdout and stderr, line by line, into one array as they arrive. `done`
+ * resolves once both streams have ended.
+ */
+export function collectLines(
+  child: Deno.ChildProcess,
+): { lines: string[]; done: Promise<void> } {
+  const lines: string[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
+    let buf = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) !== -1) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    }
+    if (buf) lines.push(buf);
+  };
+  const done = Promise.all([pump(child.stdout), pump(child.stderr)]).then(() => {});
+  return { lines, done };
+}
+
 /** A running Keypebble server. */
 export interface RunningServer {
   readonly url: string;
@@ -86,8 +110,7 @@ export interface RunningServer {
  */
 export async function startServer(
   config: string,
-  options: { args?: string[]; cwd?: string; env?: Record<string, string>; timeoutMs?: number } =
-    {},
+  options: { args?: string[]; cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<RunningServer> {
   const port = freePort();
   const { cmd, prefix } = keypebbleCommand();
@@ -99,23 +122,7 @@ export async function startServer(
     cwd: options.cwd ?? ROOT,
     env: options.env ?? {},
   }).spawn();
-  const lines: string[] = [];
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += value;
-      let i;
-      while ((i = buf.indexOf("\n")) !== -1) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    }
-    if (buf) lines.push(buf);
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const { lines, done: pumps } = collectLines(child);
   const exited = child.status.then(async (s) => {
     await pumps;
     return s.code;

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { KeypebbleError } from "../../src/errors.ts";
 import { generateKeyPem } from "../../src/jose/mod.ts";
 import { makeTestHandler } from "../helpers/handler.ts";
+import { run } from "../helpers/process.ts";
 
 Deno.test("the Python Keypebble's KSA example config loads unchanged", async () => {
   const kp = await makeTestHandler({
@@ -57,16 +58,9 @@ Deno.test("a missing key file is a config error unless generation is allowed", a
 });
 
 Deno.test("an x5c chain whose leaf is for another key is refused", async () => {
-  // Two different keys: the "chain" below is a certificate-shaped check on the wrong key.
-  const run = async (args: string[]) => {
-    const out = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
-      .output();
-    if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
-    return new TextDecoder().decode(out.stdout);
-  };
   const dir = await Deno.makeTempDir();
   try {
-    await run([
+    await run("openssl", [
       "req",
       "-x509",
       "-newkey",
