@@ -8,7 +8,7 @@
  *   deno task bench --quick         # shorter wrk runs, fewer cold starts
  *   deno task bench --only=deno     # one runtime (deno | bun)
  *   deno task bench --skip-micro    # no Deno.bench files
- *   deno task soak [--minutes=N]    # RSS over a long POST /auth load (both runtimes)
+ *   deno task bench --soak [--minutes=N]  # RSS over a long POST /auth load
  *
  * Pairs (ratio = ours / baseline; higher is better):
  * - POST /auth (HS256) vs a bare server parsing the same JSON and answering a same-sized JSON
