@@ -239,9 +239,15 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
     if (!Array.isArray(top.keys) || top.keys.length === 0) {
       r.fail("keys", "must be a non-empty list");
     }
-    const specs = (top.keys as unknown[]).map((raw, i) =>
-      _readKeyEntry(r, raw, `keys[${i}]`, generate && i === 0)
-    );
+    const list = top.keys as unknown[];
+    const specs = list.map((raw, i) => _readKeyEntry(r, raw, `keys[${i}]`, generate && i === 0));
+    // Beside other keys, an HMAC key needs a name: asymmetric keys get their thumbprint, but an
+    // HMAC secret has no public form to derive one from, and verify picks keys by kid.
+    for (const s of specs) {
+      if (list.length > 1 && s.kind === "hmac" && s.kid.mode !== "literal") {
+        r.fail(`${s.field}.kid`, "is required for an HMAC key listed with other keys");
+      }
+    }
     _checkUniqueKids(r, specs);
     return specs;
   }
