@@ -161,96 +161,103 @@ async function json(res: Response): Promise<Record<string, unknown>> {
 for (const alg of ALGS) {
   Deno.test(`openssl verifies every ${alg} token kind using only the served JWKS`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "kp_interop_" });
-    const keyEntry = await makeKey(dir, alg);
-    await Deno.writeTextFile(
-      `${dir}/policy.yaml`,
-      'users:\n  alice:\n    repos: ["alice/*"]\n    actions: ["pull", "push"]\n',
-    );
-    await Deno.writeTextFile(
-      `${dir}/config.yaml`,
-      `issuer: "https://interop.test"
+    try {
+      await interop(alg, dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+async function interop(alg: Alg, dir: string): Promise<void> {
+  const keyEntry = await makeKey(dir, alg);
+  await Deno.writeTextFile(
+    `${dir}/policy.yaml`,
+    'users:\n  alice:\n    repos: ["alice/*"]\n    actions: ["pull", "push"]\n',
+  );
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    `issuer: "https://interop.test"
 audience: "registry.test"
 policy_path: policy.yaml
 trusted_proxies: ["127.0.0.1/32"]
 keys:
 ${keyEntry}`,
+  );
+  const server = await startServer(`${dir}/config.yaml`);
+  try {
+    const alice = { "x-authenticated-user": "alice" };
+    const jwksRes = await fetch(`${server.url}/.well-known/jwks.json`);
+    const jwks = await json(jwksRes) as { keys: Record<string, unknown>[] };
+    if (alg === "HS256") assert.deepEqual(jwks.keys, [], "HMAC keys are never published");
+    else assert.equal(jwks.keys.length, 1);
+
+    const tokens: Record<string, string> = {};
+    tokens.auth = (await json(
+      await fetch(`${server.url}/auth`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sub: "edge-1" }),
+      }),
+    )).token as string;
+    const reg = await json(
+      await fetch(
+        `${server.url}/v2/token?service=registry.test&scope=repository:alice/app:pull,push` +
+          `&offline_token=true&client_id=interop`,
+        { headers: alice },
+      ),
     );
-    const server = await startServer(`${dir}/config.yaml`);
-    try {
-      const alice = { "x-authenticated-user": "alice" };
-      const jwksRes = await fetch(`${server.url}/.well-known/jwks.json`);
-      const jwks = await json(jwksRes) as { keys: Record<string, unknown>[] };
-      if (alg === "HS256") assert.deepEqual(jwks.keys, [], "HMAC keys are never published");
-      else assert.equal(jwks.keys.length, 1);
-
-      const tokens: Record<string, string> = {};
-      tokens.auth = (await json(
-        await fetch(`${server.url}/auth`, {
+    tokens.registry = reg.token as string;
+    tokens.refresh = reg.refresh_token as string;
+    tokens.command = (await json(
+      await fetch(`${server.url}/command/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user: "ops", target: "edge-7", command: "reboot" }),
+      }),
+    )).token as string;
+    for (
+      const [name, prefix] of [
+        ["k8s_core", "/api/v1"],
+        ["k8s_group", "/apis/authentication.k8s.io/v1"],
+      ]
+    ) {
+      const res = await fetch(
+        `${server.url}${prefix}/namespaces/default/serviceaccounts/builder/token`,
+        {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ sub: "edge-1" }),
-        }),
-      )).token as string;
-      const reg = await json(
-        await fetch(
-          `${server.url}/v2/token?service=registry.test&scope=repository:alice/app:pull,push` +
-            `&offline_token=true&client_id=interop`,
-          { headers: alice },
-        ),
+          body: JSON.stringify({ spec: { audiences: ["vault"] } }),
+        },
       );
-      tokens.registry = reg.token as string;
-      tokens.refresh = reg.refresh_token as string;
-      tokens.command = (await json(
-        await fetch(`${server.url}/command/token`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ user: "ops", target: "edge-7", command: "reboot" }),
-        }),
-      )).token as string;
-      for (
-        const [name, prefix] of [
-          ["k8s_core", "/api/v1"],
-          ["k8s_group", "/apis/authentication.k8s.io/v1"],
-        ]
-      ) {
-        const res = await fetch(
-          `${server.url}${prefix}/namespaces/default/serviceaccounts/builder/token`,
-          {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ spec: { audiences: ["vault"] } }),
-          },
-        );
-        assert.equal(res.status, 201);
-        tokens[name] = ((await res.json()).status as { token: string }).token;
-      }
-
-      for (const [kind, token] of Object.entries(tokens)) {
-        assert.equal(typeof token, "string", `${kind} token issued`);
-        const header = b64uJson(token.split(".")[0]);
-        assert.equal(header.alg, alg, `${kind} header alg`);
-        assert.equal(
-          header.typ,
-          kind === "refresh" ? "kp-refresh+jwt" : "JWT",
-          `${kind} header typ`,
-        );
-        assert.ok(await opensslVerifies(dir, token, jwks), `openssl verifies the ${kind} token`);
-        assert.equal(
-          await opensslVerifies(dir, tamper(token), jwks),
-          false,
-          `openssl rejects a tampered ${kind} token`,
-        );
-        const claims = b64uJson(token.split(".")[1]);
-        assert.equal(claims.iss, "https://interop.test");
-      }
-      const regClaims = b64uJson(tokens.registry.split(".")[1]);
-      assert.equal(regClaims.aud, "registry.test");
-      assert.deepEqual(regClaims.access, [
-        { type: "repository", name: "alice/app", actions: ["pull", "push"] },
-      ]);
-    } finally {
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
+      assert.equal(res.status, 201);
+      tokens[name] = ((await res.json()).status as { token: string }).token;
     }
-  });
+
+    for (const [kind, token] of Object.entries(tokens)) {
+      assert.equal(typeof token, "string", `${kind} token issued`);
+      const header = b64uJson(token.split(".")[0]);
+      assert.equal(header.alg, alg, `${kind} header alg`);
+      assert.equal(
+        header.typ,
+        kind === "refresh" ? "kp-refresh+jwt" : "JWT",
+        `${kind} header typ`,
+      );
+      assert.ok(await opensslVerifies(dir, token, jwks), `openssl verifies the ${kind} token`);
+      assert.equal(
+        await opensslVerifies(dir, tamper(token), jwks),
+        false,
+        `openssl rejects a tampered ${kind} token`,
+      );
+      const claims = b64uJson(token.split(".")[1]);
+      assert.equal(claims.iss, "https://interop.test");
+    }
+    const regClaims = b64uJson(tokens.registry.split(".")[1]);
+    assert.equal(regClaims.aud, "registry.test");
+    assert.deepEqual(regClaims.access, [
+      { type: "repository", name: "alice/app", actions: ["pull", "push"] },
+    ]);
+  } finally {
+    await server.stop();
+  }
 }
