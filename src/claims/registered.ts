@@ -49,10 +49,25 @@ export function clampTtl(
   return Math.max(limits.minTtl ?? 1, Math.min(wanted, limits.maxTtl));
 }
 
-/** A fresh random token id: 128 bits, hex. */
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+/** Random bytes drawn from the CSPRNG in batches: one call serves 256 token ids. */
+const POOL = new Uint8Array(4096);
+let _poolUsed = POOL.length;
+
+/** A fresh random token id: 128 bits from the CSPRNG, hex. */
 export function randomJti(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
+  if (_poolUsed === POOL.length) {
+    crypto.getRandomValues(POOL);
+    _poolUsed = 0;
+  }
+  const i = _poolUsed;
+  _poolUsed += 16;
   let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
+  for (let j = i; j < i + 16; j++) s += HEX[POOL[j]];
+  // Each id's bytes are used once: wipe them so no later id can repeat them.
+  POOL.fill(0, i, i + 16);
   return s;
 }

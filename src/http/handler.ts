@@ -84,14 +84,17 @@ export function createHandler(services: Services): Handler {
     const method = KNOWN_METHODS.has(req.method) ? req.method : "other";
     services.metrics.httpRequests.labels(template, method, String(response.status)).inc();
     services.metrics.httpDuration.labels(template).observe(seconds);
-    services.logger.info("request", {
-      method,
-      route: template,
-      status: response.status,
-      duration_ms: Math.round(seconds * 1e5) / 100,
-      remote: info.remoteAddr,
-      ...(ctx?.subject === undefined ? {} : { sub: ctx.subject }),
-    });
+    // Build the access-log record only when it will be written.
+    if (services.logger.level === "debug" || services.logger.level === "info") {
+      services.logger.info("request", {
+        method,
+        route: template,
+        status: response.status,
+        duration_ms: Math.round(seconds * 1e5) / 100,
+        remote: info.remoteAddr,
+        ...(ctx?.subject === undefined ? {} : { sub: ctx.subject }),
+      });
+    }
     return response;
   };
 }

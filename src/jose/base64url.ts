@@ -52,8 +52,17 @@ function _encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
  * ```
  */
 export function b64uEncode(data: Uint8Array | string): string {
-  return _encode(typeof data === "string" ? encoder.encode(data) : data, URL_ALPHABET, false);
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return _native === undefined
+    ? _encode(bytes, URL_ALPHABET, false)
+    : _native.call(bytes, URL_OPTIONS);
 }
+
+/** The runtime's own encoder (TC39 Uint8Array base64), when it has one: the hot path uses it. */
+const _native = (Uint8Array.prototype as unknown as {
+  toBase64?: (this: Uint8Array, o: { alphabet: string; omitPadding: boolean }) => string;
+}).toBase64;
+const URL_OPTIONS = { alphabet: "base64url", omitPadding: true };
 
 /** Encode bytes as standard base64 with padding (RFC 4648 §4), as `x5c` requires. */
 export function b64Encode(bytes: Uint8Array): string {

@@ -11,6 +11,7 @@ import { KeypebbleError } from "../errors.ts";
 import { type Alg, algSpec, isAlg } from "./algorithms.ts";
 import { b64uDecode, b64uEncode } from "./base64url.ts";
 import type { KeyEntry } from "./keys.ts";
+import type { HmacSha256 } from "./hmac_sha256.ts";
 
 /** A protected JWS header (RFC 7515 §4.1). */
 export interface JwsHeader {
@@ -64,6 +65,7 @@ export class JwsSigner {
   /** The protected header as sent (RFC 7515 §4). */
   readonly header: Readonly<JwsHeader>;
   readonly #key: CryptoKey;
+  readonly #mac: HmacSha256 | undefined;
   readonly #prefix: string;
 
   private constructor(key: KeyEntry, privateKey: CryptoKey, header: JwsHeader) {
@@ -71,6 +73,7 @@ export class JwsSigner {
     this.kid = key.kid;
     this.header = Object.freeze(header);
     this.#key = privateKey;
+    this.#mac = key.alg === "HS256" ? key.mac : undefined;
     this.#prefix = b64uEncode(JSON.stringify(header)) + ".";
   }
 
@@ -104,6 +107,10 @@ export class JwsSigner {
   /** Sign a JSON payload already serialized, returning the compact JWS. */
   async signBytes(payloadJson: string): Promise<string> {
     const input = this.#prefix + b64uEncode(payloadJson);
+    if (this.#mac !== undefined) {
+      // HS256: synchronous, no round trip to the runtime's crypto threads.
+      return input + "." + b64uEncode(this.#mac.sign(encoder.encode(input)));
+    }
     const sig = await crypto.subtle.sign(
       algSpec(this.alg).signParams,
       this.#key,

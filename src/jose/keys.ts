@@ -28,6 +28,7 @@ import {
   type Tlv,
   valueHex,
 } from "./_der.ts";
+import { HmacSha256 } from "./hmac_sha256.ts";
 
 /** A key bound to one algorithm, ready to sign (when `privateKey` is set) and verify. */
 export interface KeyEntry {
@@ -39,6 +40,8 @@ export interface KeyEntry {
   readonly publicJwk?: JsonWebKey;
   /** SubjectPublicKeyInfo DER; absent for HMAC. */
   readonly spkiDer?: Uint8Array;
+  /** HS256 only: the synchronous MAC the signer uses on the hot path (see hmac_sha256.ts). */
+  readonly mac?: HmacSha256;
 }
 
 // Object identifier values (hex of the DER content octets)
@@ -453,7 +456,12 @@ export async function importHmacSecret(secret: Uint8Array): Promise<KeyEntry> {
     false,
     ["sign", "verify"],
   );
-  return Object.freeze({ alg: "HS256", privateKey: key, verifyKey: key });
+  return Object.freeze({
+    alg: "HS256",
+    privateKey: key,
+    verifyKey: key,
+    mac: new HmacSha256(secret),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
