@@ -2,11 +2,14 @@
  * A short-lived memory of successful password checks, so that a client sending Basic credentials
  * on every request does not pay for PBKDF2 each time.
  *
- * Keys are SHA-256 of `user \0 password \0 stored-hash`, so the password itself is never kept,
+ * Keys are HMAC-SHA-256 (with a random per-process key) of `user \0 password \0 stored-hash`, so
+ * the password itself is never kept,
  * and a changed hash (policy reload) misses. Only successes are stored: a failure always costs a
  * full verification. Bounded (least recently used entries go first) with a TTL.
  * @module
  */
+
+import { HmacSha256 } from "../jose/hmac_sha256.ts";
 
 /** A bounded TTL cache of verified credentials. The clock is passed in (milliseconds). */
 export class CredentialCache {
@@ -64,10 +67,16 @@ export class CredentialCache {
   }
 }
 
-async function _key(user: string, password: string, phc: string): Promise<string> {
-  const data = new TextEncoder().encode(`${user}\0${password}\0${phc}`);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+/**
+ * Keyed with a random per-process secret, so a key seen in a memory dump cannot be tested
+ * against guessed passwords elsewhere. Synchronous: a cache hit must stay cheap.
+ */
+const _keyMac = new HmacSha256(crypto.getRandomValues(new Uint8Array(32)));
+const _encoder = new TextEncoder();
+
+function _key(user: string, password: string, phc: string): Promise<string> {
+  const digest = _keyMac.sign(_encoder.encode(`${user}\0${password}\0${phc}`));
   let hex = "";
   for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
+  return Promise.resolve(hex);
 }
