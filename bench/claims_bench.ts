@@ -32,7 +32,7 @@ Deno.bench({
   fn() {
     const body = JSON.parse(JSON.stringify(BODY));
     const { accepted } = filterCustomClaims(body, config.allowedCustomClaims);
-    authClaims(config, accepted, { now: NOW, ttl: 3600, jti: randomJti() });
+    authClaims(config, { accepted, now: NOW, ttl: 3600, jti: randomJti() });
   },
 });
 Deno.bench({

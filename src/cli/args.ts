@@ -76,9 +76,9 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
 export function intFlag(
   args: ParsedArgs,
   name: string,
-  min: number,
-  max: number,
+  range: { min: number; max: number },
 ): number | undefined {
+  const { min, max } = range;
   const v = stringFlag(args, name);
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {

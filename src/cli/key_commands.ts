@@ -15,7 +15,7 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
     throw new UsageError('Option "--alg" must be "RS256", "ES256" or "EdDSA"');
   }
   const out = requireFlag(args, "out");
-  const bits = intFlag(args, "bits", 2048, 4096);
+  const bits = intFlag(args, "bits", { min: 2048, max: 4096 });
   if (bits !== undefined && (alg !== "RS256" || ![2048, 3072, 4096].includes(bits))) {
     throw new UsageError('Option "--bits" is for RS256 and must be 2048, 3072 or 4096');
   }
@@ -44,7 +44,7 @@ export async function hashPasswordCommand(platform: Platform, args: ParsedArgs):
   const input = await platform.readStdin();
   const password = input.replace(/\r?\n$/, "");
   if (password === "") throw new UsageError("Give the password on standard input");
-  const iterations = intFlag(args, "iterations", 100_000, 10_000_000);
+  const iterations = intFlag(args, "iterations", { min: 100_000, max: 10_000_000 });
   platform.stdout(
     (await hashPassword(password, iterations === undefined ? {} : { iterations })) + "\n",
   );

@@ -40,7 +40,7 @@ SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTER
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.`,
     flags: { config: "string", policy: "string", host: "string", port: "string" },
     run: (p, a) => {
-      const port = intFlag(a, "port", 0, 65535);
+      const port = intFlag(a, "port", { min: 0, max: 65535 });
       const host = stringFlag(a, "host");
       const policyPath = stringFlag(a, "policy");
       return serve(p, {

@@ -51,11 +51,11 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
     accepted.scope = generated.scope;
   }
   const now = Math.floor(Date.now() / 1000);
-  const ttl = clampTtl(intFlag(args, "ttl", 1, 1e9), {
+  const ttl = clampTtl(intFlag(args, "ttl", { min: 1, max: 1e9 }), {
     defaultTtl: rt.config.defaultTtlSeconds,
     maxTtl: rt.config.maxTtlSeconds,
   });
-  const claims = authClaims(rt.config, accepted, { now, ttl, jti: randomJti() });
+  const claims = authClaims(rt.config, { accepted, now, ttl, jti: randomJti() });
   platform.stdout((await rt.keyring.signer.sign(claims)) + "\n");
   return 0;
 }
@@ -78,12 +78,12 @@ export async function commandCommand(platform: Platform, args: ParsedArgs): Prom
   // As in the Python Keypebble, the CLI's default user is the issuer itself.
   const user = stringFlag(args, "user") ?? rt.config.issuer;
   const jti = randomJti();
-  const { claims, ttl } = commandClaims(
-    rt.config,
-    { ...fields, user },
-    Math.floor(Date.now() / 1000),
+  const { claims, ttl } = commandClaims(rt.config, {
+    ...fields,
+    user,
+    now: Math.floor(Date.now() / 1000),
     jti,
-  );
+  });
   const token = await rt.keyring.signer.sign(claims);
   if (args.flags.json === true) {
     platform.stdout(JSON.stringify({ token, jti, expires_in: ttl }) + "\n");

@@ -5,9 +5,9 @@ import type { RequestContext } from "./context.ts";
 /** Sign `claims` as an access token with the active key, counting it by kind and algorithm. */
 export async function signAccessToken(
   ctx: RequestContext,
-  kind: string,
-  claims: Record<string, unknown>,
+  issue: { kind: string; claims: Record<string, unknown> },
 ): Promise<string> {
+  const { kind, claims } = issue;
   const signer = ctx.rt.keyring.signer;
   const token = await signer.sign(claims);
   ctx.services.metrics.tokensIssued.labels(kind, signer.alg).inc();

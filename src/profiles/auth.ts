@@ -29,14 +29,15 @@ export async function postAuth(ctx: RequestContext): Promise<Response> {
   );
   const { accepted } = filterCustomClaims(requested, config.allowedCustomClaims);
   const sub = config.requireAuth.auth
-    ? chooseSubject(ctx, caller, accepted.sub, undefined)
+    ? chooseSubject(ctx, { caller, requested: accepted.sub })
     : accepted.sub;
-  const claims = authClaims(config, { ...accepted, ...(sub === undefined ? {} : { sub }) }, {
+  const claims = authClaims(config, {
+    accepted: { ...accepted, ...(sub === undefined ? {} : { sub }) },
     now: ctx.nowSec,
     ttl,
     jti: randomJti(),
   });
-  const token = await signAccessToken(ctx, "auth", claims);
+  const token = await signAccessToken(ctx, { kind: "auth", claims });
   return json({ token, claims, expires_in: ttl });
 }
 
@@ -46,14 +47,18 @@ export async function postAuth(ctx: RequestContext): Promise<Response> {
  */
 export function authClaims(
   config: Config,
-  accepted: Readonly<Record<string, unknown>>,
-  at: { now: number; ttl: number; jti: string },
+  input: { accepted: Readonly<Record<string, unknown>>; now: number; ttl: number; jti: string },
 ): Record<string, unknown> {
   return {
     ...(config.audience === undefined ? {} : { aud: config.audience }),
-    ...accepted,
+    ...input.accepted,
     ...config.staticClaims,
-    ...registeredClaims({ issuer: config.issuer, now: at.now, ttlSeconds: at.ttl, jti: at.jti }),
+    ...registeredClaims({
+      issuer: config.issuer,
+      now: input.now,
+      ttlSeconds: input.ttl,
+      jti: input.jti,
+    }),
   };
 }
 

@@ -27,10 +27,9 @@ export interface CommandRequest {
 /** The claims of a command token (pure: clock and jti are parameters). */
 export function commandClaims(
   config: Config,
-  req: CommandRequest,
-  now: number,
-  jti: string,
+  req: CommandRequest & { now: number; jti: string },
 ): { claims: Record<string, unknown>; ttl: number } {
+  const { now, jti } = req;
   const ttl = clampTtl(req.ttlSeconds, {
     defaultTtl: config.defaultTtlSeconds,
     maxTtl: config.maxTtlSeconds,
@@ -76,14 +75,13 @@ export async function postCommandToken(ctx: RequestContext): Promise<Response> {
   const caller = config.requireAuth.command ? await requireCaller(ctx) : await optionalCaller(ctx);
   const body = await readJsonObject(ctx.req, config.limits);
   const fields = validateCommandFields(body);
-  const user = chooseSubject(
-    ctx,
-    config.requireAuth.command ? caller : null,
-    body.user,
-    "anonymous",
-  )!;
+  const user = chooseSubject(ctx, {
+    caller: config.requireAuth.command ? caller : null,
+    requested: body.user,
+    fallback: "anonymous",
+  })!;
   const jti = randomJti();
-  const { claims, ttl } = commandClaims(config, { ...fields, user }, ctx.nowSec, jti);
-  const token = await signAccessToken(ctx, "command", claims);
+  const { claims, ttl } = commandClaims(config, { ...fields, user, now: ctx.nowSec, jti });
+  const token = await signAccessToken(ctx, { kind: "command", claims });
   return json({ token, jti, expires_in: ttl, issued_at: rfc3339(ctx.nowSec) });
 }

@@ -19,10 +19,9 @@ export function getJwks(ctx: RequestContext): Response {
 
 /** The discovery document for a runtime; `origin` is used when `issuer` is not a URL. */
 export function discoveryDocument(
-  issuer: string,
-  algs: readonly string[],
-  origin: string,
+  input: { issuer: string; algs: readonly string[]; origin: string },
 ): Record<string, unknown> {
+  const { issuer, algs, origin } = input;
   const base = /^https?:\/\//.test(issuer) ? issuer.replace(/\/$/, "") : origin;
   return {
     issuer,
@@ -39,7 +38,11 @@ export function discoveryDocument(
 
 /** Handle `GET /.well-known/openid-configuration`. */
 export function getOpenIdConfiguration(ctx: RequestContext): Response {
-  const doc = discoveryDocument(ctx.rt.config.issuer, ctx.rt.keyring.algs, ctx.url.origin);
+  const doc = discoveryDocument({
+    issuer: ctx.rt.config.issuer,
+    algs: ctx.rt.keyring.algs,
+    origin: ctx.url.origin,
+  });
   return json(doc, 200, {
     "cache-control": `public, max-age=${ctx.rt.config.jwksMaxAgeSeconds}`,
   });

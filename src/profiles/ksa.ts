@@ -105,7 +105,7 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
       jti: randomJti(),
     }),
   };
-  const token = await signAccessToken(ctx, "kubernetes", claims);
+  const token = await signAccessToken(ctx, { kind: "kubernetes", claims });
   return json({
     kind: "TokenRequest",
     apiVersion: "authentication.k8s.io/v1",

@@ -180,7 +180,7 @@ async function _issue(
       jti: randomJti(),
     }),
   };
-  return { token: await signAccessToken(ctx, "registry", claims), ttl };
+  return { token: await signAccessToken(ctx, { kind: "registry", claims }), ttl };
 }
 
 async function _refreshToken(

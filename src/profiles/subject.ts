@@ -11,10 +11,9 @@ import type { RequestContext } from "../http/context.ts";
 /** Decide the `sub` for a token: `requested` when allowed, else the caller, else `fallback`. */
 export function chooseSubject(
   ctx: RequestContext,
-  caller: Caller | null,
-  requested: unknown,
-  fallback: string | undefined,
+  input: { caller: Caller | null; requested: unknown; fallback?: string },
 ): string | undefined {
+  const { caller, requested, fallback } = input;
   if (
     requested !== undefined && (typeof requested !== "string" || requested === "" ||
       requested.length > 256)

@@ -46,8 +46,9 @@ export interface Keyring {
 export async function buildKeyring(
   config: Config,
   io: RuntimeIo,
-  notices: BuildNotice[],
+  options: { notices?: BuildNotice[] } = {},
 ): Promise<Keyring> {
+  const notices = options.notices ?? [];
   const entries: KeyEntry[] = [];
   let x5c: string[] | undefined;
   for (const [i, spec] of config.keys.entries()) {

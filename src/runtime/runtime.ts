@@ -44,7 +44,7 @@ export async function buildRuntime(
       fields: { file: config.source, field: key, message: "Unknown setting ignored" },
     });
   }
-  const keyring = await buildKeyring(config, io, notices);
+  const keyring = await buildKeyring(config, io, { notices });
   let policy: Policy | undefined;
   if (config.policyPath !== undefined) {
     let text: string;
