@@ -20,6 +20,19 @@ const URL_DECODE: Int16Array = (() => {
 })();
 
 const encoder = new TextEncoder();
+let _scratch = new Uint8Array(4096);
+
+/**
+ * The UTF-8 bytes of `s` as a view into a shared scratch buffer: no allocation on the hot path.
+ * The view is only valid until the next call, so consume it synchronously and never hold it
+ * across an `await`.
+ */
+export function utf8View(s: string): Uint8Array {
+  // Each UTF-16 code unit needs at most three UTF-8 bytes.
+  if (s.length * 3 > _scratch.length) _scratch = new Uint8Array(s.length * 3);
+  const { written } = encoder.encodeInto(s, _scratch);
+  return _scratch.subarray(0, written);
+}
 
 function _encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
   let out = "";
@@ -52,7 +65,7 @@ function _encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
  * ```
  */
 export function b64uEncode(data: Uint8Array | string): string {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  const bytes = typeof data === "string" ? utf8View(data) : data;
   return _native === undefined
     ? _encode(bytes, URL_ALPHABET, false)
     : _native.call(bytes, URL_OPTIONS);

@@ -54,3 +54,15 @@ Deno.test("isAlg() accepts only the table's exact names", () => {
     assert.equal(isAlg(bad), false, String(bad));
   }
 });
+
+Deno.test("b64uEncode() encodes non-ASCII and long strings as UTF-8", () => {
+  const enc = new TextEncoder();
+  for (const s of ["é", "日本語 ✓", "a".repeat(5000), "ü".repeat(3000) + "😀"]) {
+    const bytes = enc.encode(s);
+    let bin = "";
+    for (const b of bytes) bin += String.fromCharCode(b);
+    const want = btoa(bin).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    assert.equal(b64uEncode(s), want);
+    assert.deepEqual(b64uDecode(b64uEncode(s)), bytes);
+  }
+});

@@ -9,7 +9,7 @@
 
 import { KeypebbleError } from "../errors.ts";
 import { type Alg, algSpec, isAlg } from "./algorithms.ts";
-import { b64uDecode, b64uEncode } from "./base64url.ts";
+import { b64uDecode, b64uEncode, utf8View } from "./base64url.ts";
 import type { KeyEntry } from "./keys.ts";
 import type { HmacSha256 } from "./hmac_sha256.ts";
 
@@ -109,7 +109,7 @@ export class JwsSigner {
     const input = this.#prefix + b64uEncode(payloadJson);
     if (this.#mac !== undefined) {
       // HS256: synchronous, no round trip to the runtime's crypto threads.
-      return input + "." + b64uEncode(this.#mac.sign(encoder.encode(input)));
+      return input + "." + b64uEncode(this.#mac.sign(utf8View(input)));
     }
     const sig = await crypto.subtle.sign(
       algSpec(this.alg).signParams,
