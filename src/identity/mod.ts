@@ -4,7 +4,7 @@
  * @module
  */
 
-export { timingSafeEqual } from "./constant_time.ts";
+export { timingSafeEqual } from "../jose/constant_time.ts";
 export {
   DEFAULT_ITERATIONS,
   DUMMY_HASH,

@@ -26,7 +26,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { timingSafeEqual } from "./constant_time.ts";
+import { timingSafeEqual } from "../jose/constant_time.ts";
 
 /** OWASP Password Storage Cheat Sheet (2023) figure for PBKDF2-HMAC-SHA256. */
 export const DEFAULT_ITERATIONS = 600_000;

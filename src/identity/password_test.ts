@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KeypebbleError } from "../errors.ts";
-import { timingSafeEqual } from "./constant_time.ts";
+import { timingSafeEqual } from "../jose/constant_time.ts";
 import {
   DUMMY_HASH,
   dummyHashFor,

@@ -10,6 +10,7 @@
 import { KeypebbleError } from "../errors.ts";
 import { type Alg, algSpec, isAlg } from "./algorithms.ts";
 import { b64uDecode, b64uEncode, utf8View } from "./base64url.ts";
+import { timingSafeEqual } from "./constant_time.ts";
 import type { KeyEntry } from "./keys.ts";
 import type { HmacSha256 } from "./hmac_sha256.ts";
 
@@ -212,6 +213,10 @@ async function _verifyWith(
   signingInput: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
+  if (key.mac !== undefined && key.alg === "HS256") {
+    // The synchronous MAC and a constant-time comparison (RFC 7518 §3.2), as the signer uses.
+    return timingSafeEqual(key.mac.sign(signingInput), signature);
+  }
   try {
     return await crypto.subtle.verify(
       algSpec(key.alg).signParams,

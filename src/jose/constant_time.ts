@@ -1,5 +1,5 @@
 /**
- * Constant-time comparison of byte strings, for password hashes and other secrets.
+ * Constant-time comparison of byte strings, for MACs, password hashes and other secrets.
  * @module
  */
 
