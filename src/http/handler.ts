@@ -82,7 +82,7 @@ export function createHandler(services: Services): Handler {
     }
     const seconds = (performance.now() - started) / 1000;
     const method = KNOWN_METHODS.has(req.method) ? req.method : "other";
-    services.metrics.httpRequests.labels(template, method, String(response.status)).inc();
+    services.metrics.httpRequests.labels(template, method, _statusLabel(response.status)).inc();
     services.metrics.httpDuration.labels(template).observe(seconds);
     // Build the access-log record only when it will be written.
     if (services.logger.level === "debug" || services.logger.level === "info") {
@@ -113,6 +113,15 @@ function _limitAddress(ctx: RequestContext, nowMs: number): void {
       headers,
     });
   }
+}
+
+/** Status codes as label strings, made once each rather than per request. */
+const STATUS_LABELS = new Map<number, string>();
+
+function _statusLabel(status: number): string {
+  let s = STATUS_LABELS.get(status);
+  if (s === undefined) STATUS_LABELS.set(status, s = String(status));
+  return s;
 }
 
 function _checkHeaders(req: Request, max: number): void {
