@@ -5,6 +5,7 @@
  */
 
 import { collectLines, freePort, run, runKeypebble } from "../helpers/process.ts";
+export { makeKeyAndCert } from "../helpers/process.ts";
 
 /** The service name the registry is configured with and Keypebble puts in `aud`. */
 export const SERVICE = "registry.local";
@@ -126,28 +127,6 @@ export class Cleanup {
   output(): string {
     return this.#daemons.map((d) => d.lines.join("\n")).join("\n----\n");
   }
-}
-
-/** Make an RSA-2048 private key `k.pem` and a self-signed certificate `cert.pem` in `dir`. */
-export async function makeKeyAndCert(dir: string): Promise<{ key: string; cert: string }> {
-  const key = `${dir}/k.pem`;
-  const cert = `${dir}/cert.pem`;
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=keypebble",
-  ]);
-  return { key, cert };
 }
 
 /** `keypebble hash-password --iterations 100000` (the CLI's minimum, to keep the suite fast). */

@@ -190,3 +190,25 @@ export async function run(
   }
   return res;
 }
+
+/** Make an RSA-2048 private key `k.pem` and a self-signed certificate `cert.pem` in `dir`. */
+export async function makeKeyAndCert(dir: string): Promise<{ key: string; cert: string }> {
+  const key = `${dir}/k.pem`;
+  const cert = `${dir}/cert.pem`;
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=keypebble",
+  ]);
+  return { key, cert };
+}

@@ -205,6 +205,27 @@ function form(fields: Record<string, string>): RequestInit {
   };
 }
 
+/** The OAuth2 password grant asking for a refresh token, as client "c". */
+async function offlineLogin(
+  kp: TestHandler,
+  username: string,
+  password: string,
+): Promise<Record<string, unknown>> {
+  const res = await kp.fetch(
+    "/v2/token",
+    form({
+      grant_type: "password",
+      username,
+      password,
+      service: "registry.local",
+      client_id: "c",
+      access_type: "offline",
+    }),
+  );
+  assert.equal(res.status, 200);
+  return await body(res);
+}
+
 Deno.test("POST /v2/token password grant, then refresh grant without rotation", async () => {
   const kp = await registry();
   const res = await kp.fetch(
@@ -262,19 +283,7 @@ Deno.test("POST /v2/token password grant, then refresh grant without rotation", 
 
 Deno.test("POST /v2/token refuses forged, altered and access tokens as refresh tokens", async () => {
   const kp = await registry();
-  const ok = await body(
-    await kp.fetch(
-      "/v2/token",
-      form({
-        grant_type: "password",
-        username: "alice",
-        password: "alice-pw",
-        service: "registry.local",
-        client_id: "c",
-        access_type: "offline",
-      }),
-    ),
-  );
+  const ok = await offlineLogin(kp, "alice", "alice-pw");
   const refresh = ok.refresh_token as string;
   const [h, p, s] = refresh.split(".");
   const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === "A" ? "B" : "A"}${s.slice(11)}`;
@@ -304,19 +313,7 @@ Deno.test("POST /v2/token refuses forged, altered and access tokens as refresh t
 
 Deno.test("POST /v2/token: a user removed from the policy cannot refresh", async () => {
   const before = await registry();
-  const ok = await body(
-    await before.fetch(
-      "/v2/token",
-      form({
-        grant_type: "password",
-        username: "bob",
-        password: "bob-pw",
-        service: "registry.local",
-        client_id: "c",
-        access_type: "offline",
-      }),
-    ),
-  );
+  const ok = await offlineLogin(before, "bob", "bob-pw");
   // Same key, policy without bob (as after a reload).
   const after = await makeTestHandler({
     configYaml:

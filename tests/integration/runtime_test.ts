@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { KeypebbleError } from "../../src/errors.ts";
 import { generateKeyPem } from "../../src/jose/mod.ts";
 import { makeTestHandler } from "../helpers/handler.ts";
-import { run } from "../helpers/process.ts";
+import { makeKeyAndCert } from "../helpers/process.ts";
 
 Deno.test("the Python Keypebble's KSA example config loads unchanged", async () => {
   const kp = await makeTestHandler({
@@ -60,34 +60,20 @@ Deno.test("a missing key file is a config error unless generation is allowed", a
 Deno.test("an x5c chain whose leaf is for another key is refused", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await run("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${dir}/a.pem`,
-      "-out",
-      `${dir}/a.crt`,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=a",
-    ]);
+    const { key, cert } = await makeKeyAndCert(dir);
     const other = await generateKeyPem("RS256");
     await assert.rejects(
       makeTestHandler({
         configYaml: "issuer: kp\nrs256_private_key_path: k.pem\nx5c_chain_path: chain.pem\n",
-        files: { "k.pem": other, "chain.pem": await Deno.readTextFile(`${dir}/a.crt`) },
+        files: { "k.pem": other, "chain.pem": await Deno.readTextFile(cert) },
       }),
       /is not for this signing key/,
     );
     const ok = await makeTestHandler({
       configYaml: "issuer: kp\nrs256_private_key_path: k.pem\nx5c_chain_path: chain.pem\n",
       files: {
-        "k.pem": await Deno.readTextFile(`${dir}/a.pem`),
-        "chain.pem": await Deno.readTextFile(`${dir}/a.crt`),
+        "k.pem": await Deno.readTextFile(key),
+        "chain.pem": await Deno.readTextFile(cert),
       },
     });
     const res = await ok.fetch("/auth", { method: "POST", body: "{}" });
