@@ -6,6 +6,8 @@
  */
 
 import assert from "node:assert/strict";
+// A test-only import, kept out of deno.json so the import map lists only runtime dependencies.
+// deno-lint-ignore no-import-prefix
 import { createLocalJWKSet, jwtVerify } from "npm:jose@5.9.6";
 import { collectLines, freePort, REPO_ROOT } from "../helpers/process.ts";
 

@@ -5,6 +5,8 @@
  */
 
 import assert from "node:assert/strict";
+// A test-only import, kept out of deno.json so the import map lists only runtime dependencies.
+// deno-lint-ignore no-import-prefix
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "npm:jose@5.9.6";
 import { generateKeyPem } from "../../src/jose/mod.ts";
 import { basicAuth, cheapHash, makeTestHandler, type TestHandler } from "../helpers/handler.ts";
