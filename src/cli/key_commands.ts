@@ -5,7 +5,7 @@
 import { hashPassword } from "../identity/mod.ts";
 import { generateKeyPem, importPrivateKeyPem, jwkThumbprint } from "../jose/mod.ts";
 import type { Platform } from "../platform/platform.ts";
-import { loadRuntime } from "../runtime/mod.ts";
+import { FileExistsError, loadRuntime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
 /** `keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE`. */
@@ -25,8 +25,13 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
   );
   const entry = await importPrivateKeyPem(pem);
   const kid = await jwkThumbprint(entry.publicJwk!);
-  // createNew: an existing key is never overwritten.
-  await platform.writePrivateFile(out, pem);
+  try {
+    await platform.writePrivateFile(out, pem);
+  } catch (e) {
+    if (!(e instanceof FileExistsError)) throw e;
+    platform.stderr(`error: "${out}" already exists; keygen never overwrites a key\n`);
+    return 1;
+  }
   platform.stderr(`wrote ${alg} private key to ${out} (mode 0600)\n`);
   platform.stdout(`${kid}\n`);
   return 0;

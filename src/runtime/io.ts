@@ -5,7 +5,10 @@
 export interface RuntimeIo {
   /** Read a UTF-8 file. Throws {@link FileMissingError} when it does not exist. */
   readTextFile(path: string): Promise<string>;
-  /** Create a new file readable by its owner only (0600); fails when it already exists. */
+  /**
+   * Create a new file readable by its owner only (0600). Throws {@link FileExistsError} when it
+   * already exists: a key is never overwritten.
+   */
   writePrivateFile(path: string, text: string): Promise<void>;
 }
 
@@ -14,6 +17,14 @@ export class FileMissingError extends Error {
   constructor(readonly path: string) {
     super(`File "${path}" does not exist`);
     this.name = "FileMissingError";
+  }
+}
+
+/** Thrown by {@link RuntimeIo.writePrivateFile} when the file already exists. */
+export class FileExistsError extends Error {
+  constructor(readonly path: string) {
+    super(`File "${path}" already exists`);
+    this.name = "FileExistsError";
   }
 }
 

@@ -7,7 +7,7 @@ export { buildRuntime } from "./runtime.ts";
 export type { BuildRuntimeOptions, Runtime } from "./runtime.ts";
 export { buildKeyring, REFRESH_TYP } from "./keyring.ts";
 export type { Keyring } from "./keyring.ts";
-export { FileMissingError } from "./io.ts";
+export { FileExistsError, FileMissingError } from "./io.ts";
 export type { BuildNotice, RuntimeIo } from "./io.ts";
 export { loadConfig, loadRuntime, watchedFiles } from "./load.ts";
 export type { ConfigOverrides, LoadIo } from "./load.ts";

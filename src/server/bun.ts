@@ -8,7 +8,7 @@
 
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
-import { FileMissingError } from "../runtime/mod.ts";
+import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -75,7 +75,15 @@ export function bunPlatform(): Platform {
       const slash = path.lastIndexOf("/");
       if (slash > 0) await mkdir(path.slice(0, slash), { recursive: true, mode: 0o700 });
       // "wx": create, fail when it exists (like createNew); mode applies at creation.
-      const fh = await open(path, "wx", 0o600);
+      let fh;
+      try {
+        fh = await open(path, "wx", 0o600);
+      } catch (e) {
+        if (typeof e === "object" && e !== null && (e as { code?: unknown }).code === "EEXIST") {
+          throw new FileExistsError(path);
+        }
+        throw e;
+      }
       try {
         await fh.writeFile(text, "utf8");
         await fh.chmod(0o600); // the umask must not widen it

@@ -4,7 +4,7 @@
  */
 
 import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
-import { FileMissingError } from "../runtime/mod.ts";
+import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 
 /** Create the Deno platform. */
 export function denoPlatform(): Platform {
@@ -29,7 +29,12 @@ export function denoPlatform(): Platform {
     async writePrivateFile(path: string, text: string): Promise<void> {
       const slash = path.lastIndexOf("/");
       if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true, mode: 0o700 });
-      await Deno.writeTextFile(path, text, { createNew: true, mode: 0o600 });
+      try {
+        await Deno.writeTextFile(path, text, { createNew: true, mode: 0o600 });
+      } catch (e) {
+        if (e instanceof Deno.errors.AlreadyExists) throw new FileExistsError(path);
+        throw e;
+      }
       await Deno.chmod(path, 0o600); // the umask must not widen it
     },
     async mtime(path: string): Promise<number | undefined> {
