@@ -6,8 +6,8 @@
 
 import { KeypebbleError } from "../errors.ts";
 import { type Caller, cidrContains, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
-import { rateLimitHeaders } from "../limits/mod.ts";
 import type { RequestContext } from "./context.ts";
+import { enforceRateLimit } from "./rate_limit.ts";
 
 /** Identify the caller; `null` when no credentials were offered. Throws on bad credentials. */
 export async function optionalCaller(ctx: RequestContext): Promise<Caller | null> {
@@ -90,19 +90,7 @@ function _limitPrincipal(ctx: RequestContext, subject: string): void {
   const override = ctx.rt.policy?.users.get(subject)?.rateLimit;
   const limit = override ?? spec;
   if (limit === undefined) return;
-  const d = ctx.services.principalLimiter.check(`sub:${subject}`, ctx.services.now(), limit);
-  if (!d.allowed) {
-    ctx.services.metrics.rateLimited.labels("principal").inc();
-    throw new KeypebbleError("rate_limited", "Too many requests for this account; slow down", {
-      headers: _lower(rateLimitHeaders(d)),
-    });
-  }
-}
-
-function _lower(h: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
-  return out;
+  enforceRateLimit(ctx, { scope: "principal", key: `sub:${subject}`, spec: limit });
 }
 
 /**

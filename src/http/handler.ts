@@ -12,9 +12,9 @@
 
 import { KeypebbleError } from "../errors.ts";
 import { cidrContains } from "../identity/mod.ts";
-import { rateLimitHeaders } from "../limits/mod.ts";
 import type { ConnInfo, RequestContext, Services } from "./context.ts";
 import { responseForError } from "./responses.ts";
+import { enforceRateLimit } from "./rate_limit.ts";
 import { matchRoute } from "./routes.ts";
 
 /** The handler's type: what the server adapters bind to a socket. */
@@ -68,7 +68,7 @@ export function createHandler(services: Services): Handler {
         nowSec: Math.floor(now / 1000),
         params: match.params,
       };
-      if (!UNLIMITED.has(template)) _limitAddress(ctx, now);
+      if (!UNLIMITED.has(template)) _limitAddress(ctx);
       response = await fn(ctx);
     } catch (e) {
       if (!(e instanceof KeypebbleError) || e.status >= 500) {
@@ -99,20 +99,12 @@ export function createHandler(services: Services): Handler {
   };
 }
 
-function _limitAddress(ctx: RequestContext, nowMs: number): void {
+function _limitAddress(ctx: RequestContext): void {
   const spec = ctx.rt.config.rateLimit.perAddress;
   // A trusted proxy speaks for many clients: limiting its address would throttle them all.
   // Its callers are limited per principal instead.
   if (spec === undefined || cidrContains(ctx.rt.trustedProxies, ctx.peer)) return;
-  const d = ctx.services.addressLimiter.check(`addr:${ctx.peer}`, nowMs, spec);
-  if (!d.allowed) {
-    ctx.services.metrics.rateLimited.labels("address").inc();
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(rateLimitHeaders(d))) headers[k.toLowerCase()] = v;
-    throw new KeypebbleError("rate_limited", "Too many requests from this address; slow down", {
-      headers,
-    });
-  }
+  enforceRateLimit(ctx, { scope: "address", key: `addr:${ctx.peer}`, spec });
 }
 
 /** Status codes as label strings, made once each rather than per request. */
