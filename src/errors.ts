@@ -123,3 +123,16 @@ export class KeypebbleError extends Error {
 export function isKeypebbleError(e: unknown): e is KeypebbleError {
   return e instanceof KeypebbleError;
 }
+
+/**
+ * Quotes a client-supplied value for an error message: truncated, JSON-style quoted, and with
+ * every character outside printable ASCII escaped, so a message can never carry control
+ * characters into a log.
+ */
+export function quoteForMessage(value: string, max = 100): string {
+  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(cut).replace(
+    /[^\x20-\x7e]/g,
+    (c) => c === "…" ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -10,7 +10,7 @@
  * ```
  */
 
-import { KeypebbleError } from "../errors.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { cidrContains } from "../identity/mod.ts";
 import type { ConnInfo, RequestContext, Services } from "./context.ts";
 import { responseForError } from "./responses.ts";
@@ -44,7 +44,7 @@ export function createHandler(services: Services): Handler {
       const url = new URL(req.url);
       const match = matchRoute(url.pathname);
       if (match === undefined) {
-        throw new KeypebbleError("not_found", `No route for ${_quotePath(url.pathname)}`);
+        throw new KeypebbleError("not_found", `No route for ${quoteForMessage(url.pathname)}`);
       }
       template = match.route.template;
       const fn = match.route.methods[req.method] ??
@@ -123,8 +123,4 @@ function _checkHeaders(req: Request, max: number): void {
       throw new KeypebbleError("headers_too_large", `Header "${name}" is longer than ${max} bytes`);
     }
   }
-}
-
-function _quotePath(p: string): string {
-  return JSON.stringify(p.length > 100 ? p.slice(0, 100) + "…" : p);
 }

@@ -11,7 +11,6 @@ export {
   isValidResourceName,
   parseScope,
   parseScopes,
-  quoteForMessage,
   type Scope,
 } from "./scope.ts";
 export {

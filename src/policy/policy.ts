@@ -36,7 +36,7 @@
  */
 
 import { parse } from "yaml";
-import { KeypebbleError } from "../errors.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { parsePasswordHash } from "../identity/password.ts";
 import { compileGlob, escapeRegExp, globSource, isGlob } from "./glob.ts";
 import {
@@ -117,10 +117,6 @@ function _fail(source: string, path: string, problem: string): KeypebbleError {
   return new KeypebbleError("policy_invalid", `${source}: ${path}: ${problem}`);
 }
 
-function _quote(s: string): string {
-  return JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}…` : s);
-}
-
 function _typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
@@ -161,7 +157,7 @@ function _parseUser(
   if (!(raw instanceof Map)) throw _fail(source, at, `must be a mapping, not ${_typeName(raw)}`);
   for (const key of raw.keys()) {
     if (typeof key !== "string" || !USER_KEYS.has(key)) {
-      throw _fail(source, at, `unknown key ${_quote(String(key))}`);
+      throw _fail(source, at, `unknown key ${quoteForMessage(String(key))}`);
     }
   }
 
@@ -182,14 +178,22 @@ function _parseUser(
       if (_isTypedEntry(entry)) {
         const m = TYPED_RE.exec(entry);
         if (m === null || m[1] === "repository") {
-          throw _fail(source, path, `${_quote(entry)} is not a valid "type:name[:actions]" entry`);
+          throw _fail(
+            source,
+            path,
+            `${quoteForMessage(entry)} is not a valid "type:name[:actions]" entry`,
+          );
         }
         repos.push(entry);
         return;
       }
       const full = namespace === undefined ? entry : `${namespace}/${entry}`;
       if (!_isValidPattern(full)) {
-        throw _fail(source, path, `${_quote(entry)} is not a valid repository name or pattern`);
+        throw _fail(
+          source,
+          path,
+          `${quoteForMessage(entry)} is not a valid repository name or pattern`,
+        );
       }
       repos.push(full);
     });
@@ -200,7 +204,7 @@ function _parseUser(
     const list = _stringList(raw.get("actions"), source, `${at}.actions`);
     list.forEach((a, i) => {
       if (!ACTION_RE.test(a)) {
-        throw _fail(source, `${at}.actions[${i}]`, `${_quote(a)} is not a valid action`);
+        throw _fail(source, `${at}.actions[${i}]`, `${quoteForMessage(a)} is not a valid action`);
       }
       if (!actions.includes(a)) actions.push(a);
     });
@@ -236,7 +240,7 @@ function _parseUser(
     if (!(rl instanceof Map)) throw _fail(source, path, `must be a mapping, not ${_typeName(rl)}`);
     for (const key of rl.keys()) {
       if (key !== "requests" && key !== "window_seconds") {
-        throw _fail(source, path, `unknown key ${_quote(String(key))}`);
+        throw _fail(source, path, `unknown key ${quoteForMessage(String(key))}`);
       }
     }
     rule.rateLimit = {
@@ -254,7 +258,7 @@ function _parseUser(
     const list = _stringList(raw.get("subjects"), source, `${at}.subjects`);
     list.forEach((s, i) => {
       if (s.length === 0 || s.length > MAX_NAME_LENGTH || hasControlChars(s)) {
-        throw _fail(source, `${at}.subjects[${i}]`, `${_quote(s)} is not a valid subject`);
+        throw _fail(source, `${at}.subjects[${i}]`, `${quoteForMessage(s)} is not a valid subject`);
       }
     });
     rule.subjects = list;
@@ -298,13 +302,13 @@ export function parsePolicy(text: string, source: string): Policy {
   let anyUser: UserRule | undefined;
   for (const [name, raw] of rawUsers) {
     if (typeof name !== "string") {
-      throw _fail(source, "users", `user name ${_quote(String(name))} must be a string`);
+      throw _fail(source, "users", `user name ${quoteForMessage(String(name))} must be a string`);
     }
     if (
       name.length === 0 || name.length > MAX_NAME_LENGTH || name.includes(":") ||
       hasControlChars(name)
     ) {
-      throw _fail(source, "users", `user name ${_quote(name)} is not valid`);
+      throw _fail(source, "users", `user name ${quoteForMessage(name)} is not valid`);
     }
     const rule = _parseUser(name, raw, source);
     if (name === "*") anyUser = rule;
@@ -458,7 +462,10 @@ export function generateAccess(
 ): { access: AccessEntry[]; scope: string } {
   const rule = userRule(policy, user);
   if (rule === undefined) {
-    throw new KeypebbleError("forbidden", `User ${_quote(user)} has no access in the policy`);
+    throw new KeypebbleError(
+      "forbidden",
+      `User ${quoteForMessage(user)} has no access in the policy`,
+    );
   }
   const c = _compiledFor(rule);
   const access: AccessEntry[] = [];

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { KeypebbleError } from "../errors.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
 
 /** One requested resource scope. */
 export interface Scope {
@@ -49,7 +49,6 @@ const MAX_SCOPE_LENGTH = 1024;
 /** Longest resource name (the reference grammar's limit). */
 const MAX_NAME_LENGTH = 255;
 /** How much of a refused value is echoed back in a message. */
-const ECHO_LENGTH = 100;
 
 const TYPE_RE = /^([a-z0-9]+)(?:\(([a-zA-Z0-9]+)\))?$/;
 const ACTION_RE = /^[a-z*]+$/;
@@ -59,19 +58,6 @@ const ACTION_RE = /^[a-z*]+$/;
 const COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 const HOSTNAME_RE = new RegExp(`^${HOST_COMPONENT}(?:\\.${HOST_COMPONENT})*(?::[0-9]+)?$`);
-
-/**
- * Quotes a client-supplied value for an error message: truncated, JSON-style quoted, and with
- * every character outside printable ASCII escaped, so a message can never carry control
- * characters into a log.
- */
-export function quoteForMessage(value: string, max = ECHO_LENGTH): string {
-  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
-  return JSON.stringify(cut).replace(
-    /[^\x20-\x7e]/g,
-    (c) => c === "…" ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
 
 /** True when `s` holds a C0 or C1 control character or DEL (NUL, CR and LF included). */
 export function hasControlChars(s: string): boolean {

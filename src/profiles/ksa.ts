@@ -9,7 +9,7 @@
  */
 
 import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
-import { KeypebbleError } from "../errors.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { RequestContext } from "../http/context.ts";
 import { rfc3339, signAccessToken } from "../http/issue.ts";
@@ -28,7 +28,10 @@ const DEFAULT_EXPIRATION = 3600;
 /** Validate a namespace (RFC 1123 label). */
 export function checkNamespace(ns: string): string {
   if (!DNS_LABEL.test(ns)) {
-    throw new KeypebbleError("invalid_name", `Namespace ${_q(ns)} is not a valid Kubernetes name`);
+    throw new KeypebbleError(
+      "invalid_name",
+      `Namespace ${quoteForMessage(ns)} is not a valid Kubernetes name`,
+    );
   }
   return ns;
 }
@@ -36,7 +39,10 @@ export function checkNamespace(ns: string): string {
 /** Validate an object name (RFC 1123 subdomain, at most 253 characters). */
 export function checkObjectName(name: string, what: string): string {
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    throw new KeypebbleError("invalid_name", `${what} ${_q(name)} is not a valid Kubernetes name`);
+    throw new KeypebbleError(
+      "invalid_name",
+      `${what} ${quoteForMessage(name)} is not a valid Kubernetes name`,
+    );
   }
   return name;
 }
@@ -146,8 +152,4 @@ function _boundObject(v: unknown): Record<string, unknown> {
     out.uid = o.uid;
   }
   return out;
-}
-
-function _q(s: string): string {
-  return JSON.stringify(s.length > 80 ? s.slice(0, 80) + "…" : s);
 }

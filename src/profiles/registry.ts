@@ -12,7 +12,7 @@
  */
 
 import { randomJti, registeredClaims } from "../claims/mod.ts";
-import { KeypebbleError } from "../errors.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import type { Caller } from "../identity/mod.ts";
 import { verifyJws } from "../jose/mod.ts";
 import {
@@ -111,7 +111,7 @@ async function _postRegistryToken(ctx: RequestContext): Promise<Response> {
   } else {
     throw new KeypebbleError(
       "unsupported_grant_type",
-      `Grant type ${JSON.stringify(grant.slice(0, 40))} is not supported`,
+      `Grant type ${quoteForMessage(grant, 40)} is not supported`,
     );
   }
   ctx.subject = subject;
@@ -140,7 +140,7 @@ function _service(
       code,
       service === undefined
         ? 'No "service" was given and none is configured'
-        : `Service ${JSON.stringify(service.slice(0, 100))} is not served here`,
+        : `Service ${quoteForMessage(service)} is not served here`,
     );
   }
   return service;
