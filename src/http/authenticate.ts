@@ -5,7 +5,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { type Caller, cidrContains, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
+import { type Caller, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
 import type { RequestContext } from "./context.ts";
 import { enforceRateLimit } from "./rate_limit.ts";
 
@@ -99,7 +99,7 @@ function _limitPrincipal(ctx: RequestContext, subject: string): void {
  */
 function _lockoutKeys(ctx: RequestContext): string[] {
   const keys: string[] = [];
-  if (!cidrContains(ctx.rt.trustedProxies, ctx.peer)) keys.push(`addr:${ctx.peer}`);
+  if (!ctx.peerIsTrustedProxy) keys.push(`addr:${ctx.peer}`);
   const user = _basicUser(ctx.req);
   if (user !== undefined) keys.push(`user:${user}`);
   return keys;

@@ -48,6 +48,8 @@ export interface RequestContext {
   readonly rt: Runtime;
   readonly services: Services;
   readonly peer: string;
+  /** The peer is inside `trusted_proxies` (worked out once per request). */
+  readonly peerIsTrustedProxy: boolean;
   /** Seconds since the epoch, read once per request. */
   readonly nowSec: number;
   readonly params: Readonly<Record<string, string>>;

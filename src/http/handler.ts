@@ -65,6 +65,7 @@ export function createHandler(services: Services): Handler {
         rt,
         services,
         peer: info.remoteAddr,
+        peerIsTrustedProxy: cidrContains(rt.trustedProxies, info.remoteAddr),
         nowSec: Math.floor(now / 1000),
         params: match.params,
       };
@@ -103,7 +104,7 @@ function _limitAddress(ctx: RequestContext): void {
   const spec = ctx.rt.config.rateLimit.perAddress;
   // A trusted proxy speaks for many clients: limiting its address would throttle them all.
   // Its callers are limited per principal instead.
-  if (spec === undefined || cidrContains(ctx.rt.trustedProxies, ctx.peer)) return;
+  if (spec === undefined || ctx.peerIsTrustedProxy) return;
   enforceRateLimit(ctx, { scope: "address", key: `addr:${ctx.peer}`, spec });
 }
 
