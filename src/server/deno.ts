@@ -3,8 +3,16 @@
  * `Deno.serve`, `Deno.addSignalListener` and Deno's file APIs.
  */
 
-import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
+import type {
+  Platform,
+  ServeOptions,
+  ServerHandle,
+  SignalName,
+  WorkerLink,
+} from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
+import { withRequestDeadline } from "./deadline.ts";
+import { linkOf } from "./worker_link.ts";
 
 /** Create the Deno platform. */
 export function denoPlatform(): Platform {
@@ -54,14 +62,17 @@ export function denoPlatform(): Platform {
       return await new Response(Deno.stdin.readable).text();
     },
     serve(options: ServeOptions): ServerHandle {
+      // Deno.serve has no header-read time limit (hyper's needs a timer Deno does not install),
+      // so only the request limit applies here; see README "Slow clients".
+      const handler = options.timeouts === undefined
+        ? options.handler
+        : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
       const server = Deno.serve({
         hostname: options.host,
         port: options.port,
+        ...(options.reusePort ? { reusePort: true } : {}),
         onListen: () => {},
-      }, (req, info) => {
-        const addr = info.remoteAddr as Deno.NetAddr;
-        return options.handler(req, { remoteAddr: addr.hostname ?? "" });
-      });
+      }, (req, info) => handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname }));
       return {
         port: (server.addr as Deno.NetAddr).port,
         shutdown: () => server.shutdown(),
@@ -74,8 +85,34 @@ export function denoPlatform(): Platform {
     cwd(): string {
       return Deno.cwd();
     },
+    cpuCount(): number {
+      return navigator.hardwareConcurrency || 1;
+    },
+    canReusePort(): boolean {
+      // SO_REUSEPORT is unstable in Deno 2: without --unstable-net the option throws.
+      try {
+        const l = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
+        l.close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    startWorker(): WorkerLink {
+      return linkOf(new Worker(Deno.mainModule, { type: "module" }));
+    },
+    parentLink(): WorkerLink | undefined {
+      if (!_isWorker()) return undefined;
+      return linkOf(self as unknown as Worker);
+    },
   };
 }
+
+function _isWorker(): boolean {
+  const g = globalThis as unknown as { WorkerGlobalScope?: new () => unknown };
+  return g.WorkerGlobalScope !== undefined && globalThis instanceof g.WorkerGlobalScope;
+}
+
 
 function _writeAll(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {
   let off = 0;

@@ -1,0 +1,132 @@
+/**
+ * A worker thread of `keypebble serve --workers N`: `src/main.ts` runs this instead of the CLI
+ * when it starts as a worker. The worker loads its own runtime, listens on the shared port with
+ * `SO_REUSEPORT`, and does what the main thread asks (reload, stop, send its metrics).
+ */
+
+import { createLogger } from "../log/mod.ts";
+import type { MetricsFormat } from "../metrics/mod.ts";
+import type { Platform, WorkerLink } from "../platform/platform.ts";
+import { type BuildNotice, loadRuntime } from "../runtime/mod.ts";
+import { type Instance, instanceFiles, startInstance } from "./instance.ts";
+import type { FromWorker, ToWorker } from "./messages.ts";
+
+/** Serve as worker thread until the main thread says stop. */
+export function runWorker(platform: Platform, link: WorkerLink): void {
+  const send = (m: FromWorker) => link.post(m);
+  let instance: Instance | undefined;
+  let configPath = "";
+  let nextGather = 1;
+  const gathers = new Map<number, () => void>();
+  let siblings: Record<MetricsFormat, string[]> = { prometheus: [], openmetrics: [] };
+
+  link.onMessage(async (raw) => {
+    const m = raw as ToWorker;
+    switch (m.t) {
+      case "start": {
+        configPath = m.configPath;
+        const notices: BuildNotice[] = [];
+        let rt;
+        try {
+          rt = await loadRuntime(platform, m.configPath, {
+            overrides: m.overrides,
+            generation: 1,
+            notices,
+          });
+        } catch (e) {
+          send({ t: "failed", event: "config_error", message: _msg(e) });
+          return;
+        }
+        const logger = createLogger({
+          level: rt.config.logLevel,
+          write: (l) => platform.stdout(l + "\n"),
+          now: () => new Date(),
+        });
+        try {
+          instance = startInstance({
+            platform,
+            configPath: m.configPath,
+            overrides: m.overrides,
+            runtime: rt,
+            logger,
+            workers: m.workers,
+            port: m.port,
+            reusePort: true,
+            timeouts: m.timeouts,
+            siblings: {
+              gather: () =>
+                new Promise<void>((resolve) => {
+                  const id = nextGather++;
+                  gathers.set(id, resolve);
+                  send({ t: "gather", id });
+                }),
+              expositions: (format) => siblings[format],
+            },
+          });
+        } catch (e) {
+          send({ t: "failed", event: "listen_error", message: _msg(e) });
+          return;
+        }
+        send({
+          t: "listening",
+          port: instance.port,
+          watch: rt.config.watch,
+          files: instanceFiles(configPath, rt),
+          generation: rt.generation,
+          alg: rt.keyring.signer.alg,
+          kid: rt.keyring.signer.kid,
+          issuer: rt.config.issuer,
+          host: rt.config.host,
+          notices,
+        });
+        return;
+      }
+      case "reload": {
+        if (instance === undefined) return;
+        const r = await instance.reload(m.why);
+        const rt = instance.current();
+        send({
+          t: "reloaded",
+          id: m.id,
+          ok: r.ok,
+          generation: r.generation,
+          ...(r.message === undefined ? {} : { message: r.message }),
+          notices: r.notices,
+          listenChanged: r.listenChanged,
+          watch: rt.config.watch,
+          files: instanceFiles(configPath, rt),
+        });
+        return;
+      }
+      case "stop": {
+        if (instance === undefined) {
+          send({ t: "stopped" });
+          return;
+        }
+        await instance.shutdown().catch(() => {});
+        await instance.finished;
+        send({ t: "stopped" });
+        return;
+      }
+      case "snap": {
+        send({
+          t: "snap",
+          id: m.id,
+          prometheus: instance?.ownExposition("prometheus") ?? "",
+          openmetrics: instance?.ownExposition("openmetrics") ?? "",
+        });
+        return;
+      }
+      case "snaps": {
+        siblings = { prometheus: m.prometheus, openmetrics: m.openmetrics };
+        gathers.get(m.id)?.();
+        gathers.delete(m.id);
+        return;
+      }
+    }
+  });
+}
+
+function _msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
