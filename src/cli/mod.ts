@@ -33,22 +33,21 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: {
     summary: "Serve tokens over HTTP",
     usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]
-                [--workers N] [--header-timeout SECONDS] [--request-timeout SECONDS]
+                [--workers N] [--request-timeout SECONDS]
 
 Serves /healthz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
 /.well-known/jwks.json, /.well-known/openid-configuration and /metrics.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
 --workers N: worker threads sharing the port (default: one per CPU; Deno needs
---unstable-net for more than one). --header-timeout / --request-timeout: seconds a
-client may take to send its headers / the rest of its request (default 10 each).`,
+--unstable-net for more than one). --request-timeout: seconds a client may take to
+send its body once its headers are in (default 10); a slower one gets 408.`,
     flags: {
       config: "string",
       policy: "string",
       host: "string",
       port: "string",
       workers: "string",
-      "header-timeout": "string",
       "request-timeout": "string",
     },
     run: (p, a) => {
@@ -56,14 +55,10 @@ client may take to send its headers / the rest of its request (default 10 each).
       const host = stringFlag(a, "host");
       const policyPath = stringFlag(a, "policy");
       const workers = intFlag(a, "workers", { min: 1, max: 256 });
-      const headerSeconds = intFlag(a, "header-timeout", { min: 1, max: 255 });
-      const requestSeconds = intFlag(a, "request-timeout", { min: 1, max: 3600 });
+      const requestSeconds = intFlag(a, "request-timeout", { min: 1, max: 250 });
       return serve(p, {
         ...(workers === undefined ? {} : { workers }),
-        timeouts: {
-          ...(headerSeconds === undefined ? {} : { headerSeconds }),
-          ...(requestSeconds === undefined ? {} : { requestSeconds }),
-        },
+        ...(requestSeconds === undefined ? {} : { timeouts: { requestSeconds } }),
         configPath: _required(a, "config"),
         overrides: {
           ...(host === undefined ? {} : { host }),

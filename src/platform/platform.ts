@@ -31,12 +31,11 @@ export interface ServeOptions {
 
 /**
  * Time limits on one client, so a slow or stalled peer cannot hold a connection (slowloris).
- * Both are whole seconds; the adapters answer 408 or close the connection when one runs out.
+ * The header phase is the runtime's own business (Bun closes after 10–12 s; Deno.serve has no
+ * limit, see README "Slow clients").
  */
 export interface ClientTimeouts {
-  /** From the connection's first byte (or the previous response) to the end of the headers. */
-  readonly headerSeconds: number;
-  /** From the end of the headers to the answer being ready (body read included). */
+  /** Whole seconds from the end of the headers to the answer being ready (body included). */
   readonly requestSeconds: number;
 }
 

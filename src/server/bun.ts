@@ -130,11 +130,9 @@ export function bunPlatform(): Platform {
         hostname: options.host,
         port: options.port,
         ...(options.reusePort ? { reusePort: true } : {}),
-        // Bun's idle timer runs from the first byte of a request until its answer starts, so it
-        // limits slow headers (and slow bodies); 0 would disable it, 255 is Bun's maximum.
-        ...(t === undefined
-          ? {}
-          : { idleTimeout: Math.min(255, Math.max(1, Math.max(t.headerSeconds, t.requestSeconds))) }),
+        // Bun's idle timer would cut a slow body too, without an answer: keep it just beyond the
+        // request limit so the client gets the 408 first (255 s is Bun's maximum).
+        ...(t === undefined ? {} : { idleTimeout: Math.min(255, t.requestSeconds + 2) }),
         development: false,
         fetch(req, srv) {
           return handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" });

@@ -89,14 +89,9 @@ export function denoPlatform(): Platform {
       return navigator.hardwareConcurrency || 1;
     },
     canReusePort(): boolean {
-      // SO_REUSEPORT is unstable in Deno 2: without --unstable-net the option throws.
-      try {
-        const l = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
-        l.close();
-        return true;
-      } catch {
-        return false;
-      }
+      // SO_REUSEPORT is unstable in Deno 2 and, without --unstable-net, asking for it ends the
+      // process; the same flag exposes the QUIC API, so its presence tells.
+      return typeof (Deno as unknown as { connectQuic?: unknown }).connectQuic === "function";
     },
     startWorker(): WorkerLink {
       return linkOf(new Worker(Deno.mainModule, { type: "module" }));

@@ -39,7 +39,11 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   const children: Child[] = [];
   let fatal: ((message: string) => void) | undefined;
   const died = new Promise<string>((resolve) => (fatal = resolve));
-  const snaps = new Map<number, { from: number; left: number; prom: string[]; open: string[] }>();
+  /** /metrics relays in progress: who asked (worker, its request id), what came back. */
+  const snaps = new Map<
+    number,
+    { from: number; askId: number; left: number; prom: string[]; open: string[] }
+  >();
   let nextSnap = 1;
 
   const send = (c: Child, m: ToWorker) => c.link.post(m);
@@ -52,15 +56,12 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     switch (m.t) {
       case "gather": {
         const others = children.filter((x) => x !== c);
-        const id = nextSnap++;
-        const entry = { from: c.index, left: others.length, prom: [] as string[], open: [] };
         if (others.length === 0) {
           send(c, { t: "snaps", id: m.id, prometheus: [], openmetrics: [] });
           return;
         }
-        snaps.set(id, { ...entry, from: c.index });
-        // Remember which request of the asking worker this answers.
-        gatherIds.set(id, m.id);
+        const id = nextSnap++;
+        snaps.set(id, { from: c.index, askId: m.id, left: others.length, prom: [], open: [] });
         for (const x of others) send(x, { t: "snap", id });
         // A worker that does not answer (stopping) must not hang the scrape.
         setTimeout(() => finishSnap(id), 2000);
@@ -87,14 +88,11 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
       }
     }
   };
-  const gatherIds = new Map<number, number>();
   const finishSnap = (id: number) => {
     const s = snaps.get(id);
     if (s === undefined) return;
     snaps.delete(id);
-    const askId = gatherIds.get(id)!;
-    gatherIds.delete(id);
-    send(children[s.from], { t: "snaps", id: askId, prometheus: s.prom, openmetrics: s.open });
+    send(children[s.from], { t: "snaps", id: s.askId, prometheus: s.prom, openmetrics: s.open });
   };
 
   const spawn = (index: number): Child => {
