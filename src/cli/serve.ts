@@ -56,6 +56,8 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     now: () => new Date(),
   });
   const timeouts: ClientTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  // Notices of the first load (e.g. a generated key); the workers' own loads find it in place.
+  _logNotices(logger, notices);
 
   let workers = options.workers ?? platform.cpuCount();
   if (workers > 1 && !platform.canReusePort()) {
@@ -80,7 +82,6 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
       bootLog,
     });
   }
-  _logNotices(logger, notices);
   return await _serveOne(platform, options, rt, logger, bootLog, timeouts);
 }
 

@@ -67,15 +67,29 @@ export function denoPlatform(): Platform {
       const handler = options.timeouts === undefined
         ? options.handler
         : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
+      // Deno's shutdown() cuts the bodies still arriving, so a drain first waits (up to the
+      // request limit) for the requests in flight to be answered.
+      let inFlight = 0;
+      const done = () => void inFlight--;
       const server = Deno.serve({
         hostname: options.host,
         port: options.port,
         ...(options.reusePort ? { reusePort: true } : {}),
         onListen: () => {},
-      }, (req, info) => handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname }));
+      }, (req, info) => {
+        inFlight++;
+        const p = handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname });
+        p.then(done, done);
+        return p;
+      });
+      const graceMs = (options.timeouts?.requestSeconds ?? 10) * 1000;
       return {
         port: (server.addr as Deno.NetAddr).port,
-        shutdown: () => server.shutdown(),
+        async shutdown(): Promise<void> {
+          const until = Date.now() + graceMs;
+          while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+          await server.shutdown();
+        },
         finished: server.finished,
       };
     },

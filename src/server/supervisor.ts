@@ -136,7 +136,6 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     o.bootLog.error(event, { message: e instanceof Error ? e.message : String(e) });
     return event === "config_error" ? 2 : 1;
   }
-  _logNotices(logger, first.notices);
   logger.info("start", {
     version: VERSION,
     runtime: platform.name,
