@@ -18,7 +18,7 @@ import {
   UsageError,
 } from "./args.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
-import { serve } from "./serve.ts";
+import { serve, workersFromEnv } from "./serve.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
@@ -39,8 +39,8 @@ Serves /healthz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest p
 /.well-known/jwks.json, /.well-known/openid-configuration and /metrics.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
---workers N: worker threads sharing the port (default: one per CPU; Deno needs
---unstable-net for more than one). --request-timeout: seconds a client may take to
+--workers N: worker threads sharing the port (default: KEYPEBBLE_WORKERS, else one per
+CPU; Deno needs --unstable-net for more than one). --request-timeout: seconds a client may take to
 send its body once its headers are in (default 10); a slower one gets 408.`,
     flags: {
       config: "string",
@@ -54,7 +54,7 @@ send its body once its headers are in (default 10); a slower one gets 408.`,
       const port = intFlag(a, "port", { min: 0, max: 65535 });
       const host = stringFlag(a, "host");
       const policyPath = stringFlag(a, "policy");
-      const workers = intFlag(a, "workers", { min: 1, max: 256 });
+      const workers = intFlag(a, "workers", { min: 1, max: 256 }) ?? workersFromEnv(p);
       const requestSeconds = intFlag(a, "request-timeout", { min: 1, max: 250 });
       return serve(p, {
         ...(workers === undefined ? {} : { workers }),

@@ -8,6 +8,7 @@
  */
 
 import { createLogger, type Logger } from "../log/mod.ts";
+import { UsageError } from "./args.ts";
 import type { ClientTimeouts, Platform } from "../platform/platform.ts";
 import {
   type BuildNotice,
@@ -29,6 +30,19 @@ export interface ServeCommandOptions {
   readonly workers?: number;
   /** Slow-client limits; undefined = {@link DEFAULT_TIMEOUTS}. */
   readonly timeouts?: Partial<ClientTimeouts>;
+}
+
+/**
+ * `KEYPEBBLE_WORKERS`: a worker count (1–256), or unset/empty/`auto` for one per CPU. Containers
+ * should set it: the CPU count a process sees ignores a cgroup CPU quota.
+ */
+export function workersFromEnv(platform: Platform): number | undefined {
+  const v = (platform.env("KEYPEBBLE_WORKERS") ?? "").trim();
+  if (v === "" || v === "auto") return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256) {
+    throw new UsageError(`KEYPEBBLE_WORKERS must be "auto" or an integer from 1 to 256`);
+  }
+  return Number(v);
 }
 
 /** Run the server until a shutdown signal; resolves to the process exit code. */
