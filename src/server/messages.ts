@@ -28,6 +28,8 @@ export type ToWorker =
 
 /** Worker → main. */
 export type FromWorker =
+  /** The worker listens for messages (anything sent before this could be lost). */
+  | { readonly t: "ready" }
   | {
     readonly t: "listening";
     readonly port: number;

@@ -29,6 +29,8 @@ type Reloaded = Extract<FromWorker, { t: "reloaded" }>;
 interface Child {
   readonly index: number;
   readonly link: WorkerLink;
+  /** Resolves when the worker can receive messages. */
+  ready?: Promise<unknown>;
   /** Resolvers waiting for this worker's next message of a kind. */
   readonly waiters: Map<string, (m: FromWorker) => void>;
 }
@@ -98,12 +100,14 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   const spawn = (index: number): Child => {
     const link = platform.startWorker();
     const c: Child = { index, link, waiters: new Map() };
+    c.ready = next(c, "ready");
     link.onMessage((m) => onMessage(c, m as FromWorker));
     link.onError((message) => fatal?.(`worker ${index}: ${message}`));
     children.push(c);
     return c;
   };
   const start = async (c: Child, port: number): Promise<Listening> => {
+    await Promise.race([c.ready, died]);
     const answer = Promise.race([next(c, "listening"), next(c, "failed")]);
     send(c, {
       t: "start",
@@ -122,6 +126,15 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   const terminateAll = () => {
     for (const c of children) c.link.terminate();
   };
+
+  // Signals first: a SIGTERM while workers start must drain, not kill the process.
+  let onHup = () => {};
+  let onStop = (_signal: string) => {};
+  let earlyStop: string | undefined;
+  onStop = (signal) => (earlyStop ??= signal);
+  platform.onSignal("SIGHUP", () => onHup());
+  platform.onSignal("SIGTERM", () => onStop("SIGTERM"));
+  platform.onSignal("SIGINT", () => onStop("SIGINT"));
 
   // The first worker binds the configured port (0 = any); the others join the port it got.
   let first: Listening;
@@ -207,9 +220,9 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     terminateAll();
     resolveStop(code);
   };
-  platform.onSignal("SIGHUP", () => void reload("SIGHUP"));
-  platform.onSignal("SIGTERM", () => void stop("SIGTERM"));
-  platform.onSignal("SIGINT", () => void stop("SIGINT"));
+  onHup = () => void reload("SIGHUP");
+  onStop = (signal) => void stop(signal);
+  if (earlyStop !== undefined) void stop(earlyStop);
   died.then((message) => {
     logger.error("worker_error", { message });
     void stop("worker_error", 1);

@@ -125,6 +125,8 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
       }
     }
   });
+  // Only now can the main thread's messages be received: tell it so.
+  send({ t: "ready" });
 }
 
 function _msg(e: unknown): string {
