@@ -10,6 +10,8 @@ import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
+import { readProfiles } from "./profiles.ts";
+import { exceedsExpandedSize } from "./yaml_size.ts";
 
 /** Keys read from the top level of a config. Anything else is reported as unknown. */
 const KNOWN_KEYS = new Set([
@@ -43,6 +45,8 @@ const KNOWN_KEYS = new Set([
   "log_level",
   "jwks_max_age_seconds",
   "watch",
+  "profiles",
+  "public_url",
 ]);
 
 /** Registered claims that neither `static_claims` nor a request may set. */
@@ -88,6 +92,7 @@ export function parseConfig(
     throw new KeypebbleError("config_invalid", `${source}: not valid YAML: ${msg}`);
   }
   if (doc === null || doc === undefined) r.fail("", "is empty");
+  if (exceedsExpandedSize(doc)) r.fail("", "expands (through YAML aliases) beyond the size limit");
   const top = r.object(doc, "");
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
@@ -128,6 +133,8 @@ export function parseConfig(
   const env = options.env ?? {};
   const host = env.KEYPEBBLE_HOST ??
     r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
+  // An empty host means "every interface" to Bun: never by accident (Deno refuses it too).
+  if (host.trim() === "") r.fail("KEYPEBBLE_HOST", "must not be empty");
   const port = env.KEYPEBBLE_PORT !== undefined
     ? r.integer(_numberish(env.KEYPEBBLE_PORT), "KEYPEBBLE_PORT", { min: 0, max: 65535 })!
     : r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
@@ -192,6 +199,13 @@ export function parseConfig(
   const watch = r.boolean(top.watch, "watch") ?? false;
 
   const unknownKeys = Object.keys(top).filter((k) => !KNOWN_KEYS.has(k));
+  const { profiles, publicUrl } = readProfiles(top, {
+    source,
+    ...(audience === undefined ? {} : { audience }),
+    services,
+    servicesExplicit: top.services !== undefined,
+    ...(policyPath === undefined ? {} : { policyPath }),
+  });
 
   const config: Config = {
     source,
@@ -217,6 +231,8 @@ export function parseConfig(
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
     unknownKeys,
+    profiles,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
   };
   return _deepFreeze(config);
 }

@@ -10,6 +10,11 @@ export interface RuntimeIo {
    * already exists: a key is never overwritten.
    */
   writePrivateFile(path: string, text: string): Promise<void>;
+  /**
+   * The permission bits of a file, or undefined when unknown. Optional: without it no
+   * permission warning is given for private key files.
+   */
+  fileMode?(path: string): Promise<number | undefined>;
 }
 
 /** Thrown by {@link RuntimeIo.readTextFile} for a file that does not exist. */
