@@ -52,14 +52,14 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
     }
     if (typeof sub !== "string") throw new UsageError('"--generate" needs "--user NAME"');
     const service = typeof aud === "string" ? aud : rt.config.services[0];
-    if (service === undefined || !rt.config.services.includes(service)) {
-      throw new UsageError('"--generate" needs a registry service: set "services" or "audience"');
+    if (service !== undefined && !rt.config.services.includes(service)) {
+      throw new UsageError(`"aud" must be one of the registry services: ${rt.config.services}`);
     }
     const generated = generateAccess(rt.policy, sub);
     minted = await mint(rt.profiles.registry, {
       now,
       subject: sub,
-      audience: service,
+      ...(service === undefined ? {} : { audience: service }),
       claims: { ...rest, scope: generated.scope },
       own: { access: generated.access },
       ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
