@@ -160,7 +160,7 @@ function _readOne(
       fail(`${at}.audiences`, "must be a list of 1 to 64 strings");
     }
     s.audiences = (o.audiences as unknown[]).map((a, i) => {
-      if (typeof a !== "string" || a === "" || a.length > 256 || /[\x00-\x1f\x7f]/.test(a)) {
+      if (typeof a !== "string" || a === "" || a.length > 256 || _hasControl(a)) {
         return fail(`${at}.audiences[${i}]`, "must be a string of 1 to 256 printable characters");
       }
       return a;
@@ -176,7 +176,7 @@ function _readOne(
   for (const f of ["key", "issuer"] as const) {
     if (o[f] === undefined) continue;
     const v = o[f];
-    if (typeof v !== "string" || v.trim() === "" || v.length > 256 || /[\x00-\x1f]/.test(v)) {
+    if (typeof v !== "string" || v.trim() === "" || v.length > 256 || _hasControl(v)) {
       fail(`${at}.${f}`, "must be a non-empty string without control characters");
     }
     s[f] = v as string;
@@ -203,4 +203,12 @@ function _readOne(
     s.allowRegistryAudience = o.allow_registry_audience as boolean;
   }
   return s;
+}
+
+function _hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
