@@ -134,10 +134,13 @@ function _audience(
     }
     return list?.[0];
   }
-  const asked = typeof requested === "string" ? [requested] : [...requested];
+  if (typeof requested !== "string" && !Array.isArray(requested)) {
+    throw new KeypebbleError("invalid_claims", 'Claim "aud" must be a string or a list of strings');
+  }
+  const asked: unknown[] = typeof requested === "string" ? [requested] : [...requested];
   if (asked.length === 0) throw new KeypebbleError("invalid_claims", 'Claim "aud" is empty');
-  for (const a of asked) {
-    checkStringOrUri("aud", a);
+  for (const raw of asked) {
+    const a = checkStringOrUri("aud", raw);
     const allowed = list !== undefined
       ? list.includes(a)
       : rule === "requested" && !profile.forbiddenAudiences.has(a);
@@ -148,5 +151,5 @@ function _audience(
       );
     }
   }
-  return typeof requested === "string" ? requested : asked;
+  return typeof requested === "string" ? requested : asked as string[];
 }
