@@ -104,8 +104,9 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     callerClaims: [],
     distinctive: ["access"],
     reservedSubjectPrefixes: [],
-    // Registry 2.8 ignores `typ`; "JWT" is what its own token servers send (see README).
-    typ: "JWT",
+    // Explicit typing (RFC 8725 §3.11): registry 2.8 does not read `typ`, and accepts this one
+    // (tests/e2e/registry_kinds_test.ts, with skopeo); `profiles.registry.typ: JWT` reverts it.
+    typ: "kp-registry+jwt",
     audience: "registry_service",
     // The token spec: clients assume 60 seconds when unsure; never issue less.
     minTtlSeconds: 60,

@@ -95,13 +95,13 @@ policy_path: "policy.yaml"
         await startRegistry(dir, { realm: `${kp.url}/v2/token`, rootcertbundle: cert }),
       );
 
-      // The legitimate path works: ci-bot's registry token uploads (202), registry typ is JWT.
+      // The legitimate path works: ci-bot's registry token (explicitly typed) uploads (202).
       const good = await fetch(
         `${kp.url}/v2/token?service=${SERVICE}&scope=repository:acme/app:pull,push`,
         { headers: { authorization: basic("ci-bot", CI) } },
       );
       const goodToken = (await good.json()).token as string;
-      assert.equal(decodeJwt(goodToken).header.typ, "JWT");
+      assert.equal(decodeJwt(goodToken).header.typ, "kp-registry+jwt");
       const [, upload] = await registryAnswers(reg, goodToken);
       assert.equal(upload, 202, "a policy-granted registry token is accepted");
 

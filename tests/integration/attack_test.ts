@@ -359,8 +359,11 @@ Deno.test("a refresh token is not an access token, and an access token is not a 
     await _verifyCode(f, refresh, { typ: "JWT", audience: SERVICE }),
     "invalid_token_type",
   );
-  // The access token verifies as one, but not as a refresh token
-  assert.equal(await _verifyCode(f, token, { audience: SERVICE }), "valid");
+  // The access token verifies as a registry token (its own typ), but not as a refresh token
+  assert.equal(
+    await _verifyCode(f, token, { audience: SERVICE, typ: "kp-registry+jwt" }),
+    "valid",
+  );
   assert.equal(await _verifyCode(f, token, { typ: REFRESH_TYP }), "invalid_token_type");
   await _expectError(await _refreshGrant(f, token), 400, "invalid_grant");
   // And the genuine refresh token redeems

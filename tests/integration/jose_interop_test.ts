@@ -57,7 +57,7 @@ async function tokens(
   return {
     // "registry" is the registry's service (a policy is set): /auth never signs it by default.
     auth: { token: auth.token, typ: "JWT" },
-    registry: { token: registry.token, aud: "registry", typ: "JWT" },
+    registry: { token: registry.token, aud: "registry", typ: "kp-registry+jwt" },
     command: { token: command.token, aud: "edge-1", typ: "kp-command+jwt" },
     kubernetes: { token: k8s.status.token, aud: "vault", typ: "JWT" },
   };
