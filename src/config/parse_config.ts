@@ -9,6 +9,7 @@
 import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
+import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
 
 /** Keys read from the top level of a config. Anything else is reported as unknown. */
@@ -34,6 +35,7 @@ const KNOWN_KEYS = new Set([
   "allowed_custom_claims",
   "service",
   "policy_path",
+  "spiffe",
   "trusted_proxies",
   "realm",
   "require_authentication",
@@ -217,6 +219,7 @@ export function parseConfig(
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
     unknownKeys,
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
   };
   return _deepFreeze(config);
 }

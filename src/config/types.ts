@@ -4,6 +4,7 @@
  */
 
 import type { Alg } from "../jose/mod.ts";
+import type { SpiffeConfig } from "./spiffe.ts";
 
 /** How a key's `kid` header is chosen. */
 export type KidMode =
@@ -95,4 +96,6 @@ export interface Config {
   readonly watch: boolean;
   /** Config keys that were not recognised (warned about, not fatal). */
   readonly unknownKeys: readonly string[];
+  /** The `spiffe` section (src/config/spiffe.ts), when present. */
+  readonly spiffe?: SpiffeConfig;
 }

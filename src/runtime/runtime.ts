@@ -11,6 +11,7 @@ import { type Cidr, parseCidr } from "../identity/mod.ts";
 import { parsePolicy, type Policy } from "../policy/mod.ts";
 import type { BuildNotice, RuntimeIo } from "./io.ts";
 import { buildKeyring, type Keyring } from "./keyring.ts";
+import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
 /** An immutable snapshot of config, keys and policy. */
 export interface Runtime {
@@ -21,6 +22,8 @@ export interface Runtime {
   /** The policy, when a policy file is configured. Without one, /v2/token grants nothing. */
   readonly policy?: Policy;
   readonly trustedProxies: readonly Cidr[];
+  /** The central JWT-SVID issuer and the spiffile root it publishes (`spiffe` section). */
+  readonly spiffe?: SpiffeAuthority;
 }
 
 /** Options of {@link buildRuntime}. */
@@ -70,7 +73,11 @@ export async function buildRuntime(
       );
     }
   });
+  const spiffe = config.spiffe === undefined
+    ? undefined
+    : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
   return Object.freeze({
+    ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,
     config,
     keyring,
