@@ -59,7 +59,13 @@ export const nodeFiles: SpiffeFiles = {
   async stat(path: string): Promise<FileStat | undefined> {
     try {
       const s = await fs.stat(path);
-      return { isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs, size: s.size };
+      return {
+        isFile: s.isFile(),
+        isDirectory: s.isDirectory(),
+        mtimeMs: s.mtimeMs,
+        size: s.size,
+        ino: s.ino,
+      };
     } catch (e) {
       if (_code(e) === "ENOENT" || _code(e) === "ENOTDIR") return undefined;
       throw e;

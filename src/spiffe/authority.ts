@@ -103,7 +103,7 @@ export class SpiffeAuthority {
   async #refresh(): Promise<void> {
     const path = `${this.root}/${BUNDLE_FILE}`;
     const st = await this.#files.stat(path);
-    const stamp = st === undefined ? "missing" : `${st.mtimeMs}:${st.size}`;
+    const stamp = st === undefined ? "missing" : `${st.mtimeMs}:${st.size}:${st.ino}`;
     if (stamp === this.#stamp) return;
     try {
       const b = await readRootBundle(this.root!, this.#files);
@@ -129,7 +129,7 @@ export class SpiffeAuthority {
     } else {
       next = await bindToIdentities(this.root, [id], this.issuerJwk, { files: this.#files });
       const st = await this.#files.stat(`${this.root}/${BUNDLE_FILE}`);
-      this.#stamp = st === undefined ? "missing" : `${st.mtimeMs}:${st.size}`;
+      this.#stamp = st === undefined ? "missing" : `${st.mtimeMs}:${st.size}:${st.ino}`;
     }
     this.#views = this.#render(next);
   }
@@ -216,7 +216,7 @@ export async function buildSpiffeAuthority(
   let stamp = "none";
   if (config.root !== undefined) {
     const st = await files.stat(`${config.root}/${BUNDLE_FILE}`);
-    stamp = st === undefined ? "missing" : `${st.mtimeMs}:${st.size}`;
+    stamp = st === undefined ? "missing" : `${st.mtimeMs}:${st.size}:${st.ino}`;
   }
   return new SpiffeAuthority({ config, files, issuerJwk: jwk, signer, bundle, stamp, now });
 }

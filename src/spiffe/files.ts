@@ -12,6 +12,8 @@ export interface FileStat {
   readonly isDirectory: boolean;
   readonly mtimeMs: number;
   readonly size: number;
+  /** Inode number: a write-and-rename always changes it, even within one mtime tick. */
+  readonly ino: number;
 }
 
 /** File access for spiffile roots. Paths are absolute or relative to the process's cwd. */

@@ -177,7 +177,7 @@ export class Identity {
 
 async function _stamp(files: SpiffeFiles, path: string): Promise<string> {
   const st = await files.stat(path);
-  return st === undefined ? "missing" : `${st.mtimeMs}:${st.size}`;
+  return st === undefined ? "missing" : `${st.mtimeMs}:${st.size}:${st.ino}`;
 }
 
 async function _loadKey(files: SpiffeFiles, path: string): Promise<_Loaded<SvidSigningKey>> {

@@ -160,7 +160,14 @@ export async function initRoot(
     }
     return { created: false };
   }
-  if (st !== undefined && (await files.list(root)).length > 0) {
+  // What an interrupted init leaves (an empty services/, a lock) may be completed; anything
+  // else belongs to someone else.
+  const leftovers = st === undefined ? [] : await files.list(root);
+  const foreign = leftovers.filter((n) => n !== ".lock" && n !== SERVICES_DIR);
+  if (leftovers.includes(SERVICES_DIR) && (await files.list(_j(root, SERVICES_DIR))).length > 0) {
+    foreign.push(SERVICES_DIR);
+  }
+  if (foreign.length > 0) {
     throw _rootError(
       `"${root}" is not empty and is not a spiffile root (no ${BUNDLE_FILE}); refusing to touch it`,
     );
