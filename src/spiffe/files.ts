@@ -39,6 +39,6 @@ export interface SpiffeFiles {
   absolute(path: string): string;
   /** This process's id (lock ownership). */
   pid(): number;
-  /** Whether a process with this id is running. */
-  processAlive(pid: number): boolean;
+  /** Set a file's modification time to now (a lock holder's heartbeat); no error if gone. */
+  touch(path: string): Promise<void>;
 }

@@ -30,7 +30,8 @@ export const SERVICES_DIR = "services";
 export const ISSUER_KEY_FILE = "issuer/key.pem";
 const LOCK_FILE = ".lock";
 const LOCK_WAIT_MS = 30_000;
-const LOCK_STALE_MS = 120_000;
+/** A lock whose holder has not refreshed it for this long is stale. */
+export const LOCK_STALE_MS = 5_000;
 
 /** What root operations need. */
 export interface RootOptions {
@@ -96,8 +97,10 @@ async function _writeBundle(
 }
 
 /**
- * Run `fn` holding the root's lock file. A lock left by a process that is gone (killed) or older
- * than two minutes is taken over.
+ * Run `fn` holding the root's lock file (created exclusively). The holder refreshes the file's
+ * modification time every second; a lock not refreshed for {@link LOCK_STALE_MS} belongs to a
+ * process that died (killed mid-command) and is taken over. Needs no permission beyond the
+ * root's files.
  */
 export async function withRootLock<T>(
   root: string,
@@ -105,29 +108,28 @@ export async function withRootLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const path = _j(root, LOCK_FILE);
-  const me = `${files.pid()} ${Date.now()}`;
+  const me = `${files.pid()} ${Date.now()} ${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0;; attempt++) {
     if (await files.createExclusive(path, me)) break;
     const held = await files.readText(path);
-    const pid = Number((held ?? "").split(" ")[0]);
-    const since = Number((held ?? "").split(" ")[1]);
-    const stale = held !== undefined &&
-      ((Number.isSafeInteger(pid) && pid > 0 && !files.processAlive(pid)) ||
-        (Number.isFinite(since) && Date.now() - since > LOCK_STALE_MS));
-    if (stale) {
+    const st = await files.stat(path);
+    if (held !== undefined && st !== undefined && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
       // Re-read just before removing, so a lock freshly taken by someone else survives.
       if (await files.readText(path) === held) await files.remove(path);
       continue;
     }
     if (Date.now() > deadline) {
-      throw _rootError(`"${path}" is held by process ${pid || "?"}; try again later`);
+      const pid = (held ?? "").split(" ")[0] || "?";
+      throw _rootError(`"${path}" is held by process ${pid}; try again later`);
     }
     await new Promise((r) => setTimeout(r, 10 + Math.floor(Math.random() * 30) + attempt));
   }
+  const heartbeat = setInterval(() => void files.touch(path), 1000);
   try {
     return await fn();
   } finally {
+    clearInterval(heartbeat);
     await files.remove(path);
   }
 }

@@ -170,7 +170,7 @@ Deno.test("removeService() drops the identity and its files, keeping sibling ser
   });
 });
 
-Deno.test("withRootLock() serialises holders and takes over a lock left by a dead process", async () => {
+Deno.test("withRootLock() serialises holders and takes over a lock its holder stopped refreshing", async () => {
   await withRoot(async (root) => {
     await initRoot(root, "edge.example", opts);
     const order: string[] = [];
@@ -184,8 +184,10 @@ Deno.test("withRootLock() serialises holders and takes over a lock left by a dea
     for (let i = 0; i < order.length; i += 2) {
       assert.equal(order[i].slice(2), order[i + 1].slice(3));
     }
-    // pid 2^22+1 is above Linux's pid_max default: a dead holder.
-    await Deno.writeTextFile(`${root}/.lock`, `4194305 ${Date.now()}`);
+    // A lock nobody has refreshed for a minute: its holder died.
+    await Deno.writeTextFile(`${root}/.lock`, `4194305 0 x`);
+    const old = new Date(Date.now() - 60_000);
+    await Deno.utime(`${root}/.lock`, old, old);
     assert.equal(await withRootLock(root, files, () => Promise.resolve("got it")), "got it");
     await assert.rejects(Deno.stat(`${root}/.lock`));
   });
