@@ -5,6 +5,8 @@
  */
 
 import assert from "node:assert/strict";
+// npm jose is test-only: an independent JWT library to check our tokens against.
+// deno-lint-ignore no-import-prefix
 import { createLocalJWKSet, jwtVerify } from "npm:jose@5.9.6";
 import { nodeFiles } from "../platform/node_fs.ts";
 import { b64u } from "./ec_keys.ts";

@@ -7,6 +7,8 @@
  */
 
 import assert from "node:assert/strict";
+// npm jose is test-only: an independent JWT library to check our tokens against.
+// deno-lint-ignore no-import-prefix
 import { createLocalJWKSet, jwtVerify } from "npm:jose@5.9.6";
 import { Identity, SvidError } from "../../src/spiffe/identity.ts";
 import { REPO_ROOT, runKeypebble, type RunningServer, startServer } from "../helpers/process.ts";

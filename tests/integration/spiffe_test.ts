@@ -7,6 +7,8 @@
  */
 
 import assert from "node:assert/strict";
+// npm jose is test-only: an independent JWT library to check our tokens against.
+// deno-lint-ignore no-import-prefix
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "npm:jose@5.9.6";
 import { generateKeyPem } from "../../src/jose/mod.ts";
 import { nodeFiles } from "../../src/platform/node_fs.ts";
