@@ -9,6 +9,7 @@
 import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
+import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
@@ -36,6 +37,7 @@ const KNOWN_KEYS = new Set([
   "allowed_custom_claims",
   "service",
   "policy_path",
+  "spiffe",
   "trusted_proxies",
   "realm",
   "require_authentication",
@@ -233,6 +235,7 @@ export function parseConfig(
     unknownKeys,
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
   };
   return _deepFreeze(config);
 }

@@ -5,6 +5,7 @@
 
 import type { Alg } from "../jose/mod.ts";
 import type { ProfilesConfig } from "./profiles.ts";
+import type { SpiffeConfig } from "./spiffe.ts";
 
 /** How a key's `kid` header is chosen. */
 export type KidMode =
@@ -100,4 +101,6 @@ export interface Config {
   readonly profiles: ProfilesConfig;
   /** Base URL for discovery when `issuer` is not a URL. */
   readonly publicUrl?: string;
+  /** The `spiffe` section (src/config/spiffe.ts), when present. */
+  readonly spiffe?: SpiffeConfig;
 }

@@ -18,6 +18,7 @@ import type { RequestContext } from "./context.ts";
 import { getJwks, getOpenIdConfiguration } from "./discovery_route.ts";
 import { getHealth } from "./health_route.ts";
 import { getMetrics } from "./metrics_route.ts";
+import { getSpiffeBundle, getSpiffileBundle, postSvid, postSvidVerify } from "../spiffe/routes.ts";
 
 /**
  * How a route authenticates its caller.
@@ -43,11 +44,15 @@ export interface TokenRoute {
   readonly handle: (req: ProfileRequest) => Promise<Reply>;
 }
 
-/** A route that mints nothing (health, keys, metrics): it reads the request context only. */
+/**
+ * A route that mints no profile token (health, keys, metrics), or that is not yet on the profile
+ * table (the SPIFFE routes of `src/spiffe/routes.ts`, which authenticate and sign themselves):
+ * it reads the request context.
+ */
 export interface PlainRoute {
-  readonly method: "GET";
+  readonly method: "GET" | "POST";
   readonly template: string;
-  readonly handle: (ctx: RequestContext) => Response;
+  readonly handle: (ctx: RequestContext) => Response | Promise<Response>;
 }
 
 /** One entry of the table. */
@@ -106,6 +111,10 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   { method: "GET", template: "/.well-known/jwks.json", handle: getJwks },
   { method: "GET", template: "/.well-known/openid-configuration", handle: getOpenIdConfiguration },
   { method: "GET", template: "/metrics", handle: getMetrics },
+  { method: "POST", template: "/spiffe/v1/svid", handle: postSvid },
+  { method: "GET", template: "/spiffe/v1/bundle", handle: getSpiffeBundle },
+  { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
+  { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },
 ];
 
 /** A path template and the declarations for each of its methods. */

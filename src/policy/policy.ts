@@ -62,6 +62,8 @@ export interface UserRule {
   readonly subjects?: readonly string[];
   /** `namespace/name` globs of the service accounts this caller may mint tokens for. */
   readonly serviceAccounts?: readonly string[];
+  /** SPIFFE ID globs this caller may obtain JWT-SVIDs for at POST /spiffe/v1/svid. */
+  readonly spiffeIds?: readonly string[];
 }
 
 /** A parsed, validated policy. Build with {@link parsePolicy}. */
@@ -83,6 +85,7 @@ const USER_KEYS = new Set([
   "subjects",
   "namespace",
   "service_accounts",
+  "spiffe_ids",
 ]);
 const ACTION_RE = /^(?:[a-z]+|\*)$/;
 const TYPED_RE = /^([a-z0-9]+):([a-z0-9*?._-]+)(?::([a-z*]+(?:,[a-z*]+)*))?$/;
@@ -224,6 +227,7 @@ function _parseUser(
     rateLimit?: { requests: number; windowSeconds: number };
     subjects?: readonly string[];
     serviceAccounts?: readonly string[];
+    spiffeIds?: readonly string[];
   } = { repos, actions };
 
   if (raw.has("password_hash")) {
@@ -279,6 +283,20 @@ function _parseUser(
       }
     });
     rule.serviceAccounts = list;
+  }
+
+  if (raw.has("spiffe_ids")) {
+    const list = _stringList(raw.get("spiffe_ids"), source, `${at}.spiffe_ids`);
+    list.forEach((s, i) => {
+      if (!/^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._*?-]+)*$/.test(s) || s.length > 2048) {
+        throw _fail(
+          source,
+          `${at}.spiffe_ids[${i}]`,
+          `${quoteForMessage(s)} is not a SPIFFE ID pattern`,
+        );
+      }
+    });
+    rule.spiffeIds = list;
   }
 
   if (repos.length > 0 && actions.length === 0) {

@@ -169,9 +169,16 @@ export function reservedClaims(name: ProfileName): ReadonlySet<string> {
   return out;
 }
 
+/**
+ * Subjects owned by kinds minted outside this table: JWT-SVIDs (`src/spiffe/`, issue 14) carry a
+ * SPIFFE ID as `sub`, so no kind here may sign one. Move the prefix to the SVID row when that
+ * kind joins the table.
+ */
+export const EXTERNAL_SUBJECT_PREFIXES: readonly string[] = ["spiffe://"];
+
 /** The `sub` prefixes other kinds own: a token of `name` may not carry such a subject. */
 export function foreignSubjectPrefixes(name: ProfileName): readonly string[] {
-  const out: string[] = [];
+  const out: string[] = [...EXTERNAL_SUBJECT_PREFIXES];
   for (const def of Object.values(PROFILES)) {
     if (def.name !== name) out.push(...def.reservedSubjectPrefixes);
   }

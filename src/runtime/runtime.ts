@@ -12,6 +12,7 @@ import { parsePolicy, type Policy } from "../policy/mod.ts";
 import { buildProfiles, type Profiles } from "../profiles/resolve.ts";
 import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
 import { buildKeyring, type Keyring } from "./keyring.ts";
+import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
 /** An immutable snapshot of config, keys and policy. */
 export interface Runtime {
@@ -24,6 +25,8 @@ export interface Runtime {
   readonly trustedProxies: readonly Cidr[];
   /** Every token kind resolved against this config (src/profiles/table.ts). */
   readonly profiles: Profiles;
+  /** The central JWT-SVID issuer and the spiffile root it publishes (`spiffe` section). */
+  readonly spiffe?: SpiffeAuthority;
 }
 
 /** Options of {@link buildRuntime}. */
@@ -88,7 +91,11 @@ export async function buildRuntime(
       );
     }
   });
+  const spiffe = config.spiffe === undefined
+    ? undefined
+    : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
   return Object.freeze({
+    ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,
     config,
     keyring,
