@@ -18,7 +18,9 @@ import {
   checkClaimValues,
   checkStringOrUri,
   type ClaimContext,
+  clampTtl,
   randomJti,
+  registeredClaims,
 } from "../claims/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import type { Profile } from "./resolve.ts";
@@ -60,10 +62,11 @@ const SILENTLY_DROPPED = new Set(["iss", "iat", "nbf", "exp", "jti"]);
 
 /** Mint a token of `profile`'s kind. */
 export async function mint(profile: Profile, input: MintInput): Promise<Minted> {
-  const ttl = Math.max(
-    profile.def.minTtlSeconds,
-    Math.min(input.ttlSeconds ?? profile.defaultTtl, profile.maxTtl),
-  );
+  const ttl = clampTtl(input.ttlSeconds, {
+    defaultTtl: profile.defaultTtl,
+    maxTtl: profile.maxTtl,
+    minTtl: profile.def.minTtlSeconds,
+  });
   const dropped: string[] = [];
   const free: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input.claims ?? {})) {
@@ -99,7 +102,6 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   }
   const aud = _audience(profile, input.audience);
   const jti = input.jti ?? randomJti();
-  const iat = Math.floor(input.now);
   const claims: Record<string, unknown> = {
     ...(aud === undefined ? {} : { aud }),
     ...mapped,
@@ -107,11 +109,8 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
     ...profile.staticClaims,
     ...(subject === undefined ? {} : { sub: subject }),
     ...input.own,
-    iss: profile.issuer,
-    iat,
-    nbf: iat,
-    exp: iat + ttl,
-    jti,
+    // Last, so nothing above can choose them (RFC 7519 §4.1).
+    ...registeredClaims({ issuer: profile.issuer, now: input.now, ttlSeconds: ttl, jti }),
   };
   const token = await profile.signer.sign(claims);
   return { token, claims, ttl, jti, alg: profile.signer.alg, dropped };
