@@ -8,7 +8,7 @@
 
 import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
-import { isAlg } from "../jose/mod.ts";
+import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
 import { readProfiles } from "./profiles.ts";
@@ -518,9 +518,12 @@ class _Reader {
     return v.map((x, i) => this.nonEmptyString(x, `${field}[${i}]`, { required: true })!);
   }
 
-  alg(v: unknown, field: string): "HS256" | "RS256" | "ES256" | "EdDSA" {
+  alg(v: unknown, field: string): Alg {
     if (!isAlg(v)) {
-      this.fail(field, `must be one of "HS256", "RS256", "ES256", "EdDSA", got ${_describe(v)}`);
+      this.fail(
+        field,
+        `must be one of ${ALGS.map((a) => `"${a}"`).join(", ")}, got ${_describe(v)}`,
+      );
     }
     return v;
   }
