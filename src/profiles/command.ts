@@ -6,6 +6,7 @@
  * is returned beside the token so the runner can refuse replays. `typ` is `kp-command+jwt`.
  */
 
+import type { ClaimContext } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { ProfileRequest, Reply } from "./context.ts";
 import { rfc3339 } from "./context.ts";
@@ -44,7 +45,7 @@ export function validateCommandFields(body: Readonly<Record<string, unknown>>): 
 /** Mint a command token (the server route and the CLI both come here). */
 export function mintCommand(
   profile: Profile,
-  input: CommandFields & { user: string; now: number },
+  input: CommandFields & { user: string; now: number; source?: ClaimContext },
 ): Promise<Minted> {
   return mint(profile, {
     now: input.now,
@@ -52,6 +53,7 @@ export function mintCommand(
     audience: input.target,
     own: { command: input.command },
     ...(input.ttlSeconds === undefined ? {} : { ttlSeconds: input.ttlSeconds }),
+    ...(input.source === undefined ? {} : { source: input.source }),
   });
 }
 
@@ -71,6 +73,11 @@ export async function postCommandToken(req: ProfileRequest): Promise<Reply> {
     ...fields,
     user: req.subject ?? "anonymous",
     now: req.nowSec,
+    source: {
+      query: req.query,
+      body: req.json,
+      ...(req.caller === null ? {} : { caller: req.caller.subject }),
+    },
   });
   req.issued("command", minted.alg);
   return {
