@@ -82,6 +82,7 @@ export async function buildProfiles(
         }
       }
     }
+    if (name === "auth") _checkStaticClaims(config, reserved, s.allowRegistryAudience);
     const typ = s.typ ?? def.typ;
     const signer = await JwsSigner.create(
       key,
@@ -133,6 +134,30 @@ function _lifetimes(
     default: {
       const max = override ?? config.maxTtlSeconds;
       return { defaultTtl: Math.min(config.defaultTtlSeconds, max), maxTtl: max };
+    }
+  }
+}
+
+/** `static_claims` go into every /auth token: they may not make it another kind's token. */
+function _checkStaticClaims(
+  config: Config,
+  reserved: ReadonlySet<string>,
+  allowRegistryAudience: boolean,
+): void {
+  for (const [name, value] of Object.entries(config.staticClaims)) {
+    if (reserved.has(name)) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${config.source}: static_claims.${name}: belongs to another kind of token`,
+      );
+    }
+    const auds = name === "aud" ? ([] as unknown[]).concat(value) : [];
+    if (!allowRegistryAudience && auds.some((a) => config.services.includes(String(a)))) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${config.source}: static_claims.aud: is a registry service; its tokens would pass the ` +
+          "registry (set profiles.auth.allow_registry_audience: true if that is meant)",
+      );
     }
   }
 }

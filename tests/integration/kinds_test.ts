@@ -401,3 +401,14 @@ Deno.test("finding 10: an empty host is refused, from the environment or the fil
     /c\.yaml: KEYPEBBLE_HOST: must not be empty/,
   );
 });
+
+Deno.test("finding 1: static_claims cannot turn /auth tokens into another kind", async () => {
+  for (
+    const [claims, pattern] of [
+      ["{ access: [] }", /static_claims\.access: belongs to another kind/],
+      [`{ aud: "${SERVICE}" }`, /static_claims\.aud: is a registry service/],
+    ] as const
+  ) {
+    await assert.rejects(readmeRegistry(`static_claims: ${claims}\n`), pattern);
+  }
+});
