@@ -178,7 +178,6 @@ export function bunPlatform(): Platform {
   };
 }
 
-
 /** Exit the process (only main.ts calls this). */
 export function bunExit(code: number): never {
   return _process().exit(code);

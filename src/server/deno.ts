@@ -122,7 +122,6 @@ function _isWorker(): boolean {
   return g.WorkerGlobalScope !== undefined && globalThis instanceof g.WorkerGlobalScope;
 }
 
-
 function _writeAll(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {
   let off = 0;
   while (off < data.length) off += w.writeSync(data.subarray(off));

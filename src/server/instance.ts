@@ -6,7 +6,11 @@
 
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { createKeypebbleMetrics, type KeypebbleMetrics, type MetricsFormat } from "../metrics/mod.ts";
+import {
+  createKeypebbleMetrics,
+  type KeypebbleMetrics,
+  type MetricsFormat,
+} from "../metrics/mod.ts";
 import type { ClientTimeouts, Platform } from "../platform/platform.ts";
 import {
   type BuildNotice,
@@ -106,8 +110,10 @@ export function startInstance(o: InstanceOptions): Instance {
     reloadStatus: () => reloadStatus,
   });
   const handler = createHandler(services);
-  const serveHandler = sib === undefined ? handler : (req: Request, info: { remoteAddr: string }) =>
-    _isMetrics(req.url) ? sib.gather().then(() => handler(req, info)) : handler(req, info);
+  const serveHandler = sib === undefined
+    ? handler
+    : (req: Request, info: { remoteAddr: string }) =>
+      _isMetrics(req.url) ? sib.gather().then(() => handler(req, info)) : handler(req, info);
 
   const server = platform.serve({
     host: rt.config.host,
