@@ -2,8 +2,8 @@
  * The main thread of `keypebble serve --workers N` (N > 1): it starts N worker threads on one
  * port (`SO_REUSEPORT`: the kernel spreads connections), forwards SIGHUP to every worker and logs
  * one `reload` line once all have answered, drains every worker on SIGTERM/SIGINT, relays
- * `/metrics` snapshots between workers, and runs the `watch: true` poller. It serves nothing
- * itself.
+ * `/metrics` snapshots between workers, and runs the `watch: true` poller. Worker 0 runs on the
+ * main thread itself, over an in-thread link, so N workers are N - 1 extra threads.
  */
 
 import type { Logger } from "../log/mod.ts";
@@ -11,6 +11,8 @@ import type { ClientTimeouts, Platform, WorkerLink } from "../platform/platform.
 import type { BuildNotice, ConfigOverrides } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
+import { runWorker } from "./worker.ts";
+import { localLinkPair } from "./worker_link.ts";
 
 /** Inputs of {@link runSupervisor}. */
 export interface SupervisorOptions {
@@ -98,7 +100,13 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   };
 
   const spawn = (index: number): Child => {
-    const link = platform.startWorker();
+    let link: WorkerLink;
+    if (index === 0) {
+      // Worker 0 runs on this thread: one isolate fewer, and the port is served sooner.
+      const [mine, its] = localLinkPair();
+      link = mine;
+      runWorker(platform, its);
+    } else link = platform.startWorker();
     const c: Child = { index, link, waiters: new Map() };
     c.ready = next(c, "ready");
     link.onMessage((m) => onMessage(c, m as FromWorker));
