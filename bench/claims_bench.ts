@@ -53,7 +53,12 @@ Deno.bench({
   async fn() {
     const body = JSON.parse(JSON.stringify(BODY));
     const { accepted } = filterCustomClaims(body, config.allowedCustomClaims);
-    await mint(AUTH_PROFILE, { now: NOW, claims: accepted, subject: "edge-0042", ttlSeconds: 3600 });
+    await mint(AUTH_PROFILE, {
+      now: NOW,
+      claims: accepted,
+      subject: "edge-0042",
+      ttlSeconds: 3600,
+    });
   },
 });
 Deno.bench({

@@ -168,7 +168,13 @@ async function _serveOne(
   };
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
   platform.onSignal("SIGINT", () => stop("SIGINT"));
-  const watcher = _watch(platform, options.configPath, () => inst.current(), reload, () => stopping);
+  const watcher = _watch(
+    platform,
+    options.configPath,
+    () => inst.current(),
+    reload,
+    () => stopping,
+  );
 
   await inst.finished;
   watcher.stop();
