@@ -40,7 +40,6 @@ export type FromWorker =
     readonly kid: string | undefined;
     readonly issuer: string;
     readonly host: string;
-    readonly notices: BuildNotice[];
   }
   | { readonly t: "failed"; readonly event: string; readonly message: string }
   | {

@@ -220,11 +220,16 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
       message: "Finishing requests in flight",
       workers: o.workers,
     });
-    await Promise.all(children.map((c) => {
-      const p = next(c, "stopped");
-      send(c, { t: "stop" });
-      return p;
-    }));
+    // A worker that died cannot answer: wait for the others, but not for ever.
+    const bound = new Promise((r) => setTimeout(r, o.timeouts.requestSeconds * 1000 + 5000));
+    await Promise.race([
+      Promise.all(children.map((c) => {
+        const p = next(c, "stopped");
+        send(c, { t: "stop" });
+        return p;
+      })),
+      bound,
+    ]);
     terminateAll();
     resolveStop(code);
   };

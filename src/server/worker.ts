@@ -77,7 +77,6 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           kid: rt.keyring.signer.kid,
           issuer: rt.config.issuer,
           host: rt.config.host,
-          notices,
         });
         return;
       }
