@@ -136,10 +136,11 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   };
 
   // Signals first: a SIGTERM while workers start must drain, not kill the process.
-  let onHup = () => {};
-  let onStop = (_signal: string) => {};
+  // Worker 0 serves (and a client may signal) before the others are up: remember, act later.
+  let earlyHup = false;
   let earlyStop: string | undefined;
-  onStop = (signal) => (earlyStop ??= signal);
+  let onHup = () => void (earlyHup = true);
+  let onStop = (signal: string) => void (earlyStop ??= signal);
   platform.onSignal("SIGHUP", () => onHup());
   platform.onSignal("SIGTERM", () => onStop("SIGTERM"));
   platform.onSignal("SIGINT", () => onStop("SIGINT"));
@@ -236,6 +237,7 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   onHup = () => void reload("SIGHUP");
   onStop = (signal) => void stop(signal);
   if (earlyStop !== undefined) void stop(earlyStop);
+  else if (earlyHup) void reload("SIGHUP");
   died.then((message) => {
     logger.error("worker_error", { message });
     void stop("worker_error", 1);
