@@ -11,9 +11,10 @@ export type ToWorker =
     readonly workers: number;
     readonly configPath: string;
     readonly overrides: ConfigOverrides;
-    readonly port: number;
     readonly timeouts: ClientTimeouts;
   }
+  /** Bind the port (after every worker has loaded: nothing serves before all are ready). */
+  | { readonly t: "listen"; readonly port: number }
   | { readonly t: "reload"; readonly id: number; readonly why: string }
   | { readonly t: "stop" }
   /** Send your own exposition for a sibling's /metrics. */
@@ -30,6 +31,8 @@ export type ToWorker =
 export type FromWorker =
   /** The worker listens for messages (anything sent before this could be lost). */
   | { readonly t: "ready" }
+  /** The runtime is built; waiting for `listen`. */
+  | { readonly t: "loaded" }
   | {
     readonly t: "listening";
     readonly port: number;

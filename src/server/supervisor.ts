@@ -114,23 +114,28 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     children.push(c);
     return c;
   };
-  const start = async (c: Child, port: number): Promise<Listening> => {
+  /** Send `m`, then wait for `want` (or `failed`, or a dead worker). */
+  const ask = async <K extends FromWorker["t"]>(c: Child, m: ToWorker, want: K) => {
+    const answer = Promise.race([next(c, want), next(c, "failed")]);
+    send(c, m);
+    const r = await Promise.race([answer, died.then((message) => ({ t: "died", message }))]);
+    if (r.t === want) return r as Extract<FromWorker, { t: K }>;
+    const f = r as { event?: string; message: string };
+    throw Object.assign(new Error(f.message), { event: f.event ?? "worker_error" });
+  };
+  const load = async (c: Child): Promise<void> => {
     await Promise.race([c.ready, died]);
-    const answer = Promise.race([next(c, "listening"), next(c, "failed")]);
-    send(c, {
+    await ask(c, {
       t: "start",
       index: c.index,
       workers: o.workers,
       configPath: o.configPath,
       overrides: o.overrides,
-      port,
       timeouts: o.timeouts,
-    });
-    const m = await Promise.race([answer, died.then((message) => ({ t: "died", message }))]);
-    if (m.t === "listening") return m as Listening;
-    const f = m as { event?: string; message: string };
-    throw Object.assign(new Error(f.message), { event: f.event ?? "worker_error" });
+    }, "loaded");
   };
+  const listen = (c: Child, port: number): Promise<Listening> =>
+    ask(c, { t: "listen", port }, "listening");
   const terminateAll = () => {
     for (const c of children) c.link.terminate();
   };
@@ -148,10 +153,12 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   // The first worker binds the configured port (0 = any); the others join the port it got.
   let first: Listening;
   try {
-    first = await start(spawn(0), o.port);
-    await Promise.all(
-      Array.from({ length: o.workers - 1 }, (_, i) => start(spawn(i + 1), first.port)),
-    );
+    // Every worker builds its runtime before any listens, so a client that sees the port open
+    // sees all workers on the same files. Then the first binds (port 0 = any), the rest join.
+    const all = Array.from({ length: o.workers }, (_, i) => spawn(i));
+    await Promise.all(all.map(load));
+    first = await listen(all[0], o.port);
+    await Promise.all(all.slice(1).map((c) => listen(c, first.port)));
   } catch (e) {
     terminateAll();
     const event = (e as { event?: string }).event ?? "worker_error";

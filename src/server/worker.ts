@@ -7,7 +7,7 @@
 import { createLogger } from "../log/mod.ts";
 import type { MetricsFormat } from "../metrics/mod.ts";
 import type { Platform, WorkerLink } from "../platform/platform.ts";
-import { type BuildNotice, loadRuntime } from "../runtime/mod.ts";
+import { loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { type Instance, instanceFiles, startInstance } from "./instance.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
 
@@ -19,24 +19,29 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
   let nextGather = 1;
   const gathers = new Map<number, () => void>();
   let siblings: Record<MetricsFormat, string[]> = { prometheus: [], openmetrics: [] };
+  let rt: Runtime | undefined;
+  let start: Extract<ToWorker, { t: "start" }> | undefined;
 
   link.onMessage(async (raw) => {
     const m = raw as ToWorker;
     switch (m.t) {
       case "start": {
         configPath = m.configPath;
-        const notices: BuildNotice[] = [];
-        let rt;
         try {
           rt = await loadRuntime(platform, m.configPath, {
             overrides: m.overrides,
             generation: 1,
-            notices,
           });
         } catch (e) {
           send({ t: "failed", event: "config_error", message: _msg(e) });
           return;
         }
+        start = m;
+        send({ t: "loaded" });
+        return;
+      }
+      case "listen": {
+        if (rt === undefined || start === undefined) return;
         const logger = createLogger({
           level: rt.config.logLevel,
           write: (l) => platform.stdout(l + "\n"),
@@ -45,14 +50,14 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
         try {
           instance = startInstance({
             platform,
-            configPath: m.configPath,
-            overrides: m.overrides,
+            configPath: start.configPath,
+            overrides: start.overrides,
             runtime: rt,
             logger,
-            workers: m.workers,
+            workers: start.workers,
             port: m.port,
             reusePort: true,
-            timeouts: m.timeouts,
+            timeouts: start.timeouts,
             siblings: {
               gather: () =>
                 new Promise<void>((resolve) => {
