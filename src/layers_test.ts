@@ -6,9 +6,29 @@
 import assert from "node:assert/strict";
 
 const FORBIDDEN: Record<string, readonly string[]> = {
-  http: ["profiles", "policy", "identity", "claims", "jose", "config", "limits", "runtime"],
-  runtime: ["platform", "profiles", "policy", "identity", "claims", "jose", "config", "limits"],
-  profiles: ["policy", "identity", "claims", "jose", "config", "limits"],
+  http: [
+    "profiles",
+    "policy",
+    "identity",
+    "claims",
+    "jose",
+    "config",
+    "limits",
+    "runtime",
+    "spiffe",
+  ],
+  runtime: [
+    "platform",
+    "profiles",
+    "policy",
+    "identity",
+    "claims",
+    "jose",
+    "config",
+    "limits",
+    "spiffe",
+  ],
+  profiles: ["policy", "identity", "claims", "jose", "config", "limits", "spiffe"],
   identity: ["policy", "claims", "jose", "config", "limits"],
   cli: ["profiles", "http", "runtime", "policy", "identity", "jose", "config"],
 };
