@@ -7,7 +7,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import type { Config, KeySpec } from "../config/mod.ts";
+import { type Config, fieldWhere, type KeySpec } from "../config/mod.ts";
 import {
   type Alg,
   b64Encode,
@@ -52,9 +52,7 @@ export async function buildKeyring(
   const entries: KeyEntry[] = [];
   let x5c: string[] | undefined;
   for (const [i, spec] of config.keys.entries()) {
-    const { entry, chain } = await _loadKey(config, spec, io, notices, {
-      listed: config.keys.length > 1 || spec.field.startsWith("keys["),
-    });
+    const { entry, chain } = await _loadKey(config, spec, io, notices);
     if (i === 0) x5c = chain;
     entries.push(entry);
   }
@@ -65,7 +63,7 @@ export async function buildKeyring(
     if (prev !== undefined) {
       throw new KeypebbleError(
         "config_invalid",
-        `${config.source}: ${config.keys[i].field}: kid "${e.kid}" is already used by ${prev}`,
+        `${fieldWhere(config, config.keys[i].field)}: kid "${e.kid}" is already used by ${prev}`,
       );
     }
     seen.set(e.kid, config.keys[i].field);
@@ -96,9 +94,8 @@ async function _loadKey(
   spec: KeySpec,
   io: RuntimeIo,
   notices: BuildNotice[],
-  opts: { listed: boolean },
 ): Promise<{ entry: KeyEntry; chain?: string[] }> {
-  const where = `${config.source}: ${spec.field}`;
+  const where = fieldWhere(config, spec.field);
   const fail = (problem: string, cause?: unknown): never => {
     const detail = cause instanceof Error ? `: ${cause.message}` : "";
     throw new KeypebbleError("config_invalid", `${where}: ${problem}${detail}`, { cause });
@@ -109,7 +106,21 @@ async function _loadKey(
     if (spec.secret !== undefined) {
       secret = spec.secret;
     } else {
-      secret = (await _read(io, spec.secretPath!, fail)).replace(/\r?\n$/, "");
+      const raw = await _read(io, spec.secretPath!, fail);
+      // As the Python Keypebble: surrounding whitespace (a trailing newline from `echo`) is not
+      // part of the secret. Said once at start so it is never a surprise.
+      secret = raw.trim();
+      if (secret !== raw) {
+        notices.push({
+          level: "info",
+          event: "config_compat",
+          fields: {
+            field: spec.field,
+            message:
+              `Surrounding whitespace in "${spec.secretPath}" is not part of the secret (as in the Python Keypebble)`,
+          },
+        });
+      }
     }
     let entry: KeyEntry;
     try {
@@ -125,7 +136,7 @@ async function _loadKey(
     pem = await io.readTextFile(spec.path);
   } catch (e) {
     if (!(e instanceof FileMissingError) || !spec.generateIfMissing) {
-      return fail(`cannot read key file "${spec.path}"`, e);
+      return fail(`cannot read key file "${spec.path}"`, readProblem(e));
     }
     const alg = spec.alg === undefined || spec.alg === "HS256" ? "RS256" : spec.alg;
     pem = await generateKeyPem(alg);
@@ -149,11 +160,16 @@ async function _loadKey(
   try {
     entry = await importPrivateKeyPem(pem, spec.alg === undefined ? {} : { alg: spec.alg });
   } catch (e) {
+    if (/-----BEGIN CERTIFICATE-----/.test(pem) && !/PRIVATE KEY-----/.test(pem)) {
+      return fail(
+        `"${spec.path}" is a certificate, not a private key: name the private key file here ` +
+          'and the certificate chain in "x5c_chain_path"',
+      );
+    }
     return fail(`key file "${spec.path}" refused`, e);
   }
-  const kidMode = spec.kid.mode === "none" && opts.listed
-    ? { mode: "thumbprint" as const }
-    : spec.kid;
+  // A single key behaves like a one-item "keys" list: without a kid it gets its thumbprint.
+  const kidMode = spec.kid.mode === "none" ? { mode: "thumbprint" as const } : spec.kid;
   if (kidMode.mode === "literal") entry = withKid(entry, kidMode.value);
   if (kidMode.mode === "thumbprint") entry = withKid(entry, await jwkThumbprint(entry.publicJwk!));
   if (kidMode.mode === "libtrust") entry = withKid(entry, await libtrustKeyId(entry.spkiDer!));
@@ -186,8 +202,27 @@ async function _read(
   try {
     return await io.readTextFile(path);
   } catch (e) {
-    return fail(`cannot read "${path}"`, e);
+    return fail(`cannot read "${path}"`, readProblem(e));
   }
+}
+
+/**
+ * A read failure in words an operator can act on. Deno's permission errors ("run again with
+ * --allow-read") are about the runtime's flags, not about a command the operator typed.
+ */
+export function readProblem(e: unknown): Error {
+  const name = e instanceof Error ? e.name : "";
+  if (name === "NotCapable" || name === "PermissionDenied") {
+    const msg = e instanceof Error ? e.message : "";
+    if (/--allow-|Requires .* access/.test(msg)) {
+      return new Error(
+        "this process is not allowed to read it (deno task start reads only files inside the " +
+          "repository: copy the file there, or run deno task cli serve --config FILE)",
+      );
+    }
+    return new Error("permission denied (check the file's owner and mode)");
+  }
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {

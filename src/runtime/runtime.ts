@@ -5,12 +5,16 @@
  * with.
  */
 
-import type { Config } from "../config/mod.ts";
+import { type Config, fieldWhere } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { type Cidr, parseCidr } from "../identity/mod.ts";
 import { parsePolicy, type Policy } from "../policy/mod.ts";
 import type { BuildNotice, RuntimeIo } from "./io.ts";
-import { buildKeyring, type Keyring } from "./keyring.ts";
+import { buildKeyring, type Keyring, readProblem } from "./keyring.ts";
+import { pythonPatternWarnings } from "./python_compat.ts";
+
+/** The policy read when none is named, as the Python Keypebble does. */
+export const FALLBACK_POLICY_PATH = "/etc/keypebble/policy.yaml";
 
 /** An immutable snapshot of config, keys and policy. */
 export interface Runtime {
@@ -37,28 +41,59 @@ export async function buildRuntime(
   options: BuildRuntimeOptions,
 ): Promise<Runtime> {
   const notices = options.notices ?? [];
-  for (const key of config.unknownKeys) {
-    notices.push({
-      level: "warn",
-      event: "config_unknown_key",
-      fields: { file: config.source, field: key, message: "Unknown setting ignored" },
-    });
+  for (const w of config.warnings) {
+    notices.push({ level: "warn", event: "config_warning", fields: { ...w } });
   }
   const keyring = await buildKeyring(config, io, { notices });
   let policy: Policy | undefined;
-  if (config.policyPath !== undefined) {
-    let text: string;
+  let text: string | undefined;
+  let policyPath = config.policyPath;
+  if (policyPath !== undefined) {
     try {
-      text = await io.readTextFile(config.policyPath);
+      text = await io.readTextFile(policyPath);
     } catch (e) {
       throw new KeypebbleError(
         "policy_invalid",
-        `${config.source}: policy_path: cannot read "${config.policyPath}": ${
-          e instanceof Error ? e.message : String(e)
+        `${fieldWhere(config, "policy_path")}: cannot read "${policyPath}": ${
+          readProblem(e).message
         }`,
       );
     }
-    policy = parsePolicy(text, config.policyPath);
+  } else {
+    // As the Python Keypebble: with no policy named, the conventional file is used if present.
+    try {
+      text = await io.readTextFile(FALLBACK_POLICY_PATH);
+      policyPath = FALLBACK_POLICY_PATH;
+      notices.push({
+        level: "info",
+        event: "config_compat",
+        fields: {
+          field: "policy_path",
+          message: `No policy_path is set; using ${FALLBACK_POLICY_PATH} as the Python Keypebble does`,
+        },
+      });
+    } catch {
+      // absent or unreadable: no policy, exactly as before the fallback existed
+    }
+  }
+  if (text !== undefined && policyPath !== undefined) {
+    policy = parsePolicy(text, policyPath);
+    for (const w of pythonPatternWarnings(policy)) {
+      notices.push({ level: "warn", event: "policy_pattern_changed", fields: { ...w } });
+    }
+  }
+  const anyAuth = config.requireAuth.auth || config.requireAuth.command ||
+    config.requireAuth.kubernetes;
+  if (policy === undefined && anyAuth && config.trustedProxies.length === 0) {
+    notices.push({
+      level: "warn",
+      event: "config_warning",
+      fields: {
+        field: "require_authentication",
+        message:
+          "is on but no policy is loaded and no trusted_proxies are set: every caller will be refused (set policy_path)",
+      },
+    });
   }
   const trustedProxies = config.trustedProxies.map((s, i) => {
     try {
@@ -66,7 +101,7 @@ export async function buildRuntime(
     } catch {
       throw new KeypebbleError(
         "config_invalid",
-        `${config.source}: trusted_proxies[${i}]: "${s}" is not an IP address or CIDR range`,
+        `${fieldWhere(config, `trusted_proxies[${i}]`)}: "${s}" is not an IP address or CIDR range`,
       );
     }
   });
