@@ -7,7 +7,7 @@ import { clampTtl, filterCustomClaims, randomJti } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
 import { generateAccess } from "../policy/mod.ts";
-import { authClaims } from "../profiles/auth.ts";
+import { authClaims, parseTtl } from "../profiles/auth.ts";
 import { commandClaims, validateCommandFields } from "../profiles/command.ts";
 import { loadRuntime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
@@ -34,13 +34,24 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
     }
     requested = v as Record<string, unknown>;
   }
+  // As in a POST /auth body: "ttl_seconds" asks for a lifetime and is not itself signed.
+  const { ttl_seconds: claimsTtl, ...rest } = requested;
+  requested = rest;
+  let askedTtl: number | undefined;
+  try {
+    askedTtl = intFlag(args, "ttl", { min: 1, max: 1e9 }) ?? parseTtl(claimsTtl);
+  } catch (e) {
+    if (e instanceof KeypebbleError) throw new UsageError(e.message);
+    throw e;
+  }
   const { accepted, dropped } = filterCustomClaims(requested, rt.config.allowedCustomClaims);
   if (dropped.length > 0) {
     platform.stderr(`warning: not signed (server-set or not allowed): ${dropped.join(", ")}\n`);
   }
   const user = stringFlag(args, "user");
   if (user !== undefined) accepted.sub = user;
-  if (args.flags.generate === true) {
+  // `--policy FILE --user NAME` generates access as the Python Keypebble's issue did.
+  if (args.flags.generate === true || (policyPath !== undefined && user !== undefined)) {
     if (rt.policy === undefined) {
       throw new UsageError('"--generate" needs a policy: pass "--policy FILE" or set policy_path');
     }
@@ -51,7 +62,10 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
     accepted.scope = generated.scope;
   }
   const now = Math.floor(Date.now() / 1000);
-  const ttl = clampTtl(intFlag(args, "ttl", { min: 1, max: 1e9 }), {
+  if (policyPath !== undefined && user === undefined) {
+    throw new UsageError('"--policy" needs "--user NAME": access is generated for that user');
+  }
+  const ttl = clampTtl(askedTtl, {
     defaultTtl: rt.config.defaultTtlSeconds,
     maxTtl: rt.config.maxTtlSeconds,
   });

@@ -83,7 +83,9 @@ export function applyEnvOverrides(
   const applied: EnvOverride[] = [];
   const sources = new Map<string, string>();
   const ignored: { name: string; suggestion?: string }[] = [];
-  const known = documentedEnvNames();
+  const known = [...Object.keys(ENV_ALIASES), ...documentedEnvNames()].map((n) =>
+    n.slice(ENV_PREFIX.length)
+  );
   // Shorter paths first, so KEYPEBBLE_SERVICE sets the section and KEYPEBBLE_SERVICE__PORT then
   // refines it; aliases before the generic names they stand for.
   const ordered = [...names].filter((n) => n.startsWith(ENV_PREFIX) && !ENV_NOT_SETTINGS.has(n))
@@ -93,7 +95,8 @@ export function applyEnvOverrides(
     if (raw === undefined) continue;
     const path = ENV_ALIASES[name] ?? name.slice(ENV_PREFIX.length).toLowerCase().split("__");
     if (path.some((p) => p === "") || !options.topLevel.has(path[0])) {
-      const suggestion = closest(name, known);
+      const near = closest(name.slice(ENV_PREFIX.length), known);
+      const suggestion = near === undefined ? undefined : ENV_PREFIX + near;
       ignored.push({ name, ...(suggestion === undefined ? {} : { suggestion }) });
       continue;
     }

@@ -97,7 +97,7 @@ export function parseConfig(
   const r = new _Reader(source, options);
   let doc: unknown;
   try {
-    doc = parseYaml(text, { merge: true, maxAliasCount: 100, prettyErrors: false });
+    doc = parseYaml(text, { merge: true, maxAliasCount: 100, prettyErrors: true });
   } catch (e) {
     throw new KeypebbleError("config_invalid", `${source}: ${yamlErrorText(e)}`);
   }
@@ -444,16 +444,12 @@ function _readRate(r: _Reader, raw: unknown, field: string): RateLimitSpec | und
   const o = r.object(raw, field, "false or a mapping");
   r.onlyKeys(o, field, ["requests", "window_seconds"]);
   return {
-    requests: r.integer(o.requests, `${field}.requests`, {
-      min: 1,
-      max: 10_000_000,
-      required: true,
-    })!,
+    // Each half defaults on its own (600 per 60 s), so one override changes one number.
+    requests: r.integer(o.requests, `${field}.requests`, { min: 1, max: 10_000_000 }) ?? 600,
     windowSeconds: r.integer(o.window_seconds, `${field}.window_seconds`, {
       min: 1,
       max: 86_400,
-      required: true,
-    })!,
+    }) ?? 60,
   };
 }
 
@@ -598,7 +594,8 @@ class _Reader {
 export function yamlErrorText(e: unknown): string {
   if (e instanceof YAMLParseError) {
     const pos = e.linePos?.[0];
-    const first = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    // Only the first line: the rest quotes the file, which may hold a secret.
+    const first = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?\s*$/, "");
     return pos === undefined
       ? `not valid YAML: ${first}`
       : `not valid YAML at line ${pos.line}, column ${pos.col}: ${first}`;

@@ -157,8 +157,8 @@ Deno.test("parseConfig() validates nested settings by path", () => {
     /lockout\.max_failures: must be between 1 and 10000, got 0/,
   );
   assert.match(
-    configError("issuer: kp\nhs256_secret_path: s\nrate_limit: {per_address: {requests: 5}}\n"),
-    /rate_limit\.per_address\.window_seconds: is required/,
+    configError("issuer: kp\nhs256_secret_path: s\nrate_limit: {per_address: {requests: 0}}\n"),
+    /rate_limit\.per_address\.requests: must be between 1 and 10000000, got 0/,
   );
   assert.match(
     configError("issuer: kp\nhs256_secret_path: s\nlimits: {max_body: 5}\n"),
