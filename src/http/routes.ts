@@ -11,6 +11,7 @@ import { postServiceAccountToken } from "../profiles/ksa.ts";
 import { getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
 import type { RequestContext } from "./context.ts";
 import { getMetrics } from "./metrics_route.ts";
+import { getOpenApi } from "./openapi.ts";
 
 /** A route's function. */
 export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
@@ -41,6 +42,7 @@ export const ROUTES: readonly Route[] = [
   _route("/.well-known/jwks.json", { GET: getJwks }),
   _route("/.well-known/openid-configuration", { GET: getOpenIdConfiguration }),
   _route("/metrics", { GET: getMetrics }),
+  _route("/openapi.json", { GET: getOpenApi }),
 ];
 
 const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));

@@ -374,3 +374,15 @@ Deno.test("/healthz reports status, generation and the last reload", async () =>
   assert.equal(post.status, 405);
   await post.body?.cancel();
 });
+
+Deno.test("GET /openapi.json serves the OpenAPI 3.1 document to anyone", async () => {
+  const kp = await makeTestHandler({
+    configYaml: 'issuer: "https://kp.test"\nhs256_secret: "0123456789abcdef0123456789abcdef"\n',
+  });
+  const res = await kp.fetch("/openapi.json");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+  const doc = await res.json();
+  assert.equal(doc.openapi, "3.1.0");
+  assert.ok(doc.paths["/v2/token"].get);
+});
