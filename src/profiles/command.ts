@@ -36,7 +36,9 @@ export function commandClaims(
   });
   return {
     ttl,
+    // static_claims as on every kind in the Python Keypebble, under this kind's own claims.
     claims: {
+      ...config.staticClaims,
       aud: req.target,
       sub: req.user,
       command: req.command,
@@ -65,7 +67,8 @@ export function validateCommandFields(body: Record<string, unknown>): {
       '"command" is required: a string of 1 to 8192 characters',
     );
   }
-  const ttlSeconds = parseTtl(body.ttl_seconds);
+  // `expirationSeconds` is the Python Keypebble's name for the lifetime asked for.
+  const ttlSeconds = parseTtl(body.ttl_seconds ?? body.expirationSeconds);
   return { target, command, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
 }
 

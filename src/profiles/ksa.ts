@@ -2,7 +2,7 @@
  * Kubernetes TokenRequest: `POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token` (the real
  * Kubernetes path) and `/apis/authentication.k8s.io/v1/namespaces/{ns}/serviceaccounts/{name}/token`.
  *
- * Request `spec.audiences` (required), `spec.expirationSeconds` (default 3600; below 600 is
+ * Request `spec.audiences` (required), `spec.expirationSeconds` (default `default_ttl_seconds`, at least 600; below 600 is
  * refused as Kubernetes does; above `max_ttl_seconds` is clamped) and `spec.boundObjectRef`
  * (a Pod, Secret or Node). The token carries `sub = system:serviceaccount:{ns}:{name}`, `aud`
  * as a list, a `jti`, and the `kubernetes.io` claim.
@@ -23,7 +23,6 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const UID = /^[A-Za-z0-9-]{1,64}$/;
 
 const MIN_EXPIRATION = 600;
-const DEFAULT_EXPIRATION = 3600;
 
 /** Validate a namespace (RFC 1123 label). */
 export function checkNamespace(ns: string): string {
@@ -72,7 +71,9 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
       '"spec.audiences" is required: a list of 1 to 16 non-empty strings',
     );
   }
-  let expiration = DEFAULT_EXPIRATION;
+  // As the Python Keypebble: without expirationSeconds the config's default lifetime applies
+  // (never below the Kubernetes minimum).
+  let expiration = Math.max(MIN_EXPIRATION, config.defaultTtlSeconds);
   if (s.expirationSeconds !== undefined && s.expirationSeconds !== null) {
     const e = s.expirationSeconds;
     if (typeof e !== "number" || !Number.isInteger(e)) {
@@ -87,7 +88,7 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
     expiration = e;
   }
   const ttl = clampTtl(expiration, {
-    defaultTtl: DEFAULT_EXPIRATION,
+    defaultTtl: Math.max(MIN_EXPIRATION, config.defaultTtlSeconds),
     maxTtl: Math.max(config.maxTtlSeconds, MIN_EXPIRATION),
     minTtl: MIN_EXPIRATION,
   });
@@ -101,6 +102,7 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
     k8s[(boundOut.kind as string).toLowerCase()] = ref;
   }
   const claims: Record<string, unknown> = {
+    ...config.staticClaims,
     aud: audiences,
     sub: `system:serviceaccount:${ns}:${name}`,
     "kubernetes.io": k8s,

@@ -36,6 +36,7 @@ export const REFRESH_AUDIENCE = "urn:keypebble:refresh";
 /** Handle `GET /v2/token`. */
 export async function getRegistryToken(ctx: RequestContext): Promise<Response> {
   const q = ctx.url.searchParams;
+  _refuseWithoutPolicy(ctx);
   const caller = await requireCaller(ctx);
   const service = _service(ctx, q.get("service"));
   const account = q.get("account");
@@ -56,6 +57,8 @@ export async function getRegistryToken(ctx: RequestContext): Promise<Response> {
     access_token: issued.token,
     expires_in: issued.ttl,
     issued_at: rfc3339(ctx.nowSec),
+    // As the Python Keypebble's answer: the claims that were signed.
+    claims: issued.claims,
   };
   if (q.get("offline_token") === "true") {
     body.refresh_token = await _refreshToken(ctx, caller.subject, service, q.get("client_id"));
@@ -97,6 +100,7 @@ async function _postRegistryToken(ctx: RequestContext): Promise<Response> {
     if (!username || password === null) {
       throw new KeypebbleError("invalid_request", '"username" and "password" are required');
     }
+    _refuseWithoutPolicy(ctx);
     subject = await _passwordGrant(ctx, username, password);
     if (form.get("access_type") === "offline") {
       refresh = await _refreshToken(ctx, subject, service, clientId);
@@ -126,6 +130,20 @@ async function _postRegistryToken(ctx: RequestContext): Promise<Response> {
   };
   if (refresh !== undefined) body.refresh_token = refresh;
   return json(body);
+}
+
+/**
+ * Without a policy no password can match: say so instead of "Invalid username or password",
+ * which sends operators hunting for a typo. A trusted proxy's header still identifies callers.
+ */
+function _refuseWithoutPolicy(ctx: RequestContext): void {
+  if (ctx.rt.policy !== undefined) return;
+  if (ctx.peerIsTrustedProxy && ctx.req.headers.has("x-authenticated-user")) return;
+  throw new KeypebbleError(
+    "unauthorized",
+    "No policy is loaded, so no user can sign in: the operator must set policy_path",
+    { headers: { "www-authenticate": `Basic realm="${ctx.rt.config.realm}"` } },
+  );
 }
 
 function _service(
@@ -165,13 +183,17 @@ async function _issue(
   subject: string,
   service: string,
   access: AccessEntry[],
-): Promise<{ token: string; ttl: number }> {
+): Promise<{ token: string; ttl: number; claims: Record<string, unknown> }> {
   const { config } = ctx.rt;
   // The token spec: clients assume 60 seconds when expires_in is missing; never issue less.
   const ttl = Math.max(60, config.defaultTtlSeconds);
   const claims = {
     sub: subject,
     aud: service,
+    // The Python Keypebble also signed `service` and `scope`; `scope` here is what was granted
+    // (never a scope that was asked for and refused), space-separated as in the answer.
+    service,
+    scope: access.map(formatScope).join(" "),
     access,
     ...registeredClaims({
       issuer: config.issuer,
@@ -180,7 +202,7 @@ async function _issue(
       jti: randomJti(),
     }),
   };
-  return { token: await signAccessToken(ctx, { kind: "registry", claims }), ttl };
+  return { token: await signAccessToken(ctx, { kind: "registry", claims }), ttl, claims };
 }
 
 async function _refreshToken(
