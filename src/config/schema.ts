@@ -105,7 +105,14 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     }
   }
   const limit = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // A missing prefix or suffix (`private_key_path` for `rs256_private_key_path`).
+  if (w.length < 4) return undefined;
+  for (const c of candidates) {
+    const l = c.toLowerCase();
+    if (l.endsWith(`_${w}`) || l.startsWith(`${w}_`)) return c;
+  }
+  return undefined;
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
