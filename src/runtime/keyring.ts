@@ -126,7 +126,12 @@ async function _loadKey(
     try {
       entry = await importHmacSecret(new TextEncoder().encode(secret));
     } catch (e) {
-      return fail("HMAC secret refused", e);
+      // Stricter than the Python Keypebble on purpose (RFC 7518 §3.2): say how to make a new one.
+      const hint = e instanceof KeypebbleError && e.code === "weak_key"
+        ? "; make a new secret with: head -c 32 /dev/urandom | base64 > hs256.secret " +
+          "(tokens signed with the old secret stop verifying)"
+        : "";
+      return fail(`HMAC secret refused`, new Error(`${(e as Error).message}${hint}`));
     }
     return { entry: spec.kid.mode === "literal" ? withKid(entry, spec.kid.value) : entry };
   }
