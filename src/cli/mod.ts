@@ -167,7 +167,9 @@ URL defaults to http://127.0.0.1:8080/healthz. Prints "ok" or why not.`,
         return 1;
       } catch (e) {
         p.stderr(
-          `healthcheck failed: cannot reach ${url}: ${e instanceof Error ? e.message : String(e)}\n`,
+          `healthcheck failed: cannot reach ${url}: ${
+            e instanceof Error ? e.message : String(e)
+          }\n`,
         );
         return 1;
       }

@@ -244,8 +244,7 @@ export function parseConfig(
   if (keys.some((k) => k.kind === "hmac" && k.stripped === true)) {
     compat.push({
       field: keys.find((k) => k.kind === "hmac" && k.stripped)!.field,
-      message:
-        "surrounding whitespace of the HMAC secret is removed, as the Python Keypebble does",
+      message: "surrounding whitespace of the HMAC secret is removed, as the Python Keypebble does",
     });
   }
 

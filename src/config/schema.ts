@@ -174,9 +174,7 @@ export function findUnknownKeys(
           ? allLeaves.find((p) => p.endsWith(`.${k}`) && p.split(".").length === 2)
           : undefined;
         const near = closest(k, known);
-        const suggestion = near !== undefined
-          ? fieldOf([...path, near])
-          : nested;
+        const suggestion = near !== undefined ? fieldOf([...path, near]) : nested;
         found.push({
           field: fieldOf(here),
           path: here,

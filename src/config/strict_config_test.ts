@@ -42,7 +42,10 @@ Deno.test("unknown top-level keys are errors with did-you-mean, including a sect
     configError(`issuer: kp\n${KEY}defualt_ttl_seconds: 60\n`),
     /defualt_ttl_seconds: .*did you mean "default_ttl_seconds"/,
   );
-  assert.match(configError(`issuer: kp\n${KEY}port: 9000\n`), /port: .*did you mean "service.port"/);
+  assert.match(
+    configError(`issuer: kp\n${KEY}port: 9000\n`),
+    /port: .*did you mean "service.port"/,
+  );
   assert.match(
     configError(`issuer: kp\n${KEY}private_key_path: k.pem\n`),
     /private_key_path: .*did you mean "rs256_private_key_path"/,
@@ -51,13 +54,18 @@ Deno.test("unknown top-level keys are errors with did-you-mean, including a sect
 
 Deno.test("unknown keys are errors at every nested level", () => {
   const cases: [string, RegExp][] = [
-    ["rate_limit: {per_adress: {requests: 1}}", /rate_limit\.per_adress: .*"rate_limit\.per_address"/],
+    [
+      "rate_limit: {per_adress: {requests: 1}}",
+      /rate_limit\.per_adress: .*"rate_limit\.per_address"/,
+    ],
     ["rate_limit: {per_address: {request: 1}}", /rate_limit\.per_address\.request: .*requests/],
     ["lockout: {enable: false}", /lockout\.enable: .*"lockout\.enabled"/],
     ["limits: {max_body_byte: 1000}", /limits\.max_body_byte: .*max_body_bytes/],
     ["require_authentication: {auht: true}", /require_authentication\.auht: .*auth/],
   ];
-  for (const [yaml, re] of cases) assert.match(configError(`issuer: kp\n${KEY}${yaml}\n`), re, yaml);
+  for (const [yaml, re] of cases) {
+    assert.match(configError(`issuer: kp\n${KEY}${yaml}\n`), re, yaml);
+  }
   assert.match(
     configError("issuer: kp\nkeys:\n  - secret: '0123456789abcdef0123456789abcdef'\n    kdi: a\n"),
     /keys\[0\]\.kdi: .*"keys\[0\]\.kid"/,
@@ -119,7 +127,9 @@ Deno.test("an inline HMAC secret loses surrounding whitespace, as in the Python 
 
 Deno.test("policy_path without audience or services is a warning", () => {
   const c = parseConfig(`issuer: kp\n${KEY}policy_path: p.yaml\n`, "kp.yaml");
-  assert.ok(c.warnings.some((w) => w.field === "policy_path" && /unsupported_service/.test(w.message)));
+  assert.ok(
+    c.warnings.some((w) => w.field === "policy_path" && /unsupported_service/.test(w.message)),
+  );
 });
 
 Deno.test("closest() and editDistance() find typos, transpositions included", () => {

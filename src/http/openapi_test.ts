@@ -29,7 +29,9 @@ Deno.test("openapi.json describes nothing that the route table does not serve", 
   for (const [template, item] of Object.entries(paths)) {
     const route = ROUTES.find((r) => r.template === template);
     for (const m of Object.keys(item).filter((k) => HTTP_METHODS.includes(k))) {
-      if (route?.methods[m.toUpperCase()] === undefined) extra.push(`${m.toUpperCase()} ${template}`);
+      if (route?.methods[m.toUpperCase()] === undefined) {
+        extra.push(`${m.toUpperCase()} ${template}`);
+      }
     }
   }
   assert.deepEqual(
@@ -51,7 +53,10 @@ Deno.test("openapi.json is OpenAPI 3.1 whose path parameters match the templates
         .filter((p) => p.in === "path").map((p) => p.name).sort();
       assert.deepEqual(params, inPath, `${method.toUpperCase()} ${template}: path parameters`);
       const responses = (op as { responses?: Record<string, unknown> }).responses ?? {};
-      assert.ok(Object.keys(responses).length > 0, `${method.toUpperCase()} ${template}: responses`);
+      assert.ok(
+        Object.keys(responses).length > 0,
+        `${method.toUpperCase()} ${template}: responses`,
+      );
     }
   }
   // Every $ref resolves.

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeJws, JwsSigner, signInput, verifyJws } from "./jws.ts";
 import { b64uDecode, b64uEncode } from "./base64url.ts";
-import {
-  importHmacSecret,
-  importPublicJwk,
-  type KeyEntry,
-  withKid,
-} from "./keys.ts";
+import { importHmacSecret, importPublicJwk, type KeyEntry, withKid } from "./keys.ts";
 import { rejectsWith, throwsWith } from "./_testing.ts";
 
 const enc = new TextEncoder();
@@ -171,7 +166,6 @@ Deno.test("verifyJws() rejects unknown and missing algorithms", async () => {
   }
 });
 
-
 Deno.test("verifyJws() rejects crit", async () => {
   const key = await hmacKey();
   const token = await craft(key, { alg: "HS256", crit: ["exp"], exp: 1 }, GOOD);
@@ -295,4 +289,3 @@ Deno.test("verifyJws() uses kid only as an exact lookup key", async () => {
     await rejectsWith(verifyJws(t, [a, b], { now: NOW }), "invalid_token");
   }
 });
-

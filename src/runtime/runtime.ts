@@ -69,7 +69,8 @@ export async function buildRuntime(
         event: "config_compat",
         fields: {
           field: "policy_path",
-          message: `No policy_path is set; using ${FALLBACK_POLICY_PATH} as the Python Keypebble does`,
+          message:
+            `No policy_path is set; using ${FALLBACK_POLICY_PATH} as the Python Keypebble does`,
         },
       });
     } catch {

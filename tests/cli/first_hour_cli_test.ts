@@ -31,7 +31,7 @@ kid: h1
 policy_path: policy.yaml
 `,
     secret: SECRET,
-    "policy.yaml": "users:\n  alice:\n    repos: [\"team/**\"]\n    actions: [pull]\n",
+    "policy.yaml": 'users:\n  alice:\n    repos: ["team/**"]\n    actions: [pull]\n',
   });
   try {
     const r = await runKeypebble(["check", "--config", `${dir}/config.yaml`]);
@@ -62,7 +62,10 @@ Deno.test("check on a broken config exits 2 naming the file, field and problem",
   try {
     const r = await runKeypebble(["check", "-c", `${dir}/config.yaml`]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /config\.yaml: service\.hots: is not a known setting; did you mean "service\.host"\?/);
+    assert.match(
+      r.stderr,
+      /config\.yaml: service\.hots: is not a known setting; did you mean "service\.host"\?/,
+    );
     assert.match(r.stderr, /would NOT start/);
     const yaml = await Deno.writeTextFile(`${dir}/bad.yaml`, "issuer: kp\n  x: [\n");
     void yaml;
@@ -83,7 +86,7 @@ generate_missing_key: true
 policy_path: policy.yaml
 require_authentication: true
 `,
-    "policy.yaml": "users:\n  bob:\n    repos: [\"acme/*\"]\n    actions: [pull]\n",
+    "policy.yaml": 'users:\n  bob:\n    repos: ["acme/*"]\n    actions: [pull]\n',
   });
   try {
     const r = await runKeypebble(["check", "--config", `${dir}/config.yaml`], {
@@ -160,7 +163,15 @@ Deno.test("keygen: --alg defaults to RS256 out loud, --bits lists its values, a 
     const bits = await runKeypebble(["keygen", "--out", `${dir}/k.pem`, "--bits", "2500"]);
     assert.equal(bits.code, 2);
     assert.match(bits.stderr, /"--bits" must be 2048, 3072 or 4096/);
-    const ec = await runKeypebble(["keygen", "--alg", "ES256", "--bits", "2048", "--out", `${dir}/e`]);
+    const ec = await runKeypebble([
+      "keygen",
+      "--alg",
+      "ES256",
+      "--bits",
+      "2048",
+      "--out",
+      `${dir}/e`,
+    ]);
     assert.equal(ec.code, 2);
     assert.match(ec.stderr, /"--bits" is for RS256 only/);
     const asDir = await runKeypebble(["keygen", "--alg", "EdDSA", "--out", dir]);
@@ -177,7 +188,7 @@ Deno.test("keygen: --alg defaults to RS256 out loud, --bits lists its values, a 
 Deno.test("issue: --claims ttl_seconds asks for a lifetime; --policy with --user generates access", async () => {
   const dir = await tempDir({
     "config.yaml": `issuer: kp\nhs256_secret: "${SECRET}"\n`,
-    "policy.yaml": "users:\n  alice:\n    repos: [\"team/app\"]\n    actions: [pull]\n",
+    "policy.yaml": 'users:\n  alice:\n    repos: ["team/app"]\n    actions: [pull]\n',
   });
   try {
     const r = await runKeypebble([
@@ -188,7 +199,9 @@ Deno.test("issue: --claims ttl_seconds asks for a lifetime; --policy with --user
       '{"ttl_seconds":60,"role":"x"}',
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const claims = JSON.parse(atob(r.stdout.trim().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    const claims = JSON.parse(
+      atob(r.stdout.trim().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")),
+    );
     assert.equal(claims.exp - claims.iat, 60);
     assert.equal(claims.ttl_seconds, undefined);
     const p = await runKeypebble([
@@ -201,9 +214,17 @@ Deno.test("issue: --claims ttl_seconds asks for a lifetime; --policy with --user
       "alice",
     ]);
     assert.equal(p.code, 0, p.stderr);
-    const pc = JSON.parse(atob(p.stdout.trim().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    const pc = JSON.parse(
+      atob(p.stdout.trim().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")),
+    );
     assert.deepEqual(pc.access, [{ type: "repository", name: "team/app", actions: ["pull"] }]);
-    const noUser = await runKeypebble(["issue", "-c", `${dir}/config.yaml`, "--policy", `${dir}/policy.yaml`]);
+    const noUser = await runKeypebble([
+      "issue",
+      "-c",
+      `${dir}/config.yaml`,
+      "--policy",
+      `${dir}/policy.yaml`,
+    ]);
     assert.equal(noUser.code, 2);
     assert.match(noUser.stderr, /"--policy" needs "--user NAME"/);
   } finally {
@@ -232,14 +253,18 @@ Deno.test("healthcheck says why it failed", async () => {
   const port = freePort();
   const r = await runKeypebble(["healthcheck", "--url", `http://127.0.0.1:${port}/healthz`]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`healthcheck failed: cannot reach http://127\\.0\\.0\\.1:${port}/healthz`));
+  assert.match(
+    r.stderr,
+    new RegExp(`healthcheck failed: cannot reach http://127\\.0\\.0\\.1:${port}/healthz`),
+  );
 });
 
 Deno.test("a listen error names host and port and exits 2", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const dir = await tempDir({
-    "config.yaml": `issuer: kp\nhs256_secret: "${SECRET}"\nservice: {host: 127.0.0.1, port: ${port}}\n`,
+    "config.yaml":
+      `issuer: kp\nhs256_secret: "${SECRET}"\nservice: {host: 127.0.0.1, port: ${port}}\n`,
   });
   try {
     const r = await runKeypebble(["serve", "-c", `${dir}/config.yaml`]);
@@ -259,7 +284,16 @@ Deno.test({
   const dir = await tempDir({ "config.yaml": `issuer: kp\nhs256_secret: "${SECRET}"\n` });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "--config", `${REPO_ROOT}deno.json`, "cli", "check", "-c", "config.yaml"],
+      args: [
+        "task",
+        "--quiet",
+        "--config",
+        `${REPO_ROOT}deno.json`,
+        "cli",
+        "check",
+        "-c",
+        "config.yaml",
+      ],
       cwd: dir,
       stdout: "piped",
       stderr: "piped",

@@ -66,7 +66,9 @@ Deno.test("a secret file's surrounding whitespace is stripped and said so", asyn
 Deno.test("without policy_path the Python fallback /etc/keypebble/policy.yaml is read when present", async () => {
   const kp = await makeTestHandler({
     configYaml: `issuer: kp\naudience: r\nhs256_secret: "${SECRET}"\n`,
-    files: { "/etc/keypebble/policy.yaml": "users:\n  alice:\n    repos: [a]\n    actions: [pull]\n" },
+    files: {
+      "/etc/keypebble/policy.yaml": "users:\n  alice:\n    repos: [a]\n    actions: [pull]\n",
+    },
   });
   assert.equal(kp.runtime.policy?.source, "/etc/keypebble/policy.yaml");
   assert.ok(kp.notices.some((n) => n.event === "config_compat"));
