@@ -295,6 +295,11 @@ Deno.test({
         "config.yaml",
       ],
       cwd: dir,
+      // As typed in a shell: this suite itself runs under deno task, whose INIT_CWD would leak.
+      clearEnv: true,
+      env: Object.fromEntries(
+        Object.entries(Deno.env.toObject()).filter(([k]) => k !== "INIT_CWD"),
+      ),
       stdout: "piped",
       stderr: "piped",
     }).output();
