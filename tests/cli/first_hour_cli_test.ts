@@ -310,3 +310,45 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("KEYPEBBLE_BIN may be relative to where the tests were started", () => {
+  const saved = { bin: Deno.env.get("KEYPEBBLE_BIN"), cwd: Deno.env.get("INIT_CWD") };
+  try {
+    Deno.env.set("KEYPEBBLE_BIN", "dist/keypebble");
+    Deno.env.set("INIT_CWD", "/home/op/keypebble");
+    assert.equal(keypebbleCommand().cmd, "/home/op/keypebble/dist/keypebble");
+    Deno.env.set("KEYPEBBLE_BIN", "/opt/kp");
+    assert.equal(keypebbleCommand().cmd, "/opt/kp");
+  } finally {
+    for (const [k, v] of [["KEYPEBBLE_BIN", saved.bin], ["INIT_CWD", saved.cwd]] as const) {
+      if (v === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, v);
+    }
+  }
+});
+
+Deno.test("deno task test needs Deno alone; test:binary is not test:e2e", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`)).tasks;
+  assert.notEqual(tasks["test:binary"], tasks["test:e2e"]);
+  const dirs = tasks.test.split(" ").filter((a: string) => a.endsWith("/"));
+  const offenders: string[] = [];
+  for (const dir of dirs) {
+    for await (const f of _walk(`${REPO_ROOT}${dir}`)) {
+      if (!f.endsWith("_test.ts")) continue;
+      const text = await Deno.readTextFile(f);
+      // Programs other than Deno (and this project's own CLI) belong in tests/e2e.
+      if (/new Deno\.Command\("(?!deno)|\b(promtool|openssl)\(|"\/usr\/(s?bin)\//.test(text)) {
+        offenders.push(f.slice(REPO_ROOT.length));
+      }
+    }
+  }
+  assert.deepEqual(offenders, [], "move these to tests/e2e/ (they run other programs)");
+});
+
+async function* _walk(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir.replace(/\/$/, "")}/${e.name}`;
+    if (e.isDirectory) yield* _walk(p);
+    else yield p;
+  }
+}
