@@ -241,6 +241,20 @@ export function parseConfig(
         'is set but neither "audience" nor "services" is: every /v2/token request will be refused as unsupported_service',
     });
   }
+  if (Object.keys(staticClaims).length > 0) {
+    compat.push({
+      field: "static_claims",
+      message:
+        "added to /auth, command and Kubernetes tokens as in the Python Keypebble, but they win over request claims there (the Python service let the request win), and a kind's own claims (aud, sub, command, kubernetes.io) win over them",
+    });
+  }
+  if (audience === undefined) {
+    compat.push({
+      field: "audience",
+      message:
+        'is not set: /auth tokens carry no default aud (the Python Keypebble used "keypebble-edge")',
+    });
+  }
   if (keys.some((k) => k.kind === "hmac" && k.stripped === true)) {
     compat.push({
       field: keys.find((k) => k.kind === "hmac" && k.stripped)!.field,

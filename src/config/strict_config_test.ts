@@ -73,8 +73,14 @@ Deno.test("unknown keys are errors at every nested level", () => {
 });
 
 Deno.test("Python Keypebble keys are accepted and listed; kid beside key_id is refused", () => {
-  const c = parseConfig("issuer: kp\nrs256_private_key: /k.pem\nkey_id: v1\n", "kp.yaml");
+  const c = parseConfig(
+    "issuer: kp\naudience: a\nrs256_private_key: /k.pem\nkey_id: v1\n",
+    "kp.yaml",
+  );
   assert.deepEqual(c.compat.map((n) => n.field).sort(), ["key_id", "rs256_private_key"]);
+  // Behaviours met are listed too: static claims and the missing default audience.
+  const b = parseConfig(`issuer: kp\n${KEY}static_claims: {tier: gold}\n`, "kp.yaml");
+  assert.deepEqual(b.compat.map((n) => n.field).sort(), ["audience", "static_claims"]);
   assert.match(
     configError("issuer: kp\nrs256_private_key_path: /k.pem\nkid: a\nkey_id: b\n"),
     /kp\.yaml: key_id: conflicts with "kid"/,
