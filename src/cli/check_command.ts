@@ -136,6 +136,16 @@ export function describeRuntime(
     ...extra.notices.filter((n) => n.event === "policy_pattern_changed").map((n) =>
       `${n.fields.field}: ${n.fields.message}`
     ),
+    ...(rt.policy === undefined
+      ? [
+        "policy: none, so /v2/token grants nothing (the Python Keypebble granted every scope asked for)",
+      ]
+      : []),
+    ...(c.trustedProxies.length === 0
+      ? [
+        "trusted_proxies: none, so X-Authenticated-User is ignored (the Python Keypebble trusted it from any caller)",
+      ]
+      : []),
   ];
   line("python compat", compat.length === 0 ? "nothing from the Python Keypebble met" : "");
   for (const n of compat) out.push(`  ${n}`);

@@ -9,7 +9,7 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
-import { applyEnvOverrides, envSourceOf } from "./env.ts";
+import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
 import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import type {
   CompatNote,
@@ -106,7 +106,12 @@ export function parseConfig(
   const readEnv = (name: string): string | undefined =>
     options.env?.[name] ?? options.readEnv?.(name);
   const envApplied = applyEnvOverrides(top, readEnv, {
-    names: [...Object.keys(options.env ?? {}), ...(options.envNames ?? [])],
+    // Every top-level section can be set whole, even one without a shape entry yet.
+    names: [
+      ...[...KNOWN_KEYS].map((k) => envName([k])),
+      ...Object.keys(options.env ?? {}),
+      ...(options.envNames ?? []),
+    ],
     topLevel: KNOWN_KEYS,
   });
   r.sources = envApplied.sources;
