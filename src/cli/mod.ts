@@ -38,7 +38,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 Serves /healthz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
 /.well-known/jwks.json, /.well-known/openid-configuration and /metrics.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
-SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.`,
+SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
+Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);
+keypebble check shows what a config serves before you start it.`,
     flags: { config: "string", policy: "string", host: "string", port: "string" },
     run: (p, a) => {
       const port = intFlag(a, "port", { min: 0, max: 65535 });
