@@ -148,7 +148,7 @@ async function _loadKey(
     try {
       await io.writePrivateFile(spec.path, pem);
     } catch (w) {
-      return fail(`cannot write generated key file "${spec.path}"`, w);
+      return fail(`cannot write generated key file "${spec.path}"`, readProblem(w, "write"));
     }
     notices.push({
       level: "warn",
@@ -215,14 +215,17 @@ async function _read(
  * A read failure in words an operator can act on. Deno's permission errors ("run again with
  * --allow-read") are about the runtime's flags, not about a command the operator typed.
  */
-export function readProblem(e: unknown): Error {
+export function readProblem(e: unknown, verb: "read" | "write" = "read"): Error {
   const name = e instanceof Error ? e.name : "";
   if (name === "NotCapable" || name === "PermissionDenied") {
     const msg = e instanceof Error ? e.message : "";
     if (/--allow-|Requires .* access/.test(msg)) {
+      const where = verb === "read"
+        ? "reads only files inside the repository"
+        : "writes only under ./keys";
       return new Error(
-        "this process is not allowed to read it (deno task start reads only files inside the " +
-          "repository: copy the file there, or run deno task cli serve --config FILE)",
+        `this process is not allowed to ${verb} it (deno task start ${where}: ` +
+          "use a path there, or run deno task cli serve --config FILE)",
       );
     }
     return new Error("permission denied (check the file's owner and mode)");

@@ -352,3 +352,37 @@ async function* _walk(dir: string): AsyncGenerator<string> {
     else yield p;
   }
 }
+
+Deno.test({
+  name: "a file outside deno task start's read permission is explained, not a Deno flag error",
+  ignore: keypebbleCommand().prefix.length === 0,
+}, async () => {
+  const dir = await tempDir({
+    "config.yaml": `issuer: kp\nhs256_secret_path: /etc/hostname\n`,
+  });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        `--allow-read=${dir},${REPO_ROOT}`,
+        "--allow-env=LOG_TOKENS,LOG_STREAM,KEYPEBBLE_*,CREDENTIALS_DIRECTORY",
+        `${REPO_ROOT}src/main.ts`,
+        "check",
+        "-c",
+        `${dir}/config.yaml`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2, err);
+    assert.match(
+      err,
+      /hs256_secret_path: cannot read "\/etc\/hostname": this process is not allowed to read it/,
+    );
+    assert.doesNotMatch(err, /run again with/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
