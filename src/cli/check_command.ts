@@ -81,6 +81,12 @@ export function describeRuntime(
   );
   out.push(`  command     POST /command/token: ${open(c.requireAuth.command)}`);
   out.push(`  kubernetes  TokenRequest: ${open(c.requireAuth.kubernetes)}; aud from the request`);
+  if (c.spiffe !== undefined) {
+    out.push(
+      `  spiffe      POST /spiffe/v1/svid: authenticated callers whose policy lists spiffe_ids; ` +
+        `trust domain ${c.spiffe.trustDomain}`,
+    );
+  }
   line("keys", "");
   rt.keyring.keys.forEach((k, i) => {
     const spec = c.keys[i];
@@ -123,6 +129,9 @@ export function describeRuntime(
   if (!c.requireAuth.auth) anon.push("POST /auth (a token with the claims it asks for)");
   if (!c.requireAuth.command) anon.push("POST /command/token (a command token for any target)");
   if (!c.requireAuth.kubernetes) anon.push("TokenRequest (a service-account token for any name)");
+  if (c.spiffe !== undefined) {
+    anon.push("GET /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle; POST /spiffe/v1/verify");
+  }
   line("anonymous", "");
   for (const a of anon) out.push(`  ${a}`);
   line("environment", c.envOverrides.length === 0 ? "no KEYPEBBLE_* overrides" : "");

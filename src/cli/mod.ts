@@ -21,6 +21,7 @@ import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve } from "./serve.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
+import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
 interface Command {
@@ -150,6 +151,7 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     flags: { iterations: "string" },
     run: hashPasswordCommand,
   },
+  spiffe: SPIFFE_COMMAND,
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--url URL]

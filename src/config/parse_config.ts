@@ -11,6 +11,7 @@ import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
 import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
 import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
+import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import type {
   CompatNote,
   Config,
@@ -43,6 +44,7 @@ const KNOWN_KEYS = new Set([
   "allowed_custom_claims",
   "service",
   "policy_path",
+  "spiffe",
   "trusted_proxies",
   "realm",
   "require_authentication",
@@ -293,6 +295,7 @@ export function parseConfig(
     envOverrides: envApplied.applied,
     compat,
     warnings,
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
   };
   return _deepFreeze(config);
 }

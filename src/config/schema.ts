@@ -64,6 +64,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   log_level: V,
   jwks_max_age_seconds: V,
   watch: V,
+  spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 
 import type { Alg } from "../jose/mod.ts";
+import type { SpiffeConfig } from "./spiffe.ts";
 
 /** How a key's `kid` header is chosen. */
 export type KidMode =
@@ -111,4 +112,6 @@ export interface Config {
   readonly compat: readonly CompatNote[];
   /** Accepted, but probably not what was meant (logged at start, listed by `check`). */
   readonly warnings: readonly ConfigWarning[];
+  /** The `spiffe` section (src/config/spiffe.ts), when present. */
+  readonly spiffe?: SpiffeConfig;
 }

@@ -298,6 +298,118 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
     },
+    "/spiffe/v1/svid": {
+      post: {
+        summary: "A JWT-SVID from the central SPIFFE issuer",
+        description:
+          "For an authenticated caller whose policy entry lists a matching spiffe_ids pattern " +
+          "(default deny). 404 when the spiffe section is not configured.",
+        security: BASIC,
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["spiffe_id", "audience"],
+                properties: {
+                  spiffe_id: { type: "string", description: "spiffe://trust-domain/path" },
+                  audience: { type: "string" },
+                  ttl_seconds: { type: "integer" },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "200": {
+            description: "The SVID",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["svid", "spiffe_id", "audience", "expires_at", "expires_in"],
+                  properties: {
+                    svid: { type: "string" },
+                    spiffe_id: { type: "string" },
+                    audience: { type: "string" },
+                    expires_at: { type: "integer" },
+                    expires_in: { type: "integer" },
+                  },
+                },
+              },
+            },
+          },
+          "404": ERROR_RESPONSE("SPIFFE is not configured on this server"),
+          ...AUTH_ERRORS,
+        },
+      },
+    },
+    "/spiffe/v1/bundle": {
+      get: {
+        summary: "The SPIFFE bundle (the central issuer's keys)",
+        security: [],
+        responses: {
+          "200": {
+            description: "The bundle (a JWKS with SPIFFE members)",
+            content: { "application/json": { schema: { type: "object" } } },
+          },
+          "404": ERROR_RESPONSE("SPIFFE is not configured on this server"),
+        },
+      },
+    },
+    "/spiffe/v1/spiffile-bundle": {
+      get: {
+        summary: "The spiffile bundle document (keys per identity)",
+        security: [],
+        responses: {
+          "200": {
+            description: "The spiffile bundle",
+            content: { "application/json": { schema: { type: "object" } } },
+          },
+          "404": ERROR_RESPONSE("SPIFFE is not configured on this server"),
+        },
+      },
+    },
+    "/spiffe/v1/verify": {
+      post: {
+        summary: "Verify a JWT-SVID against the spiffile bundle",
+        security: [],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["token", "audience"],
+                properties: { token: { type: "string" }, audience: { type: "string" } },
+              },
+            },
+          },
+        },
+        responses: {
+          "200": {
+            description: "Valid",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["valid", "spiffe_id", "claims"],
+                  properties: {
+                    valid: { type: "boolean", const: true },
+                    spiffe_id: { type: "string" },
+                    claims: { type: "object" },
+                  },
+                },
+              },
+            },
+          },
+          "404": ERROR_RESPONSE("SPIFFE is not configured on this server"),
+          ...ERRORS,
+          "401": ERROR_RESPONSE("Refused: unknown_identity or invalid_token"),
+        },
+      },
+    },
     "/openapi.json": {
       get: {
         summary: "This document",

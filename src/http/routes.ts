@@ -12,6 +12,7 @@ import { getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
 import type { RequestContext } from "./context.ts";
 import { getMetrics } from "./metrics_route.ts";
 import { getOpenApi } from "./openapi.ts";
+import { getSpiffeBundle, getSpiffileBundle, postSvid, postSvidVerify } from "../spiffe/routes.ts";
 
 /** A route's function. */
 export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
@@ -43,6 +44,10 @@ export const ROUTES: readonly Route[] = [
   _route("/.well-known/openid-configuration", { GET: getOpenIdConfiguration }),
   _route("/metrics", { GET: getMetrics }),
   _route("/openapi.json", { GET: getOpenApi }),
+  _route("/spiffe/v1/svid", { POST: postSvid }),
+  _route("/spiffe/v1/bundle", { GET: getSpiffeBundle }),
+  _route("/spiffe/v1/spiffile-bundle", { GET: getSpiffileBundle }),
+  _route("/spiffe/v1/verify", { POST: postSvidVerify }),
 ];
 
 const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));

@@ -58,6 +58,8 @@ export interface UserRule {
   readonly rateLimit?: { requests: number; windowSeconds: number };
   /** Subjects this caller may name when asking for tokens on behalf of others. */
   readonly subjects?: readonly string[];
+  /** SPIFFE ID globs this caller may obtain JWT-SVIDs for at POST /spiffe/v1/svid. */
+  readonly spiffeIds?: readonly string[];
 }
 
 /** A parsed, validated policy. Build with {@link parsePolicy}. */
@@ -78,6 +80,7 @@ const USER_KEYS = new Set([
   "rate_limit",
   "subjects",
   "namespace",
+  "spiffe_ids",
 ]);
 const ACTION_RE = /^(?:[a-z]+|\*)$/;
 const TYPED_RE = /^([a-z0-9]+):([a-z0-9*?._-]+)(?::([a-z*]+(?:,[a-z*]+)*))?$/;
@@ -216,6 +219,7 @@ function _parseUser(
     actions: readonly string[];
     rateLimit?: { requests: number; windowSeconds: number };
     subjects?: readonly string[];
+    spiffeIds?: readonly string[];
   } = { repos, actions };
 
   if (raw.has("password_hash")) {
@@ -262,6 +266,20 @@ function _parseUser(
       }
     });
     rule.subjects = list;
+  }
+
+  if (raw.has("spiffe_ids")) {
+    const list = _stringList(raw.get("spiffe_ids"), source, `${at}.spiffe_ids`);
+    list.forEach((s, i) => {
+      if (!/^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._*?-]+)*$/.test(s) || s.length > 2048) {
+        throw _fail(
+          source,
+          `${at}.spiffe_ids[${i}]`,
+          `${quoteForMessage(s)} is not a SPIFFE ID pattern`,
+        );
+      }
+    });
+    rule.spiffeIds = list;
   }
 
   if (repos.length > 0 && actions.length === 0) {

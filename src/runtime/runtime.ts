@@ -12,6 +12,7 @@ import { parsePolicy, type Policy } from "../policy/mod.ts";
 import type { BuildNotice, RuntimeIo } from "./io.ts";
 import { buildKeyring, type Keyring, readProblem } from "./keyring.ts";
 import { pythonPatternWarnings } from "./python_compat.ts";
+import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
 /** The policy read when none is named, as the Python Keypebble does. */
 export const FALLBACK_POLICY_PATH = "/etc/keypebble/policy.yaml";
@@ -25,6 +26,8 @@ export interface Runtime {
   /** The policy, when a policy file is configured. Without one, /v2/token grants nothing. */
   readonly policy?: Policy;
   readonly trustedProxies: readonly Cidr[];
+  /** The central JWT-SVID issuer and the spiffile root it publishes (`spiffe` section). */
+  readonly spiffe?: SpiffeAuthority;
 }
 
 /** Options of {@link buildRuntime}. */
@@ -106,7 +109,11 @@ export async function buildRuntime(
       );
     }
   });
+  const spiffe = config.spiffe === undefined
+    ? undefined
+    : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
   return Object.freeze({
+    ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,
     config,
     keyring,
