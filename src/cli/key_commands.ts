@@ -3,7 +3,13 @@
  */
 
 import { hashPassword } from "../identity/mod.ts";
-import { generateKeyPem, importPrivateKeyPem, jwkThumbprint } from "../jose/mod.ts";
+import {
+  ALGS,
+  generateKeyPem,
+  importPrivateKeyPem,
+  jwkThumbprint,
+  keyTypeOfAlg,
+} from "../jose/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { FileExistsError, loadRuntime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
@@ -12,8 +18,12 @@ import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from ".
 export async function keygenCommand(platform: Platform, args: ParsedArgs): Promise<number> {
   const given = stringFlag(args, "alg");
   const alg = given ?? "RS256";
-  if (alg !== "RS256" && alg !== "ES256" && alg !== "EdDSA") {
-    throw new UsageError('Option "--alg" must be "RS256", "ES256" or "EdDSA"');
+  // Every asymmetric algorithm of the table (src/jose/algorithms.ts); HMAC keys are not generated.
+  const asymmetric = ALGS.filter((a) => keyTypeOfAlg(a) !== "oct");
+  if (!(asymmetric as readonly string[]).includes(alg)) {
+    throw new UsageError(
+      `Option "--alg" must be ${asymmetric.map((a) => `"${a}"`).join(", ")}`,
+    );
   }
   const out = requireFlag(args, "out");
   const bitsText = stringFlag(args, "bits");
@@ -26,7 +36,7 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
   }
   if (given === undefined) platform.stderr("no --alg given: making an RS256 key\n");
   const pem = await generateKeyPem(
-    alg,
+    alg as Parameters<typeof generateKeyPem>[0],
     bits === undefined ? {} : { bits: bits as 2048 | 3072 | 4096 },
   );
   const entry = await importPrivateKeyPem(pem);

@@ -25,3 +25,5 @@ export {
 } from "./env.ts";
 export { closest, CONFIG_SHAPE, PYTHON_COMPAT_KEYS, shapePaths } from "./schema.ts";
 export { fieldWhere } from "./where.ts";
+export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
+export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";

@@ -8,7 +8,7 @@
 
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KeypebbleError } from "../errors.ts";
-import { isAlg } from "../jose/mod.ts";
+import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
 import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
 import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
@@ -21,6 +21,8 @@ import type {
   RateLimitSpec,
   RequireAuth,
 } from "./types.ts";
+import { readProfiles } from "./profiles.ts";
+import { exceedsExpandedSize } from "./yaml_size.ts";
 
 /** Keys read from the top level of a config. Anything else is reported as unknown. */
 const KNOWN_KEYS = new Set([
@@ -54,6 +56,8 @@ const KNOWN_KEYS = new Set([
   "log_level",
   "jwks_max_age_seconds",
   "watch",
+  "profiles",
+  "public_url",
 ]);
 
 /** Registered claims that neither `static_claims` nor a request may set. */
@@ -81,6 +85,10 @@ export interface ParseConfigOptions {
    * or a directory to use instead (`check` and `jwks --credentials-dir`).
    */
   readonly credentialsDir?: string;
+  /** The command line's `--policy` (taken as given; it wins over the file and environment). */
+  readonly policyPath?: string;
+  /** A policy file that exists and is used when none is named (`/etc/keypebble/policy.yaml`). */
+  readonly fallbackPolicyPath?: string;
 }
 
 /**
@@ -104,6 +112,7 @@ export function parseConfig(
     throw new KeypebbleError("config_invalid", `${source}: ${yamlErrorText(e)}`);
   }
   if (doc === null || doc === undefined) doc = {};
+  if (exceedsExpandedSize(doc)) r.fail("", "expands (through YAML aliases) beyond the size limit");
   const top = r.object(doc, "");
   const readEnv = (name: string): string | undefined =>
     options.env?.[name] ?? options.readEnv?.(name);
@@ -178,7 +187,15 @@ export function parseConfig(
   const host = r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
   const port = r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
 
-  const policyPath = r.path(top.policy_path, "policy_path");
+  let policyPath = options.policyPath ?? r.path(top.policy_path, "policy_path");
+  if (policyPath === undefined && options.fallbackPolicyPath !== undefined) {
+    // As the Python Keypebble: with no policy named, the conventional file when it exists.
+    policyPath = options.fallbackPolicyPath;
+    compat.push({
+      field: "policy_path",
+      message: `is not set, so ${policyPath} is used, as the Python Keypebble does`,
+    });
+  }
   const trustedProxies = top.trusted_proxies === undefined
     ? []
     : r.stringList(top.trusted_proxies, "trusted_proxies");
@@ -268,6 +285,13 @@ export function parseConfig(
       message: "surrounding whitespace of the HMAC secret is removed, as the Python Keypebble does",
     });
   }
+  const { profiles, publicUrl } = readProfiles(top, {
+    source,
+    ...(audience === undefined ? {} : { audience }),
+    services,
+    servicesExplicit: top.services !== undefined,
+    ...(policyPath === undefined ? {} : { policyPath }),
+  });
 
   const config: Config = {
     source,
@@ -295,6 +319,8 @@ export function parseConfig(
     envOverrides: envApplied.applied,
     compat,
     warnings,
+    profiles,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
   };
   return _deepFreeze(config);
@@ -601,9 +627,12 @@ class _Reader {
     return v.map((x, i) => this.nonEmptyString(x, `${field}[${i}]`, { required: true })!);
   }
 
-  alg(v: unknown, field: string): "HS256" | "RS256" | "ES256" | "EdDSA" {
+  alg(v: unknown, field: string): Alg {
     if (!isAlg(v)) {
-      this.fail(field, `must be one of "HS256", "RS256", "ES256", "EdDSA", got ${_describe(v)}`);
+      this.fail(
+        field,
+        `must be one of ${ALGS.map((a) => `"${a}"`).join(", ")}, got ${_describe(v)}`,
+      );
     }
     return v;
   }

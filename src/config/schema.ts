@@ -30,6 +30,17 @@ function _map(keys: Record<string, Shape>): Shape {
 
 const RATE = _map({ requests: V, window_seconds: V });
 
+/** One token kind's overrides (`profiles.<kind>`, read by `profiles.ts`). */
+const PROFILE = _map({
+  audiences: V,
+  max_ttl_seconds: V,
+  key: V,
+  typ: V,
+  issuer: V,
+  claims: { kind: "free" },
+  allow_registry_audience: V,
+});
+
 /** Every key of the config file, at every level. */
 export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   issuer: V,
@@ -65,6 +76,14 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   jwks_max_age_seconds: V,
   watch: V,
   spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
+  profiles: _map({
+    auth: PROFILE,
+    registry: PROFILE,
+    refresh: PROFILE,
+    command: PROFILE,
+    kubernetes: PROFILE,
+  }),
+  public_url: V,
 };
 
 /**

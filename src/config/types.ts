@@ -4,6 +4,7 @@
  */
 
 import type { Alg } from "../jose/mod.ts";
+import type { ProfilesConfig } from "./profiles.ts";
 import type { SpiffeConfig } from "./spiffe.ts";
 
 /** How a key's `kid` header is chosen. */
@@ -112,6 +113,10 @@ export interface Config {
   readonly compat: readonly CompatNote[];
   /** Accepted, but probably not what was meant (logged at start, listed by `check`). */
   readonly warnings: readonly ConfigWarning[];
+  /** Per token kind overrides (`profiles:`, see src/config/profiles.ts). */
+  readonly profiles: ProfilesConfig;
+  /** Base URL for discovery when `issuer` is not a URL. */
+  readonly publicUrl?: string;
   /** The `spiffe` section (src/config/spiffe.ts), when present. */
   readonly spiffe?: SpiffeConfig;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { decodeJws, JwsSigner, signInput, verifyJws } from "./jws.ts";
 import { b64uDecode, b64uEncode } from "./base64url.ts";
-import { importHmacSecret, importPublicJwk, type KeyEntry, withKid } from "./keys.ts";
-import { rejectsWith, throwsWith } from "./_testing.ts";
+import { importHmacSecret, type KeyEntry, withKid } from "./keys.ts";
+import { rejectsWith, throwsWith, verifyOnlyKey } from "./_testing.ts";
 
 const enc = new TextEncoder();
 const NOW = 1_700_000_000;
@@ -79,7 +79,7 @@ Deno.test("verifyJws() accepts the RFC 7515 A.1 token before its exp", async () 
 async function a2Key(): Promise<KeyEntry> {
   const params = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   const privateKey = await crypto.subtle.importKey("jwk", A2_JWK, params, false, ["sign"]);
-  const pub = await importPublicJwk({ kty: "RSA", n: A2_JWK.n, e: A2_JWK.e });
+  const pub = await verifyOnlyKey("RS256", { jwk: { kty: "RSA", n: A2_JWK.n, e: A2_JWK.e } });
   return { ...pub, privateKey };
 }
 
@@ -93,8 +93,7 @@ Deno.test("signInput() reproduces the RFC 7515 A.2 RS256 signature", async () =>
 });
 
 Deno.test("verifyJws() accepts the RFC 7515 A.3 ES256 token with its public JWK", async () => {
-  const key = await importPublicJwk(A3_JWK);
-  assert.equal(key.alg, "ES256");
+  const key = await verifyOnlyKey("ES256", { jwk: A3_JWK });
   const token = `${A3_HEADER}.${A_PAYLOAD}.${A3_SIGNATURE}`;
   const { payload } = await verifyJws(token, [key], { now: RFC_NOW });
   assert.equal(payload.iss, "joe");
@@ -122,12 +121,11 @@ Deno.test("JwsSigner encodes alg, typ, kid and x5c in the header once", async ()
 });
 
 Deno.test("JwsSigner.create() refuses a verify-only key", async () => {
-  const key = await importPublicJwk(A3_JWK);
+  const key = await verifyOnlyKey("ES256", { jwk: A3_JWK });
   await rejectsWith(JwsSigner.create(key), "invalid_key");
 });
 
 // ---------------------------------------------------------------------------------------------
-
 // ---------------------------------------------------------------------------------------------
 // Rejections
 

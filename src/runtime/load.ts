@@ -8,7 +8,7 @@ import { type Config, parseConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { readProblem } from "./keyring.ts";
 import type { BuildNotice, RuntimeIo } from "./io.ts";
-import { buildRuntime, type Runtime } from "./runtime.ts";
+import { buildRuntime, FALLBACK_POLICY_PATH, type Runtime } from "./runtime.ts";
 
 /** Command-line overrides; they win over the file and the environment. */
 export interface ConfigOverrides {
@@ -46,6 +46,10 @@ export async function loadConfig(
       `${path}: cannot read the config file: ${readProblem(e).message}`,
     );
   }
+  if (overrides.host !== undefined && overrides.host.trim() === "") {
+    // An empty host means every interface to Bun; Deno refuses it. Never by accident.
+    throw new KeypebbleError("config_invalid", `${path}: --host: must not be empty`);
+  }
   const slash = path.lastIndexOf("/");
   const baseDir = slash === -1 ? "." : path.slice(0, slash) || "/";
   let envNames: string[] = [];
@@ -59,6 +63,12 @@ export async function loadConfig(
     envNames,
     baseDir,
     ...(options.credentialsDir === undefined ? {} : { credentialsDir: options.credentialsDir }),
+    // The CLI's --policy wins, and is known while parsing: whether a policy is set decides who
+    // owns an implicit `audience` (see src/config/profiles.ts).
+    ...(overrides.policyPath ? { policyPath: overrides.policyPath } : {}),
+    ...(await _exists(io, FALLBACK_POLICY_PATH)
+      ? { fallbackPolicyPath: FALLBACK_POLICY_PATH }
+      : {}),
   });
   if (overrides.host === undefined && overrides.port === undefined && !overrides.policyPath) {
     return config;
@@ -68,6 +78,9 @@ export async function loadConfig(
     ...(overrides.host === undefined ? {} : { host: overrides.host }),
     ...(overrides.port === undefined ? {} : { port: overrides.port }),
     ...(overrides.policyPath ? { policyPath: overrides.policyPath } : {}),
+    ...(await _exists(io, FALLBACK_POLICY_PATH)
+      ? { fallbackPolicyPath: FALLBACK_POLICY_PATH }
+      : {}),
   });
 }
 
@@ -106,4 +119,14 @@ export function watchedFiles(configPath: string, rt: Runtime): string[] {
   const policy = rt.policy?.source ?? rt.config.policyPath;
   if (policy !== undefined) files.push(policy);
   return files;
+}
+
+/** Whether a file can be read (absent, unreadable or not permitted all count as no). */
+async function _exists(io: RuntimeIo, path: string): Promise<boolean> {
+  try {
+    await io.readTextFile(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,15 +7,16 @@
 
 import { type Config, fieldWhere } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import { type Cidr, parseCidr } from "../identity/mod.ts";
+import { type Cidr, parseCidr, parsePasswordHash } from "../identity/mod.ts";
 import { parsePolicy, type Policy } from "../policy/mod.ts";
-import type { BuildNotice, RuntimeIo } from "./io.ts";
+import { buildProfiles, type Profiles } from "../profiles/resolve.ts";
+import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
 import { buildKeyring, type Keyring, readProblem } from "./keyring.ts";
 import { pythonPatternWarnings } from "./python_compat.ts";
-import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
-/** The policy read when none is named, as the Python Keypebble does. */
+/** The policy read when none is named, as the Python Keypebble does (see `loadConfig`). */
 export const FALLBACK_POLICY_PATH = "/etc/keypebble/policy.yaml";
+import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
 /** An immutable snapshot of config, keys and policy. */
 export interface Runtime {
@@ -26,6 +27,8 @@ export interface Runtime {
   /** The policy, when a policy file is configured. Without one, /v2/token grants nothing. */
   readonly policy?: Policy;
   readonly trustedProxies: readonly Cidr[];
+  /** Every token kind resolved against this config (src/profiles/table.ts). */
+  readonly profiles: Profiles;
   /** The central JWT-SVID issuer and the spiffile root it publishes (`spiffe` section). */
   readonly spiffe?: SpiffeAuthority;
 }
@@ -49,39 +52,36 @@ export async function buildRuntime(
   }
   const keyring = await buildKeyring(config, io, { notices });
   let policy: Policy | undefined;
-  let text: string | undefined;
-  let policyPath = config.policyPath;
-  if (policyPath !== undefined) {
+  if (config.policyPath !== undefined) {
+    let text: string;
     try {
-      text = await io.readTextFile(policyPath);
+      text = await io.readTextFile(config.policyPath);
     } catch (e) {
       throw new KeypebbleError(
         "policy_invalid",
-        `${fieldWhere(config, "policy_path")}: cannot read "${policyPath}": ${
-          readProblem(e).message
+        `${fieldWhere(config, "policy_path")}: cannot read the policy file${
+          e instanceof FileMissingError
+            ? ": the file does not exist"
+            : e instanceof KeypebbleError
+            ? ""
+            : _permission(e)
         }`,
       );
     }
-  } else {
-    // As the Python Keypebble: with no policy named, the conventional file is used if present.
-    try {
-      text = await io.readTextFile(FALLBACK_POLICY_PATH);
-      policyPath = FALLBACK_POLICY_PATH;
-      notices.push({
-        level: "info",
-        event: "config_compat",
-        fields: {
-          field: "policy_path",
-          message:
-            `No policy_path is set; using ${FALLBACK_POLICY_PATH} as the Python Keypebble does`,
-        },
-      });
-    } catch {
-      // absent or unreadable: no policy, exactly as before the fallback existed
+    policy = parsePolicy(text, config.policyPath);
+    for (const [name, rule] of policy.users) {
+      if (rule.passwordHash === undefined) continue;
+      try {
+        parsePasswordHash(rule.passwordHash);
+      } catch (e) {
+        throw new KeypebbleError(
+          "policy_invalid",
+          `${config.policyPath}: users.${name}.password_hash: ${(e as Error).message}`,
+        );
+      }
     }
   }
-  if (text !== undefined && policyPath !== undefined) {
-    policy = parsePolicy(text, policyPath);
+  if (policy !== undefined) {
     for (const w of pythonPatternWarnings(policy)) {
       notices.push({ level: "warn", event: "policy_pattern_changed", fields: { ...w } });
     }
@@ -99,6 +99,10 @@ export async function buildRuntime(
       },
     });
   }
+  const profiles = await buildProfiles(config, {
+    entries: keyring.keys,
+    ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
+  });
   const trustedProxies = config.trustedProxies.map((s, i) => {
     try {
       return parseCidr(s);
@@ -119,5 +123,12 @@ export async function buildRuntime(
     keyring,
     ...(policy === undefined ? {} : { policy }),
     trustedProxies,
+    profiles,
   });
+}
+
+/** The permission part of a read failure, in words an operator can act on (never the path). */
+function _permission(e: unknown): string {
+  const p = readProblem(e);
+  return p instanceof KeypebbleError ? `: ${p.message}` : "";
 }

@@ -84,7 +84,6 @@ export async function mintSvid(
   const signer = _authority(ctx).signer;
   const token = await signer.sign(claims);
   ctx.services.metrics.tokensIssued.labels("svid", signer.alg).inc();
-  ctx.issued = { kind: "svid", alg: signer.alg };
   return token;
 }
 

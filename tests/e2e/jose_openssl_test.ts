@@ -1,6 +1,7 @@
 /**
  * JWS interop with openssl (needs the openssl program, so it runs in the e2e suite): our
- * signatures verify with openssl, openssl's verify with us, and the RSA/HMAC key confusion.
+ * signatures verify with openssl, openssl's verify with us, the RSA/HMAC key confusion, and
+ * ES256 signatures of the wrong length.
  */
 
 import assert from "node:assert/strict";
@@ -9,11 +10,10 @@ import { b64uDecode, b64uEncode } from "../../src/jose/base64url.ts";
 import {
   importHmacSecret,
   importPrivateKeyPem,
-  importPublicKeyPem,
   type KeyEntry,
   withKid,
 } from "../../src/jose/keys.ts";
-import { openssl, rejectsWith, withTempDir } from "../../src/jose/_testing.ts";
+import { openssl, rejectsWith, verifyOnlyKey, withTempDir } from "../../src/jose/_testing.ts";
 
 const enc = new TextEncoder();
 const NOW = 1_700_000_000;
@@ -34,6 +34,7 @@ async function craft(
 }
 
 const GOOD = { iss: "me", aud: "you", exp: NOW + 300, iat: NOW, nbf: NOW };
+
 // Interop with openssl
 
 /** ECDSA-Sig-Value (RFC 3279 §2.2.3) from raw r||s. */
@@ -111,7 +112,9 @@ for (const alg of ["RS256", "ES256", "EdDSA"] as const) {
         assert.match(utf8(out), /Verified OK/);
       }
       // And we verify our own token with the public key alone
-      const pub = await importPublicKeyPem(await Deno.readTextFile(`${dir}/pub.pem`));
+      const pub = await verifyOnlyKey(alg, {
+        spkiPem: await Deno.readTextFile(`${dir}/pub.pem`),
+      });
       const { payload } = await verifyJws(token, [pub], { now: NOW });
       assert.equal(payload.sub, "alice");
     });
@@ -138,7 +141,9 @@ for (const alg of ["RS256", "ES256"] as const) {
       );
       let sig: Uint8Array = await Deno.readFile(`${dir}/sig`);
       if (alg === "ES256") sig = derToRaw(sig);
-      const pub = await importPublicKeyPem(await Deno.readTextFile(`${dir}/pub.pem`));
+      const pub = await verifyOnlyKey(alg, {
+        spkiPem: await Deno.readTextFile(`${dir}/pub.pem`),
+      });
       const { payload } = await verifyJws(`${input}.${b64uEncode(sig)}`, [pub], { now: NOW });
       assert.equal(payload.sub, "bob");
     });
@@ -150,7 +155,7 @@ Deno.test("verifyJws() rejects HS256 signed with the RSA public key when only RS
     await openssl("genpkey", ...GENPKEY.RS256, "-out", `${dir}/key.pem`);
     await openssl("pkey", "-in", `${dir}/key.pem`, "-pubout", "-out", `${dir}/pub.pem`);
     const pubPem = await Deno.readFile(`${dir}/pub.pem`);
-    const rsa = await importPublicKeyPem(utf8(pubPem));
+    const rsa = await verifyOnlyKey("RS256", { spkiPem: utf8(pubPem) });
     // The classic key-confusion attack: the public key's PEM bytes used as an HMAC secret
     const confused = await importHmacSecret(pubPem);
     const token = await craft(confused, { alg: "HS256", typ: "JWT" }, GOOD);
