@@ -113,6 +113,8 @@ function _rank(name: string): number {
 }
 
 function _parseValue(raw: string): unknown {
+  // An empty value is a value, not "unset": KEYPEBBLE_HOST="" must be refused, not defaulted.
+  if (raw.trim() === "") return raw;
   try {
     return parseYaml(raw, { maxAliasCount: 0 });
   } catch {

@@ -34,7 +34,7 @@ export interface Profile {
   readonly foreignSubjectPrefixes: readonly string[];
   /** Claims the config builds from the request (`profiles.<kind>.claims`). */
   readonly mapping?: ClaimMapping;
-  /** `static_claims` (auth only). */
+  /** `static_claims` (auth; command and kubernetes without `aud` and `sub`). */
   readonly staticClaims: Readonly<Record<string, unknown>>;
   /** `allowed_custom_claims` (auth only). */
   readonly allowedCustomClaims?: readonly string[];

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { generateKeyPem, jwkThumbprint, verifyJws } from "../../src/jose/mod.ts";
 import { KeypebbleError } from "../../src/errors.ts";
-import { makeTestHandler } from "../helpers/handler.ts";
+import { loadConfig, loadRuntime } from "../../src/runtime/mod.ts";
+import { makeTestHandler, memoryIo } from "../helpers/handler.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 
@@ -39,7 +40,7 @@ Deno.test("a certificate given as the key file is named as a certificate", async
     }),
     (e) =>
       e instanceof KeypebbleError &&
-      /rs256_private_key_path: "\/kp\/cert\.pem" is a certificate, not a private key.*x5c_chain_path/
+      /rs256_private_key_path: is a certificate, not a private key.*x5c_chain_path/
         .test(e.message),
   );
 });
@@ -63,17 +64,25 @@ Deno.test("a secret file's surrounding whitespace is stripped and said so", asyn
   }
 });
 
-Deno.test("without policy_path the Python fallback /etc/keypebble/policy.yaml is read when present", async () => {
-  const kp = await makeTestHandler({
-    configYaml: `issuer: kp\naudience: r\nhs256_secret: "${SECRET}"\n`,
-    files: {
-      "/etc/keypebble/policy.yaml": "users:\n  alice:\n    repos: [a]\n    actions: [pull]\n",
-    },
-  });
-  assert.equal(kp.runtime.policy?.source, "/etc/keypebble/policy.yaml");
-  assert.ok(kp.notices.some((n) => n.event === "config_compat"));
-  const none = await makeTestHandler({ configYaml: `issuer: kp\nhs256_secret: "${SECRET}"\n` });
-  assert.equal(none.runtime.policy, undefined);
+Deno.test("without policy_path the Python fallback /etc/keypebble/policy.yaml is used when present", async () => {
+  const files = new Map<string, string>([
+    ["/kp/config.yaml", `issuer: kp\naudience: r\nhs256_secret: "${SECRET}"\n`],
+    ["/etc/keypebble/policy.yaml", "users:\n  alice:\n    repos: [a]\n    actions: [pull]\n"],
+  ]);
+  const io = { ...memoryIo(files), env: () => undefined };
+  const config = await loadConfig(io, "/kp/config.yaml");
+  assert.equal(config.policyPath, "/etc/keypebble/policy.yaml");
+  assert.ok(config.compat.some((n) => n.field === "policy_path"));
+  // The audience is then the registry's: /auth tokens do not carry it by default.
+  assert.equal(config.profiles.auth.audiences, undefined);
+  const rt = await loadRuntime(io, "/kp/config.yaml", { generation: 1 });
+  assert.equal(rt.policy?.source, "/etc/keypebble/policy.yaml");
+  // Named explicitly, or absent: no fallback.
+  files.set("/kp/other.yaml", `issuer: kp\nhs256_secret: "${SECRET}"\npolicy_path: p.yaml\n`);
+  files.set("/kp/p.yaml", "users: {}\n");
+  assert.equal((await loadConfig(io, "/kp/other.yaml")).policyPath, "/kp/p.yaml");
+  files.delete("/etc/keypebble/policy.yaml");
+  assert.equal((await loadConfig(io, "/kp/config.yaml")).policyPath, undefined);
 });
 
 Deno.test("policy patterns whose meaning changed since the Python Keypebble are named", async () => {

@@ -398,6 +398,9 @@ Deno.test("/v2/token without a policy names the missing policy instead of a bad 
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: "grant_type=password&service=registry.local&client_id=c&username=bob&password=x",
   });
-  assert.equal(post.status, 401);
-  assert.match(((await body(post)).message) as string, /No policy is loaded/);
+  // The password grant answers as RFC 6749 §5.2 says (400 invalid_grant), with the reason.
+  assert.equal(post.status, 400);
+  const pb = await body(post);
+  assert.equal(pb.error, "invalid_grant");
+  assert.match(pb.message as string, /No policy is loaded/);
 });
