@@ -81,6 +81,18 @@ export function describeRuntime(
   );
   out.push(`  command     POST /command/token: ${open(c.requireAuth.command)}`);
   out.push(`  kubernetes  TokenRequest: ${open(c.requireAuth.kubernetes)}; aud from the request`);
+  // What each kind signs with (the mint path's resolved profiles).
+  for (const [name, p] of Object.entries(rt.profiles)) {
+    out.push(
+      `    ${name.padEnd(10)} typ ${p.def.typ}, ${p.signer.alg} kid ${
+        p.signer.kid === undefined ? "(none)" : `"${p.signer.kid}"`
+      }, aud ${
+        p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
+      }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
+        p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
+      }`,
+    );
+  }
   if (c.spiffe !== undefined) {
     out.push(
       `  spiffe      POST /spiffe/v1/svid: authenticated callers whose policy lists spiffe_ids; ` +
@@ -99,7 +111,7 @@ export function describeRuntime(
   for (const p of extra.wouldWrite ?? []) {
     out.push(`  (missing: serve would GENERATE "${p}" because generate_missing_key is on)`);
   }
-  line("audiences", `/auth default aud: ${c.audience ?? "(none)"}`);
+  line("audiences", `/auth default aud: ${rt.profiles.auth.audiences?.[0] ?? "(none)"}`);
   const rate = (s?: { requests: number; windowSeconds: number }) =>
     s === undefined ? "off" : `${s.requests} per ${s.windowSeconds} s`;
   line(
