@@ -11,6 +11,8 @@
  * @module
  */
 
+import { PROFILE_KEYS } from "./profiles.ts";
+
 /** What may appear at one place of the config. */
 export type Shape =
   /** A scalar or a list of scalars: the parser checks the value. */
@@ -76,13 +78,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   jwks_max_age_seconds: V,
   watch: V,
   spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
-  profiles: _map({
-    auth: PROFILE,
-    registry: PROFILE,
-    refresh: PROFILE,
-    command: PROFILE,
-    kubernetes: PROFILE,
-  }),
+  // Every kind `profiles.ts` accepts, each with the same settings.
+  profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
 };
 

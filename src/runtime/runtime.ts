@@ -99,10 +99,6 @@ export async function buildRuntime(
       },
     });
   }
-  const profiles = await buildProfiles(config, {
-    entries: keyring.keys,
-    ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
-  });
   const trustedProxies = config.trustedProxies.map((s, i) => {
     try {
       return parseCidr(s);
@@ -113,9 +109,17 @@ export async function buildRuntime(
       );
     }
   });
+  // The SPIFFE issuer first: its signer is the `svid` profile's key.
   const spiffe = config.spiffe === undefined
     ? undefined
     : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
+  const profiles = await buildProfiles(config, {
+    entries: keyring.keys,
+    ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
+    ...(spiffe === undefined
+      ? {}
+      : { svid: { signer: spiffe.signer, trustDomain: spiffe.trustDomain } }),
+  });
   return Object.freeze({
     ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,
