@@ -37,7 +37,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]
 
 Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
-/.well-known/jwks.json, /.well-known/openid-configuration and /metrics; with a spiffe section
+/.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
+(the OpenAPI 3.1 description of every endpoint); with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
 /spiffe/v1/verify.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
