@@ -122,8 +122,15 @@ async function _serveOne(
       timeouts,
     });
   } catch (e) {
-    bootLog.error("listen_error", { message: e instanceof Error ? e.message : String(e) });
-    return 1;
+    // Name the address: the runtimes' own texts may name neither (or blame "port 0").
+    bootLog.error("listen_error", {
+      host: rt.config.host,
+      port: rt.config.port,
+      message: `Cannot listen on ${rt.config.host}:${rt.config.port}: ${
+        e instanceof Error ? e.message : String(e)
+      } (set service.host and service.port, or --host/--port)`,
+    });
+    return 2;
   }
   const inst = instance;
   logger.info("start", {

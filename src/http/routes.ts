@@ -18,6 +18,7 @@ import type { RequestContext } from "./context.ts";
 import { getJwks, getOpenIdConfiguration } from "./discovery_route.ts";
 import { getHealth } from "./health_route.ts";
 import { getMetrics } from "./metrics_route.ts";
+import { getOpenApi } from "./openapi.ts";
 import { authorizeSvid, postSvid } from "../profiles/svid.ts";
 import { getSpiffeBundle, getSpiffileBundle, postSvidVerify } from "./spiffe_route.ts";
 
@@ -123,6 +124,7 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   { method: "GET", template: "/spiffe/v1/bundle", handle: getSpiffeBundle },
   { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
   { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },
+  { method: "GET", template: "/openapi.json", handle: getOpenApi },
 ];
 
 /** A path template and the declarations for each of its methods. */
