@@ -163,7 +163,8 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     terminateAll();
     const event = (e as { event?: string }).event ?? "worker_error";
     o.bootLog.error(event, { message: e instanceof Error ? e.message : String(e) });
-    return event === "config_error" ? 2 : 1;
+    // A bad config or an address that cannot be bound is the operator's to fix: exit 2.
+    return event === "config_error" || event === "listen_error" ? 2 : 1;
   }
   logger.info("start", {
     version: VERSION,

@@ -69,7 +69,14 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
             },
           });
         } catch (e) {
-          send({ t: "failed", event: "listen_error", message: _msg(e) });
+          // Name the address: the runtimes' own texts may name neither (or blame "port 0").
+          const where = `${rt.config.host}:${m.port}`;
+          send({
+            t: "failed",
+            event: "listen_error",
+            message: `Cannot listen on ${where}: ${_msg(e)} ` +
+              "(set service.host and service.port, or --host/--port)",
+          });
           return;
         }
         send({
