@@ -69,13 +69,9 @@ export function createHandler(services: Services): Handler {
         return _finish(services, req, info, ctx, template, started, response);
       }
       const now = services.now();
-      let url: URL | undefined;
       ctx = {
         req,
-        // Parsed on first use: only routes that read the query string pay for it.
-        get url(): URL {
-          return url ??= new URL(req.url);
-        },
+        url: new URL(req.url),
         rt,
         services,
         peer: info.remoteAddr,
