@@ -19,6 +19,7 @@ import {
 } from "./args.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve } from "./serve.ts";
+import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
@@ -130,6 +131,12 @@ offline distribution. HMAC keys never appear.`,
 Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     flags: { iterations: "string" },
     run: hashPasswordCommand,
+  },
+  store: {
+    summary: "Create, migrate or inspect the state store",
+    usage: STORE_USAGE,
+    flags: STORE_FLAGS,
+    run: storeCommand,
   },
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",

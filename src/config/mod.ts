@@ -6,3 +6,4 @@
 export type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
 export { parseConfig, SERVER_CLAIMS } from "./parse_config.ts";
 export type { ConfigEnv, ParseConfigOptions } from "./parse_config.ts";
+export type { SharedLimitsConfig, StoreConfig } from "./store.ts";

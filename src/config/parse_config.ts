@@ -9,6 +9,7 @@
 import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
+import { readStoreSections, STORE_KEYS } from "./store.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
 
 /** Keys read from the top level of a config. Anything else is reported as unknown. */
@@ -43,6 +44,7 @@ const KNOWN_KEYS = new Set([
   "log_level",
   "jwks_max_age_seconds",
   "watch",
+  ...STORE_KEYS,
 ]);
 
 /** Registered claims that neither `static_claims` nor a request may set. */
@@ -217,6 +219,7 @@ export function parseConfig(
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
     unknownKeys,
+    ...readStoreSections(top, source, options.baseDir),
   };
   return _deepFreeze(config);
 }

@@ -4,6 +4,7 @@
  */
 
 import type { Alg } from "../jose/mod.ts";
+import type { SharedLimitsConfig, StoreConfig } from "./store.ts";
 
 /** How a key's `kid` header is chosen. */
 export type KidMode =
@@ -95,4 +96,8 @@ export interface Config {
   readonly watch: boolean;
   /** Config keys that were not recognised (warned about, not fatal). */
   readonly unknownKeys: readonly string[];
+  /** The state store (API keys, organisations, usage, blocks); absent: stateless. */
+  readonly store?: StoreConfig;
+  /** Counters shared by a fleet through Redis; absent: in memory. */
+  readonly sharedLimits?: SharedLimitsConfig;
 }

@@ -9,6 +9,7 @@
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
+import { openBunSqlite } from "../platform/sqlite_bun.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -60,6 +61,7 @@ export function bunPlatform(): Platform {
   const proc = _process();
   return {
     name: `bun ${bun.version}`,
+    openSqlite: openBunSqlite,
     env(name: string): string | undefined {
       return proc.env[name];
     },

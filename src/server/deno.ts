@@ -5,12 +5,14 @@
 
 import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
+import { openDenoSqlite } from "../platform/sqlite_deno.ts";
 
 /** Create the Deno platform. */
 export function denoPlatform(): Platform {
   const encoder = new TextEncoder();
   return {
     name: `deno ${Deno.version.deno}`,
+    openSqlite: openDenoSqlite,
     env(name: string): string | undefined {
       try {
         return Deno.env.get(name);
