@@ -20,6 +20,14 @@ import {
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
+import {
+  BLOCK_COMMAND,
+  BLOCKS_COMMAND,
+  KEY_COMMAND,
+  ORG_COMMAND,
+  STATS_COMMAND,
+  UNBLOCK_COMMAND,
+} from "./apikey_commands.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
@@ -138,6 +146,12 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     flags: STORE_FLAGS,
     run: storeCommand,
   },
+  org: ORG_COMMAND,
+  key: KEY_COMMAND,
+  stats: STATS_COMMAND,
+  block: BLOCK_COMMAND,
+  unblock: UNBLOCK_COMMAND,
+  blocks: BLOCKS_COMMAND,
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--url URL]

@@ -6,6 +6,7 @@
  * is wrong the old one keeps serving, and the reason is logged and shown on /healthz.
  */
 
+import { startApiKeys } from "../apikeys/start.ts";
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics } from "../metrics/mod.ts";
@@ -51,6 +52,24 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   });
   _logNotices(logger, notices);
 
+  // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
+  let apiKeys: Awaited<ReturnType<typeof startApiKeys>> | undefined;
+  if (rt.config.store !== undefined) {
+    try {
+      apiKeys = await startApiKeys(platform, rt.config);
+    } catch (e) {
+      bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
+    if (apiKeys.pepperCreated) {
+      logger.info("pepper_created", { path: rt.config.store.pepperPath });
+    }
+    apiKeys.service.startFlushing(
+      10,
+      (e) =>
+        logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
+    );
+  }
   const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
   metrics.configGeneration.labels().set(1);
   let reloadStatus: ReloadStatus = { outcome: "none" };
@@ -61,6 +80,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     runtimeName: platform.name,
     metrics,
     reloadStatus: () => reloadStatus,
+    ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
   });
 
   let reloading = false;
@@ -110,6 +130,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     });
   } catch (e) {
     bootLog.error("listen_error", { message: e instanceof Error ? e.message : String(e) });
+    await apiKeys?.close();
     return 1;
   }
   logger.info("start", {
@@ -137,6 +158,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
 
   await server.finished;
   watcher.stop();
+  await apiKeys?.close();
   logger.info("stopped", {});
   return 0;
 }

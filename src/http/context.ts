@@ -3,6 +3,7 @@
  * carries through the routes.
  */
 
+import type { ApiKeyService } from "../apikeys/service.ts";
 import type { CredentialCache } from "../identity/mod.ts";
 import type { Lockout, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -33,6 +34,8 @@ export interface Services {
   readonly reloadStatus: () => ReloadStatus;
   readonly version: string;
   readonly runtimeName: string;
+  /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
+  readonly apiKeys?: ApiKeyService;
 }
 
 /** Connection facts from the server adapter. */

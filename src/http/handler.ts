@@ -30,6 +30,9 @@ const READ_HEADERS = [
   "x-scopes",
   "content-type",
   "accept",
+  "x-api-key",
+  "x-admin-key",
+  "x-required-scope",
 ];
 
 /** Build the handler over long-lived services. */

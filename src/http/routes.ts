@@ -11,6 +11,9 @@ import { postServiceAccountToken } from "../profiles/ksa.ts";
 import { getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
 import type { RequestContext } from "./context.ts";
 import { getMetrics } from "./metrics_route.ts";
+import * as admin from "../admin/mod.ts";
+import { getForwardAuth } from "../apikeys/forward_auth.ts";
+import { postOAuthToken } from "../oauth/token_endpoint.ts";
 
 /** A route's function. */
 export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
@@ -41,6 +44,18 @@ export const ROUTES: readonly Route[] = [
   _route("/.well-known/jwks.json", { GET: getJwks }),
   _route("/.well-known/openid-configuration", { GET: getOpenIdConfiguration }),
   _route("/metrics", { GET: getMetrics }),
+  // API keys, the OAuth2 token endpoint and the admin API (issue 12)
+  _route("/forward-auth", { GET: getForwardAuth }),
+  _route("/oauth2/token", { POST: postOAuthToken }),
+  _route("/admin/orgs", { GET: admin.getOrgs, POST: admin.postOrg }),
+  _route("/admin/orgs/{name}/suspend", { POST: admin.orgStatusRoute("suspended") }),
+  _route("/admin/orgs/{name}/resume", { POST: admin.orgStatusRoute("active") }),
+  _route("/admin/keys", { GET: admin.getKeys, POST: admin.postKey }),
+  _route("/admin/keys/{id}", { GET: admin.getKey, DELETE: admin.deleteKey }),
+  _route("/admin/keys/{id}/roll", { POST: admin.postRoll }),
+  _route("/admin/stats", { GET: admin.getStats }),
+  _route("/admin/blocks", { GET: admin.getBlocks, POST: admin.postBlock }),
+  _route("/admin/blocks/{kind}/{value}", { DELETE: admin.deleteBlock }),
 ];
 
 const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));

@@ -4,6 +4,7 @@
  * test exercises exactly what production runs.
  */
 
+import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
 import { Lockout, RateLimiter } from "../limits/mod.ts";
@@ -28,6 +29,8 @@ export interface ServicesOptions {
   readonly now?: () => number;
   readonly reloadStatus?: () => ReloadStatus;
   readonly metrics?: KeypebbleMetrics;
+  /** The API key service, when a store is configured. */
+  readonly apiKeys?: ApiKeyService;
 }
 
 /** Build the services for a handler. */
@@ -52,5 +55,6 @@ export function createServices(options: ServicesOptions): Services {
     reloadStatus: options.reloadStatus ?? (() => ({ outcome: "none" })),
     version: VERSION,
     runtimeName: options.runtimeName,
+    ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
   };
 }

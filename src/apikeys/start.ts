@@ -1,0 +1,52 @@
+/**
+ * Building the API key service for a process from its config: the store, the pepper, and the
+ * counters (Redis with `shared_limits.redis_url`, memory without).
+ */
+
+import type { Config } from "../config/mod.ts";
+import { type Counters, MemoryCounters } from "../limits/counters.ts";
+import { connectRedisCounters } from "../limits/redis_counters.ts";
+import type { Platform } from "../platform/platform.ts";
+import type { Store } from "../store/mod.ts";
+import { loadOrCreatePepper, openConfiguredStore, requireStoreConfig } from "./open.ts";
+import { ApiKeyService } from "./service.ts";
+
+/** Open everything the API key service needs. Closes what it opened when a later step fails. */
+export async function startApiKeys(
+  platform: Platform,
+  config: Config,
+  options: { now?: () => number; memoryCounters?: boolean } = {},
+): Promise<{ service: ApiKeyService; pepperCreated: boolean; close(): Promise<void> }> {
+  const sc = requireStoreConfig(config);
+  const now = options.now ?? (() => Date.now());
+  const store: Store = await openConfiguredStore(platform, config);
+  let counters: Counters | undefined;
+  try {
+    const { pepper, created } = await loadOrCreatePepper(platform, sc, store);
+    counters = config.sharedLimits === undefined || options.memoryCounters
+      ? new MemoryCounters({ now })
+      : await connectRedisCounters(config.sharedLimits.redisUrl);
+    const service = new ApiKeyService({
+      store,
+      pepper,
+      config: sc,
+      counters,
+      lockout: config.lockout,
+      now,
+    });
+    const c = counters;
+    return {
+      service,
+      pepperCreated: created,
+      async close() {
+        await service.close();
+        await c.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await counters?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw e;
+  }
+}
