@@ -22,6 +22,7 @@ export async function getForwardAuth(ctx: RequestContext): Promise<Response> {
   const scope = ctx.req.headers.get("x-required-scope") ?? ctx.url.searchParams.get("scope") ??
     undefined;
   if (
+    // deno-lint-ignore no-control-regex
     scope !== undefined && (scope === "" || scope.length > 128 || /[\x00-\x20\x7f]/.test(scope))
   ) {
     throw new KeypebbleError("invalid_scope", "The required scope is not a valid scope");

@@ -357,7 +357,7 @@ export class ApiKeyService {
     const org = await this.org(input.orgName);
     const rec = this.#newRecord(org.id, input);
     await this.store.apiKeys.insert(rec.record);
-    this.#forget();
+    this.#cache.delete(rec.record.hash); // a negative entry must not hide the new key here
     return { key: { ...rec.record, orgName: org.name, orgStatus: org.status }, raw: rec.raw };
   }
 
@@ -372,6 +372,7 @@ export class ApiKeyService {
     const label = input.label;
     if (
       typeof label !== "string" || label.trim() === "" || label.length > LABEL_MAX ||
+      // deno-lint-ignore no-control-regex
       /[\x00-\x1f\x7f]/.test(label)
     ) {
       throw new KeypebbleError("invalid_request", "Label must be 1 to 128 printable characters");
@@ -497,6 +498,7 @@ export class ApiKeyService {
 
   /** Block an address or principal for `seconds`. */
   async block(kind: BlockKind, value: string, seconds: number, reason: string): Promise<Block> {
+    // deno-lint-ignore no-control-regex
     if (value === "" || value.length > 256 || /[\x00-\x20\x7f]/.test(value)) {
       throw new KeypebbleError(
         "invalid_request",

@@ -4,6 +4,8 @@
  * per-principal rate limit once the caller is known.
  */
 
+import { presentedKey } from "../apikeys/format.ts";
+import { authenticateKey } from "../apikeys/http.ts";
 import { KeypebbleError } from "../errors.ts";
 import { type Caller, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
 import type { RequestContext } from "./context.ts";
@@ -12,6 +14,8 @@ import { enforceRateLimit } from "./rate_limit.ts";
 /** Identify the caller; `null` when no credentials were offered. Throws on bad credentials. */
 export async function optionalCaller(ctx: RequestContext): Promise<Caller | null> {
   const { services, rt } = ctx;
+  const apiKey = _apiKeyCaller(ctx);
+  if (apiKey !== undefined) return await apiKey;
   const offered = ctx.req.headers.has("authorization");
   // Nothing offered: the common anonymous case costs two header lookups.
   if (!offered && !ctx.req.headers.has("x-authenticated-user")) return null;
@@ -71,6 +75,24 @@ export async function optionalCaller(ctx: RequestContext): Promise<Caller | null
   ctx.subject = caller.subject;
   _limitPrincipal(ctx, caller.subject);
   return caller;
+}
+
+/**
+ * An API key as the caller (`X-API-Key`, or `Authorization: Bearer` with a key prefix), when a
+ * store is configured; the subject is the key's id, for the policy to decide on.
+ */
+function _apiKeyCaller(ctx: RequestContext): Promise<Caller> | undefined {
+  const svc = ctx.services.apiKeys;
+  if (svc === undefined) return undefined;
+  const raw = presentedKey(ctx.req.headers, svc.config.acceptedPrefixes);
+  if (raw === undefined) return undefined;
+  return authenticateKey(ctx, raw, { challenge: `Basic realm="${ctx.rt.config.realm}"` }).then(
+    ({ key }) => {
+      ctx.subject = key.id;
+      _limitPrincipal(ctx, key.id);
+      return { subject: key.id, method: "api_key" };
+    },
+  );
 }
 
 /** Identify the caller or answer 401 with a `WWW-Authenticate` challenge. */

@@ -156,7 +156,7 @@ function _numbered(sql: string): string {
 
 /** Errors an engine raises that mean "the store cannot be reached right now". */
 const UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|CONNECT_TIMEOUT|CONNECTION_|database is locked|SQLITE_BUSY|Connection refused|terminating connection|the database system is|connection (?:ended|closed)/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|CONNECT_TIMEOUT|CONNECTION_|database is locked|SQLITE_BUSY|Connection refused|terminating connection|the database system is|connection (?:ended|closed)|database is not open/i;
 
 /**
  * An engine error as a {@link KeypebbleError}: `store_unavailable` (503) when the store is down
