@@ -21,13 +21,24 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
   const rt = await loadRuntime(platform, configPath, { generation: 1 });
   const audience = stringFlag(args, "audience");
   try {
+    // Each kind has its own typ (src/profiles/table.ts): the token's typ picks the kind, whose
+    // typ and issuer are then required. A refresh token verifies only with --refresh.
+    const refresh = args.flags.refresh === true;
+    const declared = String(decodeJws(token).header.typ ?? "JWT").toLowerCase();
+    const profile = Object.values(rt.profiles).find((p) =>
+      (p.def.name === "refresh") === refresh &&
+      String(p.signer.header.typ).toLowerCase() === declared
+    ) ?? (refresh ? rt.profiles.refresh : rt.profiles.auth);
     const { header, payload } = await verifyJws(token, rt.keyring.keys, {
       now: Math.floor(Date.now() / 1000),
-      issuer: rt.config.issuer,
+      issuer: profile.issuer,
       ...(audience === undefined ? {} : { audience }),
-      ...(args.flags.refresh === true ? { typ: REFRESH_TYP } : {}),
+      typ: refresh ? REFRESH_TYP : String(profile.signer.header.typ),
     });
-    platform.stdout(JSON.stringify({ valid: true, header, claims: payload }, null, 2) + "\n");
+    platform.stdout(
+      JSON.stringify({ valid: true, kind: profile.def.name, header, claims: payload }, null, 2) +
+        "\n",
+    );
     return 0;
   } catch (e) {
     if (e instanceof KeypebbleError) {

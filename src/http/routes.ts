@@ -1,67 +1,178 @@
 /**
- * The route table: path templates, their methods, and the function for each. Matching yields
- * the template (the only `route` label metrics ever see) and the path parameters.
+ * The route table: one declaration per method and path saying which token kind it mints (see
+ * `src/profiles/table.ts`), how the caller is authenticated, the body it accepts (type and size)
+ * and the authorisation step that runs before the handler. The handler receives a request that is
+ * already authenticated and authorised (`ProfileRequest`); unknown paths and methods are answered
+ * here (404, 405 with `Allow`) and never reach a profile.
+ *
+ * Matching yields the template (the only `route` label metrics ever see) and path parameters.
  */
 
-import { getJwks, getOpenIdConfiguration } from "../profiles/discovery.ts";
-import { getHealth } from "../profiles/health.ts";
-import { postAuth } from "../profiles/auth.ts";
-import { postCommandToken } from "../profiles/command.ts";
-import { postServiceAccountToken } from "../profiles/ksa.ts";
-import { getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
+import { authorizeAuth, postAuth } from "../profiles/auth.ts";
+import { authorizeCommand, postCommandToken } from "../profiles/command.ts";
+import type { ProfileRequest, Reply } from "../profiles/context.ts";
+import { authorizeServiceAccountToken, postServiceAccountToken } from "../profiles/ksa.ts";
+import { authorizeRegistryGet, getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
+import type { ProfileName } from "../profiles/table.ts";
 import type { RequestContext } from "./context.ts";
+import { getJwks, getOpenIdConfiguration } from "./discovery_route.ts";
+import { getHealth } from "./health_route.ts";
 import { getMetrics } from "./metrics_route.ts";
+import { getSpiffeBundle, getSpiffileBundle, postSvid, postSvidVerify } from "../spiffe/routes.ts";
 import * as admin from "../admin/mod.ts";
 import { getForwardAuth } from "../apikeys/forward_auth.ts";
 import { postOAuthToken } from "../oauth/token_endpoint.ts";
 
-/** A route's function. */
-export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
+/**
+ * How a route authenticates its caller.
+ * - `none`: no identity is looked at (probes, published keys);
+ * - `profile`: what the profile's caller rule says (anonymous allowed unless
+ *   `require_authentication.<kind>` is on, or always required);
+ * - `grant`: the caller proves who they are inside the body (OAuth2 grants).
+ */
+export type AuthMode = "none" | "profile" | "grant";
 
-/** One route: a template and its methods. */
+/** The body a route accepts; its size is always capped by `limits.max_body_bytes`. */
+export type BodyType = "none" | "json" | "form";
+
+/** A route that mints a token: everything but the handler is declaration. */
+export interface TokenRoute {
+  readonly method: "GET" | "POST";
+  readonly template: string;
+  readonly profile: ProfileName;
+  readonly auth: AuthMode;
+  readonly body: BodyType;
+  /** Runs after authentication and body parsing; returns the token's subject (or throws). */
+  readonly authorize?: (req: ProfileRequest) => string | undefined;
+  readonly handle: (req: ProfileRequest) => Promise<Reply>;
+}
+
+/**
+ * A route that mints no profile token (health, keys, metrics), or that is not yet on the profile
+ * table (the SPIFFE routes of `src/spiffe/routes.ts`, which authenticate and sign themselves):
+ * it reads the request context.
+ */
+export interface PlainRoute {
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly template: string;
+  readonly handle: (ctx: RequestContext) => Response | Promise<Response>;
+}
+
+/** One entry of the table. */
+export type RouteDecl = TokenRoute | PlainRoute;
+
+const SA = "namespaces/{ns}/serviceaccounts/{name}/token";
+
+/** Every route Keypebble serves, by method and path. */
+export const ROUTE_TABLE: readonly RouteDecl[] = [
+  { method: "GET", template: "/healthz", handle: getHealth },
+  { method: "GET", template: "/readyz", handle: getHealth },
+  {
+    method: "POST",
+    template: "/auth",
+    profile: "auth",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeAuth,
+    handle: postAuth,
+  },
+  {
+    method: "GET",
+    template: "/v2/token",
+    profile: "registry",
+    auth: "profile",
+    body: "none",
+    authorize: authorizeRegistryGet,
+    handle: getRegistryToken,
+  },
+  {
+    method: "POST",
+    template: "/v2/token",
+    profile: "registry",
+    auth: "grant",
+    body: "form",
+    handle: postRegistryToken,
+  },
+  {
+    method: "POST",
+    template: "/command/token",
+    profile: "command",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeCommand,
+    handle: postCommandToken,
+  },
+  ...[`/api/v1/${SA}`, `/apis/authentication.k8s.io/v1/${SA}`].map((template): TokenRoute => ({
+    method: "POST",
+    template,
+    profile: "kubernetes",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeServiceAccountToken,
+    handle: postServiceAccountToken,
+  })),
+  { method: "GET", template: "/.well-known/jwks.json", handle: getJwks },
+  { method: "GET", template: "/.well-known/openid-configuration", handle: getOpenIdConfiguration },
+  { method: "GET", template: "/metrics", handle: getMetrics },
+  { method: "POST", template: "/spiffe/v1/svid", handle: postSvid },
+  { method: "GET", template: "/spiffe/v1/bundle", handle: getSpiffeBundle },
+  { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
+  { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },
+  // API keys, the OAuth2 token endpoint and the admin API (issue 12)
+  { method: "GET", template: "/forward-auth", handle: getForwardAuth },
+  { method: "POST", template: "/oauth2/token", handle: postOAuthToken },
+  { method: "GET", template: "/admin/orgs", handle: admin.getOrgs },
+  { method: "POST", template: "/admin/orgs", handle: admin.postOrg },
+  {
+    method: "POST",
+    template: "/admin/orgs/{name}/suspend",
+    handle: admin.orgStatusRoute("suspended"),
+  },
+  { method: "POST", template: "/admin/orgs/{name}/resume", handle: admin.orgStatusRoute("active") },
+  { method: "GET", template: "/admin/keys", handle: admin.getKeys },
+  { method: "POST", template: "/admin/keys", handle: admin.postKey },
+  { method: "GET", template: "/admin/keys/{id}", handle: admin.getKey },
+  { method: "DELETE", template: "/admin/keys/{id}", handle: admin.deleteKey },
+  { method: "POST", template: "/admin/keys/{id}/roll", handle: admin.postRoll },
+  { method: "GET", template: "/admin/stats", handle: admin.getStats },
+  { method: "GET", template: "/admin/blocks", handle: admin.getBlocks },
+  { method: "POST", template: "/admin/blocks", handle: admin.postBlock },
+  { method: "DELETE", template: "/admin/blocks/{kind}/{value}", handle: admin.deleteBlock },
+];
+
+/** A path template and the declarations for each of its methods. */
 export interface Route {
   readonly template: string;
-  readonly methods: Readonly<Record<string, RouteFn>>;
+  readonly methods: Readonly<Record<string, RouteDecl>>;
   /** Template segments; `{x}` is a parameter matching one non-empty segment. */
   readonly segments: readonly string[];
 }
 
-function _route(template: string, methods: Record<string, RouteFn>): Route {
-  return { template, methods, segments: template.split("/").slice(1) };
+function _group(table: readonly RouteDecl[]): Route[] {
+  const byTemplate = new Map<string, Record<string, RouteDecl>>();
+  for (const d of table) {
+    const m = byTemplate.get(d.template) ?? {};
+    m[d.method] = d;
+    byTemplate.set(d.template, m);
+  }
+  return [...byTemplate].map(([template, methods]) => ({
+    template,
+    methods,
+    segments: template.split("/").slice(1),
+  }));
 }
 
-const SA_SUFFIX = "namespaces/{ns}/serviceaccounts/{name}/token";
-
-/** Every route Keypebble serves. */
-export const ROUTES: readonly Route[] = [
-  _route("/healthz", { GET: getHealth }),
-  _route("/readyz", { GET: getHealth }),
-  _route("/auth", { POST: postAuth }),
-  _route("/v2/token", { GET: getRegistryToken, POST: postRegistryToken }),
-  _route("/command/token", { POST: postCommandToken }),
-  _route(`/api/v1/${SA_SUFFIX}`, { POST: postServiceAccountToken }),
-  _route(`/apis/authentication.k8s.io/v1/${SA_SUFFIX}`, { POST: postServiceAccountToken }),
-  _route("/.well-known/jwks.json", { GET: getJwks }),
-  _route("/.well-known/openid-configuration", { GET: getOpenIdConfiguration }),
-  _route("/metrics", { GET: getMetrics }),
-  // API keys, the OAuth2 token endpoint and the admin API (issue 12)
-  _route("/forward-auth", { GET: getForwardAuth }),
-  _route("/oauth2/token", { POST: postOAuthToken }),
-  _route("/admin/orgs", { GET: admin.getOrgs, POST: admin.postOrg }),
-  _route("/admin/orgs/{name}/suspend", { POST: admin.orgStatusRoute("suspended") }),
-  _route("/admin/orgs/{name}/resume", { POST: admin.orgStatusRoute("active") }),
-  _route("/admin/keys", { GET: admin.getKeys, POST: admin.postKey }),
-  _route("/admin/keys/{id}", { GET: admin.getKey, DELETE: admin.deleteKey }),
-  _route("/admin/keys/{id}/roll", { POST: admin.postRoll }),
-  _route("/admin/stats", { GET: admin.getStats }),
-  _route("/admin/blocks", { GET: admin.getBlocks, POST: admin.postBlock }),
-  _route("/admin/blocks/{kind}/{value}", { DELETE: admin.deleteBlock }),
-];
+/** The table grouped by path. */
+export const ROUTES: readonly Route[] = _group(ROUTE_TABLE);
 
 const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));
 const PARAMETRISED = ROUTES.filter((r) => r.template.includes("{"));
 
-/** Find the route for a path; `undefined` when none matches. */
+/**
+ * Find the route for a raw path; `undefined` when none matches. Paths are matched as sent, never
+ * normalised: a dot segment (`/./auth`, `/v2/%2e%2e/auth`), an empty segment or an encoded
+ * slash never reaches a route, so what a proxy in front matched is what Keypebble serves.
+ */
 export function matchRoute(
   path: string,
 ): { route: Route; params: Record<string, string> } | undefined {
@@ -78,7 +189,9 @@ export function matchRoute(
         if (parts[i] === "") ok = false;
         else {
           try {
-            params[seg.slice(1, -1)] = decodeURIComponent(parts[i]);
+            const v = decodeURIComponent(parts[i]);
+            if (v === "." || v === ".." || v.includes("/")) ok = false;
+            else params[seg.slice(1, -1)] = v;
           } catch {
             ok = false;
           }
@@ -88,4 +201,12 @@ export function matchRoute(
     if (ok) return { route, params };
   }
   return undefined;
+}
+
+/** The raw path of a request URL as the client sent it (before WHATWG URL dot removal). */
+export function rawPath(requestUrl: string): string {
+  // `new URL()` resolves `/./auth` to `/auth` and `/v2/%2e%2e/auth` to `/auth`; the route table
+  // must see what was sent. Take the path from the text: after the authority, before ? or #.
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(requestUrl);
+  return m === null || m[1] === "" ? "/" : m[1];
 }

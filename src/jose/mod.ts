@@ -29,8 +29,6 @@ export {
   generateKeyPem,
   importHmacSecret,
   importPrivateKeyPem,
-  importPublicJwk,
-  importPublicKeyPem,
   jwkThumbprint,
   type KeyEntry,
   libtrustKeyId,

@@ -4,8 +4,8 @@
  * issuer, as Kubernetes' service-account issuer publishes it).
  */
 
-import type { RequestContext } from "../http/context.ts";
-import { json } from "../http/responses.ts";
+import type { RequestContext } from "./context.ts";
+import { json } from "./responses.ts";
 
 /** Handle `GET /.well-known/jwks.json`. The body was serialised when the keyring was built. */
 export function getJwks(ctx: RequestContext): Response {
@@ -17,16 +17,23 @@ export function getJwks(ctx: RequestContext): Response {
   });
 }
 
-/** The discovery document for a runtime; `origin` is used when `issuer` is not a URL. */
+/**
+ * The discovery document for a runtime. The base of `jwks_uri` and `token_endpoint` is the
+ * issuer when it is a URL, else the configured `public_url`, never the request's Host header
+ * (which a client chooses, and a shared cache would keep). Without either, the URLs are left
+ * out: a relative guess would be wrong for someone.
+ */
 export function discoveryDocument(
-  input: { issuer: string; algs: readonly string[]; origin: string },
+  input: { issuer: string; algs: readonly string[]; publicUrl?: string },
 ): Record<string, unknown> {
-  const { issuer, algs, origin } = input;
-  const base = /^https?:\/\//.test(issuer) ? issuer.replace(/\/$/, "") : origin;
+  const { issuer, algs, publicUrl } = input;
+  const base = /^https?:\/\//.test(issuer) ? issuer.replace(/\/$/, "") : publicUrl;
   return {
     issuer,
-    jwks_uri: `${base}/.well-known/jwks.json`,
-    token_endpoint: `${base}/v2/token`,
+    ...(base === undefined ? {} : {
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}/v2/token`,
+    }),
     response_types_supported: ["id_token"],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: algs.filter((a) => a !== "HS256"),
@@ -41,7 +48,7 @@ export function getOpenIdConfiguration(ctx: RequestContext): Response {
   const doc = discoveryDocument({
     issuer: ctx.rt.config.issuer,
     algs: ctx.rt.keyring.algs,
-    origin: ctx.url.origin,
+    ...(ctx.rt.config.publicUrl === undefined ? {} : { publicUrl: ctx.rt.config.publicUrl }),
   });
   return json(doc, 200, {
     "cache-control": `public, max-age=${ctx.rt.config.jwksMaxAgeSeconds}`,
