@@ -100,6 +100,14 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
           message: "The listen address changes only on restart",
         });
       }
+      if (
+        JSON.stringify([next.config.store, next.config.sharedLimits]) !==
+          JSON.stringify([rt.config.store, rt.config.sharedLimits])
+      ) {
+        logger.warn("reload_store_unchanged", {
+          message: "store and shared_limits change only on restart",
+        });
+      }
       rt = next; // the swap: requests already running keep the runtime they read
       reloadStatus = { outcome: "success", at };
       metrics.configReloads.labels("success").inc();
