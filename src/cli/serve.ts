@@ -7,6 +7,7 @@
  */
 
 import { startApiKeys } from "../apikeys/start.ts";
+import { connectRedisCounters, type Counters } from "../limits/mod.ts";
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics } from "../metrics/mod.ts";
@@ -53,11 +54,25 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   _logNotices(logger, notices);
 
   // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
+  let shared: Counters | undefined;
+  if (rt.config.sharedLimits !== undefined) {
+    try {
+      shared = await connectRedisCounters(rt.config.sharedLimits.redisUrl);
+    } catch (e) {
+      bootLog.error("shared_limits_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
+  }
   let apiKeys: Awaited<ReturnType<typeof startApiKeys>> | undefined;
   if (rt.config.store !== undefined) {
     try {
-      apiKeys = await startApiKeys(platform, rt.config);
+      apiKeys = await startApiKeys(
+        platform,
+        rt.config,
+        shared === undefined ? {} : { counters: shared },
+      );
     } catch (e) {
+      await shared?.close();
       bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
       return 2;
     }
@@ -81,6 +96,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     metrics,
     reloadStatus: () => reloadStatus,
     ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
+    ...(shared === undefined ? {} : { shared }),
   });
 
   let reloading = false;
@@ -139,6 +155,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   } catch (e) {
     bootLog.error("listen_error", { message: e instanceof Error ? e.message : String(e) });
     await apiKeys?.close();
+    await shared?.close();
     return 1;
   }
   logger.info("start", {
@@ -167,6 +184,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   await server.finished;
   watcher.stop();
   await apiKeys?.close();
+  await shared?.close();
   logger.info("stopped", {});
   return 0;
 }
