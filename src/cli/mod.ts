@@ -47,7 +47,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
 /.well-known/jwks.json, /.well-known/openid-configuration and /metrics; with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
-/spiffe/v1/verify.
+/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token and the admin
+API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks).
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.`,
     flags: { config: "string", policy: "string", host: "string", port: "string" },
