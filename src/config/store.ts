@@ -45,15 +45,17 @@ const PREFIX = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
 
 /**
  * Read the sections from the top-level config mapping. Returns the fields to spread into the
- * `Config` (nothing when the sections are absent).
+ * `Config` (nothing when the sections are absent). `where` names a field in messages (the
+ * `KEYPEBBLE_*` variable that set it, when one did).
  */
 export function readStoreSections(
   top: Record<string, unknown>,
   source: string,
   baseDir: string | undefined,
+  where: (field: string) => string = (field) => `${source}: ${field}`,
 ): { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } {
   const fail = (field: string, problem: string): never => {
-    throw new KeypebbleError("config_invalid", `${source}: ${field}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
   };
   const resolve = (p: string): string =>
     baseDir === undefined || p.startsWith("/") || p === ":memory:"
