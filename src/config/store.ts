@@ -136,3 +136,16 @@ export function readStoreSections(
   }
   return out;
 }
+
+/**
+ * A store or Redis URL safe to print: the user-info (which may hold a password) becomes `***`,
+ * and so does the value of any query parameter naming a password, secret, token or key
+ * (libpq reads `?password=`). SQLite URLs hold a path only and are returned as they are.
+ */
+export function redactUrl(url: string): string {
+  const noUser = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
+  return noUser.replace(
+    /([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi,
+    "$1***",
+  );
+}

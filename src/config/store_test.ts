@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { KeypebbleError } from "../errors.ts";
 import { parseConfig } from "./parse_config.ts";
+import { redactUrl } from "./store.ts";
 
 const BASE = 'issuer: "https://kp"\nhs256_secret: "' + "x".repeat(40) + '"\n';
 
@@ -82,4 +83,15 @@ Deno.test("store: a bad value from the environment names the variable, not the f
       e instanceof KeypebbleError &&
       /^KEYPEBBLE_STORE__CACHE_SECONDS: must be an integer between 1 and 10/.test(e.message),
   );
+});
+
+Deno.test("redactUrl() hides passwords in user-info and query, keeps hosts and paths", () => {
+  assert.equal(redactUrl("postgres://kp:s3cret@db:5432/kp"), "postgres://***@db:5432/kp");
+  assert.equal(redactUrl("redis://:pw@r:6379/0"), "redis://***@r:6379/0");
+  assert.equal(
+    redactUrl("postgres://db/kp?sslmode=require&password=s3cret&application_name=kp"),
+    "postgres://db/kp?sslmode=require&password=***&application_name=kp",
+  );
+  assert.equal(redactUrl("redis://r:6379/0"), "redis://r:6379/0");
+  assert.equal(redactUrl("sqlite:/var/lib/kp/kp.db"), "sqlite:/var/lib/kp/kp.db");
 });
