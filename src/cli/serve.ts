@@ -1,6 +1,7 @@
 /**
- * `keypebble serve`: load the config, build the runtime, serve the handler, reload on SIGHUP (and
- * on file change when `watch: true`), and shut down gracefully on SIGTERM or SIGINT.
+ * `keypebble serve`: load the config, then serve it on one thread (`--workers 1`) or on N worker
+ * threads sharing the port (`--workers N`, default: one per CPU). SIGHUP reloads (and a file
+ * change when `watch: true`); SIGTERM or SIGINT drains and exits 0.
  *
  * A reload builds a complete new runtime and swaps one reference. If anything about the new one
  * is wrong the old one keeps serving, and the reason is logged and shown on /healthz.
@@ -8,10 +9,9 @@
 
 import { startApiKeys } from "../apikeys/start.ts";
 import { connectRedisCounters, type Counters } from "../limits/mod.ts";
-import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
-import { createKeypebbleMetrics } from "../metrics/mod.ts";
-import type { Platform } from "../platform/platform.ts";
+import { UsageError } from "./args.ts";
+import type { ClientTimeouts, Platform } from "../platform/platform.ts";
 import {
   type BuildNotice,
   type ConfigOverrides,
@@ -19,12 +19,32 @@ import {
   type Runtime,
   watchedFiles,
 } from "../runtime/mod.ts";
+import { DEFAULT_TIMEOUTS } from "../server/deadline.ts";
+import { startInstance } from "../server/instance.ts";
+import { runSupervisor } from "../server/supervisor.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@link serve}. */
 export interface ServeCommandOptions {
   readonly configPath: string;
   readonly overrides: ConfigOverrides;
+  /** Worker threads; undefined = one per CPU (one when the runtime cannot share a port). */
+  readonly workers?: number;
+  /** Slow-client limits; undefined = {@link DEFAULT_TIMEOUTS}. */
+  readonly timeouts?: Partial<ClientTimeouts>;
+}
+
+/**
+ * `KEYPEBBLE_WORKERS`: a worker count (1–256), or unset/empty/`auto` for one per CPU. Containers
+ * should set it: the CPU count a process sees ignores a cgroup CPU quota.
+ */
+export function workersFromEnv(platform: Platform): number | undefined {
+  const v = (platform.env("KEYPEBBLE_WORKERS") ?? "").trim();
+  if (v === "" || v === "auto") return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256) {
+    throw new UsageError(`KEYPEBBLE_WORKERS must be "auto" or an integer from 1 to 256`);
+  }
+  return Number(v);
 }
 
 /** Run the server until a shutdown signal; resolves to the process exit code. */
@@ -51,8 +71,58 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     write: (l) => platform.stdout(l + "\n"),
     now: () => new Date(),
   });
+  const timeouts: ClientTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  // Notices of the first load (e.g. a generated key); the workers' own loads find it in place.
   _logNotices(logger, notices);
 
+  let workers = options.workers ?? platform.cpuCount();
+  if (workers > 1 && (rt.config.store !== undefined || rt.config.sharedLimits !== undefined)) {
+    // The store, its key cache and the per-key counters live in one instance: several workers
+    // would each enforce a key's full rate limit and hold their own cache.
+    if (options.workers !== undefined) {
+      bootLog.error("workers_error", {
+        message: `--workers ${workers} (or KEYPEBBLE_WORKERS) cannot be used with a store or ` +
+          "shared_limits yet; use --workers 1",
+      });
+      return 2;
+    }
+    logger.info("workers", { message: "One worker: a store or shared_limits is configured" });
+    workers = 1;
+  }
+  if (workers > 1 && !platform.canReusePort()) {
+    if (options.workers !== undefined) {
+      bootLog.error("listen_error", {
+        message: `--workers ${workers} needs SO_REUSEPORT, which Deno allows only with ` +
+          "--unstable-net; add the flag or use --workers 1",
+      });
+      return 2;
+    }
+    workers = 1; // the default quietly falls back to one worker
+  }
+  if (workers > 1) {
+    // The workers load and log their own runtime; this first load only proved the config good.
+    return await runSupervisor(platform, {
+      configPath: options.configPath,
+      overrides: options.overrides,
+      workers,
+      port: rt.config.port,
+      timeouts,
+      logger,
+      bootLog,
+    });
+  }
+  return await _serveOne(platform, options, rt, logger, bootLog, timeouts);
+}
+
+/** `--workers 1`: serve on the main thread. */
+async function _serveOne(
+  platform: Platform,
+  options: ServeCommandOptions,
+  rt: Runtime,
+  logger: Logger,
+  bootLog: Logger,
+  timeouts: ClientTimeouts,
+): Promise<number> {
   // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
   let shared: Counters | undefined;
   if (rt.config.sharedLimits !== undefined) {
@@ -85,72 +155,20 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
         logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
     );
   }
-  const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
-  metrics.configGeneration.labels().set(1);
-  let reloadStatus: ReloadStatus = { outcome: "none" };
-  const services = createServices({
-    runtime: () => rt,
-    config: rt.config,
-    logger,
-    runtimeName: platform.name,
-    metrics,
-    reloadStatus: () => reloadStatus,
-    ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
-    ...(shared === undefined ? {} : { shared }),
-  });
-
-  let reloading = false;
-  const reload = async (why: string): Promise<void> => {
-    if (reloading) return;
-    reloading = true;
-    const at = new Date().toISOString();
-    try {
-      const fresh: BuildNotice[] = [];
-      const next = await loadRuntime(platform, options.configPath, {
-        overrides: options.overrides,
-        generation: rt.generation + 1,
-        notices: fresh,
-      });
-      if (next.config.host !== rt.config.host || next.config.port !== rt.config.port) {
-        logger.warn("reload_listen_unchanged", {
-          message: "The listen address changes only on restart",
-        });
-      }
-      if (
-        JSON.stringify([next.config.store, next.config.sharedLimits]) !==
-          JSON.stringify([rt.config.store, rt.config.sharedLimits])
-      ) {
-        logger.warn("reload_store_unchanged", {
-          message: "store and shared_limits change only on restart",
-        });
-      }
-      rt = next; // the swap: requests already running keep the runtime they read
-      reloadStatus = { outcome: "success", at };
-      metrics.configReloads.labels("success").inc();
-      metrics.configGeneration.labels().set(rt.generation);
-      _logNotices(logger, fresh);
-      logger.info("reload", { outcome: "success", trigger: why, generation: rt.generation });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      reloadStatus = { outcome: "failure", at, error: message };
-      metrics.configReloads.labels("failure").inc();
-      logger.error("reload", {
-        outcome: "failure",
-        trigger: why,
-        generation: rt.generation,
-        message: `${message}; still serving generation ${rt.generation}`,
-      });
-    } finally {
-      reloading = false;
-    }
-  };
-
-  let server;
+  let instance;
   try {
-    server = platform.serve({
-      host: rt.config.host,
+    instance = startInstance({
+      ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
+      ...(shared === undefined ? {} : { shared }),
+      platform,
+      configPath: options.configPath,
+      overrides: options.overrides,
+      runtime: rt,
+      logger,
+      workers: 1,
       port: rt.config.port,
-      handler: createHandler(services),
+      reusePort: false,
+      timeouts,
     });
   } catch (e) {
     // Name the address: the runtimes' own texts may name neither (or blame "port 0").
@@ -165,16 +183,43 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     await shared?.close();
     return 2;
   }
+  const inst = instance;
   logger.info("start", {
     version: VERSION,
     runtime: platform.name,
     host: rt.config.host,
-    port: server.port,
+    port: inst.port,
     issuer: rt.config.issuer,
     alg: rt.keyring.signer.alg,
     kid: rt.keyring.signer.kid,
     generation: rt.generation,
+    workers: 1,
   });
+
+  const reload = async (why: string): Promise<void> => {
+    const r = await inst.reload(why);
+    if (r.listenChanged) {
+      logger.warn("reload_listen_unchanged", {
+        message: "The listen address changes only on restart",
+      });
+    }
+    if (r.storeChanged) {
+      logger.warn("reload_store_unchanged", {
+        message: "store and shared_limits change only on restart",
+      });
+    }
+    if (r.ok) {
+      _logNotices(logger, r.notices);
+      logger.info("reload", { outcome: "success", trigger: why, generation: r.generation });
+    } else {
+      logger.error("reload", {
+        outcome: "failure",
+        trigger: why,
+        generation: r.generation,
+        message: `${r.message}; still serving generation ${r.generation}`,
+      });
+    }
+  };
 
   platform.onSignal("SIGHUP", () => void reload("SIGHUP"));
   let stopping = false;
@@ -182,13 +227,19 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     if (stopping) return;
     stopping = true;
     logger.info("shutdown", { signal, message: "Finishing requests in flight" });
-    server.shutdown().catch(() => {});
+    inst.shutdown().catch(() => {});
   };
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
   platform.onSignal("SIGINT", () => stop("SIGINT"));
-  const watcher = _watch(platform, options.configPath, () => rt, reload, () => stopping);
+  const watcher = _watch(
+    platform,
+    options.configPath,
+    () => inst.current(),
+    reload,
+    () => stopping,
+  );
 
-  await server.finished;
+  await inst.finished;
   watcher.stop();
   await apiKeys?.close();
   await shared?.close();
