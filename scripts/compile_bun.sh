@@ -25,6 +25,10 @@ if [ -z "$yaml_version" ]; then
   exit 1
 fi
 
+# The postgres client version Deno locked (the store's Postgres driver).
+postgres_version="$(sed -nE 's/.*"npm:postgres@[^"]*": "([0-9][^"]*)".*/\1/p' "$root/deno.lock" | head -n 1)"
+redis_version="$(sed -nE 's/.*"npm:redis@[^"]*": "([0-9][^"]*)".*/\1/p' "$root/deno.lock" | head -n 1)"
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp -R "$root/src" "$work/src"
@@ -32,7 +36,7 @@ cat >"$work/package.json" <<JSON
 {
   "name": "keypebble-bun-build",
   "private": true,
-  "dependencies": { "yaml": "$yaml_version" }
+  "dependencies": { "yaml": "$yaml_version", "postgres": "$postgres_version", "redis": "$redis_version" }
 }
 JSON
 (cd "$work" && bun install --silent --no-progress)

@@ -52,6 +52,13 @@ export type ErrorCode =
   | "invalid_grant"
   | "unsupported_grant_type"
   | "invalid_client"
+  // API keys, blocks and the store (issue 12)
+  | "insufficient_scope"
+  | "blocked"
+  | "quota_exceeded"
+  | "conflict"
+  | "store_unavailable"
+  | "store_error"
   // keys and configuration (operator side)
   | "invalid_key"
   | "weak_key"
@@ -93,6 +100,12 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_grant: 400,
   unsupported_grant_type: 400,
   invalid_client: 401,
+  insufficient_scope: 403,
+  blocked: 403,
+  quota_exceeded: 429,
+  conflict: 409,
+  store_unavailable: 503,
+  store_error: 500,
   invalid_key: 500,
   weak_key: 500,
   config_invalid: 500,

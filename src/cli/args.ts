@@ -4,11 +4,11 @@
  */
 
 /** What each flag of a command takes. */
-export type FlagSpec = Readonly<Record<string, "string" | "boolean">>;
+export type FlagSpec = Readonly<Record<string, "string" | "boolean" | "list">>;
 
 /** Parsed arguments. */
 export interface ParsedArgs {
-  readonly flags: Readonly<Record<string, string | boolean>>;
+  readonly flags: Readonly<Record<string, string | boolean | string[]>>;
   readonly positionals: readonly string[];
 }
 
@@ -28,7 +28,7 @@ const SHORT: Readonly<Record<string, string>> = { "-c": "config", "-p": "port" }
  * and `-p` is `--port` where the command has them.
  */
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
-  const flags: Record<string, string | boolean> = {};
+  const flags: Record<string, string | boolean | string[]> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -67,6 +67,11 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       i++;
     }
     if (value === undefined) throw new UsageError(`Option "--${name}" needs a value`);
+    if (kind === "list") {
+      const prev = flags[name];
+      flags[name] = Array.isArray(prev) ? [...prev, value] : [value];
+      continue;
+    }
     flags[name] = value;
   }
   return { flags, positionals };
@@ -98,4 +103,10 @@ export function intFlag(
     throw new UsageError(`Option "--${name}" must be an integer from ${min} to ${max}`);
   }
   return Number(v);
+}
+
+/** Every value of a repeatable flag (`--scope a --scope b`). */
+export function listFlag(args: ParsedArgs, name: string): string[] {
+  const v = args.flags[name];
+  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
 }

@@ -20,6 +20,15 @@ import {
 import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
+import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
+import {
+  BLOCK_COMMAND,
+  BLOCKS_COMMAND,
+  KEY_COMMAND,
+  ORG_COMMAND,
+  STATS_COMMAND,
+  UNBLOCK_COMMAND,
+} from "./apikey_commands.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
 import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
@@ -41,7 +50,8 @@ Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes Token
 /.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
 (the OpenAPI 3.1 description of every endpoint); with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
-/spiffe/v1/verify.
+/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token and the admin
+API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks).
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
 Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);
@@ -170,6 +180,18 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     run: hashPasswordCommand,
   },
   spiffe: SPIFFE_COMMAND,
+  store: {
+    summary: "Create, migrate or inspect the state store",
+    usage: STORE_USAGE,
+    flags: STORE_FLAGS,
+    run: storeCommand,
+  },
+  org: ORG_COMMAND,
+  key: KEY_COMMAND,
+  stats: STATS_COMMAND,
+  block: BLOCK_COMMAND,
+  unblock: UNBLOCK_COMMAND,
+  blocks: BLOCKS_COMMAND,
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--url URL]

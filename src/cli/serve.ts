@@ -7,6 +7,8 @@
  * is wrong the old one keeps serving, and the reason is logged and shown on /healthz.
  */
 
+import { startApiKeys } from "../apikeys/start.ts";
+import { connectRedisCounters, type Counters } from "../limits/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { UsageError } from "./args.ts";
 import type { ClientTimeouts, Platform } from "../platform/platform.ts";
@@ -74,6 +76,19 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   _logNotices(logger, notices);
 
   let workers = options.workers ?? platform.cpuCount();
+  if (workers > 1 && (rt.config.store !== undefined || rt.config.sharedLimits !== undefined)) {
+    // The store, its key cache and the per-key counters live in one instance: several workers
+    // would each enforce a key's full rate limit and hold their own cache.
+    if (options.workers !== undefined) {
+      bootLog.error("workers_error", {
+        message: `--workers ${workers} (or KEYPEBBLE_WORKERS) cannot be used with a store or ` +
+          "shared_limits yet; use --workers 1",
+      });
+      return 2;
+    }
+    logger.info("workers", { message: "One worker: a store or shared_limits is configured" });
+    workers = 1;
+  }
   if (workers > 1 && !platform.canReusePort()) {
     if (options.workers !== undefined) {
       bootLog.error("listen_error", {
@@ -108,9 +123,43 @@ async function _serveOne(
   bootLog: Logger,
   timeouts: ClientTimeouts,
 ): Promise<number> {
+  // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
+  let shared: Counters | undefined;
+  if (rt.config.sharedLimits !== undefined) {
+    try {
+      shared = await connectRedisCounters(rt.config.sharedLimits.redisUrl);
+    } catch (e) {
+      bootLog.error("shared_limits_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
+  }
+  let apiKeys: Awaited<ReturnType<typeof startApiKeys>> | undefined;
+  if (rt.config.store !== undefined) {
+    try {
+      apiKeys = await startApiKeys(
+        platform,
+        rt.config,
+        shared === undefined ? {} : { counters: shared },
+      );
+    } catch (e) {
+      await shared?.close();
+      bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
+    if (apiKeys.pepperCreated) {
+      logger.info("pepper_created", { path: rt.config.store.pepperPath });
+    }
+    apiKeys.service.startFlushing(
+      10,
+      (e) =>
+        logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
+    );
+  }
   let instance;
   try {
     instance = startInstance({
+      ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
+      ...(shared === undefined ? {} : { shared }),
       platform,
       configPath: options.configPath,
       overrides: options.overrides,
@@ -130,6 +179,8 @@ async function _serveOne(
         e instanceof Error ? e.message : String(e)
       } (set service.host and service.port, or --host/--port)`,
     });
+    await apiKeys?.close();
+    await shared?.close();
     return 2;
   }
   const inst = instance;
@@ -150,6 +201,11 @@ async function _serveOne(
     if (r.listenChanged) {
       logger.warn("reload_listen_unchanged", {
         message: "The listen address changes only on restart",
+      });
+    }
+    if (r.storeChanged) {
+      logger.warn("reload_store_unchanged", {
+        message: "store and shared_limits change only on restart",
       });
     }
     if (r.ok) {
@@ -185,6 +241,8 @@ async function _serveOne(
 
   await inst.finished;
   watcher.stop();
+  await apiKeys?.close();
+  await shared?.close();
   logger.info("stopped", {});
   return 0;
 }

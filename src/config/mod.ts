@@ -27,3 +27,4 @@ export { closest, CONFIG_SHAPE, PYTHON_COMPAT_KEYS, shapePaths } from "./schema.
 export { fieldWhere } from "./where.ts";
 export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
 export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";
+export type { SharedLimitsConfig, StoreConfig } from "./store.ts";

@@ -12,6 +12,7 @@ import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
 import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
 import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
+import { readStoreSections, STORE_KEYS } from "./store.ts";
 import type {
   CompatNote,
   Config,
@@ -58,6 +59,7 @@ const KNOWN_KEYS = new Set([
   "watch",
   "profiles",
   "public_url",
+  ...STORE_KEYS,
 ]);
 
 /** Registered claims that neither `static_claims` nor a request may set. */
@@ -322,6 +324,7 @@ export function parseConfig(
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
+    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
   };
   return _deepFreeze(config);
 }

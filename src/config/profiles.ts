@@ -28,6 +28,7 @@ export const PROFILE_KEYS: readonly string[] = [
   "command",
   "kubernetes",
   "svid",
+  "api",
 ];
 
 /**

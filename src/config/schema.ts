@@ -81,6 +81,16 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
+  // API keys and fleet mode (issue 12; values checked by `store.ts`).
+  store: _map({
+    url: V,
+    pepper_path: V,
+    cache_seconds: V,
+    key_prefix: V,
+    accepted_prefixes: V,
+    token_ttl_seconds: V,
+  }),
+  shared_limits: _map({ redis_url: V }),
 };
 
 /**

@@ -6,6 +6,7 @@
 import type { Alg } from "../jose/mod.ts";
 import type { ProfilesConfig } from "./profiles.ts";
 import type { SpiffeConfig } from "./spiffe.ts";
+import type { SharedLimitsConfig, StoreConfig } from "./store.ts";
 
 /** How a key's `kid` header is chosen. */
 export type KidMode =
@@ -119,4 +120,8 @@ export interface Config {
   readonly publicUrl?: string;
   /** The `spiffe` section (src/config/spiffe.ts), when present. */
   readonly spiffe?: SpiffeConfig;
+  /** The state store (API keys, organisations, usage, blocks); absent: stateless. */
+  readonly store?: StoreConfig;
+  /** Counters shared by a fleet through Redis; absent: in memory. */
+  readonly sharedLimits?: SharedLimitsConfig;
 }

@@ -9,6 +9,7 @@
  */
 
 import { VERSION } from "../version.ts";
+import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
 
 type Json = Record<string, unknown>;
 
@@ -422,6 +423,7 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
     },
+    ...API_KEY_PATHS,
   },
   components: {
     securitySchemes: {
@@ -436,6 +438,7 @@ export const OPENAPI: Readonly<Json> = {
         name: "X-Authenticated-User",
         description: "Honoured only from trusted_proxies",
       },
+      ...API_KEY_SECURITY_SCHEMES,
     },
     schemas: {
       Error: {
@@ -484,6 +487,7 @@ export const OPENAPI: Readonly<Json> = {
           },
         },
       },
+      ...API_KEY_SCHEMAS,
     },
   },
 };

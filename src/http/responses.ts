@@ -33,7 +33,9 @@ export function responseForError(e: unknown): Response {
   if (e instanceof KeypebbleError) {
     const status = e.status;
     // Operator-side codes never reach a client with their text: it may name files.
-    if (status >= 500) return errorResponse("internal_error", "Internal error");
+    if (status >= 500 && e.code !== "store_unavailable") {
+      return errorResponse("internal_error", "Internal error");
+    }
     return errorResponse(e.code, e.message, { ...e.headers });
   }
   return errorResponse("internal_error", "Internal error");

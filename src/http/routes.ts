@@ -21,6 +21,9 @@ import { getMetrics } from "./metrics_route.ts";
 import { getOpenApi } from "./openapi.ts";
 import { authorizeSvid, postSvid } from "../profiles/svid.ts";
 import { getSpiffeBundle, getSpiffileBundle, postSvidVerify } from "./spiffe_route.ts";
+import * as admin from "../admin/mod.ts";
+import { getForwardAuth } from "../apikeys/forward_auth.ts";
+import { postOAuthToken } from "../oauth/token_endpoint.ts";
 
 /**
  * How a route authenticates its caller.
@@ -51,7 +54,7 @@ export interface TokenRoute {
  * the request context.
  */
 export interface PlainRoute {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "DELETE";
   readonly template: string;
   readonly handle: (ctx: RequestContext) => Response | Promise<Response>;
 }
@@ -125,6 +128,26 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
   { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },
   { method: "GET", template: "/openapi.json", handle: getOpenApi },
+  // API keys, the OAuth2 token endpoint and the admin API (issue 12)
+  { method: "GET", template: "/forward-auth", handle: getForwardAuth },
+  { method: "POST", template: "/oauth2/token", handle: postOAuthToken },
+  { method: "GET", template: "/admin/orgs", handle: admin.getOrgs },
+  { method: "POST", template: "/admin/orgs", handle: admin.postOrg },
+  {
+    method: "POST",
+    template: "/admin/orgs/{name}/suspend",
+    handle: admin.orgStatusRoute("suspended"),
+  },
+  { method: "POST", template: "/admin/orgs/{name}/resume", handle: admin.orgStatusRoute("active") },
+  { method: "GET", template: "/admin/keys", handle: admin.getKeys },
+  { method: "POST", template: "/admin/keys", handle: admin.postKey },
+  { method: "GET", template: "/admin/keys/{id}", handle: admin.getKey },
+  { method: "DELETE", template: "/admin/keys/{id}", handle: admin.deleteKey },
+  { method: "POST", template: "/admin/keys/{id}/roll", handle: admin.postRoll },
+  { method: "GET", template: "/admin/stats", handle: admin.getStats },
+  { method: "GET", template: "/admin/blocks", handle: admin.getBlocks },
+  { method: "POST", template: "/admin/blocks", handle: admin.postBlock },
+  { method: "DELETE", template: "/admin/blocks/{kind}/{value}", handle: admin.deleteBlock },
 ];
 
 /** A path template and the declarations for each of its methods. */

@@ -4,9 +4,10 @@
  * test exercises exactly what production runs.
  */
 
+import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
-import { Lockout, RateLimiter } from "../limits/mod.ts";
+import { type Counters, Lockout, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
@@ -28,6 +29,10 @@ export interface ServicesOptions {
   readonly now?: () => number;
   readonly reloadStatus?: () => ReloadStatus;
   readonly metrics?: KeypebbleMetrics;
+  /** The API key service, when a store is configured. */
+  readonly apiKeys?: ApiKeyService;
+  /** Shared counters (Redis) in fleet mode. */
+  readonly shared?: Counters;
 }
 
 /** Build the services for a handler. */
@@ -52,5 +57,7 @@ export function createServices(options: ServicesOptions): Services {
     reloadStatus: options.reloadStatus ?? (() => ({ outcome: "none" })),
     version: VERSION,
     runtimeName: options.runtimeName,
+    ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+    ...(options.shared === undefined ? {} : { shared: options.shared }),
   };
 }

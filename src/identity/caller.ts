@@ -21,7 +21,7 @@ import {
 export interface Caller {
   /** The user name: the policy key for Basic, the asserted name for proxy. */
   subject: string;
-  method: "basic" | "proxy";
+  method: "basic" | "proxy" | "api_key";
 }
 
 /** Everything {@link identifyCaller} needs besides the request. */

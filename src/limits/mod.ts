@@ -14,3 +14,5 @@ export {
   rateLimitHeaders,
 } from "./rate_limiter.ts";
 export { Lockout, type LockoutOptions, type LockState } from "./lockout.ts";
+export { type Counters, type CounterValue, MemoryCounters } from "./counters.ts";
+export { connectRedisCounters } from "./redis_counters.ts";

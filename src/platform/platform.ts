@@ -4,6 +4,7 @@
  */
 
 import type { RuntimeIo } from "./io.ts";
+import type { SqliteOpener } from "./sqlite.ts";
 
 /** A running HTTP server. */
 export interface ServerHandle {
@@ -66,6 +67,8 @@ export interface Platform extends RuntimeIo {
   readStdin(): Promise<string>;
   serve(options: ServeOptions): ServerHandle;
   onSignal(signal: SignalName, fn: () => void): void;
+  /** The runtime's own SQLite (`node:sqlite` on Deno, `bun:sqlite` on Bun), for the store. */
+  readonly openSqlite?: SqliteOpener;
   /** Make a temporary directory (for tests and generated material). */
   cwd(): string;
   /** Logical CPUs the process may use (the default `serve --workers`). */

@@ -21,7 +21,14 @@
  */
 
 /** Every kind of token. */
-export type ProfileName = "auth" | "registry" | "refresh" | "command" | "kubernetes" | "svid";
+export type ProfileName =
+  | "auth"
+  | "registry"
+  | "refresh"
+  | "command"
+  | "kubernetes"
+  | "svid"
+  | "api";
 
 /** Who may call an endpoint minting this kind. */
 export type CallerRule =
@@ -178,6 +185,21 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "JWT",
     audience: "spiffe_id",
     minTtlSeconds: 1,
+  },
+  api: {
+    name: "api",
+    summary:
+      "Access token exchanged for an API key (client credentials): the key's scopes and claims",
+    endpoints: ["POST /oauth2/token (grant_type=client_credentials)"],
+    caller: { mode: "authenticated" },
+    // A client may narrow `scope` and pick one of the key's audiences; the rest is the key's.
+    callerClaims: ["scope", "aud"],
+    distinctive: [],
+    reservedSubjectPrefixes: [],
+    // RFC 9068 §2.1: JWT access tokens are typed at+jwt.
+    typ: "at+jwt",
+    audience: "requested",
+    minTtlSeconds: 60,
   },
 });
 

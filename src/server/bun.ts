@@ -15,6 +15,7 @@ import type {
   WorkerLink,
 } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
+import { openBunSqlite } from "../platform/sqlite_bun.ts";
 import { withRequestDeadline } from "./deadline.ts";
 import { linkOf } from "./worker_link.ts";
 
@@ -74,6 +75,7 @@ export function bunPlatform(): Platform {
   const proc = _process();
   return {
     name: `bun ${bun.version}`,
+    openSqlite: openBunSqlite,
     env(name: string): string | undefined {
       return proc.env[name];
     },

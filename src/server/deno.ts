@@ -11,6 +11,7 @@ import type {
   WorkerLink,
 } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
+import { openDenoSqlite } from "../platform/sqlite_deno.ts";
 import { withRequestDeadline } from "./deadline.ts";
 import { linkOf } from "./worker_link.ts";
 
@@ -19,6 +20,7 @@ export function denoPlatform(): Platform {
   const encoder = new TextEncoder();
   return {
     name: `deno ${Deno.version.deno}`,
+    openSqlite: openDenoSqlite,
     env(name: string): string | undefined {
       try {
         return Deno.env.get(name);

@@ -4,7 +4,9 @@
  * no logging of its own lifecycle: the caller says what happened, once, for the whole process.
  */
 
+import type { ApiKeyService } from "../apikeys/service.ts";
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
+import type { Counters } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   createKeypebbleMetrics,
@@ -44,6 +46,10 @@ export interface InstanceOptions {
   readonly port: number;
   readonly reusePort: boolean;
   readonly timeouts: ClientTimeouts;
+  /** The API key service (with a `store`), opened by the caller and kept across reloads. */
+  readonly apiKeys?: ApiKeyService;
+  /** Counters shared through Redis (`shared_limits`), opened by the caller. */
+  readonly shared?: Counters;
   /**
    * With several workers: fetch the other workers' expositions before `/metrics` renders, so the
    * answer covers the whole process.
@@ -62,6 +68,8 @@ export interface ReloadResult {
   readonly notices: BuildNotice[];
   /** The new config asks for another host or port (only a restart changes those). */
   readonly listenChanged: boolean;
+  /** The new config changes `store` or `shared_limits` (only a restart changes those). */
+  readonly storeChanged: boolean;
 }
 
 /** A running instance. */
@@ -108,6 +116,8 @@ export function startInstance(o: InstanceOptions): Instance {
     runtimeName: platform.name,
     metrics,
     reloadStatus: () => reloadStatus,
+    ...(o.apiKeys === undefined ? {} : { apiKeys: o.apiKeys }),
+    ...(o.shared === undefined ? {} : { shared: o.shared }),
   });
   const handler = createHandler(services);
   const serveHandler = sib === undefined
@@ -135,17 +145,26 @@ export function startInstance(o: InstanceOptions): Instance {
       });
       const listenChanged = next.config.host !== raw.config.host ||
         next.config.port !== raw.config.port;
+      const storeChanged = JSON.stringify([next.config.store, next.config.sharedLimits]) !==
+        JSON.stringify([raw.config.store, raw.config.sharedLimits]);
       raw = next;
       rt = shareLimits(next, o.workers); // the swap: requests in flight keep the one they read
       reloadStatus = { outcome: "success", at };
       metrics.configReloads.labels("success").inc();
       metrics.configGeneration.labels().set(raw.generation);
-      return { ok: true, generation: raw.generation, notices, listenChanged };
+      return { ok: true, generation: raw.generation, notices, listenChanged, storeChanged };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       reloadStatus = { outcome: "failure", at, error: message };
       metrics.configReloads.labels("failure").inc();
-      return { ok: false, generation: raw.generation, message, notices, listenChanged: false };
+      return {
+        ok: false,
+        generation: raw.generation,
+        message,
+        notices,
+        listenChanged: false,
+        storeChanged: false,
+      };
     }
   };
 

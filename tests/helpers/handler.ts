@@ -16,6 +16,7 @@
  * ```
  */
 
+import type { ApiKeyService } from "../../src/apikeys/service.ts";
 import { parseConfig } from "../../src/config/mod.ts";
 import { createHandler, createServices, type Handler, type Services } from "../../src/http/mod.ts";
 import { hashPassword } from "../../src/identity/mod.ts";
@@ -41,6 +42,8 @@ export interface TestHandlerOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** The clock in milliseconds since the epoch; default `Date.now`. */
   readonly now?: () => number;
+  /** The API key service (issue 12), when the test needs a store. */
+  readonly apiKeys?: ApiKeyService;
 }
 
 /** An in-process server. */
@@ -106,6 +109,7 @@ export async function makeTestHandler(options: TestHandlerOptions): Promise<Test
     logger,
     runtimeName: "test",
     now,
+    ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
   });
   const handler = createHandler(services);
   return {

@@ -1,0 +1,7 @@
+/**
+ * The admin API: organisations, keys, roll, revoke, stats and blocks under `/admin/`.
+ *
+ * @module
+ */
+export * from "./handlers.ts";
+export { ADMIN_SCOPE, requireAdmin } from "./auth.ts";

@@ -1,0 +1,587 @@
+/**
+ * API keys at run time and for administration: creating organisations and keys, checking a
+ * presented key (through a bounded cache), per-key rate limits and monthly quotas, lockout of
+ * addresses that keep presenting bad keys, administrator blocks, and usage counted per minute and
+ * written in batches.
+ *
+ * The cache: a key check is answered from memory for `store.cache_seconds` (default 5, at most
+ * 10) after it was read from the store, for found and unknown keys alike (negative caching), at
+ * most {@link MAX_CACHED} entries. A revocation or suspension made on any instance is therefore
+ * honoured by every instance within `store.cache_seconds`; on the instance that made it, at once.
+ * Expiry is checked against the clock on every request. When the store cannot be reached, entries
+ * still within their lifetime keep answering; anything else is refused with 503.
+ */
+
+import type { StoreConfig } from "../config/mod.ts";
+import { KeypebbleError } from "../errors.ts";
+import type { Counters } from "../limits/mod.ts";
+import type {
+  ApiKeyRecord,
+  ApiKeyWithOrg,
+  Block,
+  BlockKind,
+  Org,
+  OrgStatus,
+  OrgSummary,
+  Store,
+} from "../store/mod.ts";
+import { checkKeyShape, displayPrefix, generateRawKey, KeyHasher } from "./format.ts";
+
+/** Most key checks kept in memory. */
+export const MAX_CACHED = 10_000;
+
+/** Why a key was refused. */
+export type KeyRefusal =
+  | "missing"
+  | "malformed"
+  | "wrong_prefix"
+  | "unknown"
+  | "revoked"
+  | "expired"
+  | "suspended";
+
+/** The outcome of checking a presented key. */
+export type KeyCheck =
+  | { readonly ok: true; readonly key: ApiKeyWithOrg }
+  | { readonly ok: false; readonly reason: KeyRefusal };
+
+/** The outcome of counting one request against a key's limit and quota. */
+export interface Admission {
+  readonly allowed: boolean;
+  /** Why it was refused. */
+  readonly reason?: "rate_limited" | "quota_exceeded";
+  /** The per-minute limit, when the key has one. */
+  readonly limit?: number;
+  readonly remaining?: number;
+  /** Seconds until the window (or the month, for a quota) resets. */
+  readonly resetSeconds?: number;
+}
+
+/** Lockout thresholds for addresses presenting bad keys. */
+export interface KeyLockout {
+  readonly enabled: boolean;
+  readonly maxFailures: number;
+  readonly windowSeconds: number;
+  readonly lockSeconds: number;
+}
+
+/** Input of {@link ApiKeyService.createKey}. */
+export interface NewKey {
+  readonly orgName: string;
+  readonly label: string;
+  readonly scopes?: readonly string[];
+  readonly claims?: Readonly<Record<string, unknown>>;
+  readonly audiences?: readonly string[];
+  readonly rateLimitPerMinute?: number | null;
+  readonly monthlyQuota?: number | null;
+  readonly expiresInSeconds?: number | null;
+  /** One of the accepted prefixes; default `store.key_prefix`. */
+  readonly prefix?: string;
+}
+
+/** Options of {@link ApiKeyService}. */
+export interface ApiKeyServiceOptions {
+  readonly store: Store;
+  readonly pepper: Uint8Array;
+  readonly config: StoreConfig;
+  readonly counters: Counters;
+  readonly lockout: KeyLockout;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+}
+
+interface CacheEntry {
+  readonly key: ApiKeyWithOrg | null;
+  readonly until: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SCOPE = /^[\x21-\x7e]{1,128}$/;
+const LABEL_MAX = 128;
+
+/** The API key service (one per process; it outlives config reloads). */
+export class ApiKeyService {
+  readonly store: Store;
+  readonly config: StoreConfig;
+  readonly counters: Counters;
+  readonly #hasher: KeyHasher;
+  readonly #now: () => number;
+  readonly #lockout: KeyLockout;
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #inflight = new Map<string, Promise<ApiKeyWithOrg | null>>();
+  readonly #usage = new Map<
+    string,
+    { keyId: string; minute: number; requests: number; errors: number; last: number }
+  >();
+  readonly #quotaSeeded = new Set<string>();
+  #blocks: readonly Block[] = [];
+  #blocksUntil = 0;
+  #blocksLoading: Promise<void> | undefined;
+  #flushTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: ApiKeyServiceOptions) {
+    this.store = options.store;
+    this.config = options.config;
+    this.counters = options.counters;
+    this.#hasher = new KeyHasher(options.pepper);
+    this.#now = options.now ?? (() => Date.now());
+    this.#lockout = options.lockout;
+  }
+
+  // ---- checking keys (the hot path) ----------------------------------------------------------
+
+  /** Check a presented key: shape, then the cache or the store, then status and expiry. */
+  async check(raw: string | undefined): Promise<KeyCheck> {
+    if (raw === undefined || raw === "") return { ok: false, reason: "missing" };
+    const shape = checkKeyShape(raw, this.config.acceptedPrefixes);
+    if ("problem" in shape) return { ok: false, reason: shape.problem };
+    const key = await this.#lookup(this.#hasher.hash(raw));
+    if (key === null) return { ok: false, reason: "unknown" };
+    if (key.status === "revoked") return { ok: false, reason: "revoked" };
+    if (key.expiresAt !== null && key.expiresAt * 1000 <= this.#now()) {
+      return { ok: false, reason: "expired" };
+    }
+    if (key.orgStatus === "suspended") return { ok: false, reason: "suspended" };
+    return { ok: true, key };
+  }
+
+  async #lookup(hash: string): Promise<ApiKeyWithOrg | null> {
+    const now = this.#now();
+    const hit = this.#cache.get(hash);
+    if (hit !== undefined && hit.until > now) return hit.key;
+    let p = this.#inflight.get(hash);
+    if (p === undefined) {
+      p = this.store.apiKeys.byHash(hash).then((k) => {
+        this.#remember(hash, k ?? null);
+        return k ?? null;
+      }).finally(() => this.#inflight.delete(hash));
+      this.#inflight.set(hash, p);
+    }
+    return await p;
+  }
+
+  #remember(hash: string, key: ApiKeyWithOrg | null): void {
+    this.#cache.delete(hash);
+    this.#cache.set(hash, { key, until: this.#now() + this.config.cacheSeconds * 1000 });
+    if (this.#cache.size > MAX_CACHED) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+  }
+
+  /** Forget cached checks (this instance sees its own changes at once). */
+  #forget(): void {
+    this.#cache.clear();
+  }
+
+  /** Count one request against the key's per-minute limit, then its monthly quota. */
+  async admit(key: ApiKeyWithOrg): Promise<Admission> {
+    const now = this.#now();
+    let limit: number | undefined;
+    let remaining: number | undefined;
+    let resetSeconds: number | undefined;
+    if (key.rateLimitPerMinute !== null) {
+      const window = Math.floor(now / 60_000);
+      const c = await this.counters.incr(`rl:${key.id}:${window}`, 60_000 - (now % 60_000));
+      limit = key.rateLimitPerMinute;
+      remaining = Math.max(0, limit - c.value);
+      resetSeconds = Math.max(1, Math.ceil(c.ttlMs / 1000));
+      if (c.value > limit) {
+        return { allowed: false, reason: "rate_limited", limit, remaining: 0, resetSeconds };
+      }
+    }
+    if (key.monthlyQuota !== null) {
+      const d = new Date(now);
+      const month = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+      const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+      const monthEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+      const qkey = `q:${key.id}:${month}`;
+      if (this.counters.kind === "memory" && !this.#quotaSeeded.has(qkey)) {
+        // In memory, a restart must not hand out a fresh month: start from the stored usage.
+        const used = await this.store.usage.forKey(key.id, Math.floor(monthStart / 1000));
+        if (used > 0) await this.counters.incr(qkey, monthEnd - now, used);
+        if (this.#quotaSeeded.size >= MAX_CACHED) this.#quotaSeeded.clear();
+        this.#quotaSeeded.add(qkey);
+      }
+      const q = await this.counters.incr(qkey, monthEnd - now);
+      if (q.value > key.monthlyQuota) {
+        return {
+          allowed: false,
+          reason: "quota_exceeded",
+          ...(limit === undefined ? {} : { limit, remaining }),
+          resetSeconds: Math.max(1, Math.ceil((monthEnd - now) / 1000)),
+        };
+      }
+    }
+    return {
+      allowed: true,
+      ...(limit === undefined ? {} : { limit, remaining, resetSeconds }),
+    };
+  }
+
+  /** Seconds an address is still locked out for presenting bad keys (0: not locked). */
+  async lockedFor(address: string): Promise<number> {
+    if (!this.#lockout.enabled) return 0;
+    const ms = await this.counters.flagTtl(`lk:${address}`);
+    return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
+  }
+
+  /** Count a bad key from `address`; true when this failure locked it. */
+  async recordFailure(address: string): Promise<boolean> {
+    if (!this.#lockout.enabled) return false;
+    const c = await this.counters.incr(`lf:${address}`, this.#lockout.windowSeconds * 1000);
+    if (c.value === this.#lockout.maxFailures) {
+      await this.counters.setFlag(`lk:${address}`, this.#lockout.lockSeconds * 1000);
+      return true;
+    }
+    return false;
+  }
+
+  /** The block in force for an address or principal, if any (refreshed every cache period). */
+  async blocked(kind: BlockKind, values: readonly string[]): Promise<Block | undefined> {
+    const now = this.#now();
+    if (this.#blocksUntil <= now) {
+      this.#blocksLoading ??= this.store.blocks.active(Math.floor(now / 1000)).then((b) => {
+        this.#blocks = b;
+        this.#blocksUntil = this.#now() + this.config.cacheSeconds * 1000;
+      }).finally(() => this.#blocksLoading = undefined);
+      await this.#blocksLoading;
+    }
+    const sec = now / 1000;
+    return this.#blocks.find((b) => b.kind === kind && b.until > sec && values.includes(b.value));
+  }
+
+  /** Count a request (and whether it ended in an error) for the per-minute usage statistics. */
+  recordUse(keyId: string, error: boolean): void {
+    const now = this.#now();
+    const minute = Math.floor(now / 60_000) * 60;
+    const k = `${keyId}\u0000${minute}`;
+    let e = this.#usage.get(k);
+    if (e === undefined) {
+      if (this.#usage.size >= MAX_CACHED) return; // flush is overdue; drop rather than grow
+      this.#usage.set(k, e = { keyId, minute, requests: 0, errors: 0, last: 0 });
+    }
+    e.requests++;
+    if (error) e.errors++;
+    e.last = Math.floor(now / 1000);
+  }
+
+  /** Write the usage counted so far in one batch; kept for the next try when the store fails. */
+  async flushUsage(): Promise<void> {
+    if (this.#usage.size === 0) return;
+    const batch = [...this.#usage.values()];
+    this.#usage.clear();
+    try {
+      await this.store.usage.add(batch.map((e) => ({
+        keyId: e.keyId,
+        minute: e.minute,
+        requests: e.requests,
+        errors: e.errors,
+        lastUsedAt: e.last,
+      })));
+    } catch (e) {
+      for (const b of batch) {
+        const k = `${b.keyId}\u0000${b.minute}`;
+        const cur = this.#usage.get(k);
+        if (cur === undefined) this.#usage.set(k, b);
+        else {
+          cur.requests += b.requests;
+          cur.errors += b.errors;
+          cur.last = Math.max(cur.last, b.last);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Flush usage every `seconds` until {@link close}. */
+  startFlushing(seconds: number, onError: (e: unknown) => void): void {
+    this.#flushTimer = setInterval(() => this.flushUsage().catch(onError), seconds * 1000);
+  }
+
+  /** Flush what is left and stop the timer (the store is closed by its owner). */
+  async close(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
+    await this.flushUsage().catch(() => {});
+  }
+
+  // ---- administration ------------------------------------------------------------------------
+
+  /** Create an organisation. */
+  async createOrg(name: string): Promise<Org> {
+    if (!NAME.test(name)) {
+      throw new KeypebbleError(
+        "invalid_request",
+        "Organisation name must be 1 to 64 letters, digits, '.', '_' or '-'",
+      );
+    }
+    const org: Org = {
+      id: crypto.randomUUID(),
+      name,
+      status: "active",
+      createdAt: this.#sec(),
+    };
+    try {
+      await this.store.orgs.create(org);
+    } catch (e) {
+      if (e instanceof KeypebbleError && e.code === "conflict") {
+        throw new KeypebbleError("conflict", `Organisation "${name}" already exists`);
+      }
+      throw e;
+    }
+    return org;
+  }
+
+  listOrgs(): Promise<OrgSummary[]> {
+    return this.store.orgs.list();
+  }
+
+  /** An organisation by name or id, or a 404. */
+  async org(nameOrId: string): Promise<Org> {
+    const org = (await this.store.orgs.byName(nameOrId)) ?? (await this.store.orgs.byId(nameOrId));
+    if (org === undefined) {
+      throw new KeypebbleError("not_found", `No organisation "${nameOrId.slice(0, 64)}"`);
+    }
+    return org;
+  }
+
+  /** Suspend or resume an organisation (every key of a suspended one is refused). */
+  async setOrgStatus(nameOrId: string, status: OrgStatus): Promise<Org> {
+    const org = await this.org(nameOrId);
+    await this.store.orgs.setStatus(org.id, status);
+    this.#forget();
+    return { ...org, status };
+  }
+
+  /** Create a key; the raw key is returned this once and never stored. */
+  async createKey(input: NewKey): Promise<{ key: ApiKeyWithOrg; raw: string }> {
+    const org = await this.org(input.orgName);
+    const rec = this.#newRecord(org.id, input);
+    await this.store.apiKeys.insert(rec.record);
+    this.#cache.delete(rec.record.hash); // a negative entry must not hide the new key here
+    return { key: { ...rec.record, orgName: org.name, orgStatus: org.status }, raw: rec.raw };
+  }
+
+  #newRecord(orgId: string, input: Omit<NewKey, "orgName">): { record: ApiKeyRecord; raw: string } {
+    const prefix = input.prefix ?? this.config.keyPrefix;
+    if (!this.config.acceptedPrefixes.includes(prefix)) {
+      throw new KeypebbleError(
+        "invalid_request",
+        `Prefix must be one of ${this.config.acceptedPrefixes.map((p) => `"${p}"`).join(", ")}`,
+      );
+    }
+    const label = input.label;
+    if (
+      typeof label !== "string" || label.trim() === "" || label.length > LABEL_MAX ||
+      // deno-lint-ignore no-control-regex
+      /[\x00-\x1f\x7f]/.test(label)
+    ) {
+      throw new KeypebbleError("invalid_request", "Label must be 1 to 128 printable characters");
+    }
+    const scopes = [...(input.scopes ?? [])];
+    for (const s of scopes) {
+      if (typeof s !== "string" || !SCOPE.test(s)) {
+        throw new KeypebbleError(
+          "invalid_scope",
+          "Each scope must be 1 to 128 printable characters without spaces",
+        );
+      }
+    }
+    const audiences = [...(input.audiences ?? [])];
+    const claims = { ...(input.claims ?? {}) };
+    for (
+      const reserved of [
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "jti",
+        "scope",
+        "typ",
+        "client_id",
+      ]
+    ) {
+      if (reserved in claims) {
+        throw new KeypebbleError("invalid_claims", `Claim "${reserved}" is set by the server`);
+      }
+    }
+    const positive = (v: number | null | undefined, what: string): number | null => {
+      if (v === undefined || v === null) return null;
+      if (!Number.isInteger(v) || v < 1 || v > 1e9) {
+        throw new KeypebbleError("invalid_request", `${what} must be a positive integer`);
+      }
+      return v;
+    };
+    const now = this.#sec();
+    const expiresIn = positive(input.expiresInSeconds, "Expiry");
+    const raw = generateRawKey(prefix);
+    return {
+      raw,
+      record: {
+        id: crypto.randomUUID(),
+        orgId,
+        label,
+        prefix,
+        displayPrefix: displayPrefix(raw, prefix),
+        hash: this.#hasher.hash(raw),
+        scopes,
+        claims,
+        audiences,
+        rateLimitPerMinute: positive(input.rateLimitPerMinute, "Rate limit"),
+        monthlyQuota: positive(input.monthlyQuota, "Monthly quota"),
+        expiresAt: expiresIn === null ? null : now + expiresIn,
+        createdAt: now,
+        lastUsedAt: null,
+        status: "active",
+        revokedAt: null,
+        replacedBy: null,
+      },
+    };
+  }
+
+  /** A key by id, or a 404. */
+  async key(id: string): Promise<ApiKeyWithOrg> {
+    const k = await this.store.apiKeys.byId(id);
+    if (k === undefined) throw new KeypebbleError("not_found", `No API key "${id.slice(0, 64)}"`);
+    return k;
+  }
+
+  listKeys(orgName?: string): Promise<ApiKeyWithOrg[]> {
+    if (orgName === undefined) return this.store.apiKeys.list();
+    return this.org(orgName).then((o) => this.store.apiKeys.list({ orgId: o.id }));
+  }
+
+  /** Revoke a key (refused everywhere within `store.cache_seconds`). */
+  async revoke(id: string): Promise<ApiKeyWithOrg> {
+    const k = await this.key(id);
+    if (k.status !== "revoked") await this.store.apiKeys.revoke(id, this.#sec());
+    this.#forget();
+    return { ...k, status: "revoked" };
+  }
+
+  /**
+   * Roll a key: a new key with the same organisation, label, scopes, claims, audiences and
+   * limits; the old one stays valid for `graceSeconds` (0: refused at once), then is refused.
+   */
+  async roll(
+    id: string,
+    graceSeconds: number,
+  ): Promise<{ key: ApiKeyWithOrg; raw: string; old: ApiKeyWithOrg }> {
+    const old = await this.key(id);
+    if (old.status === "revoked") {
+      throw new KeypebbleError("conflict", "A revoked key cannot be rolled");
+    }
+    const now = this.#sec();
+    const remaining = old.expiresAt === null ? null : Math.max(1, old.expiresAt - now);
+    const rec = this.#newRecord(old.orgId, {
+      label: old.label,
+      scopes: old.scopes,
+      claims: old.claims,
+      audiences: old.audiences,
+      rateLimitPerMinute: old.rateLimitPerMinute,
+      monthlyQuota: old.monthlyQuota,
+      expiresInSeconds: remaining,
+      prefix: old.prefix,
+    });
+    await this.store.transaction(async (tx) => {
+      await tx.apiKeys.insert(rec.record);
+      await tx.apiKeys.retire(old.id, now + graceSeconds, rec.record.id);
+    });
+    this.#forget();
+    return {
+      key: { ...rec.record, orgName: old.orgName, orgStatus: old.orgStatus },
+      raw: rec.raw,
+      old: await this.key(old.id),
+    };
+  }
+
+  /** Block an address or principal for `seconds`. */
+  async block(kind: BlockKind, value: string, seconds: number, reason: string): Promise<Block> {
+    // deno-lint-ignore no-control-regex
+    if (value === "" || value.length > 256 || /[\x00-\x20\x7f]/.test(value)) {
+      throw new KeypebbleError(
+        "invalid_request",
+        "Block value must be 1 to 256 printable characters without spaces",
+      );
+    }
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 31_536_000) {
+      throw new KeypebbleError("invalid_request", "Block duration must be 1 to 31536000 seconds");
+    }
+    const now = this.#sec();
+    const b: Block = {
+      kind,
+      value,
+      until: now + seconds,
+      reason: reason.slice(0, 256),
+      createdAt: now,
+    };
+    await this.store.blocks.put(b);
+    this.#blocksUntil = 0;
+    return b;
+  }
+
+  /** Lift a block; false when there was none. */
+  async unblock(kind: BlockKind, value: string): Promise<boolean> {
+    const ok = await this.store.blocks.remove(kind, value);
+    this.#blocksUntil = 0;
+    return ok;
+  }
+
+  listBlocks(): Promise<Block[]> {
+    return this.store.blocks.active(this.#sec());
+  }
+
+  /** Statistics in keyguard's shape (see the admin API). */
+  async stats(): Promise<UsageStats> {
+    await this.flushUsage().catch(() => {});
+    const now = this.#sec();
+    const [orgs, keys, all, hour, top] = await Promise.all([
+      this.store.orgs.list(),
+      this.store.apiKeys.list(),
+      this.store.usage.totals(0),
+      this.store.usage.totals(now - 3600),
+      this.store.usage.perKey(0, 10),
+    ]);
+    const byId = new Map(keys.map((k) => [k.id, k]));
+    return {
+      total_organizations: orgs.length,
+      total_keys: keys.length,
+      active_keys: keys.filter((k) => isUsable(k, now)).length,
+      total_requests: all.requests,
+      recent_requests_1h: hour.requests,
+      top_keys: top.map((u) => ({
+        id: u.keyId,
+        label: byId.get(u.keyId)?.label ?? "",
+        prefix: byId.get(u.keyId)?.displayPrefix ?? "",
+        requests: u.requests,
+        errors: u.errors,
+      })),
+      error_rate: all.requests === 0
+        ? 0
+        : Math.round((all.errors / all.requests) * 10_000) / 10_000,
+    };
+  }
+
+  #sec(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+}
+
+/** keyguard's `GET /admin/stats` body. */
+export interface UsageStats {
+  total_organizations: number;
+  total_keys: number;
+  active_keys: number;
+  total_requests: number;
+  recent_requests_1h: number;
+  top_keys: { id: string; label: string; prefix: string; requests: number; errors: number }[];
+  error_rate: number;
+}
+
+/** True when a key would be accepted now (active, unexpired, organisation active). */
+export function isUsable(k: ApiKeyWithOrg, nowSec: number): boolean {
+  return k.status === "active" && (k.expiresAt === null || k.expiresAt > nowSec) &&
+    k.orgStatus === "active";
+}

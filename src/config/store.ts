@@ -1,0 +1,151 @@
+/**
+ * The `store` and `shared_limits` sections (issue 12): where state lives, the pepper that API
+ * key hashes are keyed with, how long key checks are cached, and the Redis that a fleet shares
+ * its counters through.
+ *
+ * ```yaml
+ * store:
+ *   url: "sqlite:keypebble.db"        # relative to the config file; or postgres://…
+ *   pepper_path: keypebble.pepper     # ≥ 32 bytes; created by `keypebble store init`
+ *   cache_seconds: 5                  # key-check cache lifetime (1–10): revocation delay
+ *   key_prefix: kp_live_              # prefix of new keys
+ *   accepted_prefixes: [kg_live_]     # other prefixes accepted (migrated keyguard keys)
+ *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
+ * shared_limits:
+ *   redis_url: "redis://127.0.0.1:6379/0"
+ * ```
+ */
+
+import { KeypebbleError } from "../errors.ts";
+
+/** The validated `store` section. */
+export interface StoreConfig {
+  /** `sqlite:/absolute/path` or `postgres://…` (SQLite paths resolved against the config). */
+  readonly url: string;
+  readonly pepperPath: string;
+  readonly cacheSeconds: number;
+  readonly keyPrefix: string;
+  /** Every prefix a presented key may carry (the key prefix first). */
+  readonly acceptedPrefixes: readonly string[];
+  readonly tokenTtlSeconds: number;
+}
+
+/** The validated `shared_limits` section. */
+export interface SharedLimitsConfig {
+  readonly redisUrl: string;
+}
+
+/** Top-level keys this file reads. */
+export const STORE_KEYS: readonly string[] = ["store", "shared_limits"];
+
+/** Default lifetime of a cached key check, in seconds (and the longest a revocation waits). */
+export const DEFAULT_CACHE_SECONDS = 5;
+
+const PREFIX = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
+
+/**
+ * Read the sections from the top-level config mapping. Returns the fields to spread into the
+ * `Config` (nothing when the sections are absent). `where` names a field in messages (the
+ * `KEYPEBBLE_*` variable that set it, when one did).
+ */
+export function readStoreSections(
+  top: Record<string, unknown>,
+  source: string,
+  baseDir: string | undefined,
+  where: (field: string) => string = (field) => `${source}: ${field}`,
+): { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } {
+  const fail = (field: string, problem: string): never => {
+    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
+  };
+  const resolve = (p: string): string =>
+    baseDir === undefined || p.startsWith("/") || p === ":memory:"
+      ? p
+      : `${baseDir.replace(/\/$/, "")}/${p}`;
+  const str = (v: unknown, field: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string" || v.trim() === "") fail(field, "must be a non-empty string");
+    return v as string;
+  };
+  const mapping = (v: unknown, field: string, keys: string[]): Record<string, unknown> => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) fail(field, "must be a mapping");
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!keys.includes(k)) {
+        fail(`${field}.${k}`, `is not a known setting (known: ${keys.join(", ")})`);
+      }
+    }
+    return o;
+  };
+  const int = (v: unknown, field: string, min: number, max: number): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      fail(field, `must be an integer between ${min} and ${max}`);
+    }
+    return v as number;
+  };
+  const out: { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } = {};
+  if (top.store !== undefined) {
+    const s = mapping(top.store, "store", [
+      "url",
+      "pepper_path",
+      "cache_seconds",
+      "key_prefix",
+      "accepted_prefixes",
+      "token_ttl_seconds",
+    ]);
+    let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
+    if (url.startsWith("sqlite:")) {
+      const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
+      if (path === "") fail("store.url", 'needs a file name after "sqlite:"');
+      url = `sqlite:${resolve(path)}`;
+    } else if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url)) {
+      fail("store.url", 'must start with "sqlite:" or "postgres://"');
+    }
+    const keyPrefix = str(s.key_prefix, "store.key_prefix") ?? "kp_live_";
+    if (!PREFIX.test(keyPrefix)) {
+      fail("store.key_prefix", 'must look like "kp_live_" (lower case letters, digits, "_")');
+    }
+    let accepted: string[] = [];
+    if (s.accepted_prefixes !== undefined) {
+      if (!Array.isArray(s.accepted_prefixes)) {
+        fail("store.accepted_prefixes", "must be a list of prefixes");
+      }
+      accepted = (s.accepted_prefixes as unknown[]).map((p, i) => {
+        const v = str(p, `store.accepted_prefixes[${i}]`)!;
+        if (!PREFIX.test(v)) fail(`store.accepted_prefixes[${i}]`, 'must look like "kg_live_"');
+        return v;
+      });
+    }
+    out.store = {
+      url,
+      pepperPath: resolve(str(s.pepper_path, "store.pepper_path") ?? "keypebble.pepper"),
+      cacheSeconds: int(s.cache_seconds, "store.cache_seconds", 1, 10) ?? DEFAULT_CACHE_SECONDS,
+      keyPrefix,
+      acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
+      tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
+    };
+  }
+  if (top.shared_limits !== undefined) {
+    const l = mapping(top.shared_limits, "shared_limits", ["redis_url"]);
+    const redisUrl = str(l.redis_url, "shared_limits.redis_url");
+    if (redisUrl === undefined) fail("shared_limits.redis_url", "is required");
+    if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl!)) {
+      fail("shared_limits.redis_url", 'must start with "redis://"');
+    }
+    out.sharedLimits = { redisUrl: redisUrl! };
+  }
+  return out;
+}
+
+/**
+ * A store or Redis URL safe to print: the user-info (which may hold a password) becomes `***`,
+ * and so does the value of any query parameter naming a password, secret, token or key
+ * (libpq reads `?password=`). SQLite URLs hold a path only and are returned as they are.
+ */
+export function redactUrl(url: string): string {
+  const noUser = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
+  return noUser.replace(
+    /([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi,
+    "$1***",
+  );
+}

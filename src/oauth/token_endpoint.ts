@@ -1,0 +1,48 @@
+/**
+ * `POST /oauth2/token` (RFC 6749 §3.2): a form body, a `grant_type` dispatched through
+ * {@link GRANTS}, and answers that are never cached (§5.1: `Cache-Control: no-store`,
+ * `Pragma: no-cache`). Errors carry RFC 6749 §5.2 codes in `error`, with `error_description`
+ * and our usual `message`.
+ */
+
+import { KeypebbleError } from "../errors.ts";
+import { readForm } from "../http/body.ts";
+import type { RequestContext } from "../http/context.ts";
+import { json } from "../http/responses.ts";
+import { GRANTS } from "./grants.ts";
+
+const NO_CACHE = { "cache-control": "no-store", pragma: "no-cache" };
+
+/** Handle `POST /oauth2/token`. */
+export async function postOAuthToken(ctx: RequestContext): Promise<Response> {
+  try {
+    const form = await readForm(ctx.req, ctx.rt.config.limits.maxBodyBytes);
+    for (const [name] of form) {
+      // §3.2: parameters must not be repeated.
+      if (form.getAll(name).length > 1) {
+        throw new KeypebbleError("invalid_request", `Parameter "${name.slice(0, 32)}" is repeated`);
+      }
+    }
+    const grantType = form.get("grant_type");
+    if (grantType === null || grantType === "") {
+      throw new KeypebbleError("invalid_request", "grant_type is required");
+    }
+    const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
+    if (grant === undefined) {
+      throw new KeypebbleError(
+        "unsupported_grant_type",
+        `Grant type ${JSON.stringify(grantType.slice(0, 64))} is not supported`,
+      );
+    }
+    return json(await grant(ctx, form), 200, NO_CACHE);
+  } catch (e) {
+    if (e instanceof KeypebbleError && e.status < 500) {
+      return json(
+        { error: e.code, error_description: e.message, message: e.message },
+        e.status,
+        { ...e.headers, ...NO_CACHE },
+      );
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The runtime's own SQLite, seen through one small interface. Deno implements it with
+ * `node:sqlite` (`sqlite_deno.ts`), Bun with `bun:sqlite` (`sqlite_bun.ts`); the server adapters
+ * hand the right opener to the store, so nothing in `src/store/` knows the runtime.
+ */
+
+/** A value bound to, or read from, a SQLite statement. */
+export type SqliteValue = string | number | null;
+
+/** An open SQLite database (synchronous, one connection). */
+export interface SqliteDatabase {
+  /** Run one or more statements without results (DDL, pragmas). */
+  exec(sql: string): void;
+  /** Run a query and return every row as an object. */
+  all(sql: string, params: readonly SqliteValue[]): Record<string, unknown>[];
+  /** Run a statement; returns the number of rows changed. */
+  run(sql: string, params: readonly SqliteValue[]): number;
+  close(): void;
+}
+
+/** Open (creating when missing, mode 0600) a SQLite database file. */
+export type SqliteOpener = (path: string) => Promise<SqliteDatabase>;

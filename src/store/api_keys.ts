@@ -1,0 +1,111 @@
+/** Queries on API keys. Keys are found by their peppered hash, never by the key itself. */
+
+import type { SqlDb } from "./sql.ts";
+import type { ApiKeyRecord, ApiKeyWithOrg } from "./types.ts";
+
+/** API key queries. */
+export interface ApiKeyQueries {
+  insert(key: ApiKeyRecord): Promise<void>;
+  /** The key whose hash is `hash`, with its organisation. */
+  byHash(hash: string): Promise<ApiKeyWithOrg | undefined>;
+  byId(id: string): Promise<ApiKeyWithOrg | undefined>;
+  list(filter?: { orgId?: string }): Promise<ApiKeyWithOrg[]>;
+  /** Revoke; false when no such key or already revoked. */
+  revoke(id: string, at: number): Promise<boolean>;
+  /** Shorten a key's life to `expiresAt` (a roll's grace period) and name its successor. */
+  retire(id: string, expiresAt: number, replacedBy: string): Promise<boolean>;
+}
+
+const SELECT = `SELECT k.*, o.name AS org_name, o.status AS org_status
+  FROM api_keys k JOIN orgs o ON o.id = k.org_id`;
+
+function _n(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+function _key(r: Record<string, unknown>): ApiKeyWithOrg {
+  return {
+    id: String(r.id),
+    orgId: String(r.org_id),
+    label: String(r.label),
+    prefix: String(r.prefix),
+    displayPrefix: String(r.display_prefix),
+    hash: String(r.hash),
+    scopes: JSON.parse(String(r.scopes)),
+    claims: JSON.parse(String(r.claims)),
+    audiences: JSON.parse(String(r.audiences)),
+    rateLimitPerMinute: _n(r.rate_limit_per_minute),
+    monthlyQuota: _n(r.monthly_quota),
+    expiresAt: _n(r.expires_at),
+    createdAt: Number(r.created_at),
+    lastUsedAt: _n(r.last_used_at),
+    status: r.status === "revoked" ? "revoked" : "active",
+    revokedAt: _n(r.revoked_at),
+    replacedBy: r.replaced_by === null || r.replaced_by === undefined
+      ? null
+      : String(r.replaced_by),
+    orgName: String(r.org_name),
+    orgStatus: r.org_status === "suspended" ? "suspended" : "active",
+  };
+}
+
+/** API key queries over a database. */
+export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
+  return {
+    async insert(k: ApiKeyRecord): Promise<void> {
+      await db.run(
+        `INSERT INTO api_keys (id, org_id, label, prefix, display_prefix, hash, scopes, claims,
+          audiences, rate_limit_per_minute, monthly_quota, expires_at, created_at, last_used_at,
+          status, revoked_at, replaced_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          k.id,
+          k.orgId,
+          k.label,
+          k.prefix,
+          k.displayPrefix,
+          k.hash,
+          JSON.stringify(k.scopes),
+          JSON.stringify(k.claims),
+          JSON.stringify(k.audiences),
+          k.rateLimitPerMinute,
+          k.monthlyQuota,
+          k.expiresAt,
+          k.createdAt,
+          k.lastUsedAt,
+          k.status,
+          k.revokedAt,
+          k.replacedBy,
+        ],
+      );
+    },
+    async byHash(hash: string): Promise<ApiKeyWithOrg | undefined> {
+      const rows = await db.all(`${SELECT} WHERE k.hash = ?`, [hash]);
+      return rows.length === 0 ? undefined : _key(rows[0]);
+    },
+    async byId(id: string): Promise<ApiKeyWithOrg | undefined> {
+      const rows = await db.all(`${SELECT} WHERE k.id = ?`, [id]);
+      return rows.length === 0 ? undefined : _key(rows[0]);
+    },
+    async list(filter: { orgId?: string } = {}): Promise<ApiKeyWithOrg[]> {
+      const rows = filter.orgId === undefined
+        ? await db.all(`${SELECT} ORDER BY k.created_at, k.id`)
+        : await db.all(`${SELECT} WHERE k.org_id = ? ORDER BY k.created_at, k.id`, [filter.orgId]);
+      return rows.map(_key);
+    },
+    async revoke(id: string, at: number): Promise<boolean> {
+      return (await db.run(
+        "UPDATE api_keys SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'",
+        [at, id],
+      )) > 0;
+    },
+    async retire(id: string, expiresAt: number, replacedBy: string): Promise<boolean> {
+      return (await db.run(
+        `UPDATE api_keys SET replaced_by = ?,
+           expires_at = CASE WHEN expires_at IS NULL OR expires_at > ? THEN ? ELSE expires_at END
+         WHERE id = ? AND status = 'active'`,
+        [replacedBy, expiresAt, expiresAt, id],
+      )) > 0;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The state layer: the only folder with queries. One {@link Store} interface over two engines,
+ * SQLite (embedded, the default: the runtime's own SQLite, WAL mode, a 0600 file created on first
+ * use) and PostgreSQL (npm `postgres`, for a fleet of instances), with one schema and versioned
+ * migrations recorded in `schema_migrations`.
+ *
+ * ## Adding to the schema (for the next features)
+ *
+ * 1. Write a migration list in a new file, e.g. `migrations_accounts.ts`:
+ *    `export const ACCOUNT_MIGRATIONS: Migration[] = [{ version: 10, name: "accounts", up: [...] }]`,
+ *    using the version block reserved for the feature (1–9 API keys, organisations, usage and
+ *    blocks; 10–19 accounts, refresh-token families, revoked jtis and groups; then the next free
+ *    block of ten). Write SQL both engines accept (TEXT, BIGINT, `ON CONFLICT`), or give
+ *    `{ sqlite: [...], postgres: [...] }`. Never edit a released migration.
+ * 2. Add `...ACCOUNT_MIGRATIONS` to `MIGRATIONS` in `migrations.ts` (one line). Duplicate
+ *    versions fail at load; `store_test.ts` checks every migration on both engines.
+ * 3. Write the queries as a group in a new file (`accounts.ts`: `accountQueries(db: SqlDb)`),
+ *    with `?` placeholders and row mapping there, and add one field to {@link Store} and one line
+ *    in `_assemble` in `store.ts`.
+ *
+ * A binary that finds a schema newer than the versions it knows refuses the store with a clear
+ * error; `keypebble store migrate` applies what is pending; `serve` migrates on start (on
+ * Postgres under an advisory lock, so replicas starting together apply each step once).
+ *
+ * @module
+ */
+
+export { type Migration, MIGRATIONS } from "./migrations.ts";
+export { LATEST_VERSION, type SchemaStatus } from "./migrate.ts";
+export { openStore, type OpenStoreOptions, redactStoreUrl, type Store } from "./store.ts";
+export type { Dialect, SqlDb, SqlValue } from "./sql.ts";
+export type { ApiKeyQueries } from "./api_keys.ts";
+export type { BlockQueries } from "./blocks.ts";
+export type { OrgQueries } from "./orgs.ts";
+export type { UsageQueries } from "./usage.ts";
+export type * from "./types.ts";

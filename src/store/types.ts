@@ -1,0 +1,87 @@
+/** The records the store keeps. Times are seconds since the epoch. */
+
+/** `active` or `suspended` (every key of a suspended organisation is refused). */
+export type OrgStatus = "active" | "suspended";
+
+/** An organisation: the owner of API keys. */
+export interface Org {
+  readonly id: string;
+  readonly name: string;
+  readonly status: OrgStatus;
+  readonly createdAt: number;
+}
+
+/** An organisation with its number of keys (for listings). */
+export interface OrgSummary extends Org {
+  readonly keyCount: number;
+}
+
+/** `active` or `revoked`. Expiry is a time, not a status. */
+export type KeyStatus = "active" | "revoked";
+
+/** An API key as stored: never the key itself, only its peppered HMAC. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly label: string;
+  /** The configured prefix, e.g. `kp_live_`. */
+  readonly prefix: string;
+  /** The first characters of the key, safe to show (prefix + 4). */
+  readonly displayPrefix: string;
+  /** Hex HMAC-SHA-256 of the whole key under the pepper. */
+  readonly hash: string;
+  readonly scopes: readonly string[];
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly audiences: readonly string[];
+  readonly rateLimitPerMinute: number | null;
+  readonly monthlyQuota: number | null;
+  readonly expiresAt: number | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly status: KeyStatus;
+  readonly revokedAt: number | null;
+  /** Set on a rolled key: the id of its successor. */
+  readonly replacedBy: string | null;
+}
+
+/** A key with its organisation's name and status, as a key check needs it. */
+export interface ApiKeyWithOrg extends ApiKeyRecord {
+  readonly orgName: string;
+  readonly orgStatus: OrgStatus;
+}
+
+/** What is blocked: a client address or a principal (user, key id or subject). */
+export type BlockKind = "address" | "principal";
+
+/** A block set by an administrator, until a time. */
+export interface Block {
+  readonly kind: BlockKind;
+  readonly value: string;
+  readonly until: number;
+  readonly reason: string;
+  readonly createdAt: number;
+}
+
+/** Requests and errors of one key in one minute, added to the stored counters. */
+export interface UsageDelta {
+  readonly keyId: string;
+  /** Start of the minute, seconds since the epoch. */
+  readonly minute: number;
+  readonly requests: number;
+  readonly errors: number;
+  /** Latest use within the batch. */
+  readonly lastUsedAt: number;
+}
+
+/** Usage totals over a period. */
+export interface UsageTotals {
+  readonly requests: number;
+  readonly errors: number;
+}
+
+/** Requests of one key over a period. */
+export interface KeyUsage {
+  readonly keyId: string;
+  readonly requests: number;
+  readonly errors: number;
+}
