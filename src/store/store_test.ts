@@ -60,14 +60,16 @@ Deno.test("store: migrations have unique, increasing versions and a later list a
   assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
   // What a later feature does: append its own block of versions.
   const extra = [...MIGRATIONS, {
-    version: 10,
-    name: "accounts_demo",
+    version: LATEST_VERSION + 10,
+    name: "later_feature_demo",
     up: ["CREATE TABLE demo (id TEXT)"],
   }];
   const raw = await openDenoSqlite(":memory:");
   const sql = sqliteDb(raw, "mem");
   assert.deepEqual(await migrate(sql, { source: "mem", now: 1 }), versions);
-  assert.deepEqual(await migrate(sql, { source: "mem", now: 2, migrations: extra }), [10]);
+  assert.deepEqual(await migrate(sql, { source: "mem", now: 2, migrations: extra }), [
+    LATEST_VERSION + 10,
+  ]);
   await sql.close();
 });
 
