@@ -7,6 +7,8 @@
  */
 
 import { startApiKeys } from "../apikeys/start.ts";
+import { startAccounts } from "../accounts/start.ts";
+import type { AccountService } from "../accounts/service.ts";
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics } from "../metrics/mod.ts";
@@ -70,6 +72,17 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
         logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
     );
   }
+  // Accounts (issue 13) live in the same store, and also need a restart to change.
+  let accounts: AccountService | undefined;
+  if (apiKeys !== undefined && rt.config.accounts !== undefined) {
+    try {
+      accounts = await startAccounts(platform, rt.config, apiKeys.service.store, { logger });
+    } catch (e) {
+      bootLog.error("accounts_error", { message: e instanceof Error ? e.message : String(e) });
+      await apiKeys.close();
+      return 2;
+    }
+  }
   const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
   metrics.configGeneration.labels().set(1);
   let reloadStatus: ReloadStatus = { outcome: "none" };
@@ -81,6 +94,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     metrics,
     reloadStatus: () => reloadStatus,
     ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
+    ...(accounts === undefined ? {} : { accounts }),
   });
 
   let reloading = false;

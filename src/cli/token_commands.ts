@@ -12,6 +12,7 @@ import { KeypebbleError } from "../errors.ts";
 import { decodeJws, verifyJws } from "../jose/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { loadRuntime, REFRESH_TYP } from "../runtime/mod.ts";
+import { openConfiguredStore } from "../apikeys/open.ts";
 import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
 /** `verify --config F [--audience A] [--refresh] TOKEN` (TOKEN `-` reads stdin). */
@@ -25,8 +26,23 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
       now: Math.floor(Date.now() / 1000),
       issuer: rt.config.issuer,
       ...(audience === undefined ? {} : { audience }),
-      ...(args.flags.refresh === true ? { typ: REFRESH_TYP } : {}),
+      ...(args.flags.refresh === true
+        ? { typ: REFRESH_TYP }
+        : header0(token) !== undefined
+        ? { typ: header0(token)! }
+        : {}),
     });
+    // Revoked token ids (RFC 7009, issue 13) live in the store, when there is one.
+    if (rt.config.store !== undefined && typeof payload.jti === "string") {
+      const store = await openConfiguredStore(platform, rt.config, { schema: "check" });
+      try {
+        if (await store.revocations.isRevoked(payload.jti)) {
+          throw new KeypebbleError("invalid_token", "The token has been revoked");
+        }
+      } finally {
+        await store.close();
+      }
+    }
     platform.stdout(JSON.stringify({ valid: true, header, claims: payload }, null, 2) + "\n");
     return 0;
   } catch (e) {
@@ -35,6 +51,16 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
       return 1;
     }
     throw e;
+  }
+}
+
+/** The `typ` a token declares, when it is one of ours besides "JWT" (account tokens: at+jwt). */
+function header0(token: string): string | undefined {
+  try {
+    const typ = decodeJws(token).header.typ;
+    return typ === "at+jwt" ? typ : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,3 +7,10 @@ export type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./typ
 export { parseConfig, SERVER_CLAIMS } from "./parse_config.ts";
 export type { ConfigEnv, ParseConfigOptions } from "./parse_config.ts";
 export type { SharedLimitsConfig, StoreConfig } from "./store.ts";
+export type {
+  AccountsConfig,
+  OAuthClientConfig,
+  OAuthConfig,
+  Registration,
+  TrustedIssuerConfig,
+} from "./accounts.ts";

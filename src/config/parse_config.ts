@@ -10,6 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { isAlg } from "../jose/mod.ts";
 import { readStoreSections, STORE_KEYS } from "./store.ts";
+import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
 
 /** Keys read from the top level of a config. Anything else is reported as unknown. */
@@ -45,6 +46,7 @@ const KNOWN_KEYS = new Set([
   "jwks_max_age_seconds",
   "watch",
   ...STORE_KEYS,
+  ...ACCOUNT_KEYS,
 ]);
 
 /** Registered claims that neither `static_claims` nor a request may set. */
@@ -220,6 +222,7 @@ export function parseConfig(
     watch,
     unknownKeys,
     ...readStoreSections(top, source, options.baseDir),
+    ...readAccountSections(top, source, options.baseDir),
   };
   return _deepFreeze(config);
 }

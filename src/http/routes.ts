@@ -14,6 +14,10 @@ import { getMetrics } from "./metrics_route.ts";
 import * as admin from "../admin/mod.ts";
 import { getForwardAuth } from "../apikeys/forward_auth.ts";
 import { postOAuthToken } from "../oauth/token_endpoint.ts";
+import * as pico from "../accounts/pico_routes.ts";
+import * as groups from "../accounts/group_routes.ts";
+import * as serviceTokens from "../accounts/service_tokens.ts";
+import { postIntrospect, postRevoke } from "../oauth/introspect_revoke.ts";
 
 /** A route's function. */
 export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
@@ -56,6 +60,38 @@ export const ROUTES: readonly Route[] = [
   _route("/admin/stats", { GET: admin.getStats }),
   _route("/admin/blocks", { GET: admin.getBlocks, POST: admin.postBlock }),
   _route("/admin/blocks/{kind}/{value}", { DELETE: admin.deleteBlock }),
+  // Accounts with pico-auth's API, introspection and revocation (issue 13)
+  _route("/oauth2/introspect", { POST: postIntrospect }),
+  _route("/oauth2/revoke", { POST: postRevoke }),
+  _route("/api/v1/auth/register", { POST: pico.postRegister }),
+  _route("/api/v1/auth/login", { POST: pico.postLogin }),
+  _route("/api/v1/auth/refresh", { POST: pico.postRefresh }),
+  _route("/api/v1/auth/me", { GET: pico.getMe }),
+  _route("/api/v1/auth/me/password", { POST: pico.postMyPassword }),
+  _route("/api/v1/auth/jwks", { GET: pico.getAuthJwks }),
+  _route("/api/v1/auth/users", { GET: pico.getUsers, POST: pico.postUser }),
+  _route("/api/v1/auth/users/registration", {
+    GET: pico.getRegistration,
+    PUT: pico.putRegistration,
+  }),
+  _route("/api/v1/auth/users/{id}/role", { PUT: pico.putUserRole }),
+  _route("/api/v1/auth/users/{id}/password", { PUT: pico.putUserPassword }),
+  _route("/api/v1/auth/service-tokens", {
+    GET: serviceTokens.getServiceTokens,
+    POST: serviceTokens.postServiceToken,
+  }),
+  _route("/api/v1/auth/service-tokens/validate", {
+    POST: serviceTokens.postValidateServiceToken,
+  }),
+  _route("/api/v1/auth/service-tokens/{name}", { DELETE: serviceTokens.deleteServiceToken }),
+  _route("/api/v1/groups", { GET: groups.getGroups, POST: groups.postGroup }),
+  _route("/api/v1/groups/{id}", {
+    GET: groups.getGroup,
+    PUT: groups.putGroup,
+    DELETE: groups.deleteGroup,
+  }),
+  _route("/api/v1/groups/{id}/members", { POST: groups.postGroupMember }),
+  _route("/api/v1/groups/{id}/members/{user_id}", { DELETE: groups.deleteGroupMember }),
 ];
 
 const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));

@@ -16,6 +16,7 @@
  * ```
  */
 
+import type { AccountService } from "../../src/accounts/service.ts";
 import type { ApiKeyService } from "../../src/apikeys/service.ts";
 import { parseConfig } from "../../src/config/mod.ts";
 import { createHandler, createServices, type Handler, type Services } from "../../src/http/mod.ts";
@@ -44,6 +45,10 @@ export interface TestHandlerOptions {
   readonly now?: () => number;
   /** The API key service (issue 12), when the test needs a store. */
   readonly apiKeys?: ApiKeyService;
+  /** The account service (issue 13). */
+  readonly accounts?: AccountService;
+  /** How trusted issuers' JWKS are fetched (issue 13). */
+  readonly fetchJwks?: typeof fetch;
 }
 
 /** An in-process server. */
@@ -110,6 +115,8 @@ export async function makeTestHandler(options: TestHandlerOptions): Promise<Test
     runtimeName: "test",
     now,
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+    ...(options.fetchJwks === undefined ? {} : { fetchJwks: options.fetchJwks }),
   });
   const handler = createHandler(services);
   return {
