@@ -114,7 +114,7 @@ export async function postRefresh(ctx: RequestContext): Promise<Response> {
   const raw = await readSingleString(ctx, "refresh_token");
   let rotation;
   try {
-    rotation = await svc.rotate(raw);
+    rotation = await svc.rotate(raw, { logger: ctx.services.logger });
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "invalid_grant") {
       throw new KeypebbleError("unauthorized", e.message, {

@@ -243,7 +243,11 @@ export class AccountService {
    * @throws {KeypebbleError} `invalid_grant` for an unknown, used, revoked or expired token, or
    *   one issued to another client
    */
-  async rotate(raw: string, options: { clientId?: string | null } = {}): Promise<Rotation> {
+  async rotate(
+    raw: string,
+    options: { clientId?: string | null; logger?: Logger } = {},
+  ): Promise<Rotation> {
+    const logger = options.logger ?? this.#logger;
     const invalid = (message: string) => new KeypebbleError("invalid_grant", message);
     if (!REFRESH.test(raw)) throw invalid("The refresh token is not valid");
     const hash = await tokenHash(raw);
@@ -252,7 +256,7 @@ export class AccountService {
     const now = this.#sec();
     if (rec.revokedAt !== null) throw invalid("The refresh token has been revoked");
     if (rec.usedAt !== null) {
-      await this.#reuse(rec, now);
+      await this.#reuse(rec, now, logger);
       throw invalid(
         "The refresh token was already used; every token of its family has been revoked",
       );
@@ -270,7 +274,7 @@ export class AccountService {
     }
     if (!(await this.store.refreshTokens.consume(hash, now))) {
       // Another request used it between our read and our write: the same as reuse.
-      await this.#reuse(rec, now);
+      await this.#reuse(rec, now, logger);
       throw invalid(
         "The refresh token was already used; every token of its family has been revoked",
       );
@@ -283,9 +287,9 @@ export class AccountService {
     return { user, refreshToken: next.raw, record: next.record };
   }
 
-  async #reuse(rec: RefreshTokenRecord, now: number): Promise<void> {
+  async #reuse(rec: RefreshTokenRecord, now: number, logger: Logger | undefined): Promise<void> {
     const n = await this.store.refreshTokens.revokeFamily(rec.familyId, now);
-    this.#logger?.warn("refresh_token_reuse", {
+    logger?.warn("refresh_token_reuse", {
       user_id: rec.userId,
       family_id: rec.familyId,
       revoked: n,

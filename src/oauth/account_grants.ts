@@ -56,7 +56,10 @@ export async function refreshTokenGrant(
   const svc = accountService(ctx);
   const client = await authenticateClient(ctx, form, { required: false });
   const raw = _required(form, "refresh_token");
-  const rotation = await svc.rotate(raw, { clientId: client?.id ?? null });
+  const rotation = await svc.rotate(raw, {
+    clientId: client?.id ?? null,
+    logger: ctx.services.logger,
+  });
   ctx.subject = rotation.user.id;
   const pair = await tokenPair(
     ctx,
