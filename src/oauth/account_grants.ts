@@ -14,6 +14,14 @@ import type { RequestContext } from "../http/context.ts";
 import { authenticateClient } from "./client_auth.ts";
 import type { TokenResponse } from "./grants.ts";
 
+function _accounts(ctx: RequestContext, grant: string) {
+  if (ctx.services.accounts === undefined) {
+    // Without accounts the grant does not exist here (RFC 6749 §5.2).
+    throw new KeypebbleError("unsupported_grant_type", `Grant type "${grant}" is not supported`);
+  }
+  return accountService(ctx);
+}
+
 function _required(form: URLSearchParams, name: string): string {
   const v = form.get(name);
   if (v === null || v === "") throw new KeypebbleError("invalid_request", `${name} is required`);
@@ -25,7 +33,7 @@ export async function passwordGrant(
   ctx: RequestContext,
   form: URLSearchParams,
 ): Promise<TokenResponse> {
-  const svc = accountService(ctx);
+  const svc = _accounts(ctx, "password");
   const client = await authenticateClient(ctx, form, { required: false });
   const username = _required(form, "username");
   const password = _required(form, "password");
@@ -53,7 +61,7 @@ export async function refreshTokenGrant(
   ctx: RequestContext,
   form: URLSearchParams,
 ): Promise<TokenResponse> {
-  const svc = accountService(ctx);
+  const svc = _accounts(ctx, "refresh_token");
   const client = await authenticateClient(ctx, form, { required: false });
   const raw = _required(form, "refresh_token");
   const rotation = await svc.rotate(raw, {
