@@ -1,7 +1,7 @@
 /**
  * The `account` token profile: what a stored account's access token carries. `sub` is the
  * account id, then `email`, `role`, `org_id` and `groups` (group ids, as pico-auth puts them),
- * `scope` and `client_id` when the OAuth2 endpoint issued it, `aud` from `accounts.audience` or
+ * `scope` when asked, `client_id` (the authenticated client, or {@link PUBLIC_CLIENT_ID}), `aud` from `accounts.audience` or
  * the config's audience, and the registered claims, always the server's. The header `typ` is
  * `at+jwt` (RFC 9068 §2.1), which no other kind uses: an account token is recognised by it, so
  * no other kind can pass for one. Lifetime: `accounts.access_ttl_seconds`, capped by
@@ -15,6 +15,13 @@ import { signAccessToken } from "../http/issue.ts";
 import { verifyJws } from "../jose/mod.ts";
 import type { UserRecord } from "../store/mod.ts";
 import type { AccountService } from "./service.ts";
+
+/**
+ * `client_id` of account tokens issued without an authenticated client (pico-auth's login, the
+ * password grant of a public client): RFC 9068 §2.2 requires the claim, and no configured client
+ * may take this id.
+ */
+export const PUBLIC_CLIENT_ID = "keypebble:accounts";
 
 /** The header `typ` of account access tokens (RFC 9068). */
 export const ACCOUNT_TYP = "at+jwt";
@@ -42,7 +49,7 @@ export function accountTokenClaims(
     ...(user.username === null ? {} : { preferred_username: user.username }),
     ...(input.audience === undefined ? {} : { aud: input.audience }),
     ...(input.scope === undefined ? {} : { scope: input.scope }),
-    ...(input.clientId === undefined ? {} : { client_id: input.clientId }),
+    client_id: input.clientId ?? PUBLIC_CLIENT_ID,
     ...registeredClaims({
       issuer: input.issuer,
       now: input.now,

@@ -178,6 +178,7 @@ export function readAccountSections(
         const id = str(c.id, `${f}.id`) ?? fail(`${f}.id`, "is required");
         if (!ID.test(id)) fail(`${f}.id`, "must be letters, digits and . _ : - (at most 128)");
         if (clients.some((x) => x.id === id)) fail(`${f}.id`, `duplicates client "${id}"`);
+        if (id.startsWith("keypebble:")) fail(`${f}.id`, 'must not start with "keypebble:"');
         const secretHash = str(c.secret_hash, `${f}.secret_hash`) ??
           fail(`${f}.secret_hash`, 'is required (make one with "keypebble hash-password")');
         try {

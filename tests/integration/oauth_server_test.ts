@@ -7,6 +7,8 @@
  */
 
 import assert from "node:assert/strict";
+// A test-only import, kept out of deno.json so the import map lists only runtime dependencies.
+// deno-lint-ignore no-import-prefix
 import { exportJWK, generateKeyPair, SignJWT } from "npm:jose@5.9.6";
 import { hashPassword } from "../../src/identity/mod.ts";
 import { bearer, makeAccountInstance } from "../helpers/accounts.ts";
