@@ -43,6 +43,10 @@ export type ErrorCode =
   | "invalid_issuer"
   | "invalid_audience"
   | "invalid_token_type"
+  // SPIFFE (spiffile PROFILE §4: an unknown identity is told apart from an invalid token)
+  | "invalid_spiffe_id"
+  | "unknown_identity"
+  | "invalid_root"
   // OAuth 2.0 token endpoint (RFC 6749 §5.2)
   | "invalid_grant"
   | "unsupported_grant_type"
@@ -93,6 +97,9 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_issuer: 401,
   invalid_audience: 401,
   invalid_token_type: 401,
+  invalid_spiffe_id: 400,
+  unknown_identity: 401,
+  invalid_root: 500,
   invalid_grant: 400,
   unsupported_grant_type: 400,
   invalid_client: 401,

@@ -5,7 +5,7 @@
  */
 
 import type { RequestContext } from "../http/context.ts";
-import { rfc3339 } from "../http/issue.ts";
+import { rfc3339 } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { GroupRecord } from "../store/mod.ts";
 import { readJsonObjectBody } from "./json_body.ts";

@@ -4,10 +4,10 @@
  * (the body still has an `error` field, plus `message`).
  */
 
-import { getJwks } from "../profiles/discovery.ts";
+import { getJwks } from "../http/discovery_route.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
-import { rfc3339 } from "../http/issue.ts";
+import { rfc3339 } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { Role, UserRecord } from "../store/mod.ts";
 import { readJsonObjectBody, readSingleString, requiredString } from "./json_body.ts";

@@ -2,7 +2,7 @@
  * pico-auth's service tokens (`/api/v1/auth/service-tokens`) are API keys of issue 12 seen
  * through pico-auth's paths: creating one makes an API key in the organisation `org_id` (created
  * on first use, by a superadmin) labelled `name`, with the role kept in its claims
- * (`{"role": …}`) and scope `service`. Validating checks a key exactly as every other API-key
+ * (`{"service_role": …}`: `role` belongs to account tokens) and scope `service`. Validating checks a key exactly as every other API-key
  * route does (cache, revocation, expiry, suspension); revoking by name revokes every active key
  * of that label in the caller's reach.
  */
@@ -11,7 +11,7 @@ import { keyService } from "../apikeys/http.ts";
 import { isUsable } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
-import { rfc3339 } from "../http/issue.ts";
+import { rfc3339 } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { ApiKeyWithOrg } from "../store/mod.ts";
 import { readJsonObjectBody, requiredString } from "./json_body.ts";
@@ -22,14 +22,14 @@ import { isRole, orgScope } from "./roles.ts";
 export const SERVICE_SCOPE = "service";
 
 function _isServiceToken(k: ApiKeyWithOrg): boolean {
-  return k.scopes.includes(SERVICE_SCOPE) && typeof k.claims.role === "string";
+  return k.scopes.includes(SERVICE_SCOPE) && typeof k.claims.service_role === "string";
 }
 
 function _json(k: ApiKeyWithOrg, now: number): Record<string, unknown> {
   return {
     id: k.id,
     name: k.label,
-    role: k.claims.role,
+    role: k.claims.service_role,
     org_id: k.orgName,
     prefix: k.displayPrefix,
     active: isUsable(k, now),
@@ -77,7 +77,7 @@ export async function postServiceToken(ctx: RequestContext): Promise<Response> {
     orgName: orgId,
     label: name,
     scopes: [SERVICE_SCOPE],
-    claims: { role },
+    claims: { service_role: role },
   });
   ctx.services.logger.info("service_token_created", { key_id: key.id, by: admin.id });
   return json({ ..._json(key, ctx.nowSec), token: raw }, 201);
@@ -106,7 +106,7 @@ export async function postValidateServiceToken(ctx: RequestContext): Promise<Res
   return json({
     valid: true,
     name: check.key.label,
-    role: check.key.claims.role,
+    role: check.key.claims.service_role,
     org_id: check.key.orgName,
   });
 }

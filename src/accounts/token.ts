@@ -8,11 +8,10 @@
  * `max_ttl_seconds`.
  */
 
-import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
-import { signAccessToken } from "../http/issue.ts";
 import { verifyJws } from "../jose/mod.ts";
+import { mint } from "../profiles/mint.ts";
 import type { UserRecord } from "../store/mod.ts";
 import type { AccountService } from "./service.ts";
 
@@ -26,36 +25,19 @@ export const PUBLIC_CLIENT_ID = "keypebble:accounts";
 /** The header `typ` of account access tokens (RFC 9068). */
 export const ACCOUNT_TYP = "at+jwt";
 
-/** The claims of an account token. */
-export function accountTokenClaims(
+/** An account's own claims (the `account` kind's, set by code, never by a request). */
+export function accountClaims(
   user: UserRecord,
-  input: {
-    issuer: string;
-    now: number;
-    ttlSeconds: number;
-    jti: string;
-    groups: readonly string[];
-    audience?: string;
-    scope?: string;
-    clientId?: string;
-  },
+  input: { groups: readonly string[]; scope?: string; clientId?: string },
 ): Record<string, unknown> {
   return {
-    sub: user.id,
     email: user.email,
     role: user.role,
     org_id: user.orgId,
     groups: [...input.groups],
     ...(user.username === null ? {} : { preferred_username: user.username }),
-    ...(input.audience === undefined ? {} : { aud: input.audience }),
     ...(input.scope === undefined ? {} : { scope: input.scope }),
     client_id: input.clientId ?? PUBLIC_CLIENT_ID,
-    ...registeredClaims({
-      issuer: input.issuer,
-      now: input.now,
-      ttlSeconds: input.ttlSeconds,
-      jti: input.jti,
-    }),
   };
 }
 
@@ -68,7 +50,7 @@ export function accountService(ctx: RequestContext): AccountService {
   return svc;
 }
 
-/** Sign an access token for `user`. */
+/** Sign an access token for `user` through the one mint path (`account` profile). */
 export async function mintAccountToken(
   ctx: RequestContext,
   user: UserRecord,
@@ -76,25 +58,17 @@ export async function mintAccountToken(
 ): Promise<{ token: string; expiresIn: number }> {
   const svc = accountService(ctx);
   const { config } = ctx.rt;
-  const ttl = clampTtl(svc.config.accessTtlSeconds, {
-    defaultTtl: svc.config.accessTtlSeconds,
-    maxTtl: config.maxTtlSeconds,
-  });
-  const audience = svc.config.audience ?? config.audience;
-  const claims = accountTokenClaims(user, {
-    issuer: config.issuer,
+  const profile = ctx.rt.profiles.account;
+  const minted = await mint(profile, {
     now: ctx.nowSec,
-    ttlSeconds: ttl,
-    jti: randomJti(),
-    groups: await svc.groupIds(user.id),
-    ...(audience === undefined ? {} : { audience }),
-    ...(options.scope === undefined ? {} : { scope: options.scope }),
-    ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+    subject: user.id,
+    // The top-level `audience` is the registry's service: never an account token's.
+    audience: svc.config.audience ?? profile.audiences?.[0] ?? config.issuer,
+    own: accountClaims(user, { groups: await svc.groupIds(user.id), ...options }),
+    ttlSeconds: svc.config.accessTtlSeconds,
   });
-  return {
-    token: await signAccessToken(ctx, { kind: "account", claims, typ: ACCOUNT_TYP }),
-    expiresIn: ttl,
-  };
+  ctx.services.metrics.tokensIssued.labels("account", minted.alg).inc();
+  return { token: minted.token, expiresIn: minted.ttl };
 }
 
 /** pico-auth's login answer: access and refresh token, `Bearer`, lifetime in seconds. */
@@ -136,13 +110,18 @@ export async function requireAccount(ctx: RequestContext): Promise<UserRecord> {
     });
   }
   let payload: Record<string, unknown>;
+  const profile = ctx.rt.profiles.account;
   try {
     ({ payload } = await verifyJws(m[1], ctx.rt.keyring.keys, {
       now: ctx.nowSec,
-      issuer: ctx.rt.config.issuer,
-      typ: ACCOUNT_TYP,
+      issuer: profile.issuer,
+      typ: String(profile.signer.header.typ),
       leeway: 0,
     }));
+    // The account kind's own claims: only an account token carries them (profile table).
+    if (typeof payload.role !== "string" || typeof payload.org_id !== "string") {
+      throw new KeypebbleError("invalid_token_type", "This is not an account's access token");
+    }
   } catch (e) {
     ctx.services.metrics.authFailures.labels("bad_token").inc();
     if (e instanceof KeypebbleError) {

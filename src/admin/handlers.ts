@@ -9,7 +9,7 @@ import { isUsable } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { RequestContext } from "../http/context.ts";
-import { rfc3339 } from "../http/issue.ts";
+import { rfc3339 } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary } from "../store/mod.ts";
 import { requireAdmin } from "./auth.ts";

@@ -85,7 +85,11 @@ export async function authenticateKey(
   const check = await svc.check(raw);
   if (!check.ok) {
     ctx.services.metrics.authFailures.labels(`api_key_${check.reason}`).inc();
-    if (check.reason !== "missing" && await svc.recordFailure(addr)) {
+    // Only guesses count towards lockout: a real key that was revoked, expired or suspended is
+    // refused on its own and must not lock out the address (often a NAT shared with others).
+    const guess = check.reason === "unknown" || check.reason === "malformed" ||
+      check.reason === "wrong_prefix";
+    if (guess && await svc.recordFailure(addr)) {
       ctx.services.metrics.lockouts.labels("address").inc();
       ctx.services.logger.warn("lockout", { scope: "api_key_address", remote: addr });
     }

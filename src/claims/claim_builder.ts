@@ -4,6 +4,7 @@
  *
  * 1. a string starting with `$.query.` → that query parameter (first value), or absent;
  * 2. a string starting with `$.body.`  → that top-level field of the JSON body, or absent;
+ *    the string `$.caller` → the authenticated caller's name, or absent for anonymous callers;
  * 3. any other non-function value      → a literal, copied as is;
  * 4. a function                        → called with the request context, its result used.
  *
@@ -22,6 +23,8 @@
 export interface ClaimContext {
   readonly query: URLSearchParams;
   readonly body: Readonly<Record<string, unknown>>;
+  /** The authenticated caller's name, when there is one. */
+  readonly caller?: string;
 }
 
 /** One source of a claim value. */
@@ -34,6 +37,7 @@ export type ClaimMapping = Readonly<Record<string, ClaimSource>>;
 
 const QUERY = "$.query.";
 const BODY = "$.body.";
+const CALLER = "$.caller";
 
 /** Build claims from `mapping` against a request context. */
 export function buildClaims(mapping: ClaimMapping, ctx: ClaimContext): Record<string, unknown> {
@@ -49,6 +53,7 @@ export function buildClaims(mapping: ClaimMapping, ctx: ClaimContext): Record<st
 export function resolveSource(source: ClaimSource, ctx: ClaimContext): unknown {
   if (typeof source === "string") {
     if (source.startsWith(QUERY)) return ctx.query.get(source.slice(QUERY.length)) ?? undefined;
+    if (source === CALLER) return ctx.caller;
     if (source.startsWith(BODY)) {
       const field = source.slice(BODY.length);
       return Object.hasOwn(ctx.body, field) ? ctx.body[field] : undefined;
@@ -57,4 +62,21 @@ export function resolveSource(source: ClaimSource, ctx: ClaimContext): unknown {
   }
   if (typeof source === "function") return source(ctx);
   return source;
+}
+
+/**
+ * Check a mapping from the config: every `$.`-source must be `$.query.NAME`, `$.body.NAME` or
+ * `$.caller`. Returns the problem, or `undefined` when the mapping is usable.
+ */
+export function mappingProblem(mapping: Readonly<Record<string, unknown>>): string | undefined {
+  for (const [name, source] of Object.entries(mapping)) {
+    if (typeof source !== "string" || !source.startsWith("$.")) continue;
+    const ok = source === CALLER ||
+      (source.startsWith(QUERY) && source.length > QUERY.length) ||
+      (source.startsWith(BODY) && source.length > BODY.length);
+    if (!ok) {
+      return `${name}: "${source.slice(0, 64)}" is not $.query.NAME, $.body.NAME or $.caller`;
+    }
+  }
+  return undefined;
 }

@@ -3,7 +3,13 @@
  */
 
 import { hashPassword } from "../identity/mod.ts";
-import { generateKeyPem, importPrivateKeyPem, jwkThumbprint } from "../jose/mod.ts";
+import {
+  ALGS,
+  generateKeyPem,
+  importPrivateKeyPem,
+  jwkThumbprint,
+  keyTypeOfAlg,
+} from "../jose/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { FileExistsError, loadRuntime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
@@ -11,8 +17,12 @@ import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from ".
 /** `keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE`. */
 export async function keygenCommand(platform: Platform, args: ParsedArgs): Promise<number> {
   const alg = stringFlag(args, "alg") ?? "RS256";
-  if (alg !== "RS256" && alg !== "ES256" && alg !== "EdDSA") {
-    throw new UsageError('Option "--alg" must be "RS256", "ES256" or "EdDSA"');
+  // Every asymmetric algorithm of the table (src/jose/algorithms.ts); HMAC keys are not generated.
+  const asymmetric = ALGS.filter((a) => keyTypeOfAlg(a) !== "oct");
+  if (!(asymmetric as readonly string[]).includes(alg)) {
+    throw new UsageError(
+      `Option "--alg" must be ${asymmetric.map((a) => `"${a}"`).join(", ")}`,
+    );
   }
   const out = requireFlag(args, "out");
   const bits = intFlag(args, "bits", { min: 2048, max: 4096 });
@@ -20,7 +30,7 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
     throw new UsageError('Option "--bits" is for RS256 and must be 2048, 3072 or 4096');
   }
   const pem = await generateKeyPem(
-    alg,
+    alg as Parameters<typeof generateKeyPem>[0],
     bits === undefined ? {} : { bits: bits as 2048 | 3072 | 4096 },
   );
   const entry = await importPrivateKeyPem(pem);

@@ -29,6 +29,7 @@ import {
   UNBLOCK_COMMAND,
 } from "./apikey_commands.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
+import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
 interface Command {
@@ -140,6 +141,7 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     flags: { iterations: "string" },
     run: hashPasswordCommand,
   },
+  spiffe: SPIFFE_COMMAND,
   store: {
     summary: "Create, migrate or inspect the state store",
     usage: STORE_USAGE,

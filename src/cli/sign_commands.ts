@@ -3,12 +3,12 @@
  * claim rules as the server's /auth and /command/token.
  */
 
-import { clampTtl, filterCustomClaims, randomJti } from "../claims/mod.ts";
+import { filterCustomClaims } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
 import { generateAccess } from "../policy/mod.ts";
-import { authClaims } from "../profiles/auth.ts";
-import { commandClaims, validateCommandFields } from "../profiles/command.ts";
+import { mintCommand, validateCommandFields } from "../profiles/command.ts";
+import { mint } from "../profiles/mint.ts";
 import { loadRuntime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
@@ -40,23 +40,40 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
   }
   const user = stringFlag(args, "user");
   if (user !== undefined) accepted.sub = user;
+  const { sub, aud, ...rest } = accepted;
+  const ttl = intFlag(args, "ttl", { min: 1, max: 1e9 });
+  const now = Math.floor(Date.now() / 1000);
+  let minted;
   if (args.flags.generate === true) {
+    // Generate mode (the Python Keypebble's `issue --generate`): a registry-kind token with the
+    // user's literal grants, for the first configured service.
     if (rt.policy === undefined) {
       throw new UsageError('"--generate" needs a policy: pass "--policy FILE" or set policy_path');
     }
-    const sub = accepted.sub;
     if (typeof sub !== "string") throw new UsageError('"--generate" needs "--user NAME"');
+    const service = typeof aud === "string" ? aud : rt.config.services[0];
+    if (service !== undefined && !rt.config.services.includes(service)) {
+      throw new UsageError(`"aud" must be one of the registry services: ${rt.config.services}`);
+    }
     const generated = generateAccess(rt.policy, sub);
-    accepted.access = generated.access;
-    accepted.scope = generated.scope;
+    minted = await mint(rt.profiles.registry, {
+      now,
+      subject: sub,
+      ...(service === undefined ? {} : { audience: service }),
+      claims: { ...rest, scope: generated.scope },
+      own: { access: generated.access },
+      ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+    });
+  } else {
+    minted = await mint(rt.profiles.auth, {
+      now,
+      claims: rest,
+      ...(typeof sub === "string" ? { subject: sub } : {}),
+      ...(aud === undefined ? {} : { audience: aud as string | string[] }),
+      ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+    });
   }
-  const now = Math.floor(Date.now() / 1000);
-  const ttl = clampTtl(intFlag(args, "ttl", { min: 1, max: 1e9 }), {
-    defaultTtl: rt.config.defaultTtlSeconds,
-    maxTtl: rt.config.maxTtlSeconds,
-  });
-  const claims = authClaims(rt.config, { accepted, now, ttl, jti: randomJti() });
-  platform.stdout((await rt.keyring.signer.sign(claims)) + "\n");
+  platform.stdout(minted.token + "\n");
   return 0;
 }
 
@@ -77,18 +94,17 @@ export async function commandCommand(platform: Platform, args: ParsedArgs): Prom
   }
   // As in the Python Keypebble, the CLI's default user is the issuer itself.
   const user = stringFlag(args, "user") ?? rt.config.issuer;
-  const jti = randomJti();
-  const { claims, ttl } = commandClaims(rt.config, {
+  const minted = await mintCommand(rt.profiles.command, {
     ...fields,
     user,
     now: Math.floor(Date.now() / 1000),
-    jti,
   });
-  const token = await rt.keyring.signer.sign(claims);
   if (args.flags.json === true) {
-    platform.stdout(JSON.stringify({ token, jti, expires_in: ttl }) + "\n");
+    platform.stdout(
+      JSON.stringify({ token: minted.token, jti: minted.jti, expires_in: minted.ttl }) + "\n",
+    );
   } else {
-    platform.stdout(token + "\n");
+    platform.stdout(minted.token + "\n");
   }
   return 0;
 }

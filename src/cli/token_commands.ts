@@ -22,15 +22,19 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
   const rt = await loadRuntime(platform, configPath, { generation: 1 });
   const audience = stringFlag(args, "audience");
   try {
+    // Each kind has its own typ (src/profiles/table.ts): the token's typ picks the kind, whose
+    // typ and issuer are then required. A refresh token verifies only with --refresh.
+    const refresh = args.flags.refresh === true;
+    const declared = String(decodeJws(token).header.typ ?? "JWT").toLowerCase();
+    const profile = Object.values(rt.profiles).find((p) =>
+      (p.def.name === "refresh") === refresh &&
+      String(p.signer.header.typ).toLowerCase() === declared
+    ) ?? (refresh ? rt.profiles.refresh : rt.profiles.auth);
     const { header, payload } = await verifyJws(token, rt.keyring.keys, {
       now: Math.floor(Date.now() / 1000),
-      issuer: rt.config.issuer,
+      issuer: profile.issuer,
       ...(audience === undefined ? {} : { audience }),
-      ...(args.flags.refresh === true
-        ? { typ: REFRESH_TYP }
-        : header0(token) !== undefined
-        ? { typ: header0(token)! }
-        : {}),
+      typ: refresh ? REFRESH_TYP : String(profile.signer.header.typ),
     });
     // Revoked token ids (RFC 7009, issue 13) live in the store, when there is one.
     if (rt.config.store !== undefined && typeof payload.jti === "string") {
@@ -43,7 +47,10 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
         await store.close();
       }
     }
-    platform.stdout(JSON.stringify({ valid: true, header, claims: payload }, null, 2) + "\n");
+    platform.stdout(
+      JSON.stringify({ valid: true, kind: profile.def.name, header, claims: payload }, null, 2) +
+        "\n",
+    );
     return 0;
   } catch (e) {
     if (e instanceof KeypebbleError) {
@@ -51,16 +58,6 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
       return 1;
     }
     throw e;
-  }
-}
-
-/** The `typ` a token declares, when it is one of ours besides "JWT" (account tokens: at+jwt). */
-function header0(token: string): string | undefined {
-  try {
-    const typ = decodeJws(token).header.typ;
-    return typ === "at+jwt" ? typ : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -24,6 +24,7 @@
  *       audiences: [keypebble]              # the subject token must be meant for us
  *       scopes: [deploy]                    # scopes an exchanged token may carry
  *       cache_seconds: 300
+ *       subject_prefix: "cluster-a:"          # sub of exchanged tokens: cluster-a:<their sub>
  *   exchange_audiences: [deploy-api]        # audiences an exchanged token may be minted for
  * ```
  */
@@ -62,6 +63,8 @@ export interface TrustedIssuerConfig {
   readonly audiences: readonly string[];
   readonly scopes: readonly string[];
   readonly cacheSeconds: number;
+  /** Put before the subject token's `sub` in exchanged tokens (e.g. `cluster-a:`, which makes a URI of it). */
+  readonly subjectPrefix: string;
 }
 
 /** The validated `oauth` section. */
@@ -199,7 +202,14 @@ export function readAccountSections(
       if (!Array.isArray(o.trusted_issuers)) fail("oauth.trusted_issuers", "must be a list");
       (o.trusted_issuers as unknown[]).forEach((raw, i) => {
         const f = `oauth.trusted_issuers[${i}]`;
-        const t = mapping(raw, f, ["issuer", "jwks_uri", "audiences", "scopes", "cache_seconds"]);
+        const t = mapping(raw, f, [
+          "issuer",
+          "jwks_uri",
+          "audiences",
+          "scopes",
+          "cache_seconds",
+          "subject_prefix",
+        ]);
         const issuer = str(t.issuer, `${f}.issuer`) ?? fail(`${f}.issuer`, "is required");
         const audiences = list(t.audiences, `${f}.audiences`, SCOPE);
         if (audiences.length === 0) {
@@ -211,6 +221,7 @@ export function readAccountSections(
           audiences,
           scopes: list(t.scopes, `${f}.scopes`, SCOPE),
           cacheSeconds: int(t.cache_seconds, `${f}.cache_seconds`, 10, 86_400) ?? 300,
+          subjectPrefix: str(t.subject_prefix, `${f}.subject_prefix`) ?? "",
         });
       });
     }

@@ -8,10 +8,13 @@
 
 import { parse as parseYaml } from "yaml";
 import { KeypebbleError } from "../errors.ts";
-import { isAlg } from "../jose/mod.ts";
+import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
+import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import { readStoreSections, STORE_KEYS } from "./store.ts";
 import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
 import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
+import { readProfiles } from "./profiles.ts";
+import { exceedsExpandedSize } from "./yaml_size.ts";
 
 /** Keys read from the top level of a config. Anything else is reported as unknown. */
 const KNOWN_KEYS = new Set([
@@ -36,6 +39,7 @@ const KNOWN_KEYS = new Set([
   "allowed_custom_claims",
   "service",
   "policy_path",
+  "spiffe",
   "trusted_proxies",
   "realm",
   "require_authentication",
@@ -45,6 +49,8 @@ const KNOWN_KEYS = new Set([
   "log_level",
   "jwks_max_age_seconds",
   "watch",
+  "profiles",
+  "public_url",
   ...STORE_KEYS,
   ...ACCOUNT_KEYS,
 ]);
@@ -92,6 +98,7 @@ export function parseConfig(
     throw new KeypebbleError("config_invalid", `${source}: not valid YAML: ${msg}`);
   }
   if (doc === null || doc === undefined) r.fail("", "is empty");
+  if (exceedsExpandedSize(doc)) r.fail("", "expands (through YAML aliases) beyond the size limit");
   const top = r.object(doc, "");
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
@@ -132,6 +139,8 @@ export function parseConfig(
   const env = options.env ?? {};
   const host = env.KEYPEBBLE_HOST ??
     r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
+  // An empty host means "every interface" to Bun: never by accident (Deno refuses it too).
+  if (host.trim() === "") r.fail("KEYPEBBLE_HOST", "must not be empty");
   const port = env.KEYPEBBLE_PORT !== undefined
     ? r.integer(_numberish(env.KEYPEBBLE_PORT), "KEYPEBBLE_PORT", { min: 0, max: 65535 })!
     : r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
@@ -196,6 +205,13 @@ export function parseConfig(
   const watch = r.boolean(top.watch, "watch") ?? false;
 
   const unknownKeys = Object.keys(top).filter((k) => !KNOWN_KEYS.has(k));
+  const { profiles, publicUrl } = readProfiles(top, {
+    source,
+    ...(audience === undefined ? {} : { audience }),
+    services,
+    servicesExplicit: top.services !== undefined,
+    ...(policyPath === undefined ? {} : { policyPath }),
+  });
 
   const config: Config = {
     source,
@@ -221,6 +237,9 @@ export function parseConfig(
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
     unknownKeys,
+    profiles,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
     ...readStoreSections(top, source, options.baseDir),
     ...readAccountSections(top, source, options.baseDir),
   };
@@ -505,9 +524,12 @@ class _Reader {
     return v.map((x, i) => this.nonEmptyString(x, `${field}[${i}]`, { required: true })!);
   }
 
-  alg(v: unknown, field: string): "HS256" | "RS256" | "ES256" | "EdDSA" {
+  alg(v: unknown, field: string): Alg {
     if (!isAlg(v)) {
-      this.fail(field, `must be one of "HS256", "RS256", "ES256", "EdDSA", got ${_describe(v)}`);
+      this.fail(
+        field,
+        `must be one of ${ALGS.map((a) => `"${a}"`).join(", ")}, got ${_describe(v)}`,
+      );
     }
     return v;
   }

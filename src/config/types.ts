@@ -4,6 +4,8 @@
  */
 
 import type { Alg } from "../jose/mod.ts";
+import type { ProfilesConfig } from "./profiles.ts";
+import type { SpiffeConfig } from "./spiffe.ts";
 import type { SharedLimitsConfig, StoreConfig } from "./store.ts";
 import type { AccountsConfig, OAuthConfig } from "./accounts.ts";
 
@@ -97,6 +99,12 @@ export interface Config {
   readonly watch: boolean;
   /** Config keys that were not recognised (warned about, not fatal). */
   readonly unknownKeys: readonly string[];
+  /** Per token kind overrides (`profiles:`, see src/config/profiles.ts). */
+  readonly profiles: ProfilesConfig;
+  /** Base URL for discovery when `issuer` is not a URL. */
+  readonly publicUrl?: string;
+  /** The `spiffe` section (src/config/spiffe.ts), when present. */
+  readonly spiffe?: SpiffeConfig;
   /** The state store (API keys, organisations, usage, blocks); absent: stateless. */
   readonly store?: StoreConfig;
   /** Counters shared by a fleet through Redis; absent: in memory. */

@@ -1,79 +1,59 @@
 /**
  * Caller identity for the HTTP layer: lockout before any credential check, the identity layer
  * (Basic against the policy, or a trusted proxy's header), failure accounting, and the
- * per-principal rate limit once the caller is known.
+ * per-principal rate limit. The route table says per route whether a caller is optional or
+ * required; the OAuth2 grants use {@link checkPassword} and {@link admitPrincipal} directly.
+ *
+ * Lockout keys: the client address (unless it is a trusted proxy, which speaks for many clients)
+ * and the user name tried. A success clears only the user's count, never the address's: an
+ * address that keeps failing is locked whatever else succeeds from it. Attempts arriving through
+ * a trusted proxy are charged to the target user's rate limit before the password is checked, so
+ * a proxy cannot be used to try passwords (and burn PBKDF2) without limit.
  */
 
 import { presentedKey } from "../apikeys/format.ts";
 import { authenticateKey } from "../apikeys/http.ts";
 import { KeypebbleError } from "../errors.ts";
-import { type Caller, identifyCaller, parseBasicAuth } from "../identity/mod.ts";
+import {
+  basicChallenge,
+  type Caller,
+  identifyCaller,
+  parseBasicAuth,
+  verifyCredentials,
+} from "../identity/mod.ts";
 import type { RequestContext } from "./context.ts";
 import { enforceRateLimit } from "./rate_limit.ts";
 
+/** The one `WWW-Authenticate` challenge every 401 carries (RFC 7617 §2). */
+export function challengeHeaders(ctx: RequestContext): Record<string, string> {
+  return { "www-authenticate": basicChallenge(ctx.rt.config.realm) };
+}
+
 /** Identify the caller; `null` when no credentials were offered. Throws on bad credentials. */
 export async function optionalCaller(ctx: RequestContext): Promise<Caller | null> {
-  const { services, rt } = ctx;
   const apiKey = _apiKeyCaller(ctx);
   if (apiKey !== undefined) return await apiKey;
   const offered = ctx.req.headers.has("authorization");
+  const asserted = ctx.peerIsTrustedProxy && ctx.req.headers.has("x-authenticated-user");
   // Nothing offered: the common anonymous case costs two header lookups.
-  if (!offered && !ctx.req.headers.has("x-authenticated-user")) return null;
-  const nowMs = services.now();
-  const keys = offered ? _lockoutKeys(ctx) : [];
-  if (offered && rt.config.lockout.enabled) {
-    for (const key of keys) {
-      const state = services.lockout.isLocked(key, nowMs);
-      if (state.locked) {
-        services.metrics.authFailures.labels("locked_out").inc();
-        // Credentials are not even checked while locked, so a right password leaks nothing.
-        throw new KeypebbleError(
-          "locked_out",
-          "Too many failed sign-in attempts; try again later",
-          { headers: { "retry-after": String(state.retryAfterSeconds) } },
-        );
-      }
-    }
-  }
-  let caller: Caller | null;
-  try {
-    caller = await identifyCaller(ctx.req, ctx.peer, {
-      ...(rt.policy === undefined ? {} : { policy: rt.policy }),
-      trustedProxies: rt.trustedProxies,
-      cache: services.credentials,
-      now: nowMs,
-      realm: rt.config.realm,
-    });
-  } catch (e) {
-    if (e instanceof KeypebbleError && e.code === "unauthorized") {
-      services.metrics.authFailures.labels(offered ? "bad_credentials" : "bad_identity_header")
-        .inc();
-      if (offered && rt.config.lockout.enabled) {
-        for (const key of keys) {
-          const r = services.lockout.recordFailure(key, nowMs);
-          if (r.lockedNow) {
-            services.metrics.lockouts.labels(key.startsWith("addr:") ? "address" : "principal")
-              .inc();
-            services.logger.warn("lockout", {
-              scope: key.startsWith("addr:") ? "address" : "user",
-              remote: ctx.peer,
-              lock_seconds: rt.config.lockout.lockSeconds,
-            });
-          }
-        }
-      }
-      throw new KeypebbleError("unauthorized", e.message, {
-        headers: { "www-authenticate": `Basic realm="${rt.config.realm}"` },
-      });
-    }
-    throw e;
-  }
+  if (!offered && !asserted) return null;
+  const user = asserted ? undefined : _basicUser(ctx.req);
+  const { rt, services } = ctx;
+  const caller = await _guarded(
+    ctx,
+    user,
+    offered && !asserted,
+    () =>
+      identifyCaller(ctx.req, ctx.peer, {
+        ...(rt.policy === undefined ? {} : { policy: rt.policy }),
+        trustedProxies: rt.trustedProxies,
+        cache: services.credentials,
+        now: services.now(),
+        realm: rt.config.realm,
+      }),
+  );
   if (caller === null) return null;
-  if (caller.method === "basic") {
-    for (const key of keys) services.lockout.recordSuccess(key);
-  }
-  ctx.subject = caller.subject;
-  _limitPrincipal(ctx, caller.subject);
+  _admitted(ctx, caller.subject, user !== undefined);
   return caller;
 }
 
@@ -101,10 +81,107 @@ export async function requireCaller(ctx: RequestContext): Promise<Caller> {
   if (caller === null) {
     ctx.services.metrics.authFailures.labels("missing_credentials").inc();
     throw new KeypebbleError("unauthorized", "Authentication is required", {
-      headers: { "www-authenticate": `Basic realm="${ctx.rt.config.realm}"` },
+      headers: challengeHeaders(ctx),
     });
   }
   return caller;
+}
+
+/**
+ * Check a user name and password as a Basic login is checked (lockout, limits, equal work for
+ * unknown users): the OAuth2 password grant calls this instead of building a request.
+ */
+export async function checkPassword(
+  ctx: RequestContext,
+  user: string,
+  password: string,
+): Promise<Caller> {
+  const { rt, services } = ctx;
+  const name = user.slice(0, 128);
+  const caller = await _guarded(ctx, name, true, () =>
+    verifyCredentials(user, password, {
+      ...(rt.policy === undefined ? {} : { policy: rt.policy }),
+      cache: services.credentials,
+      now: services.now(),
+      realm: rt.config.realm,
+    }));
+  _admitted(ctx, caller.subject, true);
+  return caller;
+}
+
+/**
+ * Admit a principal presenting a grant that is not a password (a refresh token): a locked-out
+ * user is refused as at login, and the per-principal rate limit applies.
+ */
+export function admitPrincipal(ctx: RequestContext, subject: string): void {
+  if (ctx.rt.config.lockout.enabled) _refuseLocked(ctx, [`user:${subject.slice(0, 128)}`]);
+  ctx.subject = subject;
+  _limitPrincipal(ctx, subject);
+}
+
+async function _guarded<T>(
+  ctx: RequestContext,
+  user: string | undefined,
+  passwordOffered: boolean,
+  check: () => Promise<T>,
+): Promise<T> {
+  const { rt, services } = ctx;
+  const keys = passwordOffered ? _lockoutKeys(ctx, user) : [];
+  const lockout = rt.config.lockout.enabled;
+  if (lockout) _refuseLocked(ctx, keys);
+  if (passwordOffered && ctx.peerIsTrustedProxy && user !== undefined) {
+    // Behind a proxy there is no client address to limit: charge the target user per attempt.
+    _limitPrincipal(ctx, user);
+  }
+  try {
+    return await check();
+  } catch (e) {
+    if (!(e instanceof KeypebbleError) || e.code !== "unauthorized") throw e;
+    services.metrics.authFailures.labels(
+      passwordOffered ? "bad_credentials" : "bad_identity_header",
+    )
+      .inc();
+    if (lockout) {
+      const nowMs = services.now();
+      for (const key of keys) {
+        const r = services.lockout.recordFailure(key, nowMs);
+        if (r.lockedNow) {
+          const scope = key.startsWith("addr:") ? "address" : "principal";
+          services.metrics.lockouts.labels(scope).inc();
+          services.logger.warn("lockout", {
+            scope: scope === "address" ? "address" : "user",
+            remote: ctx.peer,
+            lock_seconds: rt.config.lockout.lockSeconds,
+          });
+        }
+      }
+    }
+    throw new KeypebbleError("unauthorized", e.message, { headers: challengeHeaders(ctx) });
+  }
+}
+
+function _refuseLocked(ctx: RequestContext, keys: readonly string[]): void {
+  const nowMs = ctx.services.now();
+  for (const key of keys) {
+    const state = ctx.services.lockout.isLocked(key, nowMs);
+    if (state.locked) {
+      ctx.services.metrics.authFailures.labels("locked_out").inc();
+      // Credentials are not even checked while locked, so a right password leaks nothing.
+      throw new KeypebbleError(
+        "locked_out",
+        "Too many failed sign-in attempts; try again later",
+        { headers: { "retry-after": String(state.retryAfterSeconds) } },
+      );
+    }
+  }
+}
+
+/** After a successful check: clear the user's failures (not the address's), then limit. */
+function _admitted(ctx: RequestContext, subject: string, viaPassword: boolean): void {
+  if (viaPassword) ctx.services.lockout.recordSuccess(`user:${subject.slice(0, 128)}`);
+  ctx.subject = subject;
+  // Through a proxy the attempt was already charged to this user.
+  if (!(viaPassword && ctx.peerIsTrustedProxy)) _limitPrincipal(ctx, subject);
 }
 
 function _limitPrincipal(ctx: RequestContext, subject: string): void {
@@ -112,17 +189,12 @@ function _limitPrincipal(ctx: RequestContext, subject: string): void {
   const override = ctx.rt.policy?.users.get(subject)?.rateLimit;
   const limit = override ?? spec;
   if (limit === undefined) return;
-  enforceRateLimit(ctx, { scope: "principal", key: `sub:${subject}`, spec: limit });
+  enforceRateLimit(ctx, { scope: "principal", key: `sub:${subject.slice(0, 128)}`, spec: limit });
 }
 
-/**
- * Lockout keys for a request: the client address (unless it is a trusted proxy, which speaks for
- * many clients) and the user name offered in a Basic header.
- */
-function _lockoutKeys(ctx: RequestContext): string[] {
+function _lockoutKeys(ctx: RequestContext, user: string | undefined): string[] {
   const keys: string[] = [];
   if (!ctx.peerIsTrustedProxy) keys.push(`addr:${ctx.peer}`);
-  const user = _basicUser(ctx.req);
   if (user !== undefined) keys.push(`user:${user}`);
   return keys;
 }

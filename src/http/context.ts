@@ -62,8 +62,6 @@ export interface RequestContext {
   /** Seconds since the epoch, read once per request. */
   readonly nowSec: number;
   readonly params: Readonly<Record<string, string>>;
-  /** Set by routes once the caller is known, for the access log. */
+  /** Set once the caller is known, for the access log. */
   subject?: string;
-  /** Set by token routes, for metrics. */
-  issued?: { kind: string; alg: string };
 }

@@ -13,9 +13,10 @@
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { cidrContains } from "../identity/mod.ts";
 import type { ConnInfo, RequestContext, Services } from "./context.ts";
+import { dispatch } from "./dispatch.ts";
 import { responseForError } from "./responses.ts";
 import { enforceRateLimit } from "./rate_limit.ts";
-import { matchRoute } from "./routes.ts";
+import { matchRoute, rawPath } from "./routes.ts";
 
 /** The handler's type: what the server adapters bind to a socket. */
 export type Handler = (req: Request, info: ConnInfo) => Promise<Response>;
@@ -45,14 +46,15 @@ export function createHandler(services: Services): Handler {
     let ctx: RequestContext | undefined;
     try {
       const url = new URL(req.url);
-      const match = matchRoute(url.pathname);
+      const path = rawPath(req.url);
+      const match = matchRoute(path);
       if (match === undefined) {
-        throw new KeypebbleError("not_found", `No route for ${quoteForMessage(url.pathname)}`);
+        throw new KeypebbleError("not_found", `No route for ${quoteForMessage(path)}`);
       }
       template = match.route.template;
-      const fn = match.route.methods[req.method] ??
+      const decl = match.route.methods[req.method] ??
         (req.method === "HEAD" ? match.route.methods.GET : undefined);
-      if (fn === undefined) {
+      if (decl === undefined) {
         const allow = Object.keys(match.route.methods).join(", ");
         throw new KeypebbleError(
           "method_not_allowed",
@@ -73,7 +75,7 @@ export function createHandler(services: Services): Handler {
         params: match.params,
       };
       if (!UNLIMITED.has(template)) _limitAddress(ctx);
-      response = await fn(ctx);
+      response = await dispatch(ctx, decl);
     } catch (e) {
       if (!(e instanceof KeypebbleError) || e.status >= 500) {
         services.logger.error("internal_error", {

@@ -1,16 +1,24 @@
 /**
- * The route table: path templates, their methods, and the function for each. Matching yields
- * the template (the only `route` label metrics ever see) and the path parameters.
+ * The route table: one declaration per method and path saying which token kind it mints (see
+ * `src/profiles/table.ts`), how the caller is authenticated, the body it accepts (type and size)
+ * and the authorisation step that runs before the handler. The handler receives a request that is
+ * already authenticated and authorised (`ProfileRequest`); unknown paths and methods are answered
+ * here (404, 405 with `Allow`) and never reach a profile.
+ *
+ * Matching yields the template (the only `route` label metrics ever see) and path parameters.
  */
 
-import { getJwks, getOpenIdConfiguration } from "../profiles/discovery.ts";
-import { getHealth } from "../profiles/health.ts";
-import { postAuth } from "../profiles/auth.ts";
-import { postCommandToken } from "../profiles/command.ts";
-import { postServiceAccountToken } from "../profiles/ksa.ts";
-import { getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
+import { authorizeAuth, postAuth } from "../profiles/auth.ts";
+import { authorizeCommand, postCommandToken } from "../profiles/command.ts";
+import type { ProfileRequest, Reply } from "../profiles/context.ts";
+import { authorizeServiceAccountToken, postServiceAccountToken } from "../profiles/ksa.ts";
+import { authorizeRegistryGet, getRegistryToken, postRegistryToken } from "../profiles/registry.ts";
+import type { ProfileName } from "../profiles/table.ts";
 import type { RequestContext } from "./context.ts";
+import { getJwks, getOpenIdConfiguration } from "./discovery_route.ts";
+import { getHealth } from "./health_route.ts";
 import { getMetrics } from "./metrics_route.ts";
+import { getSpiffeBundle, getSpiffileBundle, postSvid, postSvidVerify } from "../spiffe/routes.ts";
 import * as admin from "../admin/mod.ts";
 import { getForwardAuth } from "../apikeys/forward_auth.ts";
 import { postOAuthToken } from "../oauth/token_endpoint.ts";
@@ -19,85 +27,204 @@ import * as groups from "../accounts/group_routes.ts";
 import * as serviceTokens from "../accounts/service_tokens.ts";
 import { postIntrospect, postRevoke } from "../oauth/introspect_revoke.ts";
 
-/** A route's function. */
-export type RouteFn = (ctx: RequestContext) => Promise<Response> | Response;
+/**
+ * How a route authenticates its caller.
+ * - `none`: no identity is looked at (probes, published keys);
+ * - `profile`: what the profile's caller rule says (anonymous allowed unless
+ *   `require_authentication.<kind>` is on, or always required);
+ * - `grant`: the caller proves who they are inside the body (OAuth2 grants).
+ */
+export type AuthMode = "none" | "profile" | "grant";
 
-/** One route: a template and its methods. */
+/** The body a route accepts; its size is always capped by `limits.max_body_bytes`. */
+export type BodyType = "none" | "json" | "form";
+
+/** A route that mints a token: everything but the handler is declaration. */
+export interface TokenRoute {
+  readonly method: "GET" | "POST";
+  readonly template: string;
+  readonly profile: ProfileName;
+  readonly auth: AuthMode;
+  readonly body: BodyType;
+  /** Runs after authentication and body parsing; returns the token's subject (or throws). */
+  readonly authorize?: (req: ProfileRequest) => string | undefined;
+  readonly handle: (req: ProfileRequest) => Promise<Reply>;
+}
+
+/**
+ * A route that mints no profile token (health, keys, metrics), or that is not yet on the profile
+ * table (the SPIFFE routes of `src/spiffe/routes.ts`, which authenticate and sign themselves):
+ * it reads the request context.
+ */
+export interface PlainRoute {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  readonly template: string;
+  readonly handle: (ctx: RequestContext) => Response | Promise<Response>;
+}
+
+/** One entry of the table. */
+export type RouteDecl = TokenRoute | PlainRoute;
+
+const SA = "namespaces/{ns}/serviceaccounts/{name}/token";
+
+/** Every route Keypebble serves, by method and path. */
+export const ROUTE_TABLE: readonly RouteDecl[] = [
+  { method: "GET", template: "/healthz", handle: getHealth },
+  { method: "GET", template: "/readyz", handle: getHealth },
+  {
+    method: "POST",
+    template: "/auth",
+    profile: "auth",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeAuth,
+    handle: postAuth,
+  },
+  {
+    method: "GET",
+    template: "/v2/token",
+    profile: "registry",
+    auth: "profile",
+    body: "none",
+    authorize: authorizeRegistryGet,
+    handle: getRegistryToken,
+  },
+  {
+    method: "POST",
+    template: "/v2/token",
+    profile: "registry",
+    auth: "grant",
+    body: "form",
+    handle: postRegistryToken,
+  },
+  {
+    method: "POST",
+    template: "/command/token",
+    profile: "command",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeCommand,
+    handle: postCommandToken,
+  },
+  ...[`/api/v1/${SA}`, `/apis/authentication.k8s.io/v1/${SA}`].map((template): TokenRoute => ({
+    method: "POST",
+    template,
+    profile: "kubernetes",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeServiceAccountToken,
+    handle: postServiceAccountToken,
+  })),
+  { method: "GET", template: "/.well-known/jwks.json", handle: getJwks },
+  { method: "GET", template: "/.well-known/openid-configuration", handle: getOpenIdConfiguration },
+  { method: "GET", template: "/metrics", handle: getMetrics },
+  { method: "POST", template: "/spiffe/v1/svid", handle: postSvid },
+  { method: "GET", template: "/spiffe/v1/bundle", handle: getSpiffeBundle },
+  { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
+  { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },
+  // API keys, the OAuth2 token endpoint and the admin API (issue 12)
+  { method: "GET", template: "/forward-auth", handle: getForwardAuth },
+  { method: "POST", template: "/oauth2/token", handle: postOAuthToken },
+  { method: "GET", template: "/admin/orgs", handle: admin.getOrgs },
+  { method: "POST", template: "/admin/orgs", handle: admin.postOrg },
+  {
+    method: "POST",
+    template: "/admin/orgs/{name}/suspend",
+    handle: admin.orgStatusRoute("suspended"),
+  },
+  { method: "POST", template: "/admin/orgs/{name}/resume", handle: admin.orgStatusRoute("active") },
+  { method: "GET", template: "/admin/keys", handle: admin.getKeys },
+  { method: "POST", template: "/admin/keys", handle: admin.postKey },
+  { method: "GET", template: "/admin/keys/{id}", handle: admin.getKey },
+  { method: "DELETE", template: "/admin/keys/{id}", handle: admin.deleteKey },
+  { method: "POST", template: "/admin/keys/{id}/roll", handle: admin.postRoll },
+  { method: "GET", template: "/admin/stats", handle: admin.getStats },
+  { method: "GET", template: "/admin/blocks", handle: admin.getBlocks },
+  { method: "POST", template: "/admin/blocks", handle: admin.postBlock },
+  { method: "DELETE", template: "/admin/blocks/{kind}/{value}", handle: admin.deleteBlock },
+  // Accounts with pico-auth's API, introspection and revocation (issue 13). The account routes
+  // authenticate with an account's bearer token and check the role table themselves
+  // (src/accounts/roles.ts); tokens are minted by the `account` profile.
+  { method: "POST", template: "/oauth2/introspect", handle: postIntrospect },
+  { method: "POST", template: "/oauth2/revoke", handle: postRevoke },
+  { method: "POST", template: "/api/v1/auth/register", handle: pico.postRegister },
+  { method: "POST", template: "/api/v1/auth/login", handle: pico.postLogin },
+  { method: "POST", template: "/api/v1/auth/refresh", handle: pico.postRefresh },
+  { method: "GET", template: "/api/v1/auth/me", handle: pico.getMe },
+  { method: "POST", template: "/api/v1/auth/me/password", handle: pico.postMyPassword },
+  { method: "GET", template: "/api/v1/auth/jwks", handle: pico.getAuthJwks },
+  { method: "GET", template: "/api/v1/auth/users", handle: pico.getUsers },
+  { method: "POST", template: "/api/v1/auth/users", handle: pico.postUser },
+  { method: "GET", template: "/api/v1/auth/users/registration", handle: pico.getRegistration },
+  { method: "PUT", template: "/api/v1/auth/users/registration", handle: pico.putRegistration },
+  { method: "PUT", template: "/api/v1/auth/users/{id}/role", handle: pico.putUserRole },
+  { method: "PUT", template: "/api/v1/auth/users/{id}/password", handle: pico.putUserPassword },
+  {
+    method: "GET",
+    template: "/api/v1/auth/service-tokens",
+    handle: serviceTokens.getServiceTokens,
+  },
+  {
+    method: "POST",
+    template: "/api/v1/auth/service-tokens",
+    handle: serviceTokens.postServiceToken,
+  },
+  {
+    method: "POST",
+    template: "/api/v1/auth/service-tokens/validate",
+    handle: serviceTokens.postValidateServiceToken,
+  },
+  {
+    method: "DELETE",
+    template: "/api/v1/auth/service-tokens/{name}",
+    handle: serviceTokens.deleteServiceToken,
+  },
+  { method: "GET", template: "/api/v1/groups", handle: groups.getGroups },
+  { method: "POST", template: "/api/v1/groups", handle: groups.postGroup },
+  { method: "GET", template: "/api/v1/groups/{id}", handle: groups.getGroup },
+  { method: "PUT", template: "/api/v1/groups/{id}", handle: groups.putGroup },
+  { method: "DELETE", template: "/api/v1/groups/{id}", handle: groups.deleteGroup },
+  { method: "POST", template: "/api/v1/groups/{id}/members", handle: groups.postGroupMember },
+  {
+    method: "DELETE",
+    template: "/api/v1/groups/{id}/members/{user_id}",
+    handle: groups.deleteGroupMember,
+  },
+];
+
+/** A path template and the declarations for each of its methods. */
 export interface Route {
   readonly template: string;
-  readonly methods: Readonly<Record<string, RouteFn>>;
+  readonly methods: Readonly<Record<string, RouteDecl>>;
   /** Template segments; `{x}` is a parameter matching one non-empty segment. */
   readonly segments: readonly string[];
 }
 
-function _route(template: string, methods: Record<string, RouteFn>): Route {
-  return { template, methods, segments: template.split("/").slice(1) };
+function _group(table: readonly RouteDecl[]): Route[] {
+  const byTemplate = new Map<string, Record<string, RouteDecl>>();
+  for (const d of table) {
+    const m = byTemplate.get(d.template) ?? {};
+    m[d.method] = d;
+    byTemplate.set(d.template, m);
+  }
+  return [...byTemplate].map(([template, methods]) => ({
+    template,
+    methods,
+    segments: template.split("/").slice(1),
+  }));
 }
 
-const SA_SUFFIX = "namespaces/{ns}/serviceaccounts/{name}/token";
-
-/** Every route Keypebble serves. */
-export const ROUTES: readonly Route[] = [
-  _route("/healthz", { GET: getHealth }),
-  _route("/readyz", { GET: getHealth }),
-  _route("/auth", { POST: postAuth }),
-  _route("/v2/token", { GET: getRegistryToken, POST: postRegistryToken }),
-  _route("/command/token", { POST: postCommandToken }),
-  _route(`/api/v1/${SA_SUFFIX}`, { POST: postServiceAccountToken }),
-  _route(`/apis/authentication.k8s.io/v1/${SA_SUFFIX}`, { POST: postServiceAccountToken }),
-  _route("/.well-known/jwks.json", { GET: getJwks }),
-  _route("/.well-known/openid-configuration", { GET: getOpenIdConfiguration }),
-  _route("/metrics", { GET: getMetrics }),
-  // API keys, the OAuth2 token endpoint and the admin API (issue 12)
-  _route("/forward-auth", { GET: getForwardAuth }),
-  _route("/oauth2/token", { POST: postOAuthToken }),
-  _route("/admin/orgs", { GET: admin.getOrgs, POST: admin.postOrg }),
-  _route("/admin/orgs/{name}/suspend", { POST: admin.orgStatusRoute("suspended") }),
-  _route("/admin/orgs/{name}/resume", { POST: admin.orgStatusRoute("active") }),
-  _route("/admin/keys", { GET: admin.getKeys, POST: admin.postKey }),
-  _route("/admin/keys/{id}", { GET: admin.getKey, DELETE: admin.deleteKey }),
-  _route("/admin/keys/{id}/roll", { POST: admin.postRoll }),
-  _route("/admin/stats", { GET: admin.getStats }),
-  _route("/admin/blocks", { GET: admin.getBlocks, POST: admin.postBlock }),
-  _route("/admin/blocks/{kind}/{value}", { DELETE: admin.deleteBlock }),
-  // Accounts with pico-auth's API, introspection and revocation (issue 13)
-  _route("/oauth2/introspect", { POST: postIntrospect }),
-  _route("/oauth2/revoke", { POST: postRevoke }),
-  _route("/api/v1/auth/register", { POST: pico.postRegister }),
-  _route("/api/v1/auth/login", { POST: pico.postLogin }),
-  _route("/api/v1/auth/refresh", { POST: pico.postRefresh }),
-  _route("/api/v1/auth/me", { GET: pico.getMe }),
-  _route("/api/v1/auth/me/password", { POST: pico.postMyPassword }),
-  _route("/api/v1/auth/jwks", { GET: pico.getAuthJwks }),
-  _route("/api/v1/auth/users", { GET: pico.getUsers, POST: pico.postUser }),
-  _route("/api/v1/auth/users/registration", {
-    GET: pico.getRegistration,
-    PUT: pico.putRegistration,
-  }),
-  _route("/api/v1/auth/users/{id}/role", { PUT: pico.putUserRole }),
-  _route("/api/v1/auth/users/{id}/password", { PUT: pico.putUserPassword }),
-  _route("/api/v1/auth/service-tokens", {
-    GET: serviceTokens.getServiceTokens,
-    POST: serviceTokens.postServiceToken,
-  }),
-  _route("/api/v1/auth/service-tokens/validate", {
-    POST: serviceTokens.postValidateServiceToken,
-  }),
-  _route("/api/v1/auth/service-tokens/{name}", { DELETE: serviceTokens.deleteServiceToken }),
-  _route("/api/v1/groups", { GET: groups.getGroups, POST: groups.postGroup }),
-  _route("/api/v1/groups/{id}", {
-    GET: groups.getGroup,
-    PUT: groups.putGroup,
-    DELETE: groups.deleteGroup,
-  }),
-  _route("/api/v1/groups/{id}/members", { POST: groups.postGroupMember }),
-  _route("/api/v1/groups/{id}/members/{user_id}", { DELETE: groups.deleteGroupMember }),
-];
+/** The table grouped by path. */
+export const ROUTES: readonly Route[] = _group(ROUTE_TABLE);
 
 const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));
 const PARAMETRISED = ROUTES.filter((r) => r.template.includes("{"));
 
-/** Find the route for a path; `undefined` when none matches. */
+/**
+ * Find the route for a raw path; `undefined` when none matches. Paths are matched as sent, never
+ * normalised: a dot segment (`/./auth`, `/v2/%2e%2e/auth`), an empty segment or an encoded
+ * slash never reaches a route, so what a proxy in front matched is what Keypebble serves.
+ */
 export function matchRoute(
   path: string,
 ): { route: Route; params: Record<string, string> } | undefined {
@@ -114,7 +241,9 @@ export function matchRoute(
         if (parts[i] === "") ok = false;
         else {
           try {
-            params[seg.slice(1, -1)] = decodeURIComponent(parts[i]);
+            const v = decodeURIComponent(parts[i]);
+            if (v === "." || v === ".." || v.includes("/")) ok = false;
+            else params[seg.slice(1, -1)] = v;
           } catch {
             ok = false;
           }
@@ -124,4 +253,12 @@ export function matchRoute(
     if (ok) return { route, params };
   }
   return undefined;
+}
+
+/** The raw path of a request URL as the client sent it (before WHATWG URL dot removal). */
+export function rawPath(requestUrl: string): string {
+  // `new URL()` resolves `/./auth` to `/auth` and `/v2/%2e%2e/auth` to `/auth`; the route table
+  // must see what was sent. Take the path from the text: after the authority, before ? or #.
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(requestUrl);
+  return m === null || m[1] === "" ? "/" : m[1];
 }

@@ -9,7 +9,13 @@ import type { Policy } from "../policy/policy.ts";
 import { hasControlChars } from "../policy/scope.ts";
 import { type Cidr, cidrContains } from "./cidr.ts";
 import type { CredentialCache } from "./credential_cache.ts";
-import { DEFAULT_ITERATIONS, dummyHashFor, parsePasswordHash, verifyPassword } from "./password.ts";
+import {
+  DEFAULT_ITERATIONS,
+  dummyHashFor,
+  MIN_ITERATIONS,
+  parsePasswordHash,
+  verifyPassword,
+} from "./password.ts";
 
 /** An authenticated caller. */
 export interface Caller {
@@ -57,6 +63,30 @@ function _validUserName(s: string): boolean {
     !s.includes(",") && !s.includes(":");
 }
 
+const _utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A header value as the UTF-8 text its bytes spell. Fetch hands header values over as byte
+ * strings (one char per byte, RFC 9110 §5.5), so "ålice" sent as UTF-8 arrives as "Ã¥lice";
+ * decode it properly, or return undefined when the bytes are not UTF-8.
+ */
+export function decodeHeaderUtf8(value: string): string | undefined {
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff) return value; // already text (a runtime that decoded it)
+    if (c > 0x7f) ascii = false;
+  }
+  if (ascii) return value;
+  const bytes = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i);
+  try {
+    return _utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Parses an `Authorization` header value with the Basic scheme (RFC 7617 §2): strict base64 of
  * UTF-8 `user:password`, split at the first `:`.
@@ -98,35 +128,61 @@ export function parseBasicAuth(header: string): { user: string; password: string
   return { user, password };
 }
 
-const _dummyByPolicy = new WeakMap<Policy, string>();
+const _maxByPolicy = new WeakMap<Policy, number>();
 
-/**
- * A never-matching hash costing what this policy's hashes cost (their most common iteration
- * count), so an unknown user takes as long to refuse as a wrong password.
- */
-function _dummyFor(policy: Policy | undefined): string {
-  if (policy === undefined) return dummyHashFor(DEFAULT_ITERATIONS);
-  let d = _dummyByPolicy.get(policy);
-  if (d === undefined) {
-    const counts = new Map<number, number>();
+/** The highest iteration count among the policy's hashes (the default without any). */
+function _maxIterations(policy: Policy | undefined): number {
+  if (policy === undefined) return DEFAULT_ITERATIONS;
+  let max = _maxByPolicy.get(policy);
+  if (max === undefined) {
+    max = 0;
     for (const rule of policy.users.values()) {
       if (rule.passwordHash === undefined) continue;
       try {
-        const n = parsePasswordHash(rule.passwordHash).iterations;
-        counts.set(n, (counts.get(n) ?? 0) + 1);
+        max = Math.max(max, parsePasswordHash(rule.passwordHash).iterations);
       } catch {
         // Validated at load; a hand-built policy may hold anything.
       }
     }
-    let best = DEFAULT_ITERATIONS;
-    let bestCount = 0;
-    for (const [n, c] of counts) {
-      if (c > bestCount) [best, bestCount] = [n, c];
-    }
-    d = dummyHashFor(best);
-    _dummyByPolicy.set(policy, d);
+    if (max === 0) max = DEFAULT_ITERATIONS;
+    _maxByPolicy.set(policy, max);
   }
-  return d;
+  return max;
+}
+
+/**
+ * Check a user name and password against the policy. Every failure costs the same PBKDF2 work,
+ * the policy's highest iteration count, whatever the user's own count and whether the user
+ * exists: an unknown user is checked against a dummy hash of that count, and a known user's
+ * wrong password is topped up with dummy work to it. So timing does not tell which users exist.
+ *
+ * @throws {KeypebbleError} `unauthorized` for bad credentials
+ */
+export async function verifyCredentials(
+  user: string,
+  password: string,
+  ctx: Omit<IdentifyContext, "trustedProxies">,
+): Promise<Caller> {
+  const max = _maxIterations(ctx.policy);
+  const phc = ctx.policy?.users.get(user)?.passwordHash;
+  if (phc === undefined) {
+    await verifyPassword(password, dummyHashFor(max));
+    throw _unauthorized(INVALID_CREDENTIALS, ctx.realm);
+  }
+  if (await ctx.cache.get(user, password, phc, ctx.now)) return { subject: user, method: "basic" };
+  if (await verifyPassword(password, phc)) {
+    await ctx.cache.remember(user, password, phc, ctx.now);
+    return { subject: user, method: "basic" };
+  }
+  let own = max;
+  try {
+    own = parsePasswordHash(phc).iterations;
+  } catch {
+    // A malformed stored hash verified as false without work: pad it all.
+    own = 0;
+  }
+  if (max - own >= MIN_ITERATIONS) await verifyPassword(password, dummyHashFor(max - own));
+  throw _unauthorized(INVALID_CREDENTIALS, ctx.realm);
 }
 
 /**
@@ -148,8 +204,12 @@ export async function identifyCaller(
   peerAddress: string,
   ctx: IdentifyContext,
 ): Promise<Caller | null> {
-  const asserted = req.headers.get(PROXY_HEADER);
-  if (asserted !== null && cidrContains(ctx.trustedProxies, peerAddress)) {
+  const raw = req.headers.get(PROXY_HEADER);
+  if (raw !== null && cidrContains(ctx.trustedProxies, peerAddress)) {
+    const asserted = decodeHeaderUtf8(raw);
+    if (asserted === undefined) {
+      throw _unauthorized("X-Authenticated-User header is not valid UTF-8", ctx.realm);
+    }
     // Headers.get joins repeated headers with ", ", so a comma also catches duplicates.
     if (asserted.length > MAX_HEADER_LENGTH || !_validUserName(asserted)) {
       throw _unauthorized("X-Authenticated-User header is not a valid user name", ctx.realm);
@@ -170,16 +230,5 @@ export async function identifyCaller(
   }
   if (creds === null) return null;
 
-  const { user, password } = creds;
-  const phc = ctx.policy?.users.get(user)?.passwordHash;
-  if (phc === undefined) {
-    await verifyPassword(password, _dummyFor(ctx.policy));
-    throw _unauthorized(INVALID_CREDENTIALS, ctx.realm);
-  }
-  if (await ctx.cache.get(user, password, phc, ctx.now)) return { subject: user, method: "basic" };
-  if (await verifyPassword(password, phc)) {
-    await ctx.cache.remember(user, password, phc, ctx.now);
-    return { subject: user, method: "basic" };
-  }
-  throw _unauthorized(INVALID_CREDENTIALS, ctx.realm);
+  return await verifyCredentials(creds.user, creds.password, ctx);
 }

@@ -4,7 +4,7 @@ import { parsePolicy, type Policy } from "../policy/policy.ts";
 import { parseCidr } from "./cidr.ts";
 import { CredentialCache } from "./credential_cache.ts";
 import { basicChallenge, identifyCaller, type IdentifyContext, parseBasicAuth } from "./caller.ts";
-import { hashPassword } from "./password.ts";
+import { derivationStats, hashPassword } from "./password.ts";
 
 const ALICE_HASH = await hashPassword("wonderland", { iterations: 1000 });
 const POLICY: Policy = parsePolicy(
@@ -163,4 +163,31 @@ Deno.test("parseBasicAuth() splits at the first colon and decodes UTF-8", () => 
 
 Deno.test("basicChallenge() quotes the realm safely", () => {
   assert.equal(basicChallenge('a"b\\c\r\nd'), 'Basic realm="a\\"b\\\\cd", charset="UTF-8"');
+});
+
+Deno.test("finding 6: unknown users and wrong passwords cost equal PBKDF2 work with mixed iteration counts", async () => {
+  // Work is counted in PBKDF2 iterations (derivationStats), not time: no timing assert.
+  const cheap = await hashPassword("cheap-pw", { iterations: 1000 });
+  const dear = await hashPassword("dear-pw", { iterations: 4000 });
+  const policy = parsePolicy(
+    `users:
+  cheap: { password_hash: "${cheap}" }
+  cheap2: { password_hash: "${cheap}" }
+  dear: { password_hash: "${dear}" }`,
+    "policy.yaml",
+  );
+  const c = ctx({ policy });
+  const cost = async (user: string, password: string): Promise<number> => {
+    const before = derivationStats.iterations;
+    await unauthorized(
+      identifyCaller(req({ Authorization: basic(user, password) }), "192.0.2.7", c),
+    );
+    return derivationStats.iterations - before;
+  };
+  const unknown = await cost("mallory", "x");
+  const wrongCheap = await cost("cheap", "x");
+  const wrongDear = await cost("dear", "x");
+  assert.equal(unknown, 4000);
+  assert.equal(wrongCheap, 4000);
+  assert.equal(wrongDear, 4000);
 });

@@ -7,6 +7,7 @@
 export { timingSafeEqual } from "../jose/constant_time.ts";
 export {
   DEFAULT_ITERATIONS,
+  derivationStats,
   DUMMY_HASH,
   dummyHashFor,
   hashPassword,
@@ -21,7 +22,9 @@ export { CredentialCache } from "./credential_cache.ts";
 export {
   basicChallenge,
   type Caller,
+  decodeHeaderUtf8,
   identifyCaller,
   type IdentifyContext,
   parseBasicAuth,
+  verifyCredentials,
 } from "./caller.ts";

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { isKeypebbleError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
+import { type Alg, algSpec } from "./algorithms.ts";
+import type { KeyEntry } from "./keys.ts";
 
 /** Run a command; fail the test with its stderr when it exits non-zero. */
 export async function run(cmd: string, args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
@@ -66,4 +68,24 @@ export function throwsWith(fn: () => unknown, code: ErrorCode): void {
 /** Bytes to hex. */
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A verify-only key entry from a public JWK or an SPKI PEM, for tests that check signatures made
+ * elsewhere (RFC 7515 vectors, openssl). The product never imports bare public keys.
+ */
+export async function verifyOnlyKey(
+  alg: Alg,
+  key: { jwk: JsonWebKey } | { spkiPem: string },
+): Promise<KeyEntry> {
+  const params = algSpec(alg).importParams;
+  const verifyKey = "jwk" in key
+    ? await crypto.subtle.importKey("jwk", key.jwk, params, true, ["verify"])
+    : await crypto.subtle.importKey("spki", _pemDer(key.spkiPem), params, true, ["verify"]);
+  return { alg, verifyKey };
+}
+
+function _pemDer(pem: string): Uint8Array<ArrayBuffer> {
+  const b64 = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }

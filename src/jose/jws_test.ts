@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { decodeJws, JwsSigner, signInput, verifyJws } from "./jws.ts";
 import { b64uDecode, b64uEncode } from "./base64url.ts";
-import {
-  importHmacSecret,
-  importPrivateKeyPem,
-  importPublicJwk,
-  importPublicKeyPem,
-  type KeyEntry,
-  withKid,
-} from "./keys.ts";
-import { openssl, rejectsWith, throwsWith, withTempDir } from "./_testing.ts";
+import { importHmacSecret, importPrivateKeyPem, type KeyEntry, withKid } from "./keys.ts";
+import { openssl, rejectsWith, throwsWith, verifyOnlyKey, withTempDir } from "./_testing.ts";
 
 const enc = new TextEncoder();
 const NOW = 1_700_000_000;
@@ -86,7 +79,7 @@ Deno.test("verifyJws() accepts the RFC 7515 A.1 token before its exp", async () 
 async function a2Key(): Promise<KeyEntry> {
   const params = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   const privateKey = await crypto.subtle.importKey("jwk", A2_JWK, params, false, ["sign"]);
-  const pub = await importPublicJwk({ kty: "RSA", n: A2_JWK.n, e: A2_JWK.e });
+  const pub = await verifyOnlyKey("RS256", { jwk: { kty: "RSA", n: A2_JWK.n, e: A2_JWK.e } });
   return { ...pub, privateKey };
 }
 
@@ -100,8 +93,7 @@ Deno.test("signInput() reproduces the RFC 7515 A.2 RS256 signature", async () =>
 });
 
 Deno.test("verifyJws() accepts the RFC 7515 A.3 ES256 token with its public JWK", async () => {
-  const key = await importPublicJwk(A3_JWK);
-  assert.equal(key.alg, "ES256");
+  const key = await verifyOnlyKey("ES256", { jwk: A3_JWK });
   const token = `${A3_HEADER}.${A_PAYLOAD}.${A3_SIGNATURE}`;
   const { payload } = await verifyJws(token, [key], { now: RFC_NOW });
   assert.equal(payload.iss, "joe");
@@ -129,7 +121,7 @@ Deno.test("JwsSigner encodes alg, typ, kid and x5c in the header once", async ()
 });
 
 Deno.test("JwsSigner.create() refuses a verify-only key", async () => {
-  const key = await importPublicJwk(A3_JWK);
+  const key = await verifyOnlyKey("ES256", { jwk: A3_JWK });
   await rejectsWith(JwsSigner.create(key), "invalid_key");
 });
 
@@ -211,7 +203,9 @@ for (const alg of ["RS256", "ES256", "EdDSA"] as const) {
         assert.match(utf8(out), /Verified OK/);
       }
       // And we verify our own token with the public key alone
-      const pub = await importPublicKeyPem(await Deno.readTextFile(`${dir}/pub.pem`));
+      const pub = await verifyOnlyKey(alg, {
+        spkiPem: await Deno.readTextFile(`${dir}/pub.pem`),
+      });
       const { payload } = await verifyJws(token, [pub], { now: NOW });
       assert.equal(payload.sub, "alice");
     });
@@ -238,7 +232,9 @@ for (const alg of ["RS256", "ES256"] as const) {
       );
       let sig: Uint8Array = await Deno.readFile(`${dir}/sig`);
       if (alg === "ES256") sig = derToRaw(sig);
-      const pub = await importPublicKeyPem(await Deno.readTextFile(`${dir}/pub.pem`));
+      const pub = await verifyOnlyKey(alg, {
+        spkiPem: await Deno.readTextFile(`${dir}/pub.pem`),
+      });
       const { payload } = await verifyJws(`${input}.${b64uEncode(sig)}`, [pub], { now: NOW });
       assert.equal(payload.sub, "bob");
     });
@@ -288,7 +284,7 @@ Deno.test("verifyJws() rejects HS256 signed with the RSA public key when only RS
     await openssl("genpkey", ...GENPKEY.RS256, "-out", `${dir}/key.pem`);
     await openssl("pkey", "-in", `${dir}/key.pem`, "-pubout", "-out", `${dir}/pub.pem`);
     const pubPem = await Deno.readFile(`${dir}/pub.pem`);
-    const rsa = await importPublicKeyPem(utf8(pubPem));
+    const rsa = await verifyOnlyKey("RS256", { spkiPem: utf8(pubPem) });
     // The classic key-confusion attack: the public key's PEM bytes used as an HMAC secret
     const confused = await importHmacSecret(pubPem);
     const token = await craft(confused, { alg: "HS256", typ: "JWT" }, GOOD);

@@ -4,7 +4,7 @@
  *
  * Supported inputs: PKCS#8 (`BEGIN PRIVATE KEY`, RFC 5208/5958) for RSA, EC P-256 and Ed25519;
  * PKCS#1 (`BEGIN RSA PRIVATE KEY`, RFC 8017 §A.1.2); SEC1 (`BEGIN EC PRIVATE KEY`, RFC 5915);
- * SPKI (`BEGIN PUBLIC KEY`, RFC 5280 §4.1.2.7); public JWKs (RFC 7517); raw HMAC secrets.
+ * raw HMAC secrets. Bare public keys are never imported: every key Keypebble holds can sign.
  *
  * @module
  */
@@ -19,7 +19,6 @@ import {
   hexBytes,
   readTlv,
   readTop,
-  TAG_BIT_STRING,
   TAG_INTEGER,
   TAG_NULL,
   TAG_OCTET_STRING,
@@ -229,17 +228,6 @@ function _sec1ToPkcs8(der: Uint8Array): Uint8Array {
   return _pkcs8(EC_ALG_ID, inner);
 }
 
-/** Key kind of a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7). */
-function _kindOfSpki(der: Uint8Array): KeyKind {
-  const what = "public key";
-  const top = readTop(der, TAG_SEQUENCE, what);
-  const parts = children(der, top, what);
-  if (parts.length !== 2 || parts[1].tag !== TAG_BIT_STRING) {
-    throw _invalidKey(`Malformed DER in ${what}`);
-  }
-  return _kindOfAlgId(der, parts[0], what);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Import
 
@@ -284,6 +272,37 @@ async function _publicEntry(
   _checkStrength(alg, verifyKey);
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", verifyKey));
   return { verifyKey, publicJwk, spkiDer };
+}
+
+/**
+ * Import a verify-only key from a trusted issuer's published JWK (RFC 7517), for RFC 8693 token
+ * exchange (`src/oauth/issuer_keys.ts`). The algorithm is `jwk.alg` when present (it must be in
+ * the table and fit the key type), else implied by `kty`/`crv`; private members are ignored;
+ * a key marked for another use than `sig` is refused; `jwk.kid` becomes the entry's kid.
+ *
+ * @throws {KeypebbleError} `invalid_key`, `weak_key`
+ */
+export async function importPublicJwk(
+  jwk: JsonWebKey & { kid?: unknown; alg?: unknown },
+): Promise<KeyEntry> {
+  if (jwk === null || typeof jwk !== "object") throw _invalidKey("JWK must be an object");
+  let kind: KeyKind;
+  if (jwk.kty === "RSA" && typeof jwk.n === "string" && typeof jwk.e === "string") kind = "RSA";
+  else if (
+    jwk.kty === "EC" && jwk.crv === "P-256" && typeof jwk.x === "string" &&
+    typeof jwk.y === "string"
+  ) kind = "P-256";
+  else if (jwk.kty === "OKP" && jwk.crv === "Ed25519" && typeof jwk.x === "string") {
+    kind = "Ed25519";
+  } else throw _invalidKey("Unsupported or incomplete JWK");
+  if (jwk.use !== undefined && jwk.use !== "sig") throw _invalidKey("JWK is not a signature key");
+  if (jwk.alg !== undefined && !isAlg(jwk.alg)) throw _invalidKey("JWK algorithm is not supported");
+  if (jwk.kid !== undefined && typeof jwk.kid !== "string") {
+    throw _invalidKey("JWK kid must be a string");
+  }
+  const alg = _algFor(kind, jwk.alg as Alg | undefined);
+  const entry: KeyEntry = Object.freeze({ alg, ...(await _publicEntry(alg, _publicMembers(jwk))) });
+  return jwk.kid === undefined ? entry : withKid(entry, jwk.kid);
 }
 
 /**
@@ -348,91 +367,6 @@ export async function importPrivateKeyPem(
   const privateKey = await crypto.subtle.importKey("pkcs8", bytes, params, false, ["sign"]);
   bytes.fill(0);
   return Object.freeze({ alg, privateKey, ...pub });
-}
-
-/**
- * Import a verify-only public key from PEM: SPKI (`BEGIN PUBLIC KEY`), PKCS#1
- * (`BEGIN RSA PUBLIC KEY`) or the public key of a `BEGIN CERTIFICATE`.
- *
- * @throws {KeypebbleError} `invalid_key`, `weak_key`
- */
-export async function importPublicKeyPem(
-  pem: string,
-  options: { alg?: Alg } = {},
-): Promise<KeyEntry> {
-  const blocks = _pemBlocks(pem);
-  let spki: Uint8Array | undefined;
-  for (const b of blocks) {
-    if (b.label === "PUBLIC KEY") spki = b.der;
-    else if (b.label === "RSA PUBLIC KEY") {
-      // RFC 8017 §A.1.1 RSAPublicKey inside an SPKI (RFC 3279 §2.3.1)
-      readTop(b.der, TAG_SEQUENCE, "PKCS#1 RSA public key");
-      spki = encodeTlv(
-        TAG_SEQUENCE,
-        concat(RSA_ALG_ID, encodeTlv(TAG_BIT_STRING, concat(new Uint8Array([0]), b.der))),
-      );
-    } else if (b.label === "CERTIFICATE") spki = certificatePublicKeySpki(b.der);
-    if (spki !== undefined) break;
-  }
-  if (spki === undefined) throw _invalidKey("No public key found in PEM");
-  const alg = _algFor(_kindOfSpki(spki), options.alg);
-  let key: CryptoKey;
-  try {
-    key = await crypto.subtle.importKey(
-      "spki",
-      new Uint8Array(spki),
-      algSpec(alg).importParams,
-      true,
-      ["verify"],
-    );
-  } catch (cause) {
-    throw _invalidKey(`Public key for "${alg}" could not be imported`, cause);
-  }
-  _checkStrength(alg, key);
-  const publicJwk = _publicMembers(await crypto.subtle.exportKey("jwk", key));
-  const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", key));
-  return Object.freeze({ alg, verifyKey: key, publicJwk, spkiDer });
-}
-
-/**
- * Import a verify-only key from a public JWK (RFC 7517). The algorithm is `jwk.alg` when present
- * (it must be in the table and fit the key type), else implied by `kty`/`crv`. Private members,
- * if any, are ignored. `jwk.kid` becomes the entry's kid.
- *
- * @throws {KeypebbleError} `invalid_key`, `weak_key`
- */
-export async function importPublicJwk(
-  jwk: JsonWebKey & { kid?: string; alg?: string },
-): Promise<KeyEntry> {
-  if (jwk === null || typeof jwk !== "object") throw _invalidKey("JWK must be an object");
-  let kind: KeyKind;
-  if (jwk.kty === "RSA" && typeof jwk.n === "string" && typeof jwk.e === "string") kind = "RSA";
-  else if (
-    jwk.kty === "EC" && jwk.crv === "P-256" && typeof jwk.x === "string" &&
-    typeof jwk.y === "string"
-  ) kind = "P-256";
-  else if (jwk.kty === "OKP" && jwk.crv === "Ed25519" && typeof jwk.x === "string") {
-    kind = "Ed25519";
-  } else {
-    throw _invalidKey(
-      `Unsupported or incomplete JWK (kty "${String(jwk.kty)}", crv "${String(jwk.crv)}")`,
-    );
-  }
-  if (jwk.use !== undefined && jwk.use !== "sig") {
-    throw _invalidKey(`JWK has use "${String(jwk.use)}"; a signature key needs "sig"`);
-  }
-  let wanted: Alg | undefined;
-  if (jwk.alg !== undefined) {
-    if (!isAlg(jwk.alg)) throw _invalidKey(`JWK algorithm "${String(jwk.alg)}" is not supported`);
-    wanted = jwk.alg;
-  }
-  const alg = _algFor(kind, wanted);
-  const pub = await _publicEntry(alg, _publicMembers(jwk));
-  if (jwk.kid !== undefined && typeof jwk.kid !== "string") {
-    throw _invalidKey("JWK kid must be a string");
-  }
-  const entry: KeyEntry = Object.freeze({ alg, ...pub });
-  return jwk.kid === undefined ? entry : withKid(entry, jwk.kid);
 }
 
 /**

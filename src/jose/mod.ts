@@ -30,7 +30,6 @@ export {
   importHmacSecret,
   importPrivateKeyPem,
   importPublicJwk,
-  importPublicKeyPem,
   jwkThumbprint,
   type KeyEntry,
   libtrustKeyId,

@@ -81,7 +81,8 @@ export async function connectRedisCounters(url: string): Promise<Counters> {
         return t > 0 ? t : 0;
       }),
     close: async () => {
-      await client.quit().catch(() => client.disconnect().catch(() => {}));
+      // disconnect(), not quit(): quit waits for a reply that never comes while Redis is down.
+      await _withTimeout(client.disconnect(), 2000).catch(() => {});
     },
   };
 }

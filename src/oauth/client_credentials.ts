@@ -8,10 +8,9 @@
  */
 
 import { mintApiToken } from "../apikeys/api_profile.ts";
-import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
-import { signAccessToken } from "../http/issue.ts";
+import { mint } from "../profiles/mint.ts";
 import { authenticateClient } from "./client_auth.ts";
 import type { TokenResponse } from "./grants.ts";
 
@@ -59,27 +58,19 @@ export async function clientCredentialsGrant(
   if (audience !== undefined && !c.audiences.includes(audience)) {
     throw new KeypebbleError("invalid_target", "The audience is not allowed for this client");
   }
-  const aud = audience ?? c.audiences[0] ?? ctx.rt.config.audience;
-  const ttl = clampTtl(ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900, {
-    defaultTtl: 900,
-    maxTtl: ctx.rt.config.maxTtlSeconds,
+  const profile = ctx.rt.profiles.client;
+  const minted = await mint(profile, {
+    now: ctx.nowSec,
+    subject: c.id,
+    audience: audience ?? c.audiences[0] ?? profile.audiences?.[0] ?? ctx.rt.config.issuer,
+    own: { client_id: c.id, ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }) },
+    ttlSeconds: ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900,
   });
-  const claims = {
-    sub: c.id,
-    client_id: c.id,
-    ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }),
-    ...(aud === undefined ? {} : { aud }),
-    ...registeredClaims({
-      issuer: ctx.rt.config.issuer,
-      now: ctx.nowSec,
-      ttlSeconds: ttl,
-      jti: randomJti(),
-    }),
-  };
+  ctx.services.metrics.tokensIssued.labels("client", minted.alg).inc();
   return {
-    access_token: await signAccessToken(ctx, { kind: "client", claims }),
+    access_token: minted.token,
     token_type: "Bearer",
-    expires_in: ttl,
+    expires_in: minted.ttl,
     ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }),
   };
 }

@@ -5,19 +5,18 @@
  * service-account token), exchanged for a Keypebble access token.
  *
  * What the new token carries is the server's decision, never the caller's: `sub` is the subject
- * token's; `scope` is what was asked within what the subject holds (our token's `scope`, or the
- * issuer's configured `scopes`); `aud` is one of `oauth.exchange_audiences` (default: the
- * configured audience); an account token's `email`, `role`, `org_id` and `groups` carry over. The
+ * token's (behind the issuer's `subject_prefix` for a trusted issuer); `scope` is what was asked within what the subject holds (our token's `scope`, or the
+ * issuer's configured `scopes`); `aud` is one of `oauth.exchange_audiences` (default: the first, else the issuer); an account token's `email` and `groups` carry over (its `role` and
+ * `org_id` do not: they are the account kind's own, and an exchanged token is no account's). The
  * lifetime is that of an API token, never beyond the subject token's own expiry. Delegation
  * (`actor_token`) is not supported and refused. Client authentication is optional: the subject
  * token is the credential; when a client authenticates, its id is recorded as `client_id`.
  */
 
-import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
-import { signAccessToken } from "../http/issue.ts";
-import { REFRESH_TYP } from "../runtime/mod.ts";
+import { mint } from "../profiles/mint.ts";
+import { REFRESH_TYP } from "../profiles/table.ts";
 import { authenticateClient } from "./client_auth.ts";
 import type { TokenResponse } from "./grants.ts";
 import { verifyPresentedJwt } from "./subject_token.ts";
@@ -28,8 +27,8 @@ export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const TT_ACCESS = "urn:ietf:params:oauth:token-type:access_token";
 export const TT_JWT = "urn:ietf:params:oauth:token-type:jwt";
 
-/** Claims of an account token that an exchange carries over. */
-const CARRIED = ["email", "role", "org_id", "groups"];
+/** Claims of an account token that an exchange carries over (not the account kind's own). */
+const CARRIED = ["email", "groups"];
 
 /** Handle a token exchange. */
 export async function tokenExchangeGrant(
@@ -97,43 +96,49 @@ export async function tokenExchangeGrant(
   const audience = form.get("audience") ?? form.get("resource") ?? undefined;
   let aud: string | undefined;
   if (audience !== undefined) {
-    if (!allowed.includes(audience) && audience !== ctx.rt.config.audience) {
+    if (!allowed.includes(audience)) {
       throw new KeypebbleError("invalid_target", "The audience is not allowed for token exchange");
     }
     aud = audience;
-  } else aud = allowed[0] ?? ctx.rt.config.audience;
+  } else aud = allowed[0];
   const exp = typeof p.exp === "number" ? p.exp : ctx.nowSec;
   const remaining = Math.floor(exp - ctx.nowSec);
   if (remaining < 1) throw new KeypebbleError("invalid_request", "The subject token has expired");
-  const ttl = Math.min(
-    remaining,
-    clampTtl(ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900, {
-      defaultTtl: 900,
-      maxTtl: ctx.rt.config.maxTtlSeconds,
-    }),
-  );
-  const claims: Record<string, unknown> = { sub: p.sub };
+  const profile = ctx.rt.profiles.exchange;
+  const own: Record<string, unknown> = {};
   if (subject.trusted === undefined) {
-    for (const c of CARRIED) if (p[c] !== undefined) claims[c] = p[c];
+    for (const c of CARRIED) if (p[c] !== undefined) own[c] = p[c];
   }
-  if (scopes.length > 0) claims.scope = scopes.join(" ");
-  if (aud !== undefined) claims.aud = aud;
-  if (client !== null) claims.client_id = client.id;
-  Object.assign(
-    claims,
-    registeredClaims({
-      issuer: ctx.rt.config.issuer,
+  if (scopes.length > 0) own.scope = scopes.join(" ");
+  if (client !== null) own.client_id = client.id;
+  // A trusted issuer's subjects are namespaced by its `subject_prefix`; one that takes the form
+  // of another kind's subjects (a Kubernetes service account, a SPIFFE ID) is refused by mint.
+  const sub = subject.trusted === undefined ? p.sub : subject.trusted.subjectPrefix + p.sub;
+  let minted;
+  try {
+    minted = await mint(profile, {
       now: ctx.nowSec,
-      ttlSeconds: ttl,
-      jti: randomJti(),
-    }),
-  );
-  ctx.subject = p.sub;
+      subject: sub,
+      audience: aud ?? profile.audiences?.[0] ?? ctx.rt.config.issuer,
+      own,
+      ttlSeconds: Math.min(remaining, ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900),
+    });
+  } catch (e) {
+    if (e instanceof KeypebbleError && e.code === "forbidden") {
+      throw new KeypebbleError(
+        "invalid_request",
+        `${e.message}; give the trusted issuer a subject_prefix`,
+      );
+    }
+    throw e;
+  }
+  ctx.services.metrics.tokensIssued.labels("exchange", minted.alg).inc();
+  ctx.subject = sub;
   return {
-    access_token: await signAccessToken(ctx, { kind: "exchange", claims }),
+    access_token: minted.token,
     issued_token_type: TT_ACCESS,
     token_type: "Bearer",
-    expires_in: ttl,
+    expires_in: minted.ttl,
     ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }),
   };
 }

@@ -3,7 +3,7 @@
  * and `src/server/bun.ts` implement it; nothing else in `src/` knows which runtime it is on.
  */
 
-import type { RuntimeIo } from "../runtime/mod.ts";
+import type { RuntimeIo } from "./io.ts";
 import type { SqliteOpener } from "./sqlite.ts";
 
 /** A running HTTP server. */

@@ -18,6 +18,7 @@ export {
   generateAccess,
   parsePolicy,
   type Policy,
+  serviceAccountAllowed,
   type UserRule,
   userRule,
 } from "./policy.ts";

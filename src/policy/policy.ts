@@ -19,8 +19,10 @@
  * Per user: `repos` (patterns, see below), `actions` (`pull`, `push`, `delete`, `*`, or any
  * `[a-z]+`), `password_hash` (see `identity/password.ts`), `rate_limit`
  * (`{requests, window_seconds}`), `subjects` (names this caller may act for), and `namespace`
- * (the Python field: every repository pattern is then relative to it). Any other key is an error,
- * to catch typos.
+ * (the Python field: every repository pattern is then relative to it), and `service_accounts`
+ * (`namespace/name` globs of the Kubernetes service accounts this caller may mint tokens for;
+ * none by default). Any other key is an error, to catch typos. Password hashes are checked when
+ * the runtime is built (`identity/`), not here: the policy does not depend on identity.
  *
  * Entries of `repos`:
  *
@@ -37,8 +39,8 @@
 
 import { parse } from "yaml";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
-import { parsePasswordHash } from "../identity/password.ts";
-import { compileGlob, escapeRegExp, globSource, isGlob } from "./glob.ts";
+import { exceedsExpandedSize } from "../config/yaml_size.ts";
+import { compileGlob, type GlobTokens, globTokens, isGlob, matchTokens } from "./glob.ts";
 import {
   type AccessEntry,
   formatScope,
@@ -58,6 +60,10 @@ export interface UserRule {
   readonly rateLimit?: { requests: number; windowSeconds: number };
   /** Subjects this caller may name when asking for tokens on behalf of others. */
   readonly subjects?: readonly string[];
+  /** `namespace/name` globs of the service accounts this caller may mint tokens for. */
+  readonly serviceAccounts?: readonly string[];
+  /** SPIFFE ID globs this caller may obtain JWT-SVIDs for at POST /spiffe/v1/svid. */
+  readonly spiffeIds?: readonly string[];
 }
 
 /** A parsed, validated policy. Build with {@link parsePolicy}. */
@@ -78,6 +84,8 @@ const USER_KEYS = new Set([
   "rate_limit",
   "subjects",
   "namespace",
+  "service_accounts",
+  "spiffe_ids",
 ]);
 const ACTION_RE = /^(?:[a-z]+|\*)$/;
 const TYPED_RE = /^([a-z0-9]+):([a-z0-9*?._-]+)(?::([a-z*]+(?:,[a-z*]+)*))?$/;
@@ -96,12 +104,14 @@ interface _TypedEntry {
 interface _Compiled {
   /** Non-glob repository names without `${account}`. */
   readonly literals: ReadonlySet<string>;
-  /** All glob patterns without `${account}`, combined; null when there are none. */
-  readonly globs: RegExp | null;
+  /** Glob patterns without `${account}`, compiled (linear-time matching, see glob.ts). */
+  readonly globs: readonly GlobTokens[];
   /** Patterns containing `${account}`, split around it. */
   readonly accountPatterns: readonly (readonly string[])[];
-  /** Per-account combined RegExp for `accountPatterns`, bounded. */
-  readonly accountCache: Map<string, RegExp>;
+  /** Per-account compiled `accountPatterns`, bounded. */
+  readonly accountCache: Map<string, readonly GlobTokens[]>;
+  /** Compiled `service_accounts` globs. */
+  readonly serviceAccounts: readonly ((name: string) => boolean)[];
   readonly typed: readonly _TypedEntry[];
   /** Typed entries by the text they were written as. */
   readonly typedBySource: ReadonlyMap<string, _TypedEntry>;
@@ -216,6 +226,8 @@ function _parseUser(
     actions: readonly string[];
     rateLimit?: { requests: number; windowSeconds: number };
     subjects?: readonly string[];
+    serviceAccounts?: readonly string[];
+    spiffeIds?: readonly string[];
   } = { repos, actions };
 
   if (raw.has("password_hash")) {
@@ -225,11 +237,6 @@ function _parseUser(
     }
     if (name === "*") {
       throw _fail(source, `${at}.password_hash`, 'is not allowed on the "*" entry');
-    }
-    try {
-      parsePasswordHash(h);
-    } catch (e) {
-      throw _fail(source, `${at}.password_hash`, (e as Error).message);
     }
     rule.passwordHash = h;
   }
@@ -264,6 +271,34 @@ function _parseUser(
     rule.subjects = list;
   }
 
+  if (raw.has("service_accounts")) {
+    const list = _stringList(raw.get("service_accounts"), source, `${at}.service_accounts`);
+    list.forEach((s, i) => {
+      if (!/^[a-z0-9*?.-]+\/[a-z0-9*?.-]+$/.test(s) || s.length > 320) {
+        throw _fail(
+          source,
+          `${at}.service_accounts[${i}]`,
+          `${quoteForMessage(s)} is not "namespace/name" (globs allowed)`,
+        );
+      }
+    });
+    rule.serviceAccounts = list;
+  }
+
+  if (raw.has("spiffe_ids")) {
+    const list = _stringList(raw.get("spiffe_ids"), source, `${at}.spiffe_ids`);
+    list.forEach((s, i) => {
+      if (!/^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._*?-]+)*$/.test(s) || s.length > 2048) {
+        throw _fail(
+          source,
+          `${at}.spiffe_ids[${i}]`,
+          `${quoteForMessage(s)} is not a SPIFFE ID pattern`,
+        );
+      }
+    });
+    rule.spiffeIds = list;
+  }
+
   if (repos.length > 0 && actions.length === 0) {
     // Every pattern would grant nothing: almost certainly a mistake (a missing `<<: *anchor`).
     throw _fail(source, `${at}.actions`, "is required when repos are given");
@@ -289,6 +324,12 @@ export function parsePolicy(text: string, source: string): Policy {
     // Keep only the first line: the rest quotes the file, which may hold password hashes.
     const first = ((e as Error).message ?? "").split("\n")[0].replace(/:$/, "");
     throw new KeypebbleError("policy_invalid", `${source}: invalid YAML: ${first}`, { cause: e });
+  }
+  if (exceedsExpandedSize(doc)) {
+    throw new KeypebbleError(
+      "policy_invalid",
+      `${source}: expands (through YAML aliases) beyond the size limit`,
+    );
   }
   if (!(doc instanceof Map)) {
     throw new KeypebbleError("policy_invalid", `${source}: must be a mapping with "users"`);
@@ -322,7 +363,7 @@ export function parsePolicy(text: string, source: string): Policy {
 
 function _compile(rule: UserRule): _Compiled {
   const literals = new Set<string>();
-  const globs: string[] = [];
+  const globs: GlobTokens[] = [];
   const accountPatterns: string[][] = [];
   const typed: _TypedEntry[] = [];
   const typedBySource = new Map<string, _TypedEntry>();
@@ -341,16 +382,17 @@ function _compile(rule: UserRule): _Compiled {
     } else if (entry.includes(ACCOUNT)) {
       accountPatterns.push(entry.split(ACCOUNT));
     } else if (isGlob(entry)) {
-      globs.push(globSource(entry));
+      globs.push(globTokens(entry));
     } else {
       literals.add(entry);
     }
   }
   return {
     literals,
-    globs: globs.length === 0 ? null : new RegExp(`^(?:${globs.join("|")})$`, "s"),
+    globs,
     accountPatterns,
     accountCache: new Map(),
+    serviceAccounts: (rule.serviceAccounts ?? []).map(compileGlob),
     typed,
     typedBySource,
     actions: new Set(rule.actions),
@@ -366,30 +408,54 @@ function _compiledFor(rule: UserRule): _Compiled {
   return c;
 }
 
-/** The combined matcher for the `${account}` patterns of a rule, or null when none apply. */
-function _accountMatcher(c: _Compiled, account: string): RegExp | null {
+/** The compiled `${account}` patterns of a rule for one account, or null when none apply. */
+function _accountMatchers(c: _Compiled, account: string): readonly GlobTokens[] | null {
   // An account is substituted literally; one containing `/` could reach into other paths.
   if (c.accountPatterns.length === 0 || account.length === 0 || account.includes("/")) {
     return null;
   }
-  let re = c.accountCache.get(account);
-  if (re === undefined) {
-    const lit = escapeRegExp(account);
-    const alts = c.accountPatterns.map((parts) => parts.map(globSource).join(lit));
-    re = new RegExp(`^(?:${alts.join("|")})$`, "s");
+  let list = c.accountCache.get(account);
+  if (list === undefined) {
+    list = c.accountPatterns.map((parts) => _withLiteral(parts, account));
     if (c.accountCache.size >= ACCOUNT_CACHE_SIZE) {
       c.accountCache.delete(c.accountCache.keys().next().value as string);
     }
-    c.accountCache.set(account, re);
+    c.accountCache.set(account, list);
   }
-  return re;
+  return list;
+}
+
+/** Tokens for `parts` joined by a literal (its `*` and `?` match only themselves). */
+function _withLiteral(parts: readonly string[], literal: string): GlobTokens {
+  const out: number[] = [];
+  parts.forEach((part, i) => {
+    if (i > 0) { for (let k = 0; k < literal.length; k++) out.push(literal.charCodeAt(k)); }
+    out.push(...globTokens(part));
+  });
+  return Int32Array.from(out);
 }
 
 function _repoMatches(c: _Compiled, user: string, name: string): boolean {
   if (c.literals.has(name)) return true;
-  if (c.globs !== null && c.globs.test(name)) return true;
-  const re = _accountMatcher(c, user);
-  return re !== null && re.test(name);
+  for (const g of c.globs) if (matchTokens(g, name)) return true;
+  const list = _accountMatchers(c, user);
+  return list !== null && list.some((g) => matchTokens(g, name));
+}
+
+/**
+ * Whether `user` may mint a Kubernetes token for service account `namespace/name`: their rule's
+ * `service_accounts` (else the `"*"` entry's) must match. Default deny.
+ */
+export function serviceAccountAllowed(
+  policy: Policy,
+  user: string,
+  namespace: string,
+  name: string,
+): boolean {
+  const rule = userRule(policy, user);
+  if (rule === undefined) return false;
+  const full = `${namespace}/${name}`;
+  return _compiledFor(rule).serviceAccounts.some((m) => m(full));
 }
 
 /** Requested ∩ allowed: `*` allowed grants everything; `*` requested needs `*` allowed. */

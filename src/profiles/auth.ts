@@ -1,65 +1,59 @@
 /**
- * `POST /auth`: a general-purpose token. The JSON body holds the claims the caller wants; only
- * those in `allowed_custom_claims` (when set) are signed, registered claims never are, and the
- * config's `static_claims` win over the request.
+ * `POST /auth` and `keypebble issue`: the general-purpose kind. The JSON body holds the claims
+ * the caller wants; only those in `allowed_custom_claims` (when set) are considered, reserved
+ * claims never are (registered claims are dropped, another kind's claims such as `access` are
+ * refused), `aud` only from `profiles.auth.audiences`, and the config's `static_claims` win.
  *
- * A lifetime may be asked for with `ttl_seconds` (body or query); it is clamped to
- * `max_ttl_seconds` and is not itself signed.
+ * A lifetime may be asked for with `ttl_seconds` (body or query); it is clamped to the profile's
+ * cap and is not itself signed.
  */
 
-import { clampTtl, filterCustomClaims, randomJti, registeredClaims } from "../claims/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { filterCustomClaims } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import { readJsonObject } from "../http/body.ts";
-import type { RequestContext } from "../http/context.ts";
-import { signAccessToken } from "../http/issue.ts";
-import { json } from "../http/responses.ts";
-import { optionalCaller, requireCaller } from "../http/authenticate.ts";
+import type { ProfileRequest, Reply } from "./context.ts";
+import { mint } from "./mint.ts";
 import { chooseSubject } from "./subject.ts";
 
-/** Handle `POST /auth`. */
-export async function postAuth(ctx: RequestContext): Promise<Response> {
-  const { config } = ctx.rt;
-  const caller = config.requireAuth.auth ? await requireCaller(ctx) : await optionalCaller(ctx);
-  const body = await readJsonObject(ctx.req, config.limits);
-  const { ttl_seconds: bodyTtl, ...requested } = body;
-  const ttl = clampTtl(
-    parseTtl(bodyTtl ?? ctx.url.searchParams.get("ttl_seconds") ?? undefined),
-    { defaultTtl: config.defaultTtlSeconds, maxTtl: config.maxTtlSeconds },
-  );
-  const { accepted } = filterCustomClaims(requested, config.allowedCustomClaims);
-  const sub = config.requireAuth.auth
-    ? chooseSubject(ctx, { caller, requested: accepted.sub })
-    : accepted.sub;
-  const claims = authClaims(config, {
-    accepted: { ...accepted, ...(sub === undefined ? {} : { sub }) },
-    now: ctx.nowSec,
-    ttl,
-    jti: randomJti(),
-  });
-  const token = await signAccessToken(ctx, { kind: "auth", claims });
-  return json({ token, claims, expires_in: ttl });
+/** The authorisation step of `POST /auth`: the subject, per the caller rule. */
+export function authorizeAuth(req: ProfileRequest): string | undefined {
+  const requested = _accepted(req).sub;
+  return req.caller === null
+    ? (requested === undefined ? undefined : _subjectString(requested))
+    : chooseSubject(req.policy, { caller: req.caller, requested });
 }
 
-/**
- * The claims of an /auth token (also `keypebble issue`): default `aud`, the accepted request
- * claims, `static_claims` over them, and the registered claims over everything.
- */
-export function authClaims(
-  config: Config,
-  input: { accepted: Readonly<Record<string, unknown>>; now: number; ttl: number; jti: string },
-): Record<string, unknown> {
-  return {
-    ...(config.audience === undefined ? {} : { aud: config.audience }),
-    ...input.accepted,
-    ...config.staticClaims,
-    ...registeredClaims({
-      issuer: config.issuer,
-      now: input.now,
-      ttlSeconds: input.ttl,
-      jti: input.jti,
-    }),
-  };
+/** Handle `POST /auth`. */
+export async function postAuth(req: ProfileRequest): Promise<Reply> {
+  const { ttl_seconds: bodyTtl } = req.json;
+  const ttl = parseTtl(bodyTtl ?? req.query.get("ttl_seconds") ?? undefined);
+  const accepted = _accepted(req);
+  const profile = req.profiles.auth;
+  const minted = await mint(profile, {
+    now: req.nowSec,
+    claims: accepted,
+    ...(accepted.aud === undefined ? {} : { audience: accepted.aud as string | string[] }),
+    ...(req.subject === undefined ? {} : { subject: req.subject }),
+    ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+    source: {
+      query: req.query,
+      body: req.json,
+      ...(req.caller === null ? {} : { caller: req.caller.subject }),
+    },
+  });
+  req.issued("auth", minted.alg);
+  return { json: { token: minted.token, claims: minted.claims, expires_in: minted.ttl } };
+}
+
+function _accepted(req: ProfileRequest): Record<string, unknown> {
+  const { ttl_seconds: _ttl, ...requested } = req.json;
+  return filterCustomClaims(requested, req.profiles.auth.allowedCustomClaims).accepted;
+}
+
+function _subjectString(v: unknown): string {
+  if (typeof v !== "string") {
+    throw new KeypebbleError("invalid_claims", 'Claim "sub" must be a string');
+  }
+  return v;
 }
 
 /**

@@ -1,56 +1,29 @@
 /**
  * `POST /command/token` and `keypebble command`: a token that authorises one command on one
- * target, as in the Python Keypebble. `target` becomes `aud`, `user` becomes `sub`, the command is
- * signed verbatim, and a fresh random `jti` is returned beside the token so the runner can refuse
- * replays.
+ * target, as in the Python Keypebble. `target` becomes `aud` (never a registry service or
+ * another kind's audience; only `profiles.command.audiences` when that is set), `user` becomes
+ * `sub` (the caller, when authentication is on), the command is signed verbatim, and the `jti`
+ * is returned beside the token so the runner can refuse replays. `typ` is `kp-command+jwt`.
  */
 
-import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
-import type { Config } from "../config/mod.ts";
+import type { ClaimContext } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import { readJsonObject } from "../http/body.ts";
-import type { RequestContext } from "../http/context.ts";
-import { rfc3339, signAccessToken } from "../http/issue.ts";
-import { json } from "../http/responses.ts";
-import { optionalCaller, requireCaller } from "../http/authenticate.ts";
+import type { ProfileRequest, Reply } from "./context.ts";
+import { rfc3339 } from "./context.ts";
 import { parseTtl } from "./auth.ts";
+import { mint, type Minted } from "./mint.ts";
+import type { Profile } from "./resolve.ts";
 import { chooseSubject } from "./subject.ts";
 
 /** A validated command-token request. */
-export interface CommandRequest {
-  readonly user: string;
+export interface CommandFields {
   readonly target: string;
   readonly command: string;
   readonly ttlSeconds?: number;
 }
 
-/** The claims of a command token (pure: clock and jti are parameters). */
-export function commandClaims(
-  config: Config,
-  req: CommandRequest & { now: number; jti: string },
-): { claims: Record<string, unknown>; ttl: number } {
-  const { now, jti } = req;
-  const ttl = clampTtl(req.ttlSeconds, {
-    defaultTtl: config.defaultTtlSeconds,
-    maxTtl: config.maxTtlSeconds,
-  });
-  return {
-    ttl,
-    claims: {
-      aud: req.target,
-      sub: req.user,
-      command: req.command,
-      ...registeredClaims({ issuer: config.issuer, now, ttlSeconds: ttl, jti }),
-    },
-  };
-}
-
 /** Check the fields of a command request body. */
-export function validateCommandFields(body: Record<string, unknown>): {
-  target: string;
-  command: string;
-  ttlSeconds?: number;
-} {
+export function validateCommandFields(body: Readonly<Record<string, unknown>>): CommandFields {
   const target = body.target;
   if (typeof target !== "string" || target.trim() === "" || target.length > 256) {
     throw new KeypebbleError(
@@ -69,19 +42,50 @@ export function validateCommandFields(body: Record<string, unknown>): {
   return { target, command, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
 }
 
-/** Handle `POST /command/token`. */
-export async function postCommandToken(ctx: RequestContext): Promise<Response> {
-  const { config } = ctx.rt;
-  const caller = config.requireAuth.command ? await requireCaller(ctx) : await optionalCaller(ctx);
-  const body = await readJsonObject(ctx.req, config.limits);
-  const fields = validateCommandFields(body);
-  const user = chooseSubject(ctx, {
-    caller: config.requireAuth.command ? caller : null,
-    requested: body.user,
+/** Mint a command token (the server route and the CLI both come here). */
+export function mintCommand(
+  profile: Profile,
+  input: CommandFields & { user: string; now: number; source?: ClaimContext },
+): Promise<Minted> {
+  return mint(profile, {
+    now: input.now,
+    subject: input.user,
+    audience: input.target,
+    own: { command: input.command },
+    ...(input.ttlSeconds === undefined ? {} : { ttlSeconds: input.ttlSeconds }),
+    ...(input.source === undefined ? {} : { source: input.source }),
+  });
+}
+
+/** The authorisation step of `POST /command/token`: `user`, per the caller rule. */
+export function authorizeCommand(req: ProfileRequest): string {
+  return chooseSubject(req.policy, {
+    caller: req.caller,
+    requested: req.json.user,
     fallback: "anonymous",
   })!;
-  const jti = randomJti();
-  const { claims, ttl } = commandClaims(config, { ...fields, user, now: ctx.nowSec, jti });
-  const token = await signAccessToken(ctx, { kind: "command", claims });
-  return json({ token, jti, expires_in: ttl, issued_at: rfc3339(ctx.nowSec) });
+}
+
+/** Handle `POST /command/token`. */
+export async function postCommandToken(req: ProfileRequest): Promise<Reply> {
+  const fields = validateCommandFields(req.json);
+  const minted = await mintCommand(req.profiles.command, {
+    ...fields,
+    user: req.subject ?? "anonymous",
+    now: req.nowSec,
+    source: {
+      query: req.query,
+      body: req.json,
+      ...(req.caller === null ? {} : { caller: req.caller.subject }),
+    },
+  });
+  req.issued("command", minted.alg);
+  return {
+    json: {
+      token: minted.token,
+      jti: minted.jti,
+      expires_in: minted.ttl,
+      issued_at: rfc3339(req.nowSec),
+    },
+  };
 }

@@ -6,15 +6,18 @@
  * refused as Kubernetes does; above `max_ttl_seconds` is clamped) and `spec.boundObjectRef`
  * (a Pod, Secret or Node). The token carries `sub = system:serviceaccount:{ns}:{name}`, `aud`
  * as a list, a `jti`, and the `kubernetes.io` claim.
+ *
+ * With authentication on, the caller's policy rule must list the account in `service_accounts`
+ * (`"edge-ns/*"`); denied by default. Audiences: `profiles.kubernetes.audiences` when set, and
+ * never a registry service.
  */
 
-import { clampTtl, randomJti, registeredClaims } from "../claims/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
-import { readJsonObject } from "../http/body.ts";
-import type { RequestContext } from "../http/context.ts";
-import { rfc3339, signAccessToken } from "../http/issue.ts";
-import { json } from "../http/responses.ts";
-import { requireCaller } from "../http/authenticate.ts";
+import type { ProfileRequest, Reply } from "./context.ts";
+import { rfc3339 } from "./context.ts";
+import { mint } from "./mint.ts";
+import { authorizeServiceAccount } from "./subject.ts";
+import { SERVICE_ACCOUNT_PREFIX } from "./table.ts";
 
 /** RFC 1123 label: what Kubernetes requires of a namespace name. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -23,7 +26,6 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const UID = /^[A-Za-z0-9-]{1,64}$/;
 
 const MIN_EXPIRATION = 600;
-const DEFAULT_EXPIRATION = 3600;
 
 /** Validate a namespace (RFC 1123 label). */
 export function checkNamespace(ns: string): string {
@@ -47,13 +49,21 @@ export function checkObjectName(name: string, what: string): string {
   return name;
 }
 
+/** The authorisation step: an authenticated caller needs `service_accounts` in the policy. */
+export function authorizeServiceAccountToken(req: ProfileRequest): string {
+  const ns = checkNamespace(req.params.ns);
+  const name = checkObjectName(req.params.name, "Service account");
+  if (req.caller !== null) {
+    authorizeServiceAccount(req.policy, { caller: req.caller, namespace: ns, name });
+  }
+  return `${SERVICE_ACCOUNT_PREFIX}${ns}:${name}`;
+}
+
 /** Handle a TokenRequest. */
-export async function postServiceAccountToken(ctx: RequestContext): Promise<Response> {
-  const { config } = ctx.rt;
-  if (config.requireAuth.kubernetes) await requireCaller(ctx);
-  const ns = checkNamespace(ctx.params.ns);
-  const name = checkObjectName(ctx.params.name, "Service account");
-  const body = await readJsonObject(ctx.req, config.limits);
+export async function postServiceAccountToken(req: ProfileRequest): Promise<Reply> {
+  const ns = checkNamespace(req.params.ns);
+  const name = checkObjectName(req.params.name, "Service account");
+  const body = req.json;
   if (body.kind !== undefined && body.kind !== "TokenRequest") {
     throw new KeypebbleError("invalid_request", '"kind" must be "TokenRequest"');
   }
@@ -72,7 +82,7 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
       '"spec.audiences" is required: a list of 1 to 16 non-empty strings',
     );
   }
-  let expiration = DEFAULT_EXPIRATION;
+  let expiration: number | undefined;
   if (s.expirationSeconds !== undefined && s.expirationSeconds !== null) {
     const e = s.expirationSeconds;
     if (typeof e !== "number" || !Number.isInteger(e)) {
@@ -86,11 +96,6 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
     }
     expiration = e;
   }
-  const ttl = clampTtl(expiration, {
-    defaultTtl: DEFAULT_EXPIRATION,
-    maxTtl: Math.max(config.maxTtlSeconds, MIN_EXPIRATION),
-    minTtl: MIN_EXPIRATION,
-  });
   const k8s: Record<string, unknown> = { namespace: ns, serviceaccount: { name } };
   const bound = s.boundObjectRef;
   let boundOut: Record<string, unknown> | undefined;
@@ -100,29 +105,28 @@ export async function postServiceAccountToken(ctx: RequestContext): Promise<Resp
     if (boundOut.uid !== undefined) ref.uid = boundOut.uid as string;
     k8s[(boundOut.kind as string).toLowerCase()] = ref;
   }
-  const claims: Record<string, unknown> = {
-    aud: audiences,
-    sub: `system:serviceaccount:${ns}:${name}`,
-    "kubernetes.io": k8s,
-    ...registeredClaims({
-      issuer: config.issuer,
-      now: ctx.nowSec,
-      ttlSeconds: ttl,
-      jti: randomJti(),
-    }),
-  };
-  const token = await signAccessToken(ctx, { kind: "kubernetes", claims });
-  return json({
-    kind: "TokenRequest",
-    apiVersion: "authentication.k8s.io/v1",
-    metadata: { name, namespace: ns, creationTimestamp: rfc3339(ctx.nowSec) },
-    spec: {
-      audiences,
-      expirationSeconds: ttl,
-      boundObjectRef: boundOut ?? null,
+  const minted = await mint(req.profiles.kubernetes, {
+    now: req.nowSec,
+    subject: `${SERVICE_ACCOUNT_PREFIX}${ns}:${name}`,
+    audience: audiences as string[],
+    own: { "kubernetes.io": k8s },
+    ...(expiration === undefined ? {} : { ttlSeconds: expiration }),
+  });
+  req.issued("kubernetes", minted.alg);
+  return {
+    status: 201,
+    json: {
+      kind: "TokenRequest",
+      apiVersion: "authentication.k8s.io/v1",
+      metadata: { name, namespace: ns, creationTimestamp: rfc3339(req.nowSec) },
+      spec: {
+        audiences,
+        expirationSeconds: minted.ttl,
+        boundObjectRef: boundOut ?? null,
+      },
+      status: { token: minted.token, expirationTimestamp: rfc3339(minted.claims.exp as number) },
     },
-    status: { token, expirationTimestamp: rfc3339(claims.exp as number) },
-  }, 201);
+  };
 }
 
 function _boundObject(v: unknown): Record<string, unknown> {

@@ -11,9 +11,7 @@
  *   use, and the current policy is applied again each time one is redeemed.
  */
 
-import { randomJti, registeredClaims } from "../claims/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
-import type { Caller } from "../identity/mod.ts";
 import { verifyJws } from "../jose/mod.ts";
 import {
   type AccessEntry,
@@ -21,69 +19,75 @@ import {
   formatScope,
   generateAccess,
   parseScopes,
-  userRule,
 } from "../policy/mod.ts";
-import { REFRESH_TYP } from "../runtime/mod.ts";
-import { readForm } from "../http/body.ts";
-import type { RequestContext } from "../http/context.ts";
-import { rfc3339, signAccessToken } from "../http/issue.ts";
-import { json } from "../http/responses.ts";
-import { optionalCaller, requireCaller } from "../http/authenticate.ts";
+import type { ProfileRequest, Reply } from "./context.ts";
+import { rfc3339 } from "./context.ts";
+import { mint } from "./mint.ts";
+import { REFRESH_AUDIENCE, REFRESH_TYP } from "./table.ts";
 
-/** `aud` of refresh tokens: no registry is configured with this service name. */
-export const REFRESH_AUDIENCE = "urn:keypebble:refresh";
+export { REFRESH_AUDIENCE };
 
-/** Handle `GET /v2/token`. */
-export async function getRegistryToken(ctx: RequestContext): Promise<Response> {
-  const q = ctx.url.searchParams;
-  const caller = await requireCaller(ctx);
-  const service = _service(ctx, q.get("service"));
-  const account = q.get("account");
+/** The authorisation step of `GET /v2/token`: `account`, when given, must be the caller. */
+export function authorizeRegistryGet(req: ProfileRequest): string {
+  const caller = req.caller!;
+  const account = req.query.get("account");
   if (account !== null && account !== "" && account !== caller.subject) {
     throw new KeypebbleError(
       "account_mismatch",
       "The account parameter does not match the authenticated user",
     );
   }
+  return caller.subject;
+}
+
+/** Handle `GET /v2/token`. */
+export async function getRegistryToken(req: ProfileRequest): Promise<Reply> {
+  const q = req.query;
+  const subject = req.subject!;
+  const service = _service(req, q.get("service"));
+  const offline = q.get("offline_token") === "true";
+  const clientId = q.get("client_id");
+  if (offline && (clientId === null || clientId === "")) {
+    // A refresh token is bound to its client; one bound to no client could never be redeemed.
+    throw new KeypebbleError("invalid_request", '"client_id" is required with "offline_token"');
+  }
   const requested = q.getAll("scope");
-  const header = ctx.req.headers.get("x-scopes");
+  const header = req.headers.get("x-scopes");
   if (header !== null) requested.push(header);
-  const generate = (ctx.req.headers.get("x-policy-generate") ?? "").toLowerCase() === "true";
-  const access = _grant(ctx, caller.subject, requested, generate);
-  const issued = await _issue(ctx, caller.subject, service, access);
+  const generate = (req.headers.get("x-policy-generate") ?? "").toLowerCase() === "true";
+  const access = _grant(req, subject, requested, generate);
+  const issued = await _issue(req, subject, service, access);
   const body: Record<string, unknown> = {
     token: issued.token,
     access_token: issued.token,
     expires_in: issued.ttl,
-    issued_at: rfc3339(ctx.nowSec),
+    issued_at: rfc3339(req.nowSec),
   };
-  if (q.get("offline_token") === "true") {
-    body.refresh_token = await _refreshToken(ctx, caller.subject, service, q.get("client_id"));
-  }
-  return json(body);
+  if (offline) body.refresh_token = await _refreshToken(req, subject, service, clientId!);
+  return { json: body };
 }
 
 /**
  * Handle `POST /v2/token` (OAuth2 password and refresh_token grants). Errors also carry
  * `error_description`, as RFC 6749 §5.2 clients expect.
  */
-export async function postRegistryToken(ctx: RequestContext): Promise<Response> {
+export async function postRegistryToken(req: ProfileRequest): Promise<Reply> {
   try {
-    return await _postRegistryToken(ctx);
+    return await _postRegistryToken(req);
   } catch (e) {
     if (!(e instanceof KeypebbleError) || e.status >= 500) throw e;
-    return json(
-      { error: e.code, message: e.message, error_description: e.message },
-      e.status,
-      { ...e.headers },
-    );
+    return {
+      status: e.status,
+      json: { error: e.code, message: e.message, error_description: e.message },
+      headers: { ...e.headers },
+    };
   }
 }
 
-async function _postRegistryToken(ctx: RequestContext): Promise<Response> {
-  const form = await readForm(ctx.req, ctx.rt.config.limits.maxBodyBytes);
+async function _postRegistryToken(req: ProfileRequest): Promise<Reply> {
+  const form = req.form;
   const grant = form.get("grant_type");
-  const service = _service(ctx, form.get("service"), "invalid_request");
+  const service = _service(req, form.get("service"), "invalid_request");
   const clientId = form.get("client_id");
   if (clientId === null || clientId === "") {
     throw new KeypebbleError("invalid_request", '"client_id" is required');
@@ -97,14 +101,14 @@ async function _postRegistryToken(ctx: RequestContext): Promise<Response> {
     if (!username || password === null) {
       throw new KeypebbleError("invalid_request", '"username" and "password" are required');
     }
-    subject = await _passwordGrant(ctx, username, password);
+    subject = await _passwordGrant(req, username, password);
     if (form.get("access_type") === "offline") {
-      refresh = await _refreshToken(ctx, subject, service, clientId);
+      refresh = await _refreshToken(req, subject, service, clientId);
     }
   } else if (grant === "refresh_token") {
     const presented = form.get("refresh_token");
     if (!presented) throw new KeypebbleError("invalid_request", '"refresh_token" is required');
-    subject = await _redeemRefresh(ctx, presented, service, clientId);
+    subject = await _redeemRefresh(req, presented, service, clientId);
     // Not rotated: the docker engine keeps using the first refresh token it was given.
   } else if (grant === null || grant === "") {
     throw new KeypebbleError("invalid_request", '"grant_type" is required');
@@ -114,26 +118,26 @@ async function _postRegistryToken(ctx: RequestContext): Promise<Response> {
       `Grant type ${quoteForMessage(grant, 40)} is not supported`,
     );
   }
-  ctx.subject = subject;
-  const access = _grant(ctx, subject, scopes, false);
-  const issued = await _issue(ctx, subject, service, access);
+  req.noteSubject(subject);
+  const access = _grant(req, subject, scopes, false);
+  const issued = await _issue(req, subject, service, access);
   const body: Record<string, unknown> = {
     access_token: issued.token,
     token_type: "Bearer",
     expires_in: issued.ttl,
-    issued_at: rfc3339(ctx.nowSec),
+    issued_at: rfc3339(req.nowSec),
     scope: access.map(formatScope).join(" "),
   };
   if (refresh !== undefined) body.refresh_token = refresh;
-  return json(body);
+  return { json: body };
 }
 
 function _service(
-  ctx: RequestContext,
+  req: ProfileRequest,
   requested: string | null,
   code: "unsupported_service" | "invalid_request" = "unsupported_service",
 ): string {
-  const services = ctx.rt.config.services;
+  const services = req.config.services;
   const service = requested === null || requested === "" ? services[0] : requested;
   if (service === undefined || !services.includes(service)) {
     throw new KeypebbleError(
@@ -147,104 +151,86 @@ function _service(
 }
 
 function _grant(
-  ctx: RequestContext,
+  req: ProfileRequest,
   subject: string,
   requested: string[],
   generate: boolean,
 ): AccessEntry[] {
-  const policy = ctx.rt.policy;
+  const policy = req.policy;
   // Parse even without a policy: a malformed scope is a 400 whatever would be granted.
-  const scopes = parseScopes(requested, { maxScopes: ctx.rt.config.limits.maxScopes });
+  const scopes = parseScopes(requested, { maxScopes: req.config.limits.maxScopes });
   if (policy === undefined) return [];
   if (generate) return generateAccess(policy, subject).access;
   return evaluateAccess(policy, subject, scopes);
 }
 
 async function _issue(
-  ctx: RequestContext,
+  req: ProfileRequest,
   subject: string,
   service: string,
   access: AccessEntry[],
 ): Promise<{ token: string; ttl: number }> {
-  const { config } = ctx.rt;
-  // The token spec: clients assume 60 seconds when expires_in is missing; never issue less.
-  const ttl = Math.max(60, config.defaultTtlSeconds);
-  const claims = {
-    sub: subject,
-    aud: service,
-    access,
-    ...registeredClaims({
-      issuer: config.issuer,
-      now: ctx.nowSec,
-      ttlSeconds: ttl,
-      jti: randomJti(),
-    }),
-  };
-  return { token: await signAccessToken(ctx, { kind: "registry", claims }), ttl };
+  const minted = await mint(req.profiles.registry, {
+    now: req.nowSec,
+    subject,
+    audience: service,
+    own: { access },
+  });
+  req.issued("registry", minted.alg);
+  return { token: minted.token, ttl: minted.ttl };
 }
 
 async function _refreshToken(
-  ctx: RequestContext,
+  req: ProfileRequest,
   subject: string,
   service: string,
-  clientId: string | null,
+  clientId: string,
 ): Promise<string> {
-  const { config, keyring } = ctx.rt;
-  const claims = {
-    sub: subject,
-    aud: REFRESH_AUDIENCE,
-    service,
-    client_id: clientId ?? "",
-    ...registeredClaims({
-      issuer: config.issuer,
-      now: ctx.nowSec,
-      ttlSeconds: config.refreshTtlSeconds,
-      jti: randomJti(),
-    }),
-  };
-  const token = await keyring.refreshSigner.sign(claims);
-  ctx.services.metrics.tokensIssued.labels("refresh", keyring.refreshSigner.alg).inc();
-  return token;
+  const minted = await mint(req.profiles.refresh, {
+    now: req.nowSec,
+    subject,
+    own: { service, client_id: clientId },
+  });
+  req.issued("refresh", minted.alg);
+  return minted.token;
 }
 
+/** The password grant is a login: the same credential check, lockout and limits as Basic. */
 async function _passwordGrant(
-  ctx: RequestContext,
+  req: ProfileRequest,
   username: string,
   password: string,
 ): Promise<string> {
-  // The password grant is Basic authentication with the form's credentials: same checks,
-  // same lockout, same timing for unknown users.
-  const bytes = new TextEncoder().encode(`${username}:${password}`);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  const basic = new Request(ctx.url, { headers: { authorization: `Basic ${btoa(bin)}` } });
-  let caller: Caller | null;
   try {
-    caller = await optionalCaller({ ...ctx, req: basic });
+    return (await req.grants.checkPassword(username, password)).subject;
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "unauthorized") {
       throw new KeypebbleError("invalid_grant", "Invalid username or password");
     }
     throw e;
   }
-  if (caller === null) throw new KeypebbleError("invalid_grant", "Invalid username or password");
-  return caller.subject;
 }
 
+/**
+ * A refresh grant is checked like a login: the token must verify, be bound to this service and
+ * client, its subject must still have its own entry in the current policy (the `"*"` entry does
+ * not revive a removed user), and the subject's lockout and rate limit apply.
+ */
 async function _redeemRefresh(
-  ctx: RequestContext,
+  req: ProfileRequest,
   token: string,
   service: string,
   clientId: string,
 ): Promise<string> {
-  const { config, keyring, policy } = ctx.rt;
+  const { policy } = req;
+  const profile = req.profiles.refresh;
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await verifyJws(token, keyring.keys, {
-      now: ctx.nowSec,
-      issuer: config.issuer,
+    ({ payload } = await verifyJws(token, req.keys, {
+      now: req.nowSec,
+      issuer: profile.issuer,
       audience: REFRESH_AUDIENCE,
-      typ: REFRESH_TYP,
+      typ: profile.signer.header.typ ?? REFRESH_TYP,
     }));
   } catch (e) {
     if (e instanceof KeypebbleError) {
@@ -262,8 +248,9 @@ async function _redeemRefresh(
   if (payload.client_id !== clientId) {
     throw new KeypebbleError("invalid_grant", "The refresh token was issued to another client");
   }
-  if (policy === undefined || userRule(policy, sub) === undefined) {
+  if (policy === undefined || !policy.users.has(sub)) {
     throw new KeypebbleError("invalid_grant", "The refresh token's subject is no longer allowed");
   }
+  req.grants.admitPrincipal(sub);
   return sub;
 }

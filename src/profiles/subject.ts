@@ -1,16 +1,19 @@
 /**
- * Who a token is about. With authentication required, the subject is the caller, unless the
- * policy's `subjects` list for that caller allows the name asked for (`"*"` allows any).
+ * Authorisation steps the route table names: who a token may be about.
+ *
+ * - With an authenticated caller, `sub` is the caller, unless the policy's `subjects` list for
+ *   that caller allows the name asked for (`"*"` allows any).
+ * - A Kubernetes service-account token for `ns/name` needs a `service_accounts` entry matching
+ *   `ns/name` in the caller's policy rule (globs as for repositories). Denied by default.
  */
 
-import { KeypebbleError } from "../errors.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import type { Caller } from "../identity/mod.ts";
-import { userRule } from "../policy/mod.ts";
-import type { RequestContext } from "../http/context.ts";
+import { type Policy, serviceAccountAllowed, userRule } from "../policy/mod.ts";
 
 /** Decide the `sub` for a token: `requested` when allowed, else the caller, else `fallback`. */
 export function chooseSubject(
-  ctx: RequestContext,
+  policy: Policy | undefined,
   input: { caller: Caller | null; requested: unknown; fallback?: string },
 ): string | undefined {
   const { caller, requested, fallback } = input;
@@ -25,11 +28,28 @@ export function chooseSubject(
   }
   if (caller === null) return (requested as string | undefined) ?? fallback;
   if (requested === undefined || requested === caller.subject) return caller.subject;
-  const rule = ctx.rt.policy === undefined ? undefined : userRule(ctx.rt.policy, caller.subject);
+  const rule = policy === undefined ? undefined : userRule(policy, caller.subject);
   const allowed = rule?.subjects ?? [];
   if (allowed.includes("*") || allowed.includes(requested as string)) return requested as string;
   throw new KeypebbleError(
     "forbidden",
-    `Caller "${caller.subject}" may not issue tokens for another subject`,
+    `Caller ${quoteForMessage(caller.subject)} may not issue tokens for another subject`,
+  );
+}
+
+/** Allow an authenticated caller to mint for service account `ns/name` only per policy. */
+export function authorizeServiceAccount(
+  policy: Policy | undefined,
+  input: { caller: Caller; namespace: string; name: string },
+): void {
+  const { caller, namespace, name } = input;
+  if (policy !== undefined && serviceAccountAllowed(policy, caller.subject, namespace, name)) {
+    return;
+  }
+  throw new KeypebbleError(
+    "forbidden",
+    `Caller ${quoteForMessage(caller.subject)} may not mint tokens for service account ${
+      quoteForMessage(`${namespace}/${name}`)
+    }`,
   );
 }

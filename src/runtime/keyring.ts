@@ -24,16 +24,13 @@ import {
 } from "../jose/mod.ts";
 import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
 
-/** JWS `typ` of refresh tokens: never accepted where an access token (`JWT`) is expected. */
-export const REFRESH_TYP = "kp-refresh+jwt";
-
 /** Imported keys plus the signers for the active one. */
 export interface Keyring {
-  /** Signs access tokens (`typ: JWT`). */
+  /** The active key's default signer (`typ: JWT`); tokens are minted through the profiles. */
   readonly signer: JwsSigner;
-  /** Signs refresh tokens (`typ: kp-refresh+jwt`) with the same key. */
-  readonly refreshSigner: JwsSigner;
   readonly active: KeyEntry;
+  /** The active key's certificate chain (standard base64 DER, leaf first), when configured. */
+  readonly x5c?: readonly string[];
   /** All keys, active first; used by verify. */
   readonly keys: readonly KeyEntry[];
   /** The JWKS document (public keys only; HMAC keys never appear), already serialised. */
@@ -52,9 +49,7 @@ export async function buildKeyring(
   const entries: KeyEntry[] = [];
   let x5c: string[] | undefined;
   for (const [i, spec] of config.keys.entries()) {
-    const { entry, chain } = await _loadKey(config, spec, io, notices, {
-      listed: config.keys.length > 1 || spec.field.startsWith("keys["),
-    });
+    const { entry, chain } = await _loadKey(config, spec, io, notices);
     if (i === 0) x5c = chain;
     entries.push(entry);
   }
@@ -72,7 +67,6 @@ export async function buildKeyring(
   }
   const active = entries[0];
   const signer = await JwsSigner.create(active, x5c === undefined ? {} : { x5c });
-  const refreshSigner = await JwsSigner.create(active, { typ: REFRESH_TYP });
   const jwks = {
     keys: entries.filter((e) => e.publicJwk !== undefined).map((e) => ({
       ...e.publicJwk,
@@ -83,8 +77,8 @@ export async function buildKeyring(
   };
   return {
     signer,
-    refreshSigner,
     active,
+    ...(x5c === undefined ? {} : { x5c }),
     keys: entries,
     jwksJson: JSON.stringify(jwks),
     algs: [...new Set(entries.map((e) => e.alg))],
@@ -96,11 +90,17 @@ async function _loadKey(
   spec: KeySpec,
   io: RuntimeIo,
   notices: BuildNotice[],
-  opts: { listed: boolean },
 ): Promise<{ entry: KeyEntry; chain?: string[] }> {
   const where = `${config.source}: ${spec.field}`;
+  // Messages name the field, never its value: an inline PEM or a secret pasted into a path
+  // field must not reach a log line or /healthz (and neither must the cause's text, which
+  // quotes the path).
   const fail = (problem: string, cause?: unknown): never => {
-    const detail = cause instanceof Error ? `: ${cause.message}` : "";
+    const detail = cause instanceof FileMissingError
+      ? ": the file does not exist"
+      : cause instanceof KeypebbleError
+      ? `: ${cause.message}`
+      : "";
     throw new KeypebbleError("config_invalid", `${where}: ${problem}${detail}`, { cause });
   };
 
@@ -125,14 +125,14 @@ async function _loadKey(
     pem = await io.readTextFile(spec.path);
   } catch (e) {
     if (!(e instanceof FileMissingError) || !spec.generateIfMissing) {
-      return fail(`cannot read key file "${spec.path}"`, e);
+      return fail("cannot read the key file", e);
     }
     const alg = spec.alg === undefined || spec.alg === "HS256" ? "RS256" : spec.alg;
     pem = await generateKeyPem(alg);
     try {
       await io.writePrivateFile(spec.path, pem);
     } catch (w) {
-      return fail(`cannot write generated key file "${spec.path}"`, w);
+      return fail("cannot write the generated key file", w);
     }
     notices.push({
       level: "warn",
@@ -149,11 +149,25 @@ async function _loadKey(
   try {
     entry = await importPrivateKeyPem(pem, spec.alg === undefined ? {} : { alg: spec.alg });
   } catch (e) {
-    return fail(`key file "${spec.path}" refused`, e);
+    return fail("the key file was refused", e);
   }
-  const kidMode = spec.kid.mode === "none" && opts.listed
-    ? { mode: "thumbprint" as const }
-    : spec.kid;
+  // Every published key has a kid (RFC 7638 thumbprint unless the config names one): JWKS
+  // clients such as PyJWKClient select keys by kid and refuse a token whose kid they cannot find.
+  const kidMode = spec.kid.mode === "none" ? { mode: "thumbprint" as const } : spec.kid;
+  if (io.fileMode !== undefined) {
+    const mode = await io.fileMode(spec.path);
+    if (mode !== undefined && (mode & 0o077) !== 0) {
+      notices.push({
+        level: "warn",
+        event: "key_file_permissions",
+        fields: {
+          field: spec.field,
+          mode: `0${(mode & 0o777).toString(8)}`,
+          message: "The private key file is readable by other users; chmod 600 it",
+        },
+      });
+    }
+  }
   if (kidMode.mode === "literal") entry = withKid(entry, kidMode.value);
   if (kidMode.mode === "thumbprint") entry = withKid(entry, await jwkThumbprint(entry.publicJwk!));
   if (kidMode.mode === "libtrust") entry = withKid(entry, await libtrustKeyId(entry.spkiDer!));
@@ -164,16 +178,16 @@ async function _loadKey(
   try {
     ders = parseCertificateChainPem(chainPem);
   } catch (e) {
-    return fail(`certificate chain "${spec.x5cChainPath}" refused`, e);
+    return fail("the certificate chain was refused", e);
   }
   let leafSpki: Uint8Array;
   try {
     leafSpki = certificatePublicKeySpki(ders[0]);
   } catch (e) {
-    return fail(`leaf certificate in "${spec.x5cChainPath}" cannot be read`, e);
+    return fail("the leaf certificate cannot be read", e);
   }
   if (!_sameBytes(leafSpki, entry.spkiDer!)) {
-    fail(`the first certificate in "${spec.x5cChainPath}" is not for this signing key`);
+    fail("the first certificate of x5c_chain_path is not for this signing key");
   }
   return { entry, chain: ders.map((d) => b64Encode(d)) };
 }
@@ -186,7 +200,7 @@ async function _read(
   try {
     return await io.readTextFile(path);
   } catch (e) {
-    return fail(`cannot read "${path}"`, e);
+    return fail("cannot read the file", e);
   }
 }
 

@@ -49,6 +49,13 @@ export async function loadConfig(
     const v = io.env(name);
     if (v !== undefined) env[name] = v;
   }
+  // The CLI's --policy wins over the environment, and is known while parsing: whether a policy
+  // is set decides who owns an implicit `audience` (see src/config/profiles.ts).
+  if (overrides.policyPath) env.KEYPEBBLE_POLICY_PATH = overrides.policyPath;
+  if (overrides.host !== undefined && overrides.host.trim() === "") {
+    // An empty host means every interface to Bun; Deno refuses it. Never by accident.
+    throw new KeypebbleError("config_invalid", `${path}: --host: must not be empty`);
+  }
   const slash = path.lastIndexOf("/");
   const baseDir = slash === -1 ? "." : path.slice(0, slash) || "/";
   const config = parseConfig(text, path, { env: env as ConfigEnv, baseDir });

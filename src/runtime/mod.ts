@@ -5,7 +5,8 @@
  */
 export { buildRuntime } from "./runtime.ts";
 export type { BuildRuntimeOptions, Runtime } from "./runtime.ts";
-export { buildKeyring, REFRESH_TYP } from "./keyring.ts";
+export { buildKeyring } from "./keyring.ts";
+export { REFRESH_TYP } from "../profiles/table.ts";
 export type { Keyring } from "./keyring.ts";
 export { FileExistsError, FileMissingError } from "./io.ts";
 export type { BuildNotice, RuntimeIo } from "./io.ts";

@@ -7,10 +7,12 @@
 
 import type { Config } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import { type Cidr, parseCidr } from "../identity/mod.ts";
+import { type Cidr, parseCidr, parsePasswordHash } from "../identity/mod.ts";
 import { parsePolicy, type Policy } from "../policy/mod.ts";
-import type { BuildNotice, RuntimeIo } from "./io.ts";
+import { buildProfiles, type Profiles } from "../profiles/resolve.ts";
+import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
 import { buildKeyring, type Keyring } from "./keyring.ts";
+import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
 /** An immutable snapshot of config, keys and policy. */
 export interface Runtime {
@@ -21,6 +23,10 @@ export interface Runtime {
   /** The policy, when a policy file is configured. Without one, /v2/token grants nothing. */
   readonly policy?: Policy;
   readonly trustedProxies: readonly Cidr[];
+  /** Every token kind resolved against this config (src/profiles/table.ts). */
+  readonly profiles: Profiles;
+  /** The central JWT-SVID issuer and the spiffile root it publishes (`spiffe` section). */
+  readonly spiffe?: SpiffeAuthority;
 }
 
 /** Options of {@link buildRuntime}. */
@@ -53,13 +59,28 @@ export async function buildRuntime(
     } catch (e) {
       throw new KeypebbleError(
         "policy_invalid",
-        `${config.source}: policy_path: cannot read "${config.policyPath}": ${
-          e instanceof Error ? e.message : String(e)
+        `${config.source}: policy_path: cannot read the policy file${
+          e instanceof FileMissingError ? ": the file does not exist" : ""
         }`,
       );
     }
     policy = parsePolicy(text, config.policyPath);
+    for (const [name, rule] of policy.users) {
+      if (rule.passwordHash === undefined) continue;
+      try {
+        parsePasswordHash(rule.passwordHash);
+      } catch (e) {
+        throw new KeypebbleError(
+          "policy_invalid",
+          `${config.policyPath}: users.${name}.password_hash: ${(e as Error).message}`,
+        );
+      }
+    }
   }
+  const profiles = await buildProfiles(config, {
+    entries: keyring.keys,
+    ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
+  });
   const trustedProxies = config.trustedProxies.map((s, i) => {
     try {
       return parseCidr(s);
@@ -70,11 +91,16 @@ export async function buildRuntime(
       );
     }
   });
+  const spiffe = config.spiffe === undefined
+    ? undefined
+    : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
   return Object.freeze({
+    ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,
     config,
     keyring,
     ...(policy === undefined ? {} : { policy }),
     trustedProxies,
+    profiles,
   });
 }

@@ -35,15 +35,23 @@ export function sampleKey(
 /**
  * Register the suite. `open` gives a fresh, migrated, empty store for each test.
  */
-export function storeSuite(engine: string, open: () => Promise<Store>): void {
+export function storeSuite(
+  engine: string,
+  open: () => Promise<Store>,
+  options: { sanitizeResources?: boolean; sanitizeOps?: boolean } = {},
+): void {
   const t = (name: string, fn: (s: Store) => Promise<void>) =>
-    Deno.test(`store (${engine}): ${name}`, async () => {
-      const s = await open();
-      try {
-        await fn(s);
-      } finally {
-        await s.close();
-      }
+    Deno.test({
+      name: `store (${engine}): ${name}`,
+      ...options,
+      fn: async () => {
+        const s = await open();
+        try {
+          await fn(s);
+        } finally {
+          await s.close();
+        }
+      },
     });
 
   t("migrate() is idempotent and status() reports no pending step", async (s) => {

@@ -117,6 +117,7 @@ store:
 accounts:
   registration: open
   admin_email: root@example.test
+  audience: kp-e2e
 oauth:
   clients:
     - id: ci
@@ -128,6 +129,7 @@ oauth:
       jwks_uri: "${saIssuer}/jwks"
       audiences: [keypebble]
       scopes: [deploy]
+      subject_prefix: "ci:"
   exchange_audiences: [deploy-api]
 `,
     );
@@ -337,7 +339,7 @@ oauth:
       ),
     );
     const exv = await jwtVerify(ex.access_token, jwks, { issuer, audience: "deploy-api" });
-    assert.equal(exv.payload.sub, "system:serviceaccount:ci:runner");
+    assert.equal(exv.payload.sub, "ci:system:serviceaccount:ci:runner");
     assert.equal(exv.payload.scope, "deploy");
 
     // ---- introspection and revocation ---------------------------------------------------

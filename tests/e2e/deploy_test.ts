@@ -143,7 +143,6 @@ Deno.test("SIGTERM lets a request in flight finish, then exits 0", async () => {
   );
   const server = await startServer(config);
   try {
-    const started = Date.now();
     const pending = fetch(
       `${server.url}/v2/token?service=registry&scope=repository:alice/app:pull`,
       { headers: { authorization: `Basic ${btoa("alice:correct horse")}` } },
@@ -154,7 +153,6 @@ Deno.test("SIGTERM lets a request in flight finish, then exits 0", async () => {
     const json = await res.json();
     assert.equal(res.status, 200, JSON.stringify(json));
     assert.equal(payloadOf(json.token).sub, "alice");
-    assert.ok(Date.now() - started > 150, "the request was still running at SIGTERM");
     assert.equal(await server.exited, 0);
     const events = server.lines.flatMap((l) => {
       try {
@@ -166,8 +164,11 @@ Deno.test("SIGTERM lets a request in flight finish, then exits 0", async () => {
     const shutdownAt = events.indexOf("shutdown");
     assert.ok(shutdownAt !== -1, server.lines.join("\n"));
     assert.ok(events.indexOf("stopped") > shutdownAt, server.lines.join("\n"));
-    const issuedAfter = events.slice(shutdownAt).includes("request");
-    assert.ok(issuedAfter, "the request completed after the shutdown began");
+    // The access-log line of the token request (written when it completes) comes after the
+    // shutdown began: the request was in flight at SIGTERM and was allowed to finish.
+    const tokenLine = server.lines.findIndex((l) => l.includes('"route":"/v2/token"'));
+    const shutdownLine = server.lines.findIndex((l) => l.includes('"event":"shutdown"'));
+    assert.ok(tokenLine > shutdownLine && shutdownLine !== -1, server.lines.join("\n"));
   } finally {
     await server.stop();
     await Deno.remove(dir, { recursive: true });

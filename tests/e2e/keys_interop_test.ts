@@ -240,7 +240,11 @@ ${keyEntry}`,
       assert.equal(header.alg, alg, `${kind} header alg`);
       assert.equal(
         header.typ,
-        kind === "refresh" ? "kp-refresh+jwt" : "JWT",
+        ({
+          refresh: "kp-refresh+jwt",
+          registry: "kp-registry+jwt",
+          command: "kp-command+jwt",
+        } as Record<string, string>)[kind] ?? "JWT",
         `${kind} header typ`,
       );
       assert.ok(await opensslVerifies(dir, token, jwks), `openssl verifies the ${kind} token`);

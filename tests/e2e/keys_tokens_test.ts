@@ -180,8 +180,10 @@ Deno.test("Kubernetes TokenRequest on both paths issues verifiable service-accou
         `/api/v1/namespaces/build/serviceaccounts/${name}/token`,
         { spec: { audiences: ["a"] } },
       );
-      assert.equal(r.status, 400, name);
-      assert.equal((await r.json()).error, "invalid_name", name);
+      // An encoded "/" never matches a path parameter: no route (404), never a name.
+      const expected = name.includes("%2F") ? [404, "not_found"] : [400, "invalid_name"];
+      assert.equal(r.status, expected[0], name);
+      assert.equal((await r.json()).error, expected[1], name);
     }
     const badNs = await post(server, "/api/v1/namespaces/Build/serviceaccounts/x/token", {
       spec: { audiences: ["a"] },

@@ -705,6 +705,58 @@ function _request(c: Case): Request | undefined {
   }
 }
 
+/** Claims only one kind may carry, by the route that mints that kind. */
+const OWN_CLAIMS: Record<string, string> = {
+  access: "/v2/token",
+  "kubernetes.io": "serviceaccounts",
+  command: "/command/token",
+};
+
+function _payload(
+  token: string,
+): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const part = (s: string) =>
+    JSON.parse(
+      atob(s.replaceAll("-", "+").replaceAll("_", "/") + "=".repeat((4 - s.length % 4) % 4)),
+    );
+  const [h, p] = token.split(".");
+  return { header: part(h), claims: part(p) };
+}
+
+/**
+ * The profile rules on every token the fuzzer obtains: no kind's own claims in a token from
+ * another kind's route, the registry's service only in registry tokens, service-account subjects
+ * only from the Kubernetes route, and each kind's typ.
+ */
+function _kindViolation(path: string, text: string): string | undefined {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined; // metrics, JWKS text
+  }
+  const tokens = [body.token, body.access_token, (body.status as { token?: unknown })?.token]
+    .filter((t): t is string => typeof t === "string");
+  for (const token of tokens) {
+    const { header, claims } = _payload(token);
+    for (const [claim, route] of Object.entries(OWN_CLAIMS)) {
+      if (claim in claims && !path.includes(route)) return `"${claim}" in a token from ${path}`;
+    }
+    const aud = ([] as unknown[]).concat(claims.aud ?? []);
+    if (aud.includes(SERVICE) && !path.startsWith("/v2/token")) {
+      return `registry audience in a token from ${path}`;
+    }
+    const sub = String(claims.sub ?? "");
+    if (sub.startsWith("system:serviceaccount:") && !path.includes("serviceaccounts")) {
+      return `service-account subject in a token from ${path}`;
+    }
+    if (path.startsWith("/command/token") && header.typ !== "kp-command+jwt") {
+      return `command token with typ ${header.typ}`;
+    }
+  }
+  return undefined;
+}
+
 Deno.test(`handler fuzz: ${CASES} seeded cases never throw, never 5xx, errors are JSON (FUZZ_SEED=${SEED})`, async () => {
   const w = await _world();
   const clock = (w.hs as unknown as { _clock: { t: number } })._clock;
@@ -759,7 +811,8 @@ Deno.test(`handler fuzz: ${CASES} seeded cases never throw, never 5xx, errors ar
       }
       if (res.status === 429 && !res.headers.has("retry-after")) fail("429 without Retry-After");
     } else {
-      await res.body?.cancel();
+      const why = _kindViolation(c.path, await res.text());
+      if (why !== undefined) fail(why);
     }
   };
 

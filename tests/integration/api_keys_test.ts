@@ -234,6 +234,7 @@ Deno.test("oauth2/token: client_credentials with form or Basic returns an api JW
     assert.equal(body.expires_in, 900);
     const { payload: claims } = await verifyJws(body.access_token, kp.runtime.keyring.keys, {
       issuer: "https://kp.test",
+      typ: "at+jwt",
       now: Math.floor(kp.services.now() / 1000),
     });
     assert.equal(claims.sub, key.id);

@@ -359,8 +359,11 @@ Deno.test("a refresh token is not an access token, and an access token is not a 
     await _verifyCode(f, refresh, { typ: "JWT", audience: SERVICE }),
     "invalid_token_type",
   );
-  // The access token verifies as one, but not as a refresh token
-  assert.equal(await _verifyCode(f, token, { audience: SERVICE }), "valid");
+  // The access token verifies as a registry token (its own typ), but not as a refresh token
+  assert.equal(
+    await _verifyCode(f, token, { audience: SERVICE, typ: "kp-registry+jwt" }),
+    "valid",
+  );
   assert.equal(await _verifyCode(f, token, { typ: REFRESH_TYP }), "invalid_token_type");
   await _expectError(await _refreshGrant(f, token), 400, "invalid_grant");
   // And the genuine refresh token redeems
@@ -576,5 +579,61 @@ trusted_proxies: ["127.0.0.1"]
   } finally {
     await server.stop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("finding 10: dot segments and encoded dots never reach /auth on a real socket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kp-attack-path-" });
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    `issuer: "${ISSUER}"\nhs256_secret: "${"q".repeat(40)}"\n`,
+  );
+  const server = await startServer(`${dir}/config.yaml`);
+  try {
+    const req = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+      `Content-Length: 2\r\nConnection: close\r\n\r\n{}`;
+    assert.match(await _raw(server.port, req("/auth")), /^HTTP\/1\.1 200 /);
+    for (
+      const path of [
+        "/./auth",
+        "/v2/%2e%2e/auth",
+        "/v2/../auth",
+        "/v2/%2E%2E/auth",
+        "//auth",
+        "/auth/",
+        "/%61uth",
+        "/api/v1/namespaces/ci/serviceaccounts/a%2Fb/token",
+      ]
+    ) {
+      const answer = await _raw(server.port, req(path));
+      assert.match(answer.split("\r\n")[0], /^HTTP\/1\.1 404 /, path);
+      assert.ok(!answer.includes('"token"'), path);
+    }
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the fuzzed profile rules: no body sent to /auth yields a token of another kind", async () => {
+  const f = await _fix();
+  const foreign = [
+    { access: [{ type: "repository", name: "alice/app", actions: ["push"] }] },
+    { "kubernetes.io": { namespace: "kube-system" } },
+    { command: "rm -rf /" },
+    { aud: SERVICE },
+    { aud: [SERVICE, "x"] },
+    { sub: "system:serviceaccount:kube-system:default" },
+    { typ: "at+jwt" },
+  ];
+  for (const body of foreign) {
+    const res = await f.kp.fetch("/auth", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert.ok(res.status === 400 || res.status === 403, JSON.stringify(body));
+    await res.body?.cancel();
   }
 });

@@ -30,7 +30,10 @@ async function server(alg: "HS256" | "RS256" | "ES256" | "EdDSA"): Promise<TestH
   });
 }
 
-async function tokens(kp: TestHandler): Promise<Record<string, { token: string; aud: string }>> {
+/** Each kind's token, the audience it must carry (none for /auth here) and its typ. */
+async function tokens(
+  kp: TestHandler,
+): Promise<Record<string, { token: string; aud?: string; typ: string }>> {
   const json = { "content-type": "application/json" };
   const auth = await (await kp.fetch("/auth", {
     method: "POST",
@@ -52,10 +55,11 @@ async function tokens(kp: TestHandler): Promise<Record<string, { token: string; 
     body: JSON.stringify({ spec: { audiences: ["vault"] } }),
   })).json();
   return {
-    auth: { token: auth.token, aud: "registry" },
-    registry: { token: registry.token, aud: "registry" },
-    command: { token: command.token, aud: "edge-1" },
-    kubernetes: { token: k8s.status.token, aud: "vault" },
+    // "registry" is the registry's service (a policy is set): /auth never signs it by default.
+    auth: { token: auth.token, typ: "JWT" },
+    registry: { token: registry.token, aud: "registry", typ: "kp-registry+jwt" },
+    command: { token: command.token, aud: "edge-1", typ: "kp-command+jwt" },
+    kubernetes: { token: k8s.status.token, aud: "vault", typ: "JWT" },
   };
 }
 
@@ -64,14 +68,16 @@ for (const alg of ["RS256", "ES256", "EdDSA"] as const) {
     const kp = await server(alg);
     const jwks = await (await kp.fetch("/.well-known/jwks.json")).json();
     const keySet = createLocalJWKSet(jwks);
-    for (const [kind, { token, aud }] of Object.entries(await tokens(kp))) {
+    for (const [kind, { token, aud, typ }] of Object.entries(await tokens(kp))) {
       const { protectedHeader, payload } = await jwtVerify(token, keySet, {
         issuer: "https://kp.example",
-        audience: aud,
+        ...(aud === undefined ? {} : { audience: aud }),
         algorithms: [alg],
+        typ,
       });
+      if (aud === undefined) assert.equal(payload.aud, undefined, kind);
       assert.equal(protectedHeader.alg, alg, kind);
-      assert.equal(protectedHeader.typ, "JWT", kind);
+      assert.equal(protectedHeader.typ, typ, kind);
       assert.equal(typeof payload.jti, "string", kind);
       // A one-character change in the payload must fail verification.
       const [h, p, s] = token.split(".");
@@ -90,7 +96,7 @@ Deno.test("npm jose verifies every HS256 token kind with the shared secret", asy
     assert.equal(decodeProtectedHeader(token).kid, "hs1", kind);
     await jwtVerify(token, secret, {
       issuer: "https://kp.example",
-      audience: aud,
+      ...(aud === undefined ? {} : { audience: aud }),
       algorithms: ["HS256"],
     });
     await assert.rejects(jwtVerify(token, new TextEncoder().encode(SECRET + "x")), kind);

@@ -39,6 +39,7 @@ async function instance() {
       jwks_uri: ${K8S}/openid/v1/jwks
       audiences: [keypebble]
       scopes: [deploy]
+      subject_prefix: "ci-cluster:"
   exchange_audiences: [deploy-api]
 `,
   });
@@ -203,12 +204,12 @@ Deno.test("token exchange: a trusted issuer's JWT and our own token, with the se
       });
     const sa = await k8sToken({ aud: ["keypebble"] });
     const res = await ex(sa, { audience: "deploy-api" });
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, await res.clone().text());
     const body = await res.json();
     assert.equal(body.issued_token_type, "urn:ietf:params:oauth:token-type:access_token");
     const c = claimsOf(body.access_token);
     assert.deepEqual([c.sub, c.aud, c.scope, c.iss], [
-      "system:serviceaccount:ci:runner",
+      "ci-cluster:system:serviceaccount:ci:runner",
       "deploy-api",
       "deploy",
       "https://kp.test",
@@ -237,13 +238,14 @@ Deno.test("token exchange: a trusted issuer's JWT and our own token, with the se
     const u = await kp.user("ex@example.com", { role: "operator" });
     const own = await ex(u.access, { audience: "deploy-api" });
     assert.equal(own.status, 200);
-    const oc = claimsOf((await own.json()).access_token);
-    assert.deepEqual([oc.sub, oc.role, oc.email, oc.aud], [
-      u.id,
-      "operator",
-      "ex@example.com",
-      "deploy-api",
-    ]);
+    const exchanged = (await own.json()).access_token;
+    const oc = claimsOf(exchanged);
+    assert.deepEqual([oc.sub, oc.email, oc.aud], [u.id, "ex@example.com", "deploy-api"]);
+    // The account kind's own claims stay with account tokens: an exchanged token is not one.
+    assert.equal(oc.role, undefined);
+    const asAccount = await kp.fetch("/api/v1/auth/me", { headers: bearer(exchanged) });
+    assert.equal(asAccount.status, 401, "an exchanged token never passes for an account token");
+    await asAccount.body?.cancel();
     const wider = await ex(u.access, { scope: "deploy" });
     assert.equal((await wider.json()).error, "invalid_scope", "no scope out of nothing");
     // An expired subject token.

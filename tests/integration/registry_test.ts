@@ -71,6 +71,7 @@ Deno.test("GET /v2/token grants the intersection of the request and the policy",
     now: Math.floor(Date.now() / 1000),
     issuer: "kp-test",
     audience: "registry.local",
+    typ: "kp-registry+jwt",
   });
   assert.equal(header.alg, "ES256");
   assert.equal(typeof header.kid, "string");

@@ -28,6 +28,7 @@ require_authentication: ${requireAuth}
     repos: []
     actions: [pull]
     subjects: ["edge-*", "runner"]
+    service_accounts: ["edge-ns/*", "ci/builder"]
   dev:
     password_hash: "${await cheapHash("dev-pw")}"
     repos: []
@@ -81,9 +82,39 @@ Deno.test("require_authentication: the subject is the caller by default", async 
     ),
     "dev",
   );
-  // The Kubernetes subject is always the service account; the caller only has to be known.
+  // The Kubernetes subject is always the service account, and which accounts a caller may mint
+  // for is policy: `dev` has no `service_accounts`, so none.
   const k8s = await kp.fetch(K8S, post({ spec: { audiences: ["a"] } }, auth));
-  assert.equal(k8s.status, 201);
+  assert.equal(k8s.status, 403);
+  assert.equal((await k8s.json()).error, "forbidden");
+  const ops = { authorization: basicAuth("ops", "ops-pw") };
+  const allowed = await kp.fetch(K8S, post({ spec: { audiences: ["a"] } }, ops));
+  assert.equal(allowed.status, 201);
+  await allowed.body?.cancel();
+});
+
+Deno.test("finding 2: an authenticated caller cannot mint a Kubernetes token outside service_accounts", async () => {
+  const kp = await server("true");
+  const ops = { authorization: basicAuth("ops", "ops-pw") };
+  const path = (ns: string, name: string) =>
+    `/apis/authentication.k8s.io/v1/namespaces/${ns}/serviceaccounts/${name}/token`;
+  const admin = await kp.fetch(
+    path("kube-system", "cluster-admin"),
+    post({ spec: { audiences: ["a"] } }, ops),
+  );
+  assert.equal(admin.status, 403);
+  assert.equal((await admin.json()).error, "forbidden");
+  const edge = await kp.fetch(path("edge-ns", "agent"), post({ spec: { audiences: ["a"] } }, ops));
+  assert.equal(edge.status, 201);
+  const token = (await edge.json()).status.token;
+  assert.equal(decodeJws(token).payload.sub, "system:serviceaccount:edge-ns:agent");
+  // A glob over the namespace does not reach a namespace that merely starts the same.
+  const other = await kp.fetch(
+    path("edge-ns2", "agent"),
+    post({ spec: { audiences: ["a"] } }, ops),
+  );
+  assert.equal(other.status, 403);
+  await other.body?.cancel();
 });
 
 Deno.test("require_authentication: naming another subject needs the policy's subjects list", async () => {

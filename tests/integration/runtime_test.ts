@@ -49,7 +49,7 @@ Deno.test("a missing key file is a config error unless generation is allowed", a
   const yaml = 'issuer: kp\nrs256_private_key_path: "keys/k.pem"\n';
   await assert.rejects(
     makeTestHandler({ configYaml: yaml }),
-    /config\.yaml: rs256_private_key_path: cannot read key file "\/kp\/keys\/k\.pem"/,
+    /config\.yaml: rs256_private_key_path: cannot read the key file: the file does not exist/,
   );
   const kp = await makeTestHandler({ configYaml: yaml + "generate_missing_key: true\n" });
   assert.match(kp.files.get("/kp/keys/k.pem") ?? "", /^-----BEGIN PRIVATE KEY-----/);
@@ -83,4 +83,16 @@ Deno.test("an x5c chain whose leaf is for another key is refused", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a malformed password_hash is a policy error naming the file and the field", async () => {
+  await assert.rejects(
+    makeTestHandler({
+      configYaml: `issuer: kp\nhs256_secret: "${"s".repeat(32)}"\npolicy_path: policy.yaml\n`,
+      files: {
+        "policy.yaml": `users: { a: { password_hash: "$pbkdf2-sha256$i=10$AAAAAAAAAAA$AAAA" } }\n`,
+      },
+    }),
+    /policy\.yaml: users\.a\.password_hash: Password hash is malformed/,
+  );
 });

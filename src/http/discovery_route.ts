@@ -4,8 +4,8 @@
  * issuer, as Kubernetes' service-account issuer publishes it).
  */
 
-import type { RequestContext } from "../http/context.ts";
-import { json } from "../http/responses.ts";
+import type { RequestContext } from "./context.ts";
+import { json } from "./responses.ts";
 
 /** Handle `GET /.well-known/jwks.json`. The body was serialised when the keyring was built. */
 export function getJwks(ctx: RequestContext): Response {
@@ -17,17 +17,24 @@ export function getJwks(ctx: RequestContext): Response {
   });
 }
 
-/** The discovery document for a runtime; `origin` is used when `issuer` is not a URL. */
+/**
+ * The discovery document for a runtime. The base of `jwks_uri` and `token_endpoint` is the
+ * issuer when it is a URL, else the configured `public_url`, never the request's Host header
+ * (which a client chooses, and a shared cache would keep). Without either, the URLs are left
+ * out: a relative guess would be wrong for someone.
+ */
 export function discoveryDocument(
-  input: { issuer: string; algs: readonly string[]; origin: string; oauth?: OAuthFeatures },
+  input: { issuer: string; algs: readonly string[]; publicUrl?: string; oauth?: OAuthFeatures },
 ): Record<string, unknown> {
-  const { issuer, algs, origin } = input;
-  const base = /^https?:\/\//.test(issuer) ? issuer.replace(/\/$/, "") : origin;
+  const { issuer, algs, publicUrl } = input;
+  const base = /^https?:\/\//.test(issuer) ? issuer.replace(/\/$/, "") : publicUrl;
   if (input.oauth !== undefined) return _oauthDocument(base, input);
   return {
     issuer,
-    jwks_uri: `${base}/.well-known/jwks.json`,
-    token_endpoint: `${base}/v2/token`,
+    ...(base === undefined ? {} : {
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}/v2/token`,
+    }),
     response_types_supported: ["id_token"],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: algs.filter((a) => a !== "HS256"),
@@ -52,7 +59,7 @@ export interface OAuthFeatures {
  * endpoints, grant types and client authentication methods that exist, and nothing else.
  */
 function _oauthDocument(
-  base: string,
+  base: string | undefined,
   input: { issuer: string; algs: readonly string[]; oauth?: OAuthFeatures },
 ): Record<string, unknown> {
   const f = input.oauth!;
@@ -63,17 +70,20 @@ function _oauthDocument(
   ];
   const methods = ["client_secret_basic", "client_secret_post"];
   const signing = input.algs.filter((a) => a !== "HS256");
+  // Without a URL base (issuer not a URL, no public_url) the URLs are left out.
   return {
     issuer: input.issuer,
-    jwks_uri: `${base}/.well-known/jwks.json`,
-    token_endpoint: `${base}/oauth2/token`,
-    ...(f.clients
+    ...(base === undefined ? {} : {
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}/oauth2/token`,
+    }),
+    ...(f.clients && base !== undefined
       ? {
         introspection_endpoint: `${base}/oauth2/introspect`,
         introspection_endpoint_auth_methods_supported: methods,
       }
       : {}),
-    ...(f.revocation
+    ...(f.revocation && base !== undefined
       ? {
         revocation_endpoint: `${base}/oauth2/revoke`,
         revocation_endpoint_auth_methods_supported: ["none", ...methods],
@@ -105,7 +115,7 @@ export function getOpenIdConfiguration(ctx: RequestContext): Response {
   const doc = discoveryDocument({
     issuer: ctx.rt.config.issuer,
     algs: ctx.rt.keyring.algs,
-    origin: ctx.url.origin,
+    ...(ctx.rt.config.publicUrl === undefined ? {} : { publicUrl: ctx.rt.config.publicUrl }),
     ...(_oauthFeatures(ctx) === undefined ? {} : { oauth: _oauthFeatures(ctx) }),
   });
   return json(doc, 200, {

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "./mod.ts";
+import { parseSpiffeConfig } from "./spiffe.ts";
+
+Deno.test("parseSpiffeConfig() reads the section, resolving root and key_path against the config's directory", () => {
+  assert.equal(parseSpiffeConfig(undefined, "kp.yaml"), undefined);
+  assert.deepEqual(
+    parseSpiffeConfig(
+      { trust_domain: "edge.example", root: "spiffe", key_path: "/k.pem" },
+      "kp.yaml",
+      "/etc/kp",
+    ),
+    {
+      trustDomain: "edge.example",
+      root: "/etc/kp/spiffe",
+      keyPath: "/k.pem",
+      refreshHintSeconds: 300,
+    },
+  );
+});
+
+Deno.test("parseSpiffeConfig() names the file and field of every problem", () => {
+  const bad: [unknown, RegExp][] = [
+    [{}, /kp\.yaml: spiffe\.trust_domain: is required/],
+    [{ trust_domain: "Edge.Example" }, /spiffe\.trust_domain/],
+    [{ trust_domain: "e.x", root: "" }, /spiffe\.root: must be a non-empty string/],
+    [{ trust_domain: "e.x", refresh_hint_seconds: 0 }, /spiffe\.refresh_hint_seconds/],
+    [{ trust_domain: "e.x", trustdomain: "typo" }, /spiffe\.trustdomain: is not a known setting/],
+    ["edge.example", /kp\.yaml: spiffe: must be a mapping/],
+  ];
+  for (const [v, re] of bad) assert.throws(() => parseSpiffeConfig(v, "kp.yaml"), re);
+});
+
+Deno.test("parseConfig() accepts a spiffe section as a known key", () => {
+  const c = parseConfig(
+    'issuer: kp\nhs256_secret: "0123456789abcdef0123456789abcdef"\nspiffe:\n  trust_domain: edge.example\n',
+    "kp.yaml",
+  );
+  assert.equal(c.spiffe?.trustDomain, "edge.example");
+  assert.deepEqual(c.unknownKeys, []);
+});

@@ -1,0 +1,70 @@
+/**
+ * What a profile's handler is given: an already authenticated and authorised request. The HTTP
+ * layer builds it from the route table's declaration (authentication mode, body type and size,
+ * authorisation step); handlers never read credentials or decide who the caller is.
+ *
+ * Handlers answer with a {@link Reply}, which the HTTP layer turns into a Response: this folder
+ * does not import the HTTP layer.
+ */
+
+import type { Config } from "../config/mod.ts";
+import type { Caller } from "../identity/mod.ts";
+import type { KeyEntry } from "../jose/mod.ts";
+import type { Policy } from "../policy/mod.ts";
+import type { Profiles } from "./resolve.ts";
+import type { ProfileName } from "./table.ts";
+
+/** Services the HTTP layer lends to handlers that authenticate inside the body (grants). */
+export interface GrantServices {
+  /**
+   * Check a user name and password exactly as a Basic login is checked (lockout, limits, equal
+   * work for unknown users). Resolves to the caller, or throws `unauthorized` / `locked_out`.
+   */
+  checkPassword(user: string, password: string): Promise<Caller>;
+  /**
+   * Admit a principal that presents a grant other than a password (a refresh token): the
+   * principal's lockout and rate limit apply as at login.
+   */
+  admitPrincipal(subject: string): void;
+}
+
+/** One request, as a profile handler sees it. */
+export interface ProfileRequest {
+  readonly config: Config;
+  readonly policy?: Policy;
+  readonly profiles: Profiles;
+  /** Every key of the keyring (verification of refresh tokens). */
+  readonly keys: readonly KeyEntry[];
+  /** The authenticated caller, or null when the route allows anonymous callers. */
+  readonly caller: Caller | null;
+  /** Seconds since the epoch, read once per request. */
+  readonly nowSec: number;
+  readonly query: URLSearchParams;
+  readonly headers: Headers;
+  readonly params: Readonly<Record<string, string>>;
+  /** The JSON body, when the route declares one. */
+  readonly json: Readonly<Record<string, unknown>>;
+  /** The form body, when the route declares one. */
+  readonly form: URLSearchParams;
+  /** The subject the authorisation step settled on, if it decided one. */
+  readonly subject?: string;
+  readonly grants: GrantServices;
+  /** Note what was issued (metrics) and for whom (access log). */
+  issued(kind: ProfileName, alg: string): void;
+  noteSubject(subject: string): void;
+  /** The configured public base URL, when discovery needs one. */
+  readonly publicUrl?: string;
+}
+
+/** A handler's answer. `json` is serialised; `text` is sent as is with its content type. */
+export interface Reply {
+  readonly status?: number;
+  readonly json?: unknown;
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** RFC 3339 time (seconds precision, UTC) for seconds since the epoch. */
+export function rfc3339(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -1,0 +1,154 @@
+/**
+ * The one mint path. Every token Keypebble signs, from every endpoint and CLI command, is made
+ * here from its profile: caller-chosen claims are type-checked and never include a reserved
+ * claim, `sub` never takes another kind's subject form, `aud` follows the kind's audience rule,
+ * the lifetime is clamped to the kind's cap, and `iss`, `iat`, `nbf`, `exp` and `jti` are written
+ * last, by the server (RFC 7519 §4.1). The signer carries the kind's `typ` and key.
+ *
+ * @example
+ * ```ts
+ * const { token, claims } = await mint(rt.profiles.auth, {
+ *   now, claims: { edge_id: "e-7" }, subject: "alice",
+ * });
+ * ```
+ */
+
+import {
+  buildClaims,
+  checkClaimValues,
+  checkStringOrUri,
+  type ClaimContext,
+  clampTtl,
+  randomJti,
+  registeredClaims,
+} from "../claims/mod.ts";
+import { KeypebbleError, quoteForMessage } from "../errors.ts";
+import type { Profile } from "./resolve.ts";
+import { REFRESH_AUDIENCE } from "./table.ts";
+
+/** What a handler asks the mint for. */
+export interface MintInput {
+  /** Seconds since the epoch. */
+  readonly now: number;
+  /** `sub`, already decided by the route's authorisation step. */
+  readonly subject?: string;
+  /** `aud` as asked for (or decided by code for `registry_service` kinds). */
+  readonly audience?: string | readonly string[];
+  /** Free-form claims the caller chose (already through `allowed_custom_claims`). */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** The kind's own claims (`access`, `kubernetes.io`, `command`, ...), set by code. */
+  readonly own?: Readonly<Record<string, unknown>>;
+  /** A requested lifetime; clamped to the profile's limits. */
+  readonly ttlSeconds?: number;
+  /** What the config's claim mapping reads (`$.query`, `$.body`, `$.caller`). */
+  readonly source?: ClaimContext;
+  /** A `jti` chosen by the caller of mint (never by a request); default a fresh random one. */
+  readonly jti?: string;
+}
+
+/** A signed token and what is in it. */
+export interface Minted {
+  readonly token: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly ttl: number;
+  readonly jti: string;
+  readonly alg: string;
+  /** Request claims that were not signed because the server sets them. */
+  readonly dropped: readonly string[];
+}
+
+/** Registered claims a request may name but that are silently the server's (compatibility). */
+const SILENTLY_DROPPED = new Set(["iss", "iat", "nbf", "exp", "jti"]);
+
+/** Mint a token of `profile`'s kind. */
+export async function mint(profile: Profile, input: MintInput): Promise<Minted> {
+  const ttl = clampTtl(input.ttlSeconds, {
+    defaultTtl: profile.defaultTtl,
+    maxTtl: profile.maxTtl,
+    minTtl: profile.def.minTtlSeconds,
+  });
+  const dropped: string[] = [];
+  const free: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input.claims ?? {})) {
+    if (name === "sub" || name === "aud") continue; // decided below
+    if (profile.reserved.has(name) || profile.def.distinctive.includes(name)) {
+      if (SILENTLY_DROPPED.has(name)) {
+        dropped.push(name);
+        continue;
+      }
+      throw new KeypebbleError(
+        "invalid_claims",
+        `Claim ${quoteForMessage(name, 64)} is reserved and cannot be requested here`,
+      );
+    }
+    free[name] = value;
+  }
+  checkClaimValues(free);
+  const mapped = profile.mapping === undefined || input.source === undefined
+    ? {}
+    : buildClaims(profile.mapping, input.source);
+  checkClaimValues(mapped);
+
+  const subject = input.subject;
+  if (subject !== undefined) {
+    checkStringOrUri("sub", subject);
+    const owner = profile.foreignSubjectPrefixes.find((p) => subject.startsWith(p));
+    if (owner !== undefined) {
+      throw new KeypebbleError(
+        "forbidden",
+        `Subjects starting with ${quoteForMessage(owner)} belong to another kind of token`,
+      );
+    }
+  }
+  const aud = _audience(profile, input.audience);
+  const jti = input.jti ?? randomJti();
+  const claims: Record<string, unknown> = {
+    ...(aud === undefined ? {} : { aud }),
+    ...mapped,
+    ...free,
+    ...profile.staticClaims,
+    ...(subject === undefined ? {} : { sub: subject }),
+    ...input.own,
+    // Last, so nothing above can choose them (RFC 7519 §4.1).
+    ...registeredClaims({ issuer: profile.issuer, now: input.now, ttlSeconds: ttl, jti }),
+  };
+  const token = await profile.signer.sign(claims);
+  return { token, claims, ttl, jti, alg: profile.signer.alg, dropped };
+}
+
+function _audience(
+  profile: Profile,
+  requested: string | readonly string[] | undefined,
+): string | readonly string[] | undefined {
+  const rule = profile.def.audience;
+  if (rule === "fixed") return REFRESH_AUDIENCE;
+  if (rule === "registry_service") {
+    // Chosen by the handler from `services` only.
+    return typeof requested === "string" ? checkStringOrUri("aud", requested) : undefined;
+  }
+  const list = profile.audiences;
+  if (requested === undefined) {
+    if (rule === "requested") {
+      throw new KeypebbleError("invalid_claims", 'An audience ("aud") is required');
+    }
+    return list?.[0];
+  }
+  if (typeof requested !== "string" && !Array.isArray(requested)) {
+    throw new KeypebbleError("invalid_claims", 'Claim "aud" must be a string or a list of strings');
+  }
+  const asked: unknown[] = typeof requested === "string" ? [requested] : [...requested];
+  if (asked.length === 0) throw new KeypebbleError("invalid_claims", 'Claim "aud" is empty');
+  for (const raw of asked) {
+    const a = checkStringOrUri("aud", raw);
+    const allowed = list !== undefined
+      ? list.includes(a)
+      : rule === "requested" && !profile.forbiddenAudiences.has(a);
+    if (!allowed || (list === undefined && profile.forbiddenAudiences.has(a))) {
+      throw new KeypebbleError(
+        "forbidden",
+        `Audience ${quoteForMessage(a)} is not allowed for ${profile.def.name} tokens`,
+      );
+    }
+  }
+  return typeof requested === "string" ? requested : asked as string[];
+}

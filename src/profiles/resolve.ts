@@ -1,0 +1,163 @@
+/**
+ * The profile table applied to one config: per kind its issuer, audience allow-list, lifetimes,
+ * claim mapping and a signer with its own `typ` (and key, when `profiles.<kind>.key` names one).
+ * Built once with the runtime; the hot path only reads it.
+ */
+
+import { type ClaimMapping, mappingProblem } from "../claims/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { KeypebbleError } from "../errors.ts";
+import { JwsSigner, type KeyEntry } from "../jose/mod.ts";
+import {
+  foreignSubjectPrefixes,
+  PROFILE_NAMES,
+  type ProfileDef,
+  type ProfileName,
+  PROFILES,
+  REFRESH_AUDIENCE,
+  reservedClaims,
+} from "./table.ts";
+
+/** One kind, ready to mint. */
+export interface Profile {
+  readonly def: ProfileDef;
+  readonly issuer: string;
+  /** The `aud` allow-list; for `allow_list` kinds the first entry is the default. */
+  readonly audiences?: readonly string[];
+  /** Audiences no token of this kind may carry (registry services, the refresh audience). */
+  readonly forbiddenAudiences: ReadonlySet<string>;
+  readonly defaultTtl: number;
+  readonly maxTtl: number;
+  readonly signer: JwsSigner;
+  /** Claims a request may never set for this kind. */
+  readonly reserved: ReadonlySet<string>;
+  readonly foreignSubjectPrefixes: readonly string[];
+  /** Claims the config builds from the request (`profiles.<kind>.claims`). */
+  readonly mapping?: ClaimMapping;
+  /** `static_claims` (auth only). */
+  readonly staticClaims: Readonly<Record<string, unknown>>;
+  /** `allowed_custom_claims` (auth only). */
+  readonly allowedCustomClaims?: readonly string[];
+}
+
+/** Every kind of a runtime. */
+export type Profiles = Readonly<Record<ProfileName, Profile>>;
+
+/**
+ * Resolve the table against `config` and its imported keys (active first; `x5c` goes with the
+ * active key only).
+ *
+ * @throws {KeypebbleError} `config_invalid` for a `key` no key has, a mapping of a reserved claim
+ */
+export async function buildProfiles(
+  config: Config,
+  keys: { entries: readonly KeyEntry[]; x5c?: readonly string[] },
+): Promise<Profiles> {
+  const out: Partial<Record<ProfileName, Profile>> = {};
+  const forbidden = new Set<string>([...config.services, REFRESH_AUDIENCE]);
+  for (const name of PROFILE_NAMES) {
+    const def = PROFILES[name];
+    const s = config.profiles[name] ?? { allowRegistryAudience: false };
+    const at = `${config.source}: profiles.${name}`;
+    let key = keys.entries[0];
+    if (s.key !== undefined) {
+      const found = keys.entries.find((k) => k.kid === s.key);
+      if (found === undefined) {
+        throw new KeypebbleError("config_invalid", `${at}.key: no key has kid "${s.key}"`);
+      }
+      key = found;
+    }
+    const reserved = reservedClaims(name);
+    if (s.claims !== undefined) {
+      const problem = mappingProblem(s.claims);
+      if (problem !== undefined) {
+        throw new KeypebbleError("config_invalid", `${at}.claims.${problem}`);
+      }
+      for (const c of Object.keys(s.claims)) {
+        if (reserved.has(c) || def.distinctive.includes(c) || c === "aud") {
+          throw new KeypebbleError(
+            "config_invalid",
+            `${at}.claims.${c}: is set by the server for this kind and cannot be mapped`,
+          );
+        }
+      }
+    }
+    if (name === "auth") _checkStaticClaims(config, reserved, s.allowRegistryAudience);
+    const typ = s.typ ?? def.typ;
+    const signer = await JwsSigner.create(
+      key,
+      key === keys.entries[0] && keys.x5c !== undefined ? { typ, x5c: [...keys.x5c] } : { typ },
+    );
+    const lifetimes = _lifetimes(name, config, s.maxTtlSeconds);
+    const allowed = new Set(forbidden);
+    // The operator said an audience may be shared with the registry: do not forbid it.
+    if (s.allowRegistryAudience) { for (const a of s.audiences ?? []) allowed.delete(a); }
+    out[name] = {
+      def,
+      issuer: s.issuer ?? config.issuer,
+      ...(s.audiences === undefined ? {} : { audiences: s.audiences }),
+      forbiddenAudiences: allowed,
+      ...lifetimes,
+      signer,
+      reserved,
+      foreignSubjectPrefixes: foreignSubjectPrefixes(name),
+      ...(s.claims === undefined ? {} : { mapping: s.claims as ClaimMapping }),
+      staticClaims: name === "auth" ? config.staticClaims : {},
+      ...(name === "auth" && config.allowedCustomClaims !== undefined
+        ? { allowedCustomClaims: config.allowedCustomClaims }
+        : {}),
+    };
+  }
+  return Object.freeze(out as Profiles);
+}
+
+function _lifetimes(
+  name: ProfileName,
+  config: Config,
+  override: number | undefined,
+): { defaultTtl: number; maxTtl: number } {
+  const min = PROFILES[name].minTtlSeconds;
+  switch (name) {
+    case "registry": {
+      const max = Math.max(min, override ?? config.maxTtlSeconds);
+      return { defaultTtl: Math.min(max, Math.max(min, config.defaultTtlSeconds)), maxTtl: max };
+    }
+    case "refresh": {
+      const max = Math.max(min, override ?? config.refreshTtlSeconds);
+      return { defaultTtl: Math.min(max, config.refreshTtlSeconds), maxTtl: max };
+    }
+    case "kubernetes": {
+      // Kubernetes' defaults: 3600 seconds, never below 600.
+      const max = Math.max(min, override ?? config.maxTtlSeconds);
+      return { defaultTtl: Math.min(3600, max), maxTtl: max };
+    }
+    default: {
+      const max = override ?? config.maxTtlSeconds;
+      return { defaultTtl: Math.min(config.defaultTtlSeconds, max), maxTtl: max };
+    }
+  }
+}
+
+/** `static_claims` go into every /auth token: they may not make it another kind's token. */
+function _checkStaticClaims(
+  config: Config,
+  reserved: ReadonlySet<string>,
+  allowRegistryAudience: boolean,
+): void {
+  for (const [name, value] of Object.entries(config.staticClaims)) {
+    if (reserved.has(name)) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${config.source}: static_claims.${name}: belongs to another kind of token`,
+      );
+    }
+    const auds = name === "aud" ? ([] as unknown[]).concat(value) : [];
+    if (!allowRegistryAudience && auds.some((a) => config.services.includes(String(a)))) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${config.source}: static_claims.aud: is a registry service; its tokens would pass the ` +
+          "registry (set profiles.auth.allow_registry_audience: true if that is meant)",
+      );
+    }
+  }
+}
