@@ -166,7 +166,11 @@ export async function getUsers(ctx: RequestContext): Promise<Response> {
   return json({ users: users.map(userJson), total: users.length });
 }
 
-/** `POST /api/v1/auth/users` `{"email", "password", "display_name", "role", "org_id"}`. */
+/**
+ * `POST /api/v1/auth/users` `{"email", "password", "display_name", "role", "org_id"}`; a
+ * superadmin may give `password_hash` instead of `password` to import an account (bcrypt, apr1
+ * or PBKDF2).
+ */
 export async function postUser(ctx: RequestContext): Promise<Response> {
   const admin = await requirePermission(ctx, "users.manage");
   const body = await readJsonObjectBody(ctx);
@@ -187,6 +191,9 @@ export async function postUser(ctx: RequestContext): Promise<Response> {
   } else if (body.org_id !== undefined && body.org_id !== orgId) {
     throw new KeypebbleError("forbidden", "An org admin creates users in its own organisation");
   }
+  if (body.password_hash !== undefined && admin.role !== "superadmin") {
+    throw new KeypebbleError("forbidden", "Only a superadmin may import a password hash");
+  }
   const user = await accountService(ctx).create({
     email: body.email,
     password: body.password,
@@ -194,6 +201,7 @@ export async function postUser(ctx: RequestContext): Promise<Response> {
     username: body.username,
     role,
     orgId,
+    ...(body.password_hash === undefined ? {} : { passwordHash: body.password_hash }),
   });
   ctx.services.logger.info("account_created", { user_id: user.id, by: admin.id, role });
   return json(userJson(user), 201);

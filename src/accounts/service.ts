@@ -14,7 +14,12 @@ import { KeypebbleError } from "../errors.ts";
 import { dummyHashFor } from "../identity/password.ts";
 import type { Logger } from "../log/mod.ts";
 import type { GroupRecord, RefreshTokenRecord, Role, Store, UserRecord } from "../store/mod.ts";
-import { checkNewPassword, hashNewPassword, verifyAnyPassword } from "./passwords.ts";
+import {
+  checkNewPassword,
+  hashNewPassword,
+  isAcceptedHash,
+  verifyAnyPassword,
+} from "./passwords.ts";
 import { isRole } from "./roles.ts";
 
 /** Options of {@link AccountService}. */
@@ -36,8 +41,13 @@ export interface NewAccount {
   readonly username?: unknown;
   readonly role?: Role;
   readonly orgId?: string;
-  /** Skip the minimum length (the bootstrap admin's generated password is long anyway). */
+  /** Must change the password at first login (the bootstrap admin's printed one). */
   readonly mustChangePassword?: boolean;
+  /**
+   * An existing hash instead of `password` (importing accounts): PBKDF2, bcrypt (`$2a$`,
+   * `$2b$`, `$2y$`) or htpasswd `$apr1$`; replaced by PBKDF2 at the first login.
+   */
+  readonly passwordHash?: unknown;
 }
 
 /** The result of a refresh: the account and the next token of the family. */
@@ -122,7 +132,21 @@ export class AccountService {
   /** Create an account (registration, admin creation, bootstrap). */
   async create(input: NewAccount): Promise<UserRecord> {
     const email = normaliseEmail(input.email);
-    const password = checkNewPassword(input.password, this.config.passwordMinLength);
+    let passwordHash: string;
+    if (input.passwordHash !== undefined) {
+      if (typeof input.passwordHash !== "string" || !isAcceptedHash(input.passwordHash)) {
+        throw new KeypebbleError(
+          "invalid_request",
+          '"password_hash" must be a PBKDF2, bcrypt ($2a$, $2b$, $2y$) or apr1 hash',
+        );
+      }
+      passwordHash = input.passwordHash;
+    } else {
+      passwordHash = await hashNewPassword(
+        checkNewPassword(input.password, this.config.passwordMinLength),
+        this.#iterations,
+      );
+    }
     let username: string | null = null;
     if (input.username !== undefined && input.username !== null) {
       if (typeof input.username !== "string" || !USERNAME.test(input.username)) {
@@ -143,7 +167,7 @@ export class AccountService {
       email,
       username,
       displayName: _displayName(input.displayName),
-      passwordHash: await hashNewPassword(password, this.#iterations),
+      passwordHash,
       role: input.role ?? "viewer",
       orgId,
       status: "active",

@@ -382,12 +382,28 @@ Deno.test("imported bcrypt and apr1 accounts log in, 72+-byte passwords are refu
       email: "b@example.com",
       passwordHash: "$2y$04$NBGMf.Ylj/9GMfJfiI8WguqWEIPrxWPR3KDeRTUCrUFo29YbMqgLm",
     });
-    await kp.store.users.insert({
-      ...base,
-      id: "a1",
+    // Imported through the API by a superadmin (an org admin may not import hashes).
+    const root = await kp.user("root@example.com", { role: "superadmin" });
+    const oa = await kp.user("oa@example.com", { role: "org_admin" });
+    const apr1 = "$apr1$Oz3p9x.t$GV83lhaTqJxn/C1oL.bRO.";
+    const refused = await kp.postJson("/api/v1/auth/users", {
       email: "a@example.com",
-      passwordHash: "$apr1$Oz3p9x.t$GV83lhaTqJxn/C1oL.bRO.",
-    });
+      password_hash: apr1,
+    }, bearer(oa.access));
+    assert.equal(refused.status, 403);
+    await refused.body?.cancel();
+    const plain = await kp.postJson("/api/v1/auth/users", {
+      email: "a@example.com",
+      password_hash: "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+    }, bearer(root.access));
+    assert.equal(plain.status, 400, "only accepted hash forms are imported");
+    await plain.body?.cancel();
+    const imported = await kp.postJson("/api/v1/auth/users", {
+      email: "a@example.com",
+      password_hash: apr1,
+    }, bearer(root.access));
+    assert.equal(imported.status, 201);
+    const a1 = (await imported.json()).id;
     const long = await kp.postJson("/api/v1/auth/login", {
       email: "b@example.com",
       password: "a".repeat(73),
@@ -411,7 +427,7 @@ Deno.test("imported bcrypt and apr1 accounts log in, 72+-byte passwords are refu
     });
     assert.equal(apr.status, 200);
     await apr.body?.cancel();
-    assert.match((await kp.store.users.byId("a1"))!.passwordHash, /^\$pbkdf2-sha256\$/);
+    assert.match((await kp.store.users.byId(a1))!.passwordHash, /^\$pbkdf2-sha256\$/);
   } finally {
     await kp.close();
   }
