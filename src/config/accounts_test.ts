@@ -53,7 +53,7 @@ Deno.test("accounts and oauth: bad values name the file, the field and the probl
   fails("oauth:\n  clients:\n    - id: ci\n", /oauth\.clients\[0\]\.secret_hash: is required/);
   fails(
     "oauth:\n  clients:\n    - id: ci\n      secret_hash: plain\n",
-    /oauth\.clients\[0\]\.secret_hash: Password hash is malformed/,
+    /oauth\.clients\[0\]\.secret_hash: must be a "\$pbkdf2-sha256\$" hash/,
   );
   fails(
     `oauth:\n  clients:\n    - {id: ci, secret_hash: "${HASH}"}\n    - {id: ci, secret_hash: "${HASH}"}\n`,

@@ -27,6 +27,9 @@ export const PROFILE_KEYS: readonly string[] = [
   "command",
   "kubernetes",
   "api",
+  "account",
+  "client",
+  "exchange",
 ];
 
 const SETTINGS = [
