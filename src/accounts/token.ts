@@ -118,8 +118,8 @@ export async function requireAccount(ctx: RequestContext): Promise<UserRecord> {
       typ: String(profile.signer.header.typ),
       leeway: 0,
     }));
-    // The account kind's own claims: only an account token carries them (profile table).
-    if (typeof payload.role !== "string" || typeof payload.org_id !== "string") {
+    // The account kind's own claim: only an account token carries it (profile table).
+    if (typeof payload.org_id !== "string") {
       throw new KeypebbleError("invalid_token_type", "This is not an account's access token");
     }
   } catch (e) {

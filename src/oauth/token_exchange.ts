@@ -27,7 +27,8 @@ export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const TT_ACCESS = "urn:ietf:params:oauth:token-type:access_token";
 export const TT_JWT = "urn:ietf:params:oauth:token-type:jwt";
 
-/** Claims of an account token that an exchange carries over (not the account kind's own). */
+/** Claims of an account token that an exchange carries over (not `role` nor `org_id`: an
+ * exchanged token is no account's, and `org_id` is the account kind's own). */
 const CARRIED = ["email", "groups"];
 
 /** Handle a token exchange. */

@@ -186,9 +186,10 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     ],
     caller: { mode: "authenticated" },
     callerClaims: [],
-    // An account's role and organisation: no other kind may carry them, so no other token can
-    // pass for an account's at the account and admin routes.
-    distinctive: ["role", "org_id"],
+    // An account's organisation: no other kind may carry it, so no other token can pass for an
+    // account's at the account and admin routes (which read the role from the store, never from
+    // the token). `role` stays free for /auth tokens, where it is a common custom claim.
+    distinctive: ["org_id"],
     reservedSubjectPrefixes: [],
     typ: "at+jwt",
     audience: "requested",

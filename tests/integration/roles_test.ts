@@ -258,3 +258,44 @@ Deno.test("service tokens are API keys seen through pico-auth's paths: create, v
     await kp.close();
   }
 });
+
+Deno.test("no other kind of token passes for an account's at the account and admin routes", async () => {
+  const kp = await makeAccountInstance();
+  try {
+    const admin = await kp.user("boss@example.com", { role: "superadmin" });
+    const org = await kp.svc.createOrg("o");
+    // An API key's token (also typed at+jwt), its sub and claims chosen by whoever made the key.
+    const { key, raw } = await kp.svc.createKey({ orgName: org.name, label: "k", scopes: ["x"] });
+    const cc = await kp.fetch("/oauth2/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `grant_type=client_credentials&client_id=${key.id}&client_secret=${raw}`,
+    });
+    const apiToken = (await cc.json()).access_token;
+    // An /auth token with a made-up role.
+    const auth = await kp.postJson("/auth", { sub: admin.id, role: "superadmin" });
+    const authToken = (await auth.json()).token;
+    for (const t of [apiToken, authToken]) {
+      for (const path of ["/api/v1/auth/me", "/api/v1/auth/users", "/admin/keys"]) {
+        const res = await kp.fetch(path, { headers: bearer(t) });
+        assert.equal(res.status, 401, path);
+        await res.body?.cancel();
+      }
+    }
+    // A key whose stored claims name an organisation cannot mint: org_id is the account kind's.
+    const { key: k2, raw: r2 } = await kp.svc.createKey({
+      orgName: org.name,
+      label: "forged",
+      claims: { org_id: "default", role: "superadmin" },
+    });
+    const forged = await kp.fetch("/oauth2/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `grant_type=client_credentials&client_id=${k2.id}&client_secret=${r2}`,
+    });
+    assert.equal(forged.status, 400);
+    assert.match((await forged.json()).message, /org_id/);
+  } finally {
+    await kp.close();
+  }
+});
