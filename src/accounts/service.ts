@@ -486,6 +486,13 @@ export class AccountService {
     }
   }
 
+  /** Delete refresh tokens and revoked ids whose tokens have expired. */
+  async purge(): Promise<void> {
+    const now = this.#sec();
+    await this.store.refreshTokens.purge(now);
+    await this.store.revocations.purge(now);
+  }
+
   // ---- bootstrap --------------------------------------------------------------------------
 
   /**

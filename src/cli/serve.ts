@@ -170,7 +170,14 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   platform.onSignal("SIGINT", () => stop("SIGINT"));
   const watcher = _watch(platform, options.configPath, () => rt, reload, () => stopping);
 
+  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
+  const purge = accounts === undefined ? undefined : setInterval(() => {
+    accounts!.purge().catch((e) =>
+      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
+    );
+  }, 3_600_000);
   await server.finished;
+  if (purge !== undefined) clearInterval(purge);
   watcher.stop();
   await apiKeys?.close();
   logger.info("stopped", {});
