@@ -6,7 +6,6 @@
  * the caller decides which kinds it accepts.
  */
 
-import { ACCOUNT_TYP } from "../accounts/token.ts";
 import type { TrustedIssuerConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
@@ -45,7 +44,8 @@ export async function verifyPresentedJwt(
     if (typeof jti === "string" && store !== undefined && await store.revocations.isRevoked(jti)) {
       throw new KeypebbleError("invalid_token", "The token has been revoked");
     }
-    if (typ === ACCOUNT_TYP && ctx.services.accounts !== undefined) {
+    // An account token (the only kind with `org_id`) is valid while its account is active.
+    if (typeof v.payload.org_id === "string" && ctx.services.accounts !== undefined) {
       const user = typeof v.payload.sub === "string"
         ? await ctx.services.accounts.store.users.byId(v.payload.sub)
         : undefined;

@@ -117,7 +117,7 @@ store:
 accounts:
   registration: open
   admin_email: root@example.test
-  audience: kp-e2e
+  audience: kp-accounts
 oauth:
   clients:
     - id: ci
@@ -192,7 +192,7 @@ oauth:
       email: "alice@example.com",
       password: "secret123",
     })).json();
-    assert.equal(login.token_type, "Bearer");
+    assert.equal(login.token_type, "Bearer", JSON.stringify(login));
     const me = await (await fetch(`${api}/me`, {
       headers: { authorization: `Bearer ${login.access_token}` },
     })).json();
@@ -271,7 +271,7 @@ oauth:
       new Request(`${issuer}/anything`, {
         headers: { authorization: `Bearer ${pw.access_token}` },
       }),
-      "kp-e2e",
+      "kp-accounts",
       insecure,
     );
     assert.equal(validated.sub, alice.id);

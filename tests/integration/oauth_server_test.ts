@@ -275,6 +275,14 @@ Deno.test("introspection needs a client and answers active only for valid, unrev
     const r = await (await intro(u.refresh)).json();
     assert.deepEqual([r.active, r.token_type, r.sub], [true, "refresh_token", u.id]);
     assert.deepEqual(await (await intro("nonsense")).json(), { active: false });
+    // Every kind of our access tokens, not only accounts'.
+    const cc = await (await form(
+      "/oauth2/token",
+      { grant_type: "client_credentials" },
+      basic("ci", CLIENT_SECRET),
+    )).json();
+    const ci = await (await intro(cc.access_token)).json();
+    assert.deepEqual([ci.active, ci.sub, ci.client_id], [true, "ci", "ci"]);
     // An API key needs the introspect scope.
     const { key, raw } = await kp.svc.createKey({
       orgName: (await kp.svc.createOrg("o")).name,
