@@ -12,6 +12,10 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   identity: ["policy", "claims", "jose", "config", "limits"],
   cli: ["profiles", "http", "runtime", "policy", "identity", "jose", "config"],
 };
+// spiffe/ (IDs, bundles, the issuer) is below the layers that serve and mint SVIDs.
+for (const upper of ["http", "runtime", "profiles"]) {
+  FORBIDDEN[upper] = [...FORBIDDEN[upper], "spiffe"];
+}
 
 Deno.test("no import runs upward between source folders", async () => {
   const root = new URL("./", import.meta.url).pathname;

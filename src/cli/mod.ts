@@ -44,8 +44,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "Serve tokens over HTTP",
     usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]
 
-Serves /healthz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
-/.well-known/jwks.json, /.well-known/openid-configuration and /metrics.
+Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
+/.well-known/jwks.json, /.well-known/openid-configuration and /metrics; with a spiffe section
+also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
+/spiffe/v1/verify.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.`,
     flags: { config: "string", policy: "string", host: "string", port: "string" },

@@ -13,6 +13,7 @@
  *   command:   { audiences: ["vault", "runner"] }
  *   kubernetes: { audiences: ["vault"], issuer: "https://kubernetes.default.svc" }
  *   registry:  { max_ttl_seconds: 300 }
+ *   svid:      { max_ttl_seconds: 120 }   # at most 300 (needs a `spiffe` section)
  * public_url: "https://auth.example.com"   # discovery's base when `issuer` is not a URL
  * ```
  */
@@ -26,11 +27,20 @@ export const PROFILE_KEYS: readonly string[] = [
   "refresh",
   "command",
   "kubernetes",
+  "svid",
   "api",
   "account",
   "client",
   "exchange",
 ];
+
+/**
+ * What `profiles.svid` may set: the JWT-SVID's key is the SPIFFE issuer's, its `typ` is "JWT",
+ * its `aud` a SPIFFE ID (spiffile PROFILE §3), so only a shorter cap and the issuer remain.
+ */
+const SVID_SETTINGS = ["max_ttl_seconds", "issuer"];
+/** The JWT-SVID lifetime cap (spiffile PROFILE §3). */
+const SVID_MAX_TTL = 300;
 
 const SETTINGS = [
   "audiences",
@@ -146,6 +156,13 @@ function _readOne(
     if (!SETTINGS.includes(k)) {
       fail(`${at}.${k}`, `is not a known setting (known: ${SETTINGS.join(", ")})`);
     }
+    if (kind === "svid" && !SVID_SETTINGS.includes(k)) {
+      fail(
+        `${at}.${k}`,
+        `cannot be set for JWT-SVIDs (ES256 with the SPIFFE issuer key, typ "JWT", aud a ` +
+          `SPIFFE ID); only ${SVID_SETTINGS.join(", ")}`,
+      );
+    }
   }
   const s: {
     audiences?: string[];
@@ -174,6 +191,9 @@ function _readOne(
     const n = o.max_ttl_seconds;
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 31_536_000) {
       fail(`${at}.max_ttl_seconds`, "must be an integer between 1 and 31536000");
+    }
+    if (kind === "svid" && (n as number) > SVID_MAX_TTL) {
+      fail(`${at}.max_ttl_seconds`, `must be at most ${SVID_MAX_TTL} for JWT-SVIDs`);
     }
     s.maxTtlSeconds = n as number;
   }

@@ -48,6 +48,7 @@ export async function dispatch(ctx: RequestContext, decl: RouteDecl): Promise<Re
       ctx.subject = subject;
     },
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    ...(ctx.rt.spiffe === undefined ? {} : { spiffe: ctx.rt.spiffe }),
   };
   if (decl.authorize !== undefined) {
     const subject = decl.authorize(req);

@@ -18,7 +18,8 @@ import type { RequestContext } from "./context.ts";
 import { getJwks, getOpenIdConfiguration } from "./discovery_route.ts";
 import { getHealth } from "./health_route.ts";
 import { getMetrics } from "./metrics_route.ts";
-import { getSpiffeBundle, getSpiffileBundle, postSvid, postSvidVerify } from "../spiffe/routes.ts";
+import { authorizeSvid, postSvid } from "../profiles/svid.ts";
+import { getSpiffeBundle, getSpiffileBundle, postSvidVerify } from "./spiffe_route.ts";
 import * as admin from "../admin/mod.ts";
 import { getForwardAuth } from "../apikeys/forward_auth.ts";
 import { postOAuthToken } from "../oauth/token_endpoint.ts";
@@ -52,9 +53,8 @@ export interface TokenRoute {
 }
 
 /**
- * A route that mints no profile token (health, keys, metrics), or that is not yet on the profile
- * table (the SPIFFE routes of `src/spiffe/routes.ts`, which authenticate and sign themselves):
- * it reads the request context.
+ * A route that mints no token (health, keys, metrics, the SPIFFE bundles and verifier): it reads
+ * the request context.
  */
 export interface PlainRoute {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";
@@ -118,7 +118,15 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   { method: "GET", template: "/.well-known/jwks.json", handle: getJwks },
   { method: "GET", template: "/.well-known/openid-configuration", handle: getOpenIdConfiguration },
   { method: "GET", template: "/metrics", handle: getMetrics },
-  { method: "POST", template: "/spiffe/v1/svid", handle: postSvid },
+  {
+    method: "POST",
+    template: "/spiffe/v1/svid",
+    profile: "svid",
+    auth: "profile",
+    body: "json",
+    authorize: authorizeSvid,
+    handle: postSvid,
+  },
   { method: "GET", template: "/spiffe/v1/bundle", handle: getSpiffeBundle },
   { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
   { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },

@@ -19,6 +19,7 @@ export {
   parsePolicy,
   type Policy,
   serviceAccountAllowed,
+  spiffeIdAllowed,
   type UserRule,
   userRule,
 } from "./policy.ts";

@@ -112,6 +112,7 @@ interface _Compiled {
   readonly accountCache: Map<string, readonly GlobTokens[]>;
   /** Compiled `service_accounts` globs. */
   readonly serviceAccounts: readonly ((name: string) => boolean)[];
+  readonly spiffeIds: readonly ((name: string) => boolean)[];
   readonly typed: readonly _TypedEntry[];
   /** Typed entries by the text they were written as. */
   readonly typedBySource: ReadonlyMap<string, _TypedEntry>;
@@ -393,6 +394,7 @@ function _compile(rule: UserRule): _Compiled {
     accountPatterns,
     accountCache: new Map(),
     serviceAccounts: (rule.serviceAccounts ?? []).map(compileGlob),
+    spiffeIds: (rule.spiffeIds ?? []).map(compileGlob),
     typed,
     typedBySource,
     actions: new Set(rule.actions),
@@ -456,6 +458,16 @@ export function serviceAccountAllowed(
   if (rule === undefined) return false;
   const full = `${namespace}/${name}`;
   return _compiledFor(rule).serviceAccounts.some((m) => m(full));
+}
+
+/**
+ * Whether `user` may obtain a JWT-SVID for SPIFFE ID `id`: their rule's `spiffe_ids` (else the
+ * `"*"` entry's) must match (`*` stays within one path segment, `**` crosses them). Default deny.
+ */
+export function spiffeIdAllowed(policy: Policy, user: string, id: string): boolean {
+  const rule = userRule(policy, user);
+  if (rule === undefined) return false;
+  return _compiledFor(rule).spiffeIds.some((m) => m(id));
 }
 
 /** Requested ∩ allowed: `*` allowed grants everything; `*` requested needs `*` allowed. */

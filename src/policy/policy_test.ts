@@ -7,6 +7,7 @@ import {
   parsePolicy,
   type Policy,
   serviceAccountAllowed,
+  spiffeIdAllowed,
   userRule,
 } from "./policy.ts";
 import { parseScopes } from "./scope.ts";
@@ -348,4 +349,36 @@ Deno.test("service_accounts globs decide which Kubernetes service accounts a use
     () => parsePolicy(`users:\n  a: { service_accounts: ["no-slash"] }\n`, "policy.yaml"),
     /users\.a\.service_accounts\[0\]/,
   );
+});
+
+const SPIFFE_POLICY = parsePolicy(
+  `users:
+  gateway:
+    spiffe_ids: ["spiffe://edge.example/sensors/*", "spiffe://edge.example/jobs/**"]
+  plain:
+    repos: []
+  "*":
+    spiffe_ids: []
+`,
+  "policy.yaml",
+);
+
+Deno.test("spiffeIdAllowed() matches the caller's own spiffe_ids globs and denies by default", () => {
+  const ok = (user: string, id: string) => spiffeIdAllowed(SPIFFE_POLICY, user, id);
+  assert.ok(ok("gateway", "spiffe://edge.example/sensors/t-1"));
+  assert.ok(!ok("gateway", "spiffe://edge.example/sensors/t-1/x")); // * stays in a segment
+  assert.ok(ok("gateway", "spiffe://edge.example/jobs/a/b"));
+  assert.ok(!ok("gateway", "spiffe://edge.example/orders"));
+  assert.ok(!ok("gateway", "spiffe://evil.example/sensors/t-1"));
+  assert.ok(!ok("plain", "spiffe://edge.example/sensors/t-1"));
+  assert.ok(!ok("stranger", "spiffe://edge.example/sensors/t-1"));
+});
+
+Deno.test("parsePolicy() refuses a spiffe_ids entry that is not a SPIFFE ID pattern", () => {
+  for (const bad of ['"edge.example/x"', '"spiffe://Edge/x"', '"spiffe://e.x/a//b"', "42"]) {
+    assert.throws(
+      () => parsePolicy(`users:\n  u:\n    spiffe_ids: [${bad}]\n`, "policy.yaml"),
+      /policy\.yaml: users\.u\.spiffe_ids/,
+    );
+  }
 });

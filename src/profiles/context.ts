@@ -11,6 +11,7 @@ import type { Config } from "../config/mod.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { KeyEntry } from "../jose/mod.ts";
 import type { Policy } from "../policy/mod.ts";
+import type { SpiffeAuthority } from "../spiffe/authority.ts";
 import type { Profiles } from "./resolve.ts";
 import type { ProfileName } from "./table.ts";
 
@@ -54,6 +55,8 @@ export interface ProfileRequest {
   noteSubject(subject: string): void;
   /** The configured public base URL, when discovery needs one. */
   readonly publicUrl?: string;
+  /** The SPIFFE issuer and the spiffile root it publishes, when `spiffe` is configured. */
+  readonly spiffe?: SpiffeAuthority;
 }
 
 /** A handler's answer. `json` is serialised; `text` is sent as is with its content type. */

@@ -23,6 +23,7 @@ import {
   registeredClaims,
 } from "../claims/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
+import { InvalidSpiffeIdError, parseSpiffeId } from "../spiffe/spiffe_id.ts";
 import type { Profile } from "./resolve.ts";
 import { REFRESH_AUDIENCE } from "./table.ts";
 
@@ -90,16 +91,6 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   checkClaimValues(mapped);
 
   const subject = input.subject;
-  if (subject !== undefined) {
-    checkStringOrUri("sub", subject);
-    const owner = profile.foreignSubjectPrefixes.find((p) => subject.startsWith(p));
-    if (owner !== undefined) {
-      throw new KeypebbleError(
-        "forbidden",
-        `Subjects starting with ${quoteForMessage(owner)} belong to another kind of token`,
-      );
-    }
-  }
   const aud = _audience(profile, input.audience);
   const jti = input.jti ?? randomJti();
   const claims: Record<string, unknown> = {
@@ -112,8 +103,51 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
     // Last, so nothing above can choose them (RFC 7519 §4.1).
     ...registeredClaims({ issuer: profile.issuer, now: input.now, ttlSeconds: ttl, jti }),
   };
+  // The `sub` that is signed, wherever it came from (the route, a claim mapping, the config).
+  _checkSubject(profile, claims.sub);
   const token = await profile.signer.sign(claims);
   return { token, claims, ttl, jti, alg: profile.signer.alg, dropped };
+}
+
+function _checkSubject(profile: Profile, sub: unknown): void {
+  if (profile.def.subjectForm === "spiffe_id") {
+    _spiffeId(profile, "sub", sub);
+    return;
+  }
+  if (sub === undefined) return;
+  const subject = checkStringOrUri("sub", sub);
+  const owner = profile.foreignSubjectPrefixes.find((p) => subject.startsWith(p));
+  if (owner !== undefined) {
+    throw new KeypebbleError(
+      "forbidden",
+      `Subjects starting with ${quoteForMessage(owner)} belong to another kind of token`,
+    );
+  }
+}
+
+/** A SPIFFE ID of the profile's trust domain (SPIFFE-ID §2), as one string. */
+function _spiffeId(profile: Profile, claim: string, v: unknown): string {
+  if (typeof v !== "string") {
+    throw new KeypebbleError("invalid_claims", `Claim "${claim}" must be one SPIFFE ID string`);
+  }
+  let trustDomain: string;
+  try {
+    trustDomain = parseSpiffeId(v).trustDomain;
+  } catch (e) {
+    if (e instanceof InvalidSpiffeIdError) {
+      throw new KeypebbleError("invalid_spiffe_id", `Claim "${claim}": ${e.message}`);
+    }
+    throw e;
+  }
+  if (trustDomain !== profile.trustDomain) {
+    throw new KeypebbleError(
+      "invalid_spiffe_id",
+      `Claim "${claim}" ${quoteForMessage(v)} is not in trust domain ${
+        quoteForMessage(String(profile.trustDomain))
+      }`,
+    );
+  }
+  return v;
 }
 
 function _audience(
@@ -122,6 +156,8 @@ function _audience(
 ): string | readonly string[] | undefined {
   const rule = profile.def.audience;
   if (rule === "fixed") return REFRESH_AUDIENCE;
+  // JWT-SVID §3: `aud` is the verifier; spiffile PROFILE §3 wants exactly one string.
+  if (rule === "spiffe_id") return _spiffeId(profile, "aud", requested);
   if (rule === "registry_service") {
     // Chosen by the handler from `services` only.
     return typeof requested === "string" ? checkStringOrUri("aud", requested) : undefined;

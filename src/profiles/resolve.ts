@@ -8,6 +8,7 @@ import { type ClaimMapping, mappingProblem } from "../claims/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { JwsSigner, type KeyEntry } from "../jose/mod.ts";
+import { SVID_DEFAULT_TTL_SECONDS, SVID_MAX_TTL_SECONDS } from "../spiffe/svid.ts";
 import {
   foreignSubjectPrefixes,
   PROFILE_NAMES,
@@ -38,10 +39,24 @@ export interface Profile {
   readonly staticClaims: Readonly<Record<string, unknown>>;
   /** `allowed_custom_claims` (auth only). */
   readonly allowedCustomClaims?: readonly string[];
+  /** The trust domain `sub` and `aud` belong to (kinds whose `subjectForm` is `spiffe_id`). */
+  readonly trustDomain?: string;
 }
 
-/** Every kind of a runtime. */
-export type Profiles = Readonly<Record<ProfileName, Profile>>;
+/**
+ * Every kind of a runtime. `svid` exists only when the config has a `spiffe` section: its key
+ * and trust domain come from there.
+ */
+export type Profiles =
+  & Readonly<Record<Exclude<ProfileName, "svid">, Profile>>
+  & { readonly svid?: Profile };
+
+/** The SPIFFE issuer a runtime hands to the `svid` kind: its own ES256 signer and trust domain. */
+export interface SvidIssuer {
+  /** ES256, `typ: JWT`, `kid` the RFC 7638 thumbprint, never `x5c` (src/spiffe/authority.ts). */
+  readonly signer: JwsSigner;
+  readonly trustDomain: string;
+}
 
 /**
  * Resolve the table against `config` and its imported keys (active first; `x5c` goes with the
@@ -51,7 +66,7 @@ export type Profiles = Readonly<Record<ProfileName, Profile>>;
  */
 export async function buildProfiles(
   config: Config,
-  keys: { entries: readonly KeyEntry[]; x5c?: readonly string[] },
+  keys: { entries: readonly KeyEntry[]; x5c?: readonly string[]; svid?: SvidIssuer },
 ): Promise<Profiles> {
   const out: Partial<Record<ProfileName, Profile>> = {};
   const forbidden = new Set<string>([...config.services, REFRESH_AUDIENCE]);
@@ -59,6 +74,13 @@ export async function buildProfiles(
     const def = PROFILES[name];
     const s = config.profiles[name] ?? { allowRegistryAudience: false };
     const at = `${config.source}: profiles.${name}`;
+    if (name === "svid") {
+      if (keys.svid !== undefined) out.svid = _svidProfile(config, keys.svid, s.maxTtlSeconds);
+      else if (s.maxTtlSeconds !== undefined || s.issuer !== undefined) {
+        throw new KeypebbleError("config_invalid", `${at}: needs a "spiffe" section`);
+      }
+      continue;
+    }
     let key = keys.entries[0];
     if (s.key !== undefined) {
       const found = keys.entries.find((k) => k.kid === s.key);
@@ -111,6 +133,27 @@ export async function buildProfiles(
   return Object.freeze(out as Profiles);
 }
 
+/**
+ * The `svid` kind: the SPIFFE issuer's signer (never a key of `keys:`, never a configured `typ`),
+ * 60 s by default and at most 300 s (less when `profiles.svid.max_ttl_seconds` says so).
+ */
+function _svidProfile(config: Config, issuer: SvidIssuer, override: number | undefined): Profile {
+  const maxTtl = Math.min(override ?? SVID_MAX_TTL_SECONDS, SVID_MAX_TTL_SECONDS);
+  return {
+    def: PROFILES.svid,
+    issuer: config.profiles.svid?.issuer ?? config.issuer,
+    // aud is one SPIFFE ID of the trust domain (mint checks it); no list to forbid from.
+    forbiddenAudiences: new Set(),
+    defaultTtl: Math.min(SVID_DEFAULT_TTL_SECONDS, maxTtl),
+    maxTtl,
+    signer: issuer.signer,
+    reserved: reservedClaims("svid"),
+    foreignSubjectPrefixes: foreignSubjectPrefixes("svid"),
+    staticClaims: {},
+    trustDomain: issuer.trustDomain,
+  };
+}
+
 function _lifetimes(
   name: ProfileName,
   config: Config,
@@ -149,6 +192,16 @@ function _checkStaticClaims(
       throw new KeypebbleError(
         "config_invalid",
         `${config.source}: static_claims.${name}: belongs to another kind of token`,
+      );
+    }
+    const owner = name === "sub" && typeof value === "string"
+      ? foreignSubjectPrefixes("auth").find((p) => value.startsWith(p))
+      : undefined;
+    if (owner !== undefined) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${config.source}: static_claims.sub: subjects starting with "${owner}" belong to ` +
+          "another kind of token",
       );
     }
     const auds = name === "aud" ? ([] as unknown[]).concat(value) : [];

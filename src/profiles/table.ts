@@ -5,7 +5,7 @@
  * where its audiences come from and how long it may live. The route table, the mint function and
  * the config's `profiles:` section all read this table; no handler decides these things itself.
  *
- * Adding a kind (api keys, accounts, SPIFFE SVIDs, ...):
+ * Adding a kind (api keys, accounts, ...; `svid` is the latest example):
  *
  * 1. add its name to {@link ProfileName} and an entry to {@link PROFILES}: its `distinctive`
  *    claims become reserved for every other kind at once (a caller of /auth can then never set
@@ -27,6 +27,7 @@ export type ProfileName =
   | "refresh"
   | "command"
   | "kubernetes"
+  | "svid"
   | "api"
   | "account"
   | "client"
@@ -52,7 +53,10 @@ export type AudienceRule =
   | "fixed"
   /** Named by the caller; must be in the allow-list when one is configured, and never another
    * kind's audience (a registry service, the refresh audience). */
-  | "requested";
+  | "requested"
+  /** Exactly one string (never a list): a SPIFFE ID of the configured trust domain, the
+   * verifier's own identity (JWT-SVID §3, spiffile PROFILE §3). */
+  | "spiffe_id";
 
 /** One row of the table. */
 export interface ProfileDef {
@@ -71,6 +75,11 @@ export interface ProfileDef {
   readonly distinctive: readonly string[];
   /** `sub` prefixes that belong to this kind; no other kind may sign such a subject. */
   readonly reservedSubjectPrefixes: readonly string[];
+  /**
+   * The form `sub` must take: `spiffe_id` is a SPIFFE ID of the configured trust domain; absent,
+   * any StringOrURI that no other kind owns.
+   */
+  readonly subjectForm?: "spiffe_id";
   /** JWS `typ` header (RFC 8725 §3.11), unless the config overrides it. */
   readonly typ: string;
   readonly audience: AudienceRule;
@@ -90,6 +99,8 @@ export const REFRESH_TYP = "kp-refresh+jwt";
 export const REFRESH_AUDIENCE = "urn:keypebble:refresh";
 /** The `sub` prefix of Kubernetes service-account tokens. */
 export const SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
+/** The `sub` prefix of JWT-SVIDs: a SPIFFE ID (SPIFFE-ID §2). */
+export const SPIFFE_SUBJECT_PREFIX = "spiffe://";
 
 /** The table. Order is the order of the README's endpoint list. */
 export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze({
@@ -159,6 +170,24 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "JWT",
     audience: "requested",
     minTtlSeconds: 600,
+  },
+  svid: {
+    name: "svid",
+    summary: "SPIFFE JWT-SVID: ES256 with the SPIFFE issuer's own P-256 key, `sub` a SPIFFE ID, " +
+      "one `aud`",
+    endpoints: ["POST /spiffe/v1/svid"],
+    caller: { mode: "authenticated" },
+    callerClaims: ["sub", "aud"],
+    distinctive: [],
+    // Only SVIDs are about a SPIFFE ID: a token of any other kind with such a `sub` could be
+    // taken for one by a relying party that does not check `typ`.
+    reservedSubjectPrefixes: [SPIFFE_SUBJECT_PREFIX],
+    subjectForm: "spiffe_id",
+    // spiffile PROFILE §3 (and JWT-SVID §3): `typ` is "JWT" or "JOSE"; the key (the issuer key
+    // of src/spiffe/authority.ts, kid its RFC 7638 thumbprint, never x5c) is not configurable.
+    typ: "JWT",
+    audience: "spiffe_id",
+    minTtlSeconds: 1,
   },
   api: {
     name: "api",
@@ -238,16 +267,9 @@ export function reservedClaims(name: ProfileName): ReadonlySet<string> {
   return out;
 }
 
-/**
- * Subjects owned by kinds minted outside this table: JWT-SVIDs (`src/spiffe/`, issue 14) carry a
- * SPIFFE ID as `sub`, so no kind here may sign one. Move the prefix to the SVID row when that
- * kind joins the table.
- */
-export const EXTERNAL_SUBJECT_PREFIXES: readonly string[] = ["spiffe://"];
-
 /** The `sub` prefixes other kinds own: a token of `name` may not carry such a subject. */
 export function foreignSubjectPrefixes(name: ProfileName): readonly string[] {
-  const out: string[] = [...EXTERNAL_SUBJECT_PREFIXES];
+  const out: string[] = [];
   for (const def of Object.values(PROFILES)) {
     if (def.name !== name) out.push(...def.reservedSubjectPrefixes);
   }

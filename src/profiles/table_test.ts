@@ -29,6 +29,19 @@ Deno.test("every kind reserves the registered claims and every other kind's own 
 
 Deno.test("service-account and SPIFFE subjects belong to their kinds only", () => {
   assert.ok(foreignSubjectPrefixes("auth").includes("system:serviceaccount:"));
-  assert.ok(foreignSubjectPrefixes("command").includes("spiffe://"));
   assert.ok(!foreignSubjectPrefixes("kubernetes").includes("system:serviceaccount:"));
+  for (const name of PROFILE_NAMES) {
+    assert.equal(foreignSubjectPrefixes(name).includes("spiffe://"), name !== "svid", name);
+  }
+  assert.ok(foreignSubjectPrefixes("svid").includes("system:serviceaccount:"));
+});
+
+Deno.test("the svid row: ES256 kind with typ JWT, one SPIFFE ID as aud, an authenticated caller", () => {
+  const svid = PROFILES.svid;
+  assert.equal(svid.typ, "JWT");
+  assert.equal(svid.audience, "spiffe_id");
+  assert.equal(svid.subjectForm, "spiffe_id");
+  assert.deepEqual(svid.caller, { mode: "authenticated" });
+  assert.deepEqual(svid.reservedSubjectPrefixes, ["spiffe://"]);
+  assert.ok(reservedClaims("svid").has("access") && reservedClaims("svid").has("kubernetes.io"));
 });

@@ -77,10 +77,6 @@ export async function buildRuntime(
       }
     }
   }
-  const profiles = await buildProfiles(config, {
-    entries: keyring.keys,
-    ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
-  });
   const trustedProxies = config.trustedProxies.map((s, i) => {
     try {
       return parseCidr(s);
@@ -91,9 +87,17 @@ export async function buildRuntime(
       );
     }
   });
+  // The SPIFFE issuer first: its signer is the `svid` profile's key.
   const spiffe = config.spiffe === undefined
     ? undefined
     : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
+  const profiles = await buildProfiles(config, {
+    entries: keyring.keys,
+    ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
+    ...(spiffe === undefined
+      ? {}
+      : { svid: { signer: spiffe.signer, trustDomain: spiffe.trustDomain } }),
+  });
   return Object.freeze({
     ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,

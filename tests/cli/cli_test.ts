@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { ROUTE_TABLE } from "../../src/http/mod.ts";
 import { runKeypebble } from "../helpers/process.ts";
 
 const COMMANDS = [
@@ -54,6 +55,16 @@ Deno.test("--help lists every command; each command has its own --help", async (
     assert.equal(r.code, 0, c);
     assert.match(r.stdout, new RegExp(`Usage: keypebble ${c}`), c);
   }
+});
+
+Deno.test("serve --help names every fixed path of the route table, the /spiffe/v1 routes included", async () => {
+  const r = await runKeypebble(["serve", "--help"]);
+  assert.equal(r.code, 0);
+  const text = r.stdout.replace(/\s+/g, " ");
+  const fixed = ROUTE_TABLE.map((d) => d.template).filter((t) => !t.includes("{"));
+  assert.ok(fixed.includes("/spiffe/v1/svid"));
+  for (const t of fixed) assert.ok(text.includes(t), `serve --help lacks ${t}`);
+  assert.match(text, /Kubernetes TokenRequest paths/);
 });
 
 Deno.test("an unknown command or option exits 2 with usage", async () => {

@@ -91,6 +91,7 @@ const INTERESTING = [
   "0x10",
   "99999999999999999999",
   "$.body.x",
+  "spiffe://edge.example/sensors/t-1",
   "${account}",
   "*",
   "**",
@@ -277,6 +278,7 @@ async function _world(): Promise<World> {
     repos: ["alice/*", "shared/**", "registry:catalog:*"]
     actions: ["pull", "push"]
     subjects: ["edge-*"]
+    spiffe_ids: ["spiffe://edge.example/sensors/*"]
   bob:
     password_hash: "${bob}"
     repos: ["\${account}/*"]
@@ -298,6 +300,7 @@ rate_limit:
   per_principal: { requests: 400, window_seconds: 10 }
 lockout: { max_failures: 8, window_seconds: 30, lock_seconds: 20 }
 limits: { max_body_bytes: 4096, max_scopes: 8, max_header_bytes: 2048, max_json_depth: 6 }
+spiffe: { trust_domain: edge.example }
 `;
   const now = () => clock.t;
   const hs = await makeTestHandler({
@@ -377,6 +380,11 @@ const ROUTES = [
   "/.well-known/jwks.json",
   "/.well-known/openid-configuration",
   "/metrics",
+  "/spiffe/v1/svid",
+  "/spiffe/v1/svid",
+  "/spiffe/v1/bundle",
+  "/spiffe/v1/spiffile-bundle",
+  "/spiffe/v1/verify",
 ];
 
 function _path(r: Rng): string {
@@ -506,6 +514,23 @@ function _routeBody(r: Rng, path: string, w: World): string {
     if (r.chance(0.9)) o.command = r.chance(0.7) ? "uptime" : _json(r);
     if (r.chance(0.4)) o.user = r.chance(0.5) ? r.pick(["alice", "edge-1", "root"]) : _json(r);
     if (r.chance(0.3)) o.ttl_seconds = _json(r);
+    return JSON.stringify(o);
+  }
+  if (path.startsWith("/spiffe/v1/")) {
+    const id = () =>
+      r.chance(0.7)
+        ? r.pick([...SPIFFE_IDS, [SPIFFE_IDS[1]], "spiffe://edge.example/sensors/t-1/x", SERVICE])
+        : _json(r);
+    const o: Record<string, unknown> = {};
+    if (r.chance(0.9)) o.spiffe_id = r.chance(0.5) ? SPIFFE_IDS[0] : id();
+    if (r.chance(0.9)) o.audience = r.chance(0.5) ? SPIFFE_IDS[1] : id();
+    if (r.chance(0.3)) o.ttl_seconds = r.pick([1, 60, 300, 1000, 0, -5, 1.5, "60"]);
+    if (path.endsWith("/verify") || r.chance(0.05)) {
+      o.token = r.chance(0.5) ? r.pick(w.tokens) : _str(r);
+    }
+    if (r.chance(0.2)) {
+      _set(o, r.pick(["access", "sub", "typ", "kubernetes.io", _key(r)]), _json(r));
+    }
     return JSON.stringify(o);
   }
   if (path.includes("serviceaccounts")) {
@@ -706,6 +731,12 @@ function _request(c: Case): Request | undefined {
 }
 
 /** Claims only one kind may carry, by the route that mints that kind. */
+const SPIFFE_IDS = [
+  "spiffe://edge.example/sensors/t-1",
+  "spiffe://edge.example/orders",
+  "spiffe://evil.example/orders",
+];
+
 const OWN_CLAIMS: Record<string, string> = {
   access: "/v2/token",
   "kubernetes.io": "serviceaccounts",
@@ -735,8 +766,12 @@ function _kindViolation(path: string, text: string): string | undefined {
   } catch {
     return undefined; // metrics, JWKS text
   }
-  const tokens = [body.token, body.access_token, (body.status as { token?: unknown })?.token]
-    .filter((t): t is string => typeof t === "string");
+  const tokens = [
+    body.token,
+    body.access_token,
+    (body.status as { token?: unknown })?.token,
+    body.svid,
+  ].filter((t): t is string => typeof t === "string");
   for (const token of tokens) {
     const { header, claims } = _payload(token);
     for (const [claim, route] of Object.entries(OWN_CLAIMS)) {
@@ -749,6 +784,18 @@ function _kindViolation(path: string, text: string): string | undefined {
     const sub = String(claims.sub ?? "");
     if (sub.startsWith("system:serviceaccount:") && !path.includes("serviceaccounts")) {
       return `service-account subject in a token from ${path}`;
+    }
+    if (sub.startsWith("spiffe://") !== path.startsWith("/spiffe/v1/svid")) {
+      return `subject "${sub.slice(0, 40)}" in a token from ${path}`;
+    }
+    if (path.startsWith("/spiffe/v1/svid")) {
+      // JWT-SVID profile: ES256, typ JWT, no x5c, one string aud, at most 300 s, no other claims
+      const keys = Object.keys(claims).sort().join(",");
+      if (
+        header.alg !== "ES256" || header.typ !== "JWT" || "x5c" in header ||
+        typeof claims.aud !== "string" || (claims.exp as number) - (claims.iat as number) > 300 ||
+        keys !== "aud,exp,iat,iss,jti,nbf,sub"
+      ) return `SVID breaks its profile: ${JSON.stringify({ header, claims })}`;
     }
     if (path.startsWith("/command/token") && header.typ !== "kp-command+jwt") {
       return `command token with typ ${header.typ}`;
