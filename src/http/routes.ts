@@ -24,6 +24,7 @@ import * as admin from "../admin/mod.ts";
 import { getForwardAuth } from "../apikeys/forward_auth.ts";
 import { postOAuthToken } from "../oauth/token_endpoint.ts";
 import * as pico from "../accounts/pico_routes.ts";
+import { picoRoute } from "../accounts/pico_errors.ts";
 import * as groups from "../accounts/group_routes.ts";
 import * as serviceTokens from "../accounts/service_tokens.ts";
 import { postIntrospect, postRevoke } from "../oauth/introspect_revoke.ts";
@@ -155,48 +156,64 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   // (src/accounts/roles.ts); tokens are minted by the `account` profile.
   { method: "POST", template: "/oauth2/introspect", handle: postIntrospect },
   { method: "POST", template: "/oauth2/revoke", handle: postRevoke },
-  { method: "POST", template: "/api/v1/auth/register", handle: pico.postRegister },
-  { method: "POST", template: "/api/v1/auth/login", handle: pico.postLogin },
-  { method: "POST", template: "/api/v1/auth/refresh", handle: pico.postRefresh },
-  { method: "GET", template: "/api/v1/auth/me", handle: pico.getMe },
-  { method: "POST", template: "/api/v1/auth/me/password", handle: pico.postMyPassword },
-  { method: "GET", template: "/api/v1/auth/jwks", handle: pico.getAuthJwks },
-  { method: "GET", template: "/api/v1/auth/users", handle: pico.getUsers },
-  { method: "POST", template: "/api/v1/auth/users", handle: pico.postUser },
-  { method: "GET", template: "/api/v1/auth/users/registration", handle: pico.getRegistration },
-  { method: "PUT", template: "/api/v1/auth/users/registration", handle: pico.putRegistration },
-  { method: "PUT", template: "/api/v1/auth/users/{id}/role", handle: pico.putUserRole },
-  { method: "PUT", template: "/api/v1/auth/users/{id}/password", handle: pico.putUserPassword },
+  { method: "POST", template: "/api/v1/auth/register", handle: picoRoute(pico.postRegister) },
+  { method: "POST", template: "/api/v1/auth/login", handle: picoRoute(pico.postLogin) },
+  { method: "POST", template: "/api/v1/auth/refresh", handle: picoRoute(pico.postRefresh) },
+  { method: "GET", template: "/api/v1/auth/me", handle: picoRoute(pico.getMe) },
+  { method: "POST", template: "/api/v1/auth/me/password", handle: picoRoute(pico.postMyPassword) },
+  { method: "GET", template: "/api/v1/auth/jwks", handle: picoRoute(pico.getAuthJwks) },
+  { method: "GET", template: "/api/v1/auth/users", handle: picoRoute(pico.getUsers) },
+  { method: "POST", template: "/api/v1/auth/users", handle: picoRoute(pico.postUser) },
+  {
+    method: "GET",
+    template: "/api/v1/auth/users/registration",
+    handle: picoRoute(pico.getRegistration),
+  },
+  {
+    method: "PUT",
+    template: "/api/v1/auth/users/registration",
+    handle: picoRoute(pico.putRegistration),
+  },
+  { method: "PUT", template: "/api/v1/auth/users/{id}/role", handle: picoRoute(pico.putUserRole) },
+  {
+    method: "PUT",
+    template: "/api/v1/auth/users/{id}/password",
+    handle: picoRoute(pico.putUserPassword),
+  },
   {
     method: "GET",
     template: "/api/v1/auth/service-tokens",
-    handle: serviceTokens.getServiceTokens,
+    handle: picoRoute(serviceTokens.getServiceTokens),
   },
   {
     method: "POST",
     template: "/api/v1/auth/service-tokens",
-    handle: serviceTokens.postServiceToken,
+    handle: picoRoute(serviceTokens.postServiceToken),
   },
   {
     method: "POST",
     template: "/api/v1/auth/service-tokens/validate",
-    handle: serviceTokens.postValidateServiceToken,
+    handle: picoRoute(serviceTokens.postValidateServiceToken),
   },
   {
     method: "DELETE",
     template: "/api/v1/auth/service-tokens/{name}",
-    handle: serviceTokens.deleteServiceToken,
+    handle: picoRoute(serviceTokens.deleteServiceToken),
   },
-  { method: "GET", template: "/api/v1/groups", handle: groups.getGroups },
-  { method: "POST", template: "/api/v1/groups", handle: groups.postGroup },
-  { method: "GET", template: "/api/v1/groups/{id}", handle: groups.getGroup },
-  { method: "PUT", template: "/api/v1/groups/{id}", handle: groups.putGroup },
-  { method: "DELETE", template: "/api/v1/groups/{id}", handle: groups.deleteGroup },
-  { method: "POST", template: "/api/v1/groups/{id}/members", handle: groups.postGroupMember },
+  { method: "GET", template: "/api/v1/groups", handle: picoRoute(groups.getGroups) },
+  { method: "POST", template: "/api/v1/groups", handle: picoRoute(groups.postGroup) },
+  { method: "GET", template: "/api/v1/groups/{id}", handle: picoRoute(groups.getGroup) },
+  { method: "PUT", template: "/api/v1/groups/{id}", handle: picoRoute(groups.putGroup) },
+  { method: "DELETE", template: "/api/v1/groups/{id}", handle: picoRoute(groups.deleteGroup) },
+  {
+    method: "POST",
+    template: "/api/v1/groups/{id}/members",
+    handle: picoRoute(groups.postGroupMember),
+  },
   {
     method: "DELETE",
     template: "/api/v1/groups/{id}/members/{user_id}",
-    handle: groups.deleteGroupMember,
+    handle: picoRoute(groups.deleteGroupMember),
   },
 ];
 
