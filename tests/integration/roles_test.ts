@@ -22,8 +22,16 @@ Deno.test("each role against each admin endpoint: allowed and refused as the per
       role: "viewer",
     }, bearer(tokens.superadmin));
     const { token: probe } = await svcTok.json();
+    const group =
+      await (await kp.postJson("/api/v1/groups", { name: "matrix" }, bearer(tokens.superadmin)))
+        .json();
+    const { key: someKey } = await kp.svc.createKey({ orgName: "default", label: "matrix" });
+    const members: string[] = [];
+    for (let i = 0; i < 4; i++) members.push((await kp.user(`member${i}@example.com`)).id);
+    let added = 0;
+    let removed = 0;
     let n = 0;
-    const cases: [string, string, unknown, Role[]][] = [
+    const cases: [string, string | (() => string), unknown, Role[]][] = [
       ["GET", "/api/v1/auth/users", undefined, ADMINS],
       [
         "POST",
@@ -48,10 +56,28 @@ Deno.test("each role against each admin endpoint: allowed and refused as the per
       ["GET", "/admin/keys", undefined, ADMINS],
       ["GET", "/admin/stats", undefined, ["superadmin"]],
       ["GET", "/admin/blocks", undefined, ["superadmin"]],
+      ["POST", "/admin/blocks", () => ({ kind: "address", value: `192.0.2.${++n}` }), [
+        "superadmin",
+      ]],
+      ["POST", "/admin/orgs", () => ({ name: `org-${++n}` }), ["superadmin"]],
+      ["POST", "/admin/orgs/default/resume", {}, ["superadmin"]],
+      ["POST", "/admin/keys", () => ({ org_name: "default", label: `k${++n}` }), ADMINS],
+      ["GET", `/admin/keys/${someKey.id}`, undefined, ADMINS],
+      ["POST", `/admin/keys/${someKey.id}/roll`, { grace_seconds: 60 }, ADMINS],
+      ["GET", `/api/v1/groups/${group.id}`, undefined, ALL],
+      ["PUT", `/api/v1/groups/${group.id}`, { description: "d" }, ADMINS],
+      ["POST", `/api/v1/groups/${group.id}/members`, () => ({ user_id: members[added++] }), ADMINS],
+      [
+        "DELETE",
+        () => `/api/v1/groups/${group.id}/members/${members[removed++]}`,
+        undefined,
+        ADMINS,
+      ],
     ];
-    for (const [method, path, body, allowed] of cases) {
+    for (const [method, pathOf, body, allowed] of cases) {
       for (const role of ALL) {
         const b = typeof body === "function" ? body() : body;
+        const path = typeof pathOf === "function" ? pathOf() : pathOf;
         const res = await kp.fetch(path, {
           method,
           headers: { ...bearer(tokens[role]), "content-type": "application/json" },
@@ -70,7 +96,8 @@ Deno.test("each role against each admin endpoint: allowed and refused as the per
       }
     }
     // Without a token: 401 everywhere.
-    for (const [method, path] of cases) {
+    for (const [method, pathOf] of cases) {
+      const path = typeof pathOf === "function" ? pathOf() : pathOf;
       const res = await kp.fetch(path, {
         method,
         headers: { "content-type": "application/json" },
