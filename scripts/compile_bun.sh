@@ -43,4 +43,17 @@ JSON
 
 mkdir -p "$(dirname "$out")"
 (cd "$work" && bun build --compile --minify-syntax --minify-whitespace "$@" src/main.ts --outfile "$out")
-"$out" --version
+
+# Smoke-run the binary only when it was built for this machine: a --target for another OS or CPU
+# (bun-linux-arm64 on x86_64) gives a file this machine cannot execute.
+target=""
+for a in "$@"; do
+  case "$a" in --target=*) target="${a#--target=}" ;; esac
+done
+host_arch="$(uname -m)"
+case "$host_arch" in x86_64 | amd64) host_arch=x64 ;; aarch64 | arm64) host_arch=arm64 ;; esac
+host_os="$(uname -s | tr '[:upper:]' '[:lower:]')"
+case "$target" in
+  "" | bun | "bun-$host_os-$host_arch" | "bun-$host_os-$host_arch-"*) "$out" --version ;;
+  *) echo "built $out for $target (not run: this machine is $host_os-$host_arch)" >&2 ;;
+esac

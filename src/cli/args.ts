@@ -20,7 +20,13 @@ export class UsageError extends Error {
   }
 }
 
-/** Parse `argv` against `spec`. `--help`/`-h` is always accepted as a boolean. */
+/** One-letter spellings, accepted when the command has the long flag. */
+const SHORT: Readonly<Record<string, string>> = { "-c": "config", "-p": "port" };
+
+/**
+ * Parse `argv` against `spec`. `--help`/`-h` is always accepted as a boolean; `-c` is `--config`
+ * and `-p` is `--port` where the command has them.
+ */
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   const flags: Record<string, string | boolean | string[]> = {};
   const positionals: string[] = [];
@@ -32,6 +38,13 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
     }
     if (a === "-h" || a === "--help") {
       flags.help = true;
+      continue;
+    }
+    if (SHORT[a] !== undefined && spec[SHORT[a]] === "string") {
+      const value = argv[i + 1];
+      if (value === undefined) throw new UsageError(`Option "${a}" needs a value`);
+      flags[SHORT[a]] = value;
+      i++;
       continue;
     }
     if (!a.startsWith("--")) {

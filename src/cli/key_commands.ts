@@ -16,7 +16,8 @@ import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from ".
 
 /** `keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE`. */
 export async function keygenCommand(platform: Platform, args: ParsedArgs): Promise<number> {
-  const alg = stringFlag(args, "alg") ?? "RS256";
+  const given = stringFlag(args, "alg");
+  const alg = given ?? "RS256";
   // Every asymmetric algorithm of the table (src/jose/algorithms.ts); HMAC keys are not generated.
   const asymmetric = ALGS.filter((a) => keyTypeOfAlg(a) !== "oct");
   if (!(asymmetric as readonly string[]).includes(alg)) {
@@ -25,10 +26,15 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
     );
   }
   const out = requireFlag(args, "out");
-  const bits = intFlag(args, "bits", { min: 2048, max: 4096 });
-  if (bits !== undefined && (alg !== "RS256" || ![2048, 3072, 4096].includes(bits))) {
-    throw new UsageError('Option "--bits" is for RS256 and must be 2048, 3072 or 4096');
+  const bitsText = stringFlag(args, "bits");
+  if (bitsText !== undefined && !["2048", "3072", "4096"].includes(bitsText)) {
+    throw new UsageError('Option "--bits" must be 2048, 3072 or 4096');
   }
+  const bits = bitsText === undefined ? undefined : Number(bitsText);
+  if (bits !== undefined && alg !== "RS256") {
+    throw new UsageError(`Option "--bits" is for RS256 only; ${alg} keys have a fixed size`);
+  }
+  if (given === undefined) platform.stderr("no --alg given: making an RS256 key\n");
   const pem = await generateKeyPem(
     alg as Parameters<typeof generateKeyPem>[0],
     bits === undefined ? {} : { bits: bits as 2048 | 3072 | 4096 },
@@ -39,6 +45,14 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
     await platform.writePrivateFile(out, pem);
   } catch (e) {
     if (!(e instanceof FileExistsError)) throw e;
+    if (await _isDirectory(platform, out)) {
+      platform.stderr(
+        `error: "${out}" is a directory; give a file name, e.g. "${
+          out.replace(/\/$/, "")
+        }/signing.key"\n`,
+      );
+      return 2;
+    }
     platform.stderr(`error: "${out}" already exists; keygen never overwrites a key\n`);
     return 1;
   }
@@ -49,7 +63,11 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
 
 /** `jwks --config F`: the same document as GET /.well-known/jwks.json. */
 export async function jwksCommand(platform: Platform, args: ParsedArgs): Promise<number> {
-  const rt = await loadRuntime(platform, requireFlag(args, "config"), { generation: 1 });
+  const credentialsDir = stringFlag(args, "credentials-dir");
+  const rt = await loadRuntime(platform, requireFlag(args, "config"), {
+    generation: 1,
+    ...(credentialsDir === undefined ? {} : { credentialsDir }),
+  });
   platform.stdout(JSON.stringify(JSON.parse(rt.keyring.jwksJson), null, 2) + "\n");
   return 0;
 }
@@ -64,4 +82,13 @@ export async function hashPasswordCommand(platform: Platform, args: ParsedArgs):
     (await hashPassword(password, iterations === undefined ? {} : { iterations })) + "\n",
   );
   return 0;
+}
+
+async function _isDirectory(platform: Platform, path: string): Promise<boolean> {
+  try {
+    await platform.readTextFile(path);
+    return false;
+  } catch (e) {
+    return e instanceof Error && /directory/i.test(`${e.name} ${e.message}`);
+  }
 }

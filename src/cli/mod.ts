@@ -17,6 +17,7 @@ import {
   stringFlag,
   UsageError,
 } from "./args.ts";
+import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
@@ -45,7 +46,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]
 
 Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
-/.well-known/jwks.json, /.well-known/openid-configuration and /metrics; with a spiffe section
+/.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
+(the OpenAPI 3.1 description of every endpoint); with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
 /spiffe/v1/verify. With a store also /forward-auth, /oauth2/token, /oauth2/introspect,
 /oauth2/revoke, /admin/orgs, /admin/keys, /admin/stats and /admin/blocks; with accounts also
@@ -54,7 +56,9 @@ pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh, /ap
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,
 /api/v1/auth/service-tokens/validate and /api/v1/groups.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
-SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.`,
+SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
+Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);
+keypebble check shows what a config serves before you start it.`,
     flags: { config: "string", policy: "string", host: "string", port: "string" },
     run: (p, a) => {
       const port = intFlag(a, "port", { min: 0, max: 65535 });
@@ -70,14 +74,29 @@ SIGINT finish requests in flight and exit 0. A bad config exits 2 before listeni
       });
     },
   },
+  check: {
+    summary: "Load a config as serve would, print what it serves and every warning (exit 0 or 2)",
+    usage: `keypebble check --config FILE [--credentials-dir DIR] [--policy FILE]
+
+Reads the config, KEYPEBBLE_* overrides, keys, certificates and policy exactly as serve
+does, without listening or writing anything. Prints endpoints, token profiles, keys
+(kid and alg), audiences, limits, what anonymous callers can obtain, the environment
+overrides applied, every Python Keypebble key, behaviour or pattern met, and every
+warning. Exit 0 when serve would start, 2 (with the file, field and problem) when not.
+--credentials-dir stands in for systemd's \${CREDENTIALS_DIRECTORY} outside the unit.`,
+    flags: { config: "string", "credentials-dir": "string", policy: "string" },
+    run: checkCommand,
+  },
   issue: {
     summary: "Sign a token with the /auth rules and print it",
     usage: `keypebble issue --config FILE [--claims JSON] [--ttl SECONDS]
-                [--policy FILE --generate --user NAME]
+                [--policy FILE] [--generate] [--user NAME]
 
 --claims are filtered like a POST /auth body (allowed_custom_claims; iss, iat, nbf,
-exp and jti are always the server's). --generate adds the registry "access" and
-"scope" claims for --user from the policy (literal repositories only).`,
+exp and jti are always the server's; "ttl_seconds" asks for a lifetime, --ttl wins).
+--generate, or --policy FILE with --user, adds the registry "access" and "scope"
+claims for --user from the policy (literal repositories only), as the Python
+Keypebble's issue --policy did.`,
     flags: {
       config: "string",
       claims: "string",
@@ -124,20 +143,21 @@ Prints the header and claims. The signature is not checked: use verify for that.
   },
   keygen: {
     summary: "Generate a signing key (PKCS#8 PEM, mode 0600)",
-    usage: `keypebble keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE
+    usage: `keypebble keygen --out FILE [--alg RS256|ES256|EdDSA] [--bits 2048|3072|4096]
 
-Refuses to overwrite FILE. Prints the key's RFC 7638 thumbprint, its kid with
-"kid: thumbprint".`,
+--alg defaults to RS256 (said on stderr); --bits is for RS256 only (default 2048).
+Refuses to overwrite FILE. Prints the key's RFC 7638 thumbprint, its default kid.`,
     flags: { alg: "string", bits: "string", out: "string" },
     run: keygenCommand,
   },
   jwks: {
     summary: "Print the public JWKS of a config's keys",
-    usage: `keypebble jwks --config FILE
+    usage: `keypebble jwks --config FILE [--credentials-dir DIR]
 
 The same document as GET /.well-known/jwks.json, for a registry 3.x "jwks" file or
-offline distribution. HMAC keys never appear.`,
-    flags: { config: "string" },
+offline distribution. HMAC keys never appear. --credentials-dir stands in for
+systemd's \${CREDENTIALS_DIRECTORY} outside the unit (e.g. /etc/keypebble).`,
+    flags: { config: "string", "credentials-dir": "string" },
     run: jwksCommand,
   },
   "hash-password": {
@@ -165,16 +185,25 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--url URL]
 
-URL defaults to http://127.0.0.1:8080/healthz.`,
+URL defaults to http://127.0.0.1:8080/healthz. Prints "ok" or why not.`,
     flags: { url: "string" },
     run: async (p, a) => {
       const url = stringFlag(a, "url") ?? "http://127.0.0.1:8080/healthz";
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-        await res.body?.cancel();
-        return res.ok ? 0 : 1;
+        const body = (await res.text()).slice(0, 300);
+        if (res.ok) {
+          p.stdout(`ok: ${url} answered ${res.status}\n`);
+          return 0;
+        }
+        p.stderr(`healthcheck failed: ${url} answered ${res.status}: ${body}\n`);
+        return 1;
       } catch (e) {
-        p.stderr(`healthcheck failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        p.stderr(
+          `healthcheck failed: cannot reach ${url}: ${
+            e instanceof Error ? e.message : String(e)
+          }\n`,
+        );
         return 1;
       }
     },
@@ -203,6 +232,11 @@ ${lines.join("\n")}
 /** Run the CLI; resolves to the process exit code. */
 export async function runCli(platform: Platform, argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "help" && rest[0] !== undefined && COMMANDS[rest[0]] !== undefined) {
+    const c = COMMANDS[rest[0]];
+    platform.stdout(`${c.summary}\n\nUsage: ${c.usage}\n`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     platform.stdout(_mainHelp());
     return name === undefined ? 2 : 0;

@@ -143,9 +143,16 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
       handler: createHandler(services),
     });
   } catch (e) {
-    bootLog.error("listen_error", { message: e instanceof Error ? e.message : String(e) });
+    // Name the address: the runtimes' own texts may name neither (or blame "port 0").
+    bootLog.error("listen_error", {
+      host: rt.config.host,
+      port: rt.config.port,
+      message: `Cannot listen on ${rt.config.host}:${rt.config.port}: ${
+        e instanceof Error ? e.message : String(e)
+      } (set service.host and service.port, or --host/--port)`,
+    });
     await apiKeys?.close();
-    return 1;
+    return 2;
   }
   logger.info("start", {
     version: VERSION,

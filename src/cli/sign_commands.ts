@@ -7,6 +7,7 @@ import { filterCustomClaims } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
 import { generateAccess } from "../policy/mod.ts";
+import { parseTtl } from "../profiles/auth.ts";
 import { mintCommand, validateCommandFields } from "../profiles/command.ts";
 import { mint } from "../profiles/mint.ts";
 import { loadRuntime } from "../runtime/mod.ts";
@@ -34,6 +35,16 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
     }
     requested = v as Record<string, unknown>;
   }
+  // As in a POST /auth body: "ttl_seconds" asks for a lifetime and is not itself signed.
+  const { ttl_seconds: claimsTtl, ...rest0 } = requested;
+  requested = rest0;
+  let askedTtl: number | undefined;
+  try {
+    askedTtl = intFlag(args, "ttl", { min: 1, max: 1e9 }) ?? parseTtl(claimsTtl);
+  } catch (e) {
+    if (e instanceof KeypebbleError) throw new UsageError(e.message);
+    throw e;
+  }
   const { accepted, dropped } = filterCustomClaims(requested, rt.config.allowedCustomClaims);
   if (dropped.length > 0) {
     platform.stderr(`warning: not signed (server-set or not allowed): ${dropped.join(", ")}\n`);
@@ -41,10 +52,14 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
   const user = stringFlag(args, "user");
   if (user !== undefined) accepted.sub = user;
   const { sub, aud, ...rest } = accepted;
-  const ttl = intFlag(args, "ttl", { min: 1, max: 1e9 });
+  const ttl = askedTtl;
   const now = Math.floor(Date.now() / 1000);
   let minted;
-  if (args.flags.generate === true) {
+  if (policyPath !== undefined && user === undefined && args.flags.generate !== true) {
+    throw new UsageError('"--policy" needs "--user NAME": access is generated for that user');
+  }
+  // `--policy FILE --user NAME` generates access as the Python Keypebble's issue did.
+  if (args.flags.generate === true || (policyPath !== undefined && user !== undefined)) {
     // Generate mode (the Python Keypebble's `issue --generate`): a registry-kind token with the
     // user's literal grants, for the first configured service.
     if (rt.policy === undefined) {

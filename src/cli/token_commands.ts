@@ -54,11 +54,28 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
     return 0;
   } catch (e) {
     if (e instanceof KeypebbleError) {
-      platform.stderr(`invalid token (${e.code}): ${e.message}\n`);
+      platform.stderr(`invalid token (${e.code}): ${e.message}${_hint(token, args)}\n`);
       return 1;
     }
     throw e;
   }
+}
+
+/** A hint when the token is of the other kind than the one checked for. */
+function _hint(token: string, args: ParsedArgs): string {
+  let typ: unknown;
+  try {
+    typ = decodeJws(token).header.typ;
+  } catch {
+    return "";
+  }
+  if (typ === REFRESH_TYP && args.flags.refresh !== true) {
+    return " (this is a registry refresh token: add --refresh to verify it)";
+  }
+  if (typ !== REFRESH_TYP && args.flags.refresh === true) {
+    return " (this is not a refresh token: verify it without --refresh)";
+  }
+  return "";
 }
 
 /** `inspect TOKEN`: decode only. */

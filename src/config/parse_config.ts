@@ -6,13 +6,23 @@
  * path and the problem, e.g. `example.yaml: default_ttl_seconds: must be an integer, got "soon"`.
  */
 
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
+import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
+import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import { readStoreSections, STORE_KEYS } from "./store.ts";
 import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
-import type { Config, KeySpec, KidMode, RateLimitSpec, RequireAuth } from "./types.ts";
+import type {
+  CompatNote,
+  Config,
+  ConfigWarning,
+  KeySpec,
+  KidMode,
+  RateLimitSpec,
+  RequireAuth,
+} from "./types.ts";
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
 
@@ -28,7 +38,6 @@ const KNOWN_KEYS = new Set([
   "hs256_secret_path",
   "rs256_private_key_path",
   "rs256_private_key",
-  "private_key_path",
   "algorithm",
   "kid",
   "key_id",
@@ -58,22 +67,32 @@ const KNOWN_KEYS = new Set([
 /** Registered claims that neither `static_claims` nor a request may set. */
 export const SERVER_CLAIMS: readonly string[] = ["iss", "iat", "nbf", "exp", "jti"];
 
-/** Environment overrides, applied after the file (CLI flags win over both). */
-export interface ConfigEnv {
-  readonly KEYPEBBLE_HOST?: string;
-  readonly KEYPEBBLE_PORT?: string;
-  readonly KEYPEBBLE_LOG_LEVEL?: string;
-  readonly KEYPEBBLE_POLICY_PATH?: string;
-  /** systemd's LoadCredential= directory, substituted for `${CREDENTIALS_DIRECTORY}` in paths. */
-  readonly CREDENTIALS_DIRECTORY?: string;
-}
+/**
+ * Environment seen by the config: `KEYPEBBLE_*` overrides (see `env.ts`; CLI flags win over
+ * both) and `CREDENTIALS_DIRECTORY`, systemd's LoadCredential= directory, substituted for
+ * `${CREDENTIALS_DIRECTORY}` in paths.
+ */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 
 /** Options of {@link parseConfig}. */
 export interface ParseConfigOptions {
-  /** Environment overrides and path variables. */
+  /** Environment overrides and path variables, as a record. */
   readonly env?: ConfigEnv;
+  /** Reads one variable (used besides `env`, e.g. the process environment). */
+  readonly readEnv?: (name: string) => string | undefined;
+  /** More variable names to try (e.g. every `KEYPEBBLE_*` name the process can list). */
+  readonly envNames?: readonly string[];
   /** Directory that relative paths in the config are resolved against. */
   readonly baseDir?: string;
+  /**
+   * What to do about `${CREDENTIALS_DIRECTORY}` when that variable is unset: `"error"` (serve),
+   * or a directory to use instead (`check` and `jwks --credentials-dir`).
+   */
+  readonly credentialsDir?: string;
+  /** The command line's `--policy` (taken as given; it wins over the file and environment). */
+  readonly policyPath?: string;
+  /** A policy file that exists and is used when none is named (`/etc/keypebble/policy.yaml`). */
+  readonly fallbackPolicyPath?: string;
 }
 
 /**
@@ -92,14 +111,46 @@ export function parseConfig(
   const r = new _Reader(source, options);
   let doc: unknown;
   try {
-    doc = parseYaml(text, { merge: true, maxAliasCount: 100, prettyErrors: false });
+    doc = parseYaml(text, { merge: true, maxAliasCount: 100, prettyErrors: true });
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    throw new KeypebbleError("config_invalid", `${source}: not valid YAML: ${msg}`);
+    throw new KeypebbleError("config_invalid", `${source}: ${yamlErrorText(e)}`);
   }
-  if (doc === null || doc === undefined) r.fail("", "is empty");
+  if (doc === null || doc === undefined) doc = {};
   if (exceedsExpandedSize(doc)) r.fail("", "expands (through YAML aliases) beyond the size limit");
   const top = r.object(doc, "");
+  const readEnv = (name: string): string | undefined =>
+    options.env?.[name] ?? options.readEnv?.(name);
+  const envApplied = applyEnvOverrides(top, readEnv, {
+    // Every top-level section can be set whole, even one without a shape entry yet.
+    names: [
+      ...[...KNOWN_KEYS].map((k) => envName([k])),
+      ...Object.keys(options.env ?? {}),
+      ...(options.envNames ?? []),
+    ],
+    topLevel: KNOWN_KEYS,
+  });
+  r.sources = envApplied.sources;
+  if (Object.keys(top).length === 0) r.fail("", "is empty");
+  const compat: CompatNote[] = [];
+  const warnings: ConfigWarning[] = envApplied.ignored.map((i) => ({
+    field: i.name,
+    message: `is not a setting and was ignored${
+      i.suggestion === undefined ? "" : `; did you mean ${i.suggestion}?`
+    }`,
+  }));
+  for (const u of findUnknownKeys(top, KNOWN_KEYS)) {
+    r.fail(
+      u.field,
+      `is not a known setting${
+        u.suggestion === undefined
+          ? ` (known here: ${u.known.join(", ")})`
+          : `; did you mean "${u.suggestion}"?`
+      }`,
+    );
+  }
+  for (const [key, why] of Object.entries(PYTHON_COMPAT_KEYS)) {
+    if (top[key] !== undefined) compat.push({ field: key, message: why });
+  }
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
   const audience = r.nonEmptyString(top.audience, "audience");
@@ -136,16 +187,19 @@ export function parseConfig(
     : r.stringList(top.allowed_custom_claims, "allowed_custom_claims");
 
   const service = top.service === undefined ? {} : r.object(top.service, "service");
-  const env = options.env ?? {};
-  const host = env.KEYPEBBLE_HOST ??
-    r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
-  // An empty host means "every interface" to Bun: never by accident (Deno refuses it too).
-  if (host.trim() === "") r.fail("KEYPEBBLE_HOST", "must not be empty");
-  const port = env.KEYPEBBLE_PORT !== undefined
-    ? r.integer(_numberish(env.KEYPEBBLE_PORT), "KEYPEBBLE_PORT", { min: 0, max: 65535 })!
-    : r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
+  r.onlyKeys(service, "service", ["host", "port"]);
+  const host = r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
+  const port = r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
 
-  const policyPath = env.KEYPEBBLE_POLICY_PATH ?? r.path(top.policy_path, "policy_path");
+  let policyPath = options.policyPath ?? r.path(top.policy_path, "policy_path");
+  if (policyPath === undefined && options.fallbackPolicyPath !== undefined) {
+    // As the Python Keypebble: with no policy named, the conventional file when it exists.
+    policyPath = options.fallbackPolicyPath;
+    compat.push({
+      field: "policy_path",
+      message: `is not set, so ${policyPath} is used, as the Python Keypebble does`,
+    });
+  }
   const trustedProxies = top.trusted_proxies === undefined
     ? []
     : r.stringList(top.trusted_proxies, "trusted_proxies");
@@ -163,7 +217,12 @@ export function parseConfig(
     : _readRate(r, rl.per_principal, "rate_limit.per_principal");
   r.onlyKeys(rl, "rate_limit", ["per_address", "per_principal"]);
 
-  const lo = top.lockout === undefined ? {} : r.object(top.lockout, "lockout");
+  // `lockout: false` / `true` switch it like `rate_limit.per_address: false` does.
+  const lo = top.lockout === undefined || top.lockout === null
+    ? {}
+    : typeof top.lockout === "boolean"
+    ? { enabled: top.lockout }
+    : r.object(top.lockout, "lockout", "true, false or a mapping");
   r.onlyKeys(lo, "lockout", ["enabled", "max_failures", "window_seconds", "lock_seconds"]);
   const lockout = {
     enabled: r.boolean(lo.enabled, "lockout.enabled") ?? true,
@@ -192,8 +251,7 @@ export function parseConfig(
       8,
   };
 
-  const logLevelRaw = env.KEYPEBBLE_LOG_LEVEL ?? r.nonEmptyString(top.log_level, "log_level");
-  const logLevel = logLevelRaw ?? "info";
+  const logLevel = r.nonEmptyString(top.log_level, "log_level") ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     r.fail("log_level", `must be one of "debug", "info", "warn", "error", got "${logLevel}"`);
   }
@@ -204,7 +262,33 @@ export function parseConfig(
   }) ?? 300;
   const watch = r.boolean(top.watch, "watch") ?? false;
 
-  const unknownKeys = Object.keys(top).filter((k) => !KNOWN_KEYS.has(k));
+  if (policyPath !== undefined && services.length === 0) {
+    warnings.push({
+      field: "policy_path",
+      message:
+        'is set but neither "audience" nor "services" is: every /v2/token request will be refused as unsupported_service',
+    });
+  }
+  if (Object.keys(staticClaims).length > 0) {
+    compat.push({
+      field: "static_claims",
+      message:
+        "added to /auth, command and Kubernetes tokens as in the Python Keypebble, but they win over request claims there (the Python service let the request win), and a kind's own claims (aud, sub, command, kubernetes.io) win over them",
+    });
+  }
+  if (audience === undefined) {
+    compat.push({
+      field: "audience",
+      message:
+        'is not set: /auth tokens carry no default aud (the Python Keypebble used "keypebble-edge")',
+    });
+  }
+  if (keys.some((k) => k.kind === "hmac" && k.stripped === true)) {
+    compat.push({
+      field: keys.find((k) => k.kind === "hmac" && k.stripped)!.field,
+      message: "surrounding whitespace of the HMAC secret is removed, as the Python Keypebble does",
+    });
+  }
   const { profiles, publicUrl } = readProfiles(top, {
     source,
     ...(audience === undefined ? {} : { audience }),
@@ -236,7 +320,9 @@ export function parseConfig(
     logLevel: logLevel as Config["logLevel"],
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
-    unknownKeys,
+    envOverrides: envApplied.applied,
+    compat,
+    warnings,
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
@@ -293,6 +379,9 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
       r.fail(single[1], `conflicts with "${single[0]}": configure exactly one signing key`);
     }
   }
+  if (top.kid !== undefined && top.key_id !== undefined) {
+    r.fail("key_id", 'conflicts with "kid": "key_id" is the Python name of "kid"; keep one');
+  }
   const kid = _readKid(r, top.kid ?? top.key_id, top.kid !== undefined ? "kid" : "key_id");
   const field = single[0];
   if (field.startsWith("hs256")) {
@@ -302,8 +391,10 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
     _refuseDerivedKidForHmac(r, kid, top.kid !== undefined ? "kid" : "key_id");
     if (top.x5c_chain_path !== undefined) r.fail("x5c_chain_path", "needs an asymmetric key");
     if (field === "hs256_secret") {
-      const secret = r.nonEmptyString(top.hs256_secret, "hs256_secret")!;
-      return [{ kind: "hmac", secret, kid, field }];
+      const raw = r.nonEmptyString(top.hs256_secret, "hs256_secret")!;
+      // The Python Keypebble strips the secret: the same config must give the same key.
+      const secret = raw.trim();
+      return [{ kind: "hmac", secret, kid, field, ...(secret !== raw ? { stripped: true } : {}) }];
     }
     return [{ kind: "hmac", secretPath: r.path(top.hs256_secret_path, field)!, kid, field }];
   }
@@ -312,10 +403,12 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
     r.fail("algorithm", `is "HS256" but "${field}" is an asymmetric key`);
   }
   const x5cChainPath = r.path(top.x5c_chain_path, "x5c_chain_path");
+  // Like a one-item "keys" list: the algorithm comes from the key (RSA → RS256, P-256 → ES256,
+  // Ed25519 → EdDSA) and the kid defaults to the key's RFC 7638 thumbprint.
   return [{
     kind: "pem",
     path,
-    ...(algorithm === undefined ? { alg: "RS256" as const } : { alg: algorithm }),
+    ...(algorithm === undefined ? {} : { alg: algorithm }),
     kid,
     ...(x5cChainPath === undefined ? {} : { x5cChainPath }),
     generateIfMissing: generate,
@@ -351,7 +444,9 @@ function _readKeyEntry(r: _Reader, raw: unknown, field: string, generate: boolea
   if (o.x5c_chain_path !== undefined) r.fail(`${field}.x5c_chain_path`, "needs an asymmetric key");
   _refuseDerivedKidForHmac(r, kid, `${field}.kid`);
   if (sources[0] === "secret") {
-    return { kind: "hmac", secret: r.nonEmptyString(o.secret, `${field}.secret`)!, kid, field };
+    const raw = r.nonEmptyString(o.secret, `${field}.secret`)!;
+    const secret = raw.trim();
+    return { kind: "hmac", secret, kid, field, ...(secret !== raw ? { stripped: true } : {}) };
   }
   return { kind: "hmac", secretPath: r.path(o.secret_path, `${field}.secret_path`)!, kid, field };
 }
@@ -388,7 +483,7 @@ function _checkUniqueKids(r: _Reader, specs: KeySpec[]): void {
 function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {
   if (raw === undefined) return { auth: false, command: false, kubernetes: false };
   if (typeof raw === "boolean") return { auth: raw, command: raw, kubernetes: raw };
-  const o = r.object(raw, "require_authentication");
+  const o = r.object(raw, "require_authentication", "true, false or a mapping");
   r.onlyKeys(o, "require_authentication", ["auth", "command", "kubernetes"]);
   return {
     auth: r.boolean(o.auth, "require_authentication.auth") ?? false,
@@ -399,24 +494,16 @@ function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {
 
 function _readRate(r: _Reader, raw: unknown, field: string): RateLimitSpec | undefined {
   if (raw === false || raw === null) return undefined;
-  const o = r.object(raw, field);
+  const o = r.object(raw, field, "false or a mapping");
   r.onlyKeys(o, field, ["requests", "window_seconds"]);
   return {
-    requests: r.integer(o.requests, `${field}.requests`, {
-      min: 1,
-      max: 10_000_000,
-      required: true,
-    })!,
+    // Each half defaults on its own (600 per 60 s), so one override changes one number.
+    requests: r.integer(o.requests, `${field}.requests`, { min: 1, max: 10_000_000 }) ?? 600,
     windowSeconds: r.integer(o.window_seconds, `${field}.window_seconds`, {
       min: 1,
       max: 86_400,
-      required: true,
-    })!,
+    }) ?? 60,
   };
-}
-
-function _numberish(s: string): unknown {
-  return /^\d+$/.test(s) ? Number(s) : s;
 }
 
 function _deepFreeze<T>(v: T): T {
@@ -443,16 +530,25 @@ function _typeName(v: unknown): string {
 
 /** Narrowing helpers that know the file and build `file: field: problem` messages. */
 class _Reader {
+  /** Field → environment variable that set it. */
+  sources: ReadonlyMap<string, string> = new Map();
+
   constructor(readonly source: string, readonly options: ParseConfigOptions) {}
 
   fail(field: string, problem: string): never {
-    const where = field === "" ? this.source : `${this.source}: ${field}`;
-    throw new KeypebbleError("config_invalid", `${where}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${this.where(field)}: ${problem}`);
   }
 
-  object(v: unknown, field: string): Record<string, unknown> {
+  /** `file: field`, or the environment variable that set the field. */
+  where(field: string): string {
+    const env = field === "" ? undefined : envSourceOf(this.sources, field);
+    if (env !== undefined) return env.exact ? env.name : `${env.name}: ${field}`;
+    return field === "" ? this.source : `${this.source}: ${field}`;
+  }
+
+  object(v: unknown, field: string, expected = "a mapping"): Record<string, unknown> {
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
-      this.fail(field, `must be a mapping, got ${_describe(v)}`);
+      this.fail(field, `must be ${expected}, got ${_describe(v)}`);
     }
     return v as Record<string, unknown>;
   }
@@ -460,7 +556,15 @@ class _Reader {
   onlyKeys(o: Record<string, unknown>, field: string, allowed: string[]): void {
     for (const k of Object.keys(o)) {
       if (!allowed.includes(k)) {
-        this.fail(`${field}.${k}`, `is not a known setting (known: ${allowed.join(", ")})`);
+        const near = closest(k, allowed);
+        this.fail(
+          `${field}.${k}`,
+          `is not a known setting${
+            near === undefined
+              ? ` (known here: ${allowed.join(", ")})`
+              : `; did you mean "${field}.${near}"?`
+          }`,
+        );
       }
     }
   }
@@ -485,10 +589,15 @@ class _Reader {
     const creds = this.options.env?.CREDENTIALS_DIRECTORY;
     let out = s;
     if (out.includes("${CREDENTIALS_DIRECTORY}")) {
-      if (creds === undefined) {
-        this.fail(field, "uses ${CREDENTIALS_DIRECTORY} but that variable is not set");
+      const dir = creds ?? this.options.credentialsDir;
+      if (dir === undefined) {
+        this.fail(
+          field,
+          "uses ${CREDENTIALS_DIRECTORY} but that variable is not set (systemd sets it for the " +
+            "service; outside it pass --credentials-dir DIR, e.g. /etc/keypebble)",
+        );
       }
-      out = out.replaceAll("${CREDENTIALS_DIRECTORY}", creds);
+      out = out.replaceAll("${CREDENTIALS_DIRECTORY}", dir);
     }
     const base = this.options.baseDir;
     if (base !== undefined && !out.startsWith("/")) out = `${base.replace(/\/$/, "")}/${out}`;
@@ -533,4 +642,19 @@ class _Reader {
     }
     return v;
   }
+}
+
+/**
+ * A YAML syntax error as one line with its position: `line 3, column 7: …`.
+ */
+export function yamlErrorText(e: unknown): string {
+  if (e instanceof YAMLParseError) {
+    const pos = e.linePos?.[0];
+    // Only the first line: the rest quotes the file, which may hold a secret.
+    const first = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?\s*$/, "");
+    return pos === undefined
+      ? `not valid YAML: ${first}`
+      : `not valid YAML at line ${pos.line}, column ${pos.col}: ${first}`;
+  }
+  return `not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
 }

@@ -138,14 +138,17 @@ Deno.test("parseConfig() reports bad YAML without echoing the file", () => {
   assert.match(configError('issuer: "kp\nhs256_secret: "sekrit'), /kp\.yaml: not valid YAML/);
 });
 
-Deno.test("parseConfig() accepts merge keys and lists unknown settings", () => {
+Deno.test("parseConfig() accepts merge keys from x- anchor holders and refuses other unknown keys", () => {
   const c = parseConfig(
-    "defaults: &d\n  issuer: kp\n  default_ttl_seconds: 60\n<<: *d\nhs256_secret_path: s\n",
+    "x-defaults: &d\n  issuer: kp\n  default_ttl_seconds: 60\n<<: *d\nhs256_secret_path: s\n",
     "kp.yaml",
   );
   assert.equal(c.issuer, "kp");
   assert.equal(c.defaultTtlSeconds, 60);
-  assert.deepEqual(c.unknownKeys, ["defaults"]);
+  assert.match(
+    configError("defaults: &d\n  issuer: kp\n<<: *d\nhs256_secret_path: s\n"),
+    /kp\.yaml: defaults: is not a known setting/,
+  );
 });
 
 Deno.test("parseConfig() validates nested settings by path", () => {
@@ -154,8 +157,8 @@ Deno.test("parseConfig() validates nested settings by path", () => {
     /lockout\.max_failures: must be between 1 and 10000, got 0/,
   );
   assert.match(
-    configError("issuer: kp\nhs256_secret_path: s\nrate_limit: {per_address: {requests: 5}}\n"),
-    /rate_limit\.per_address\.window_seconds: is required/,
+    configError("issuer: kp\nhs256_secret_path: s\nrate_limit: {per_address: {requests: 0}}\n"),
+    /rate_limit\.per_address\.requests: must be between 1 and 10000000, got 0/,
   );
   assert.match(
     configError("issuer: kp\nhs256_secret_path: s\nlimits: {max_body: 5}\n"),

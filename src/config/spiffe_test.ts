@@ -37,5 +37,15 @@ Deno.test("parseConfig() accepts a spiffe section as a known key", () => {
     "kp.yaml",
   );
   assert.equal(c.spiffe?.trustDomain, "edge.example");
-  assert.deepEqual(c.unknownKeys, []);
+  assert.deepEqual(c.warnings, []);
+});
+
+Deno.test("the spiffe section gets did-you-mean and KEYPEBBLE_SPIFFE__* overrides", () => {
+  const base = 'issuer: kp\nhs256_secret: "0123456789abcdef0123456789abcdef"\n';
+  assert.throws(
+    () => parseConfig(`${base}spiffe: {trust_domian: e.x}\n`, "kp.yaml"),
+    /spiffe\.trust_domian: is not a known setting; did you mean "spiffe\.trust_domain"\?/,
+  );
+  const c = parseConfig(base, "kp.yaml", { env: { KEYPEBBLE_SPIFFE__TRUST_DOMAIN: "edge.env" } });
+  assert.equal(c.spiffe?.trustDomain, "edge.env");
 });

@@ -38,7 +38,19 @@ export type KeySpec =
     readonly secretPath?: string;
     readonly kid: KidMode;
     readonly field: string;
+    /** The inline secret had surrounding whitespace, removed as the Python Keypebble does. */
+    readonly stripped?: boolean;
   };
+
+/** Something `keypebble check` and the start log report without refusing the config. */
+export interface ConfigWarning {
+  /** The field or variable concerned, e.g. `policy_path` or `KEYPEBBLE_PROT`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A Python Keypebble key or behaviour met in a config, for `keypebble check`. */
+export type CompatNote = ConfigWarning;
 
 /** Sliding-window rate limit. */
 export interface RateLimitSpec {
@@ -97,8 +109,12 @@ export interface Config {
   readonly jwksMaxAgeSeconds: number;
   /** Poll the config, key and policy files and reload on change. */
   readonly watch: boolean;
-  /** Config keys that were not recognised (warned about, not fatal). */
-  readonly unknownKeys: readonly string[];
+  /** `KEYPEBBLE_*` variables applied over the file. */
+  readonly envOverrides: readonly { readonly name: string; readonly field: string }[];
+  /** Python Keypebble keys and behaviours met (accepted; listed by `keypebble check`). */
+  readonly compat: readonly CompatNote[];
+  /** Accepted, but probably not what was meant (logged at start, listed by `check`). */
+  readonly warnings: readonly ConfigWarning[];
   /** Per token kind overrides (`profiles:`, see src/config/profiles.ts). */
   readonly profiles: ProfilesConfig;
   /** Base URL for discovery when `issuer` is not a URL. */

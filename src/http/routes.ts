@@ -18,6 +18,7 @@ import type { RequestContext } from "./context.ts";
 import { getJwks, getOpenIdConfiguration } from "./discovery_route.ts";
 import { getHealth } from "./health_route.ts";
 import { getMetrics } from "./metrics_route.ts";
+import { getOpenApi } from "./openapi.ts";
 import { authorizeSvid, postSvid } from "../profiles/svid.ts";
 import { getSpiffeBundle, getSpiffileBundle, postSvidVerify } from "./spiffe_route.ts";
 import * as admin from "../admin/mod.ts";
@@ -131,6 +132,7 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   { method: "GET", template: "/spiffe/v1/bundle", handle: getSpiffeBundle },
   { method: "GET", template: "/spiffe/v1/spiffile-bundle", handle: getSpiffileBundle },
   { method: "POST", template: "/spiffe/v1/verify", handle: postSvidVerify },
+  { method: "GET", template: "/openapi.json", handle: getOpenApi },
   // API keys, the OAuth2 token endpoint and the admin API (issue 12)
   { method: "GET", template: "/forward-auth", handle: getForwardAuth },
   { method: "POST", template: "/oauth2/token", handle: postOAuthToken },

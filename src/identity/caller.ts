@@ -41,6 +41,9 @@ const MAX_HEADER_LENGTH = 4096;
 const MAX_USER_LENGTH = 128;
 const PROXY_HEADER = "x-authenticated-user";
 const INVALID_CREDENTIALS = "Invalid username or password";
+/** The answer to a password when no policy is loaded (no user can exist). */
+export const NO_POLICY =
+  "No policy is loaded, so no user can sign in: the operator must set policy_path";
 
 /** The `WWW-Authenticate` challenge for a realm (RFC 7617 §2, quoted-string per RFC 9110 §5.6.4). */
 export function basicChallenge(realm: string): string {
@@ -165,6 +168,10 @@ export async function verifyCredentials(
 ): Promise<Caller> {
   const max = _maxIterations(ctx.policy);
   const phc = ctx.policy?.users.get(user)?.passwordHash;
+  if (ctx.policy === undefined) {
+    // No user exists at all: say why, instead of sending the operator hunting for a typo.
+    throw _unauthorized(NO_POLICY, ctx.realm);
+  }
   if (phc === undefined) {
     await verifyPassword(password, dummyHashFor(max));
     throw _unauthorized(INVALID_CREDENTIALS, ctx.realm);

@@ -31,6 +31,8 @@ export interface Platform extends RuntimeIo {
   /** e.g. `deno 2.5.0` or `bun 1.2.0`. */
   readonly name: string;
   env(name: string): string | undefined;
+  /** Names of the `KEYPEBBLE_*` variables set, when the runtime may list them. */
+  envNames?(): string[];
   /** Modification time in ms of a file, or undefined when it cannot be read. */
   mtime(path: string): Promise<number | undefined>;
   stdout(text: string): void;

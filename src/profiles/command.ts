@@ -38,7 +38,8 @@ export function validateCommandFields(body: Readonly<Record<string, unknown>>): 
       '"command" is required: a string of 1 to 8192 characters',
     );
   }
-  const ttlSeconds = parseTtl(body.ttl_seconds);
+  // `expirationSeconds` is the Python Keypebble's name for the lifetime asked for.
+  const ttlSeconds = parseTtl(body.ttl_seconds ?? body.expirationSeconds);
   return { target, command, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) };
 }
 

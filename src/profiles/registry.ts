@@ -13,6 +13,7 @@
 
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { verifyJws } from "../jose/mod.ts";
+import { NO_POLICY } from "../identity/caller.ts";
 import {
   type AccessEntry,
   evaluateAccess,
@@ -62,6 +63,8 @@ export async function getRegistryToken(req: ProfileRequest): Promise<Reply> {
     access_token: issued.token,
     expires_in: issued.ttl,
     issued_at: rfc3339(req.nowSec),
+    // As the Python Keypebble's answer: the claims that were signed.
+    claims: issued.claims,
   };
   if (offline) body.refresh_token = await _refreshToken(req, subject, service, clientId!);
   return { json: body };
@@ -169,15 +172,17 @@ async function _issue(
   subject: string,
   service: string,
   access: AccessEntry[],
-): Promise<{ token: string; ttl: number }> {
+): Promise<{ token: string; ttl: number; claims: Readonly<Record<string, unknown>> }> {
   const minted = await mint(req.profiles.registry, {
     now: req.nowSec,
     subject,
     audience: service,
-    own: { access },
+    // The Python Keypebble also signed `service` and `scope`; `scope` here is what was granted
+    // (never a scope that was asked for and refused), space-separated as in the POST answer.
+    own: { access, service, scope: access.map(formatScope).join(" ") },
   });
   req.issued("registry", minted.alg);
-  return { token: minted.token, ttl: minted.ttl };
+  return { token: minted.token, ttl: minted.ttl, claims: minted.claims };
 }
 
 async function _refreshToken(
@@ -205,7 +210,10 @@ async function _passwordGrant(
     return (await req.grants.checkPassword(username, password)).subject;
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "unauthorized") {
-      throw new KeypebbleError("invalid_grant", "Invalid username or password");
+      throw new KeypebbleError(
+        "invalid_grant",
+        e.message === NO_POLICY ? NO_POLICY : "Invalid username or password",
+      );
     }
     throw e;
   }

@@ -35,7 +35,7 @@ export interface Profile {
   readonly foreignSubjectPrefixes: readonly string[];
   /** Claims the config builds from the request (`profiles.<kind>.claims`). */
   readonly mapping?: ClaimMapping;
-  /** `static_claims` (auth only). */
+  /** `static_claims` (auth; command and kubernetes without `aud` and `sub`). */
   readonly staticClaims: Readonly<Record<string, unknown>>;
   /** `allowed_custom_claims` (auth only). */
   readonly allowedCustomClaims?: readonly string[];
@@ -124,7 +124,7 @@ export async function buildProfiles(
       reserved,
       foreignSubjectPrefixes: foreignSubjectPrefixes(name),
       ...(s.claims === undefined ? {} : { mapping: s.claims as ClaimMapping }),
-      staticClaims: name === "auth" ? config.staticClaims : {},
+      staticClaims: _staticClaimsFor(name, config),
       ...(name === "auth" && config.allowedCustomClaims !== undefined
         ? { allowedCustomClaims: config.allowedCustomClaims }
         : {}),
@@ -170,15 +170,27 @@ function _lifetimes(
       return { defaultTtl: Math.min(max, config.refreshTtlSeconds), maxTtl: max };
     }
     case "kubernetes": {
-      // Kubernetes' defaults: 3600 seconds, never below 600.
+      // As the Python Keypebble: default_ttl_seconds when expirationSeconds is absent, never
+      // below the Kubernetes minimum of 600.
       const max = Math.max(min, override ?? config.maxTtlSeconds);
-      return { defaultTtl: Math.min(3600, max), maxTtl: max };
+      return { defaultTtl: Math.min(max, Math.max(min, config.defaultTtlSeconds)), maxTtl: max };
     }
     default: {
       const max = override ?? config.maxTtlSeconds;
       return { defaultTtl: Math.min(config.defaultTtlSeconds, max), maxTtl: max };
     }
   }
+}
+
+/**
+ * `static_claims` of a kind: every /auth token, and (as in the Python Keypebble) command and
+ * Kubernetes tokens too, where the kind decides `aud` and `sub` itself.
+ */
+function _staticClaimsFor(name: ProfileName, config: Config): Readonly<Record<string, unknown>> {
+  if (name === "auth") return config.staticClaims;
+  if (name !== "command" && name !== "kubernetes") return {};
+  const { aud: _aud, sub: _sub, ...rest } = config.staticClaims;
+  return rest;
 }
 
 /** `static_claims` go into every /auth token: they may not make it another kind's token. */

@@ -7,7 +7,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import type { Config, KeySpec } from "../config/mod.ts";
+import { type Config, fieldWhere, type KeySpec } from "../config/mod.ts";
 import {
   type Alg,
   b64Encode,
@@ -60,7 +60,7 @@ export async function buildKeyring(
     if (prev !== undefined) {
       throw new KeypebbleError(
         "config_invalid",
-        `${config.source}: ${config.keys[i].field}: kid "${e.kid}" is already used by ${prev}`,
+        `${fieldWhere(config, config.keys[i].field)}: kid "${e.kid}" is already used by ${prev}`,
       );
     }
     seen.set(e.kid, config.keys[i].field);
@@ -91,7 +91,7 @@ async function _loadKey(
   io: RuntimeIo,
   notices: BuildNotice[],
 ): Promise<{ entry: KeyEntry; chain?: string[] }> {
-  const where = `${config.source}: ${spec.field}`;
+  const where = fieldWhere(config, spec.field);
   // Messages name the field, never its value: an inline PEM or a secret pasted into a path
   // field must not reach a log line or /healthz (and neither must the cause's text, which
   // quotes the path).
@@ -109,13 +109,33 @@ async function _loadKey(
     if (spec.secret !== undefined) {
       secret = spec.secret;
     } else {
-      secret = (await _read(io, spec.secretPath!, fail)).replace(/\r?\n$/, "");
+      const raw = await _read(io, spec.secretPath!, fail);
+      // As the Python Keypebble: surrounding whitespace (a trailing newline from `echo`) is not
+      // part of the secret. Said once at start so it is never a surprise.
+      secret = raw.trim();
+      if (secret !== raw) {
+        notices.push({
+          level: "info",
+          event: "config_compat",
+          fields: {
+            field: spec.field,
+            message:
+              "Surrounding whitespace in the secret file is not part of the secret (as in the Python Keypebble)",
+          },
+        });
+      }
     }
     let entry: KeyEntry;
     try {
       entry = await importHmacSecret(new TextEncoder().encode(secret));
     } catch (e) {
-      return fail("HMAC secret refused", e);
+      // Stricter than the Python Keypebble on purpose (RFC 7518 §3.2): say how to make a new one.
+      const hint = e instanceof KeypebbleError && e.code === "weak_key"
+        ? "; make a new secret with: head -c 32 /dev/urandom | base64 > hs256.secret " +
+          "(tokens signed with the old secret stop verifying)"
+        : "";
+      if (!(e instanceof KeypebbleError)) return fail("HMAC secret refused", e);
+      return fail("HMAC secret refused", new KeypebbleError(e.code, `${e.message}${hint}`));
     }
     return { entry: spec.kid.mode === "literal" ? withKid(entry, spec.kid.value) : entry };
   }
@@ -125,14 +145,14 @@ async function _loadKey(
     pem = await io.readTextFile(spec.path);
   } catch (e) {
     if (!(e instanceof FileMissingError) || !spec.generateIfMissing) {
-      return fail("cannot read the key file", e);
+      return fail("cannot read the key file", readProblem(e));
     }
     const alg = spec.alg === undefined || spec.alg === "HS256" ? "RS256" : spec.alg;
     pem = await generateKeyPem(alg);
     try {
       await io.writePrivateFile(spec.path, pem);
     } catch (w) {
-      return fail("cannot write the generated key file", w);
+      return fail("cannot write the generated key file", readProblem(w, "write"));
     }
     notices.push({
       level: "warn",
@@ -149,6 +169,12 @@ async function _loadKey(
   try {
     entry = await importPrivateKeyPem(pem, spec.alg === undefined ? {} : { alg: spec.alg });
   } catch (e) {
+    if (/-----BEGIN CERTIFICATE-----/.test(pem) && !/PRIVATE KEY-----/.test(pem)) {
+      return fail(
+        "is a certificate, not a private key: name the private key file here and the " +
+          'certificate chain in "x5c_chain_path"',
+      );
+    }
     return fail("the key file was refused", e);
   }
   // Every published key has a kid (RFC 7638 thumbprint unless the config names one): JWKS
@@ -200,8 +226,35 @@ async function _read(
   try {
     return await io.readTextFile(path);
   } catch (e) {
-    return fail("cannot read the file", e);
+    return fail("cannot read the file", readProblem(e));
   }
+}
+
+/**
+ * A read failure in words an operator can act on. Deno's permission errors ("run again with
+ * --allow-read") are about the runtime's flags, not about a command the operator typed.
+ */
+export function readProblem(e: unknown, verb: "read" | "write" = "read"): Error {
+  const name = e instanceof Error ? e.name : "";
+  if (name === "NotCapable" || name === "PermissionDenied") {
+    const msg = e instanceof Error ? e.message : "";
+    if (/--allow-|Requires .* access/.test(msg)) {
+      const where = verb === "read"
+        ? "reads only files inside the repository"
+        : "writes only under ./keys";
+      return new KeypebbleError(
+        "config_invalid",
+        `this process is not allowed to ${verb} it (deno task start ${where}: ` +
+          "use a path there, or run deno task cli serve --config FILE)",
+      );
+    }
+    return new KeypebbleError(
+      "config_invalid",
+      "permission denied (check the file's owner and mode)",
+    );
+  }
+  // Anything else keeps its own type: callers decide whether its text may be shown.
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -4,10 +4,11 @@
  * by the CLI commands that sign or verify.
  */
 
-import { type Config, type ConfigEnv, parseConfig } from "../config/mod.ts";
+import { type Config, parseConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
+import { readProblem } from "./keyring.ts";
 import type { BuildNotice, RuntimeIo } from "./io.ts";
-import { buildRuntime, type Runtime } from "./runtime.ts";
+import { buildRuntime, FALLBACK_POLICY_PATH, type Runtime } from "./runtime.ts";
 
 /** Command-line overrides; they win over the file and the environment. */
 export interface ConfigOverrides {
@@ -19,6 +20,14 @@ export interface ConfigOverrides {
 /** What loading needs from the platform. */
 export interface LoadIo extends RuntimeIo {
   env(name: string): string | undefined;
+  /** Names of the `KEYPEBBLE_*` variables set, when the runtime may list them. */
+  envNames?(): string[];
+}
+
+/** Options of {@link loadConfig} beyond the CLI overrides. */
+export interface LoadOptions {
+  /** Used for `${CREDENTIALS_DIRECTORY}` when that variable is unset (`--credentials-dir`). */
+  readonly credentialsDir?: string;
 }
 
 /** Read and validate a config file, with environment and CLI overrides applied. */
@@ -26,6 +35,7 @@ export async function loadConfig(
   io: LoadIo,
   path: string,
   overrides: ConfigOverrides = {},
+  options: LoadOptions = {},
 ): Promise<Config> {
   let text: string;
   try {
@@ -33,32 +43,33 @@ export async function loadConfig(
   } catch (e) {
     throw new KeypebbleError(
       "config_invalid",
-      `${path}: cannot read the config file: ${e instanceof Error ? e.message : String(e)}`,
+      `${path}: cannot read the config file: ${readProblem(e).message}`,
     );
   }
-  const env: Record<string, string> = {};
-  for (
-    const name of [
-      "KEYPEBBLE_HOST",
-      "KEYPEBBLE_PORT",
-      "KEYPEBBLE_LOG_LEVEL",
-      "KEYPEBBLE_POLICY_PATH",
-      "CREDENTIALS_DIRECTORY",
-    ]
-  ) {
-    const v = io.env(name);
-    if (v !== undefined) env[name] = v;
-  }
-  // The CLI's --policy wins over the environment, and is known while parsing: whether a policy
-  // is set decides who owns an implicit `audience` (see src/config/profiles.ts).
-  if (overrides.policyPath) env.KEYPEBBLE_POLICY_PATH = overrides.policyPath;
   if (overrides.host !== undefined && overrides.host.trim() === "") {
     // An empty host means every interface to Bun; Deno refuses it. Never by accident.
     throw new KeypebbleError("config_invalid", `${path}: --host: must not be empty`);
   }
   const slash = path.lastIndexOf("/");
   const baseDir = slash === -1 ? "." : path.slice(0, slash) || "/";
-  const config = parseConfig(text, path, { env: env as ConfigEnv, baseDir });
+  let envNames: string[] = [];
+  try {
+    envNames = io.envNames?.() ?? [];
+  } catch {
+    envNames = [];
+  }
+  const config = parseConfig(text, path, {
+    readEnv: (name) => io.env(name),
+    envNames,
+    baseDir,
+    ...(options.credentialsDir === undefined ? {} : { credentialsDir: options.credentialsDir }),
+    // The CLI's --policy wins, and is known while parsing: whether a policy is set decides who
+    // owns an implicit `audience` (see src/config/profiles.ts).
+    ...(overrides.policyPath ? { policyPath: overrides.policyPath } : {}),
+    ...(await _exists(io, FALLBACK_POLICY_PATH)
+      ? { fallbackPolicyPath: FALLBACK_POLICY_PATH }
+      : {}),
+  });
   if (overrides.host === undefined && overrides.port === undefined && !overrides.policyPath) {
     return config;
   }
@@ -67,6 +78,9 @@ export async function loadConfig(
     ...(overrides.host === undefined ? {} : { host: overrides.host }),
     ...(overrides.port === undefined ? {} : { port: overrides.port }),
     ...(overrides.policyPath ? { policyPath: overrides.policyPath } : {}),
+    ...(await _exists(io, FALLBACK_POLICY_PATH)
+      ? { fallbackPolicyPath: FALLBACK_POLICY_PATH }
+      : {}),
   });
 }
 
@@ -74,9 +88,19 @@ export async function loadConfig(
 export async function loadRuntime(
   io: LoadIo,
   path: string,
-  options: { overrides?: ConfigOverrides; generation: number; notices?: BuildNotice[] },
+  options: {
+    overrides?: ConfigOverrides;
+    generation: number;
+    notices?: BuildNotice[];
+    credentialsDir?: string;
+  },
 ): Promise<Runtime> {
-  const config = await loadConfig(io, path, options.overrides);
+  const config = await loadConfig(
+    io,
+    path,
+    options.overrides,
+    options.credentialsDir === undefined ? {} : { credentialsDir: options.credentialsDir },
+  );
   return await buildRuntime(config, io, {
     generation: options.generation,
     ...(options.notices === undefined ? {} : { notices: options.notices }),
@@ -92,6 +116,17 @@ export function watchedFiles(configPath: string, rt: Runtime): string[] {
       if (k.x5cChainPath !== undefined) files.push(k.x5cChainPath);
     } else if (k.secretPath !== undefined) files.push(k.secretPath);
   }
-  if (rt.config.policyPath !== undefined) files.push(rt.config.policyPath);
+  const policy = rt.policy?.source ?? rt.config.policyPath;
+  if (policy !== undefined) files.push(policy);
   return files;
+}
+
+/** Whether a file can be read (absent, unreadable or not permitted all count as no). */
+async function _exists(io: RuntimeIo, path: string): Promise<boolean> {
+  try {
+    await io.readTextFile(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -11,4 +11,6 @@ export type { Keyring } from "./keyring.ts";
 export { FileExistsError, FileMissingError } from "./io.ts";
 export type { BuildNotice, RuntimeIo } from "./io.ts";
 export { loadConfig, loadRuntime, watchedFiles } from "./load.ts";
-export type { ConfigOverrides, LoadIo } from "./load.ts";
+export type { ConfigOverrides, LoadIo, LoadOptions } from "./load.ts";
+export { FALLBACK_POLICY_PATH } from "./runtime.ts";
+export { pythonPatternWarnings } from "./python_compat.ts";

@@ -5,13 +5,17 @@
  * with.
  */
 
-import type { Config } from "../config/mod.ts";
+import { type Config, fieldWhere } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { type Cidr, parseCidr, parsePasswordHash } from "../identity/mod.ts";
 import { parsePolicy, type Policy } from "../policy/mod.ts";
 import { buildProfiles, type Profiles } from "../profiles/resolve.ts";
 import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
-import { buildKeyring, type Keyring } from "./keyring.ts";
+import { buildKeyring, type Keyring, readProblem } from "./keyring.ts";
+import { pythonPatternWarnings } from "./python_compat.ts";
+
+/** The policy read when none is named, as the Python Keypebble does (see `loadConfig`). */
+export const FALLBACK_POLICY_PATH = "/etc/keypebble/policy.yaml";
 import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
 
 /** An immutable snapshot of config, keys and policy. */
@@ -43,12 +47,8 @@ export async function buildRuntime(
   options: BuildRuntimeOptions,
 ): Promise<Runtime> {
   const notices = options.notices ?? [];
-  for (const key of config.unknownKeys) {
-    notices.push({
-      level: "warn",
-      event: "config_unknown_key",
-      fields: { file: config.source, field: key, message: "Unknown setting ignored" },
-    });
+  for (const w of config.warnings) {
+    notices.push({ level: "warn", event: "config_warning", fields: { ...w } });
   }
   const keyring = await buildKeyring(config, io, { notices });
   let policy: Policy | undefined;
@@ -59,8 +59,12 @@ export async function buildRuntime(
     } catch (e) {
       throw new KeypebbleError(
         "policy_invalid",
-        `${config.source}: policy_path: cannot read the policy file${
-          e instanceof FileMissingError ? ": the file does not exist" : ""
+        `${fieldWhere(config, "policy_path")}: cannot read the policy file${
+          e instanceof FileMissingError
+            ? ": the file does not exist"
+            : e instanceof KeypebbleError
+            ? ""
+            : _permission(e)
         }`,
       );
     }
@@ -77,13 +81,31 @@ export async function buildRuntime(
       }
     }
   }
+  if (policy !== undefined) {
+    for (const w of pythonPatternWarnings(policy)) {
+      notices.push({ level: "warn", event: "policy_pattern_changed", fields: { ...w } });
+    }
+  }
+  const anyAuth = config.requireAuth.auth || config.requireAuth.command ||
+    config.requireAuth.kubernetes;
+  if (policy === undefined && anyAuth && config.trustedProxies.length === 0) {
+    notices.push({
+      level: "warn",
+      event: "config_warning",
+      fields: {
+        field: "require_authentication",
+        message:
+          "is on but no policy is loaded and no trusted_proxies are set: every caller will be refused (set policy_path)",
+      },
+    });
+  }
   const trustedProxies = config.trustedProxies.map((s, i) => {
     try {
       return parseCidr(s);
     } catch {
       throw new KeypebbleError(
         "config_invalid",
-        `${config.source}: trusted_proxies[${i}]: "${s}" is not an IP address or CIDR range`,
+        `${fieldWhere(config, `trusted_proxies[${i}]`)}: "${s}" is not an IP address or CIDR range`,
       );
     }
   });
@@ -107,4 +129,10 @@ export async function buildRuntime(
     trustedProxies,
     profiles,
   });
+}
+
+/** The permission part of a read failure, in words an operator can act on (never the path). */
+function _permission(e: unknown): string {
+  const p = readProblem(e);
+  return p instanceof KeypebbleError ? `: ${p.message}` : "";
 }

@@ -65,6 +65,9 @@ export function bunPlatform(): Platform {
     env(name: string): string | undefined {
       return proc.env[name];
     },
+    envNames(): string[] {
+      return Object.keys(proc.env).filter((n) => n.startsWith("KEYPEBBLE_"));
+    },
     async readTextFile(path: string): Promise<string> {
       try {
         return await readFile(path, "utf8");

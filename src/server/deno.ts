@@ -20,6 +20,15 @@ export function denoPlatform(): Platform {
         return undefined; // no --allow-env for this name: treat as unset
       }
     },
+    envNames(): string[] {
+      // Listing needs full --allow-env; with --allow-env=KEYPEBBLE_* only the documented names
+      // (tried one by one by the config loader) are seen, which is enough for every setting.
+      try {
+        return Object.keys(Deno.env.toObject()).filter((n) => n.startsWith("KEYPEBBLE_"));
+      } catch {
+        return [];
+      }
+    },
     async readTextFile(path: string): Promise<string> {
       try {
         return await Deno.readTextFile(path);

@@ -244,6 +244,8 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
     const line of [
       "ExecStart=/usr/local/bin/keypebble serve --config /etc/keypebble/config.yaml",
       "ExecReload=/bin/kill -HUP $MAINPID",
+      "ExecStartPre=/usr/local/bin/keypebble check --config /etc/keypebble/config.yaml",
+      "ExecReload=/usr/local/bin/keypebble check --config /etc/keypebble/config.yaml",
       "DynamicUser=yes",
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
@@ -264,8 +266,8 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
   try {
     const copy = `${dir}/keypebble.service`;
     const patched = unit.replace(
-      /^ExecStart=\/usr\/local\/bin\/keypebble /m,
-      `ExecStart=${bin} `,
+      /^(ExecStart|ExecStartPre|ExecReload)=\/usr\/local\/bin\/keypebble /gm,
+      `$1=${bin} `,
     );
     assert.notEqual(patched, unit);
     await Deno.writeTextFile(copy, patched);

@@ -147,7 +147,8 @@ Deno.test("Kubernetes TokenRequest on both paths issues verifiable service-accou
       assert.equal(c.sub, "system:serviceaccount:build:runner");
       assert.deepEqual(c.aud, ["vault", "https://kubernetes.default.svc"]);
       assert.equal(typeof c.jti, "string");
-      assert.equal((c.exp as number) - (c.iat as number), 3600, "default 3600");
+      // As the Python Keypebble: default_ttl_seconds (900 here) when expirationSeconds is absent.
+      assert.equal((c.exp as number) - (c.iat as number), 900, "default_ttl_seconds");
       assert.deepEqual(c["kubernetes.io"], {
         namespace: "build",
         serviceaccount: { name: "runner" },

@@ -12,7 +12,13 @@ export const REPO_ROOT: string = ROOT;
 /** The command that runs Keypebble: the compiled binary or `deno run src/main.ts`. */
 export function keypebbleCommand(): { cmd: string; prefix: string[] } {
   const bin = Deno.env.get("KEYPEBBLE_BIN");
-  if (bin) return { cmd: bin, prefix: [] };
+  if (bin) {
+    // A relative path is taken from where the tests were started (deno task runs them from the
+    // repository root; INIT_CWD is the directory the task was typed in).
+    if (bin.startsWith("/")) return { cmd: bin, prefix: [] };
+    const from = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+    return { cmd: `${from.replace(/\/$/, "")}/${bin}`, prefix: [] };
+  }
   return {
     cmd: Deno.execPath(),
     prefix: [

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { basicAuth, cheapHash, makeTestHandler, type TestHandler } from "../helpers/handler.ts";
 
-const PROMTOOL = "/usr/bin/promtool";
 const MARKER = "zqxmarker" + crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
 async function _kp(extraYaml = ""): Promise<TestHandler> {
@@ -106,27 +105,8 @@ function _value(text: string, series: string): number | undefined {
   return undefined;
 }
 
-async function _promtool(text: string): Promise<{ code: number; out: string }> {
-  try {
-    await Deno.stat(PROMTOOL);
-  } catch {
-    assert.fail(`${PROMTOOL} is missing: install the "prometheus" package`);
-  }
-  const child = new Deno.Command(PROMTOOL, {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  await w.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
-}
-
-Deno.test("GET /metrics serves Prometheus text 0.0.4 that promtool accepts after mixed traffic", async () => {
+// promtool's conformance check of the same output is in tests/e2e/metrics_promtool_test.ts.
+Deno.test("GET /metrics serves Prometheus text 0.0.4 after mixed traffic", async () => {
   const kp = await _kp();
   await _traffic(kp);
   const res = await kp.fetch("/metrics");
@@ -135,9 +115,7 @@ Deno.test("GET /metrics serves Prometheus text 0.0.4 that promtool accepts after
   assert.match(type, /^text\/plain; version=0\.0\.4/);
   const text = await _text(res);
   assert.ok(!text.includes("# EOF"), "0.0.4 text has no EOF marker");
-  const { code, out } = await _promtool(text);
-  // promtool exits 0 when clean; lint findings (exit 3) would be printed
-  assert.equal(code, 0, `promtool check metrics failed:\n${out}\n---\n${text}`);
+  assert.match(text, /^# TYPE keypebble_http_requests_total counter$/m);
 });
 
 Deno.test("GET /metrics serves OpenMetrics 1.0 when asked, ending with # EOF", async () => {

@@ -213,8 +213,9 @@ Deno.test("TokenRequest issues a service-account token with the kubernetes.io cl
     assert.equal(c.sub, "system:serviceaccount:ci:builder");
     assert.deepEqual(c.aud, ["api", "vault"]);
     assert.match(c.jti as string, /^[0-9a-f]{32}$/);
-    assert.equal(c.exp, NOW + 3600, "default expirationSeconds 3600");
-    assert.equal(body.status.expirationTimestamp, "2027-01-15T09:00:00Z");
+    // As the Python Keypebble: without expirationSeconds, default_ttl_seconds (here 600).
+    assert.equal(c.exp, NOW + 600, "default expirationSeconds = default_ttl_seconds");
+    assert.equal(body.status.expirationTimestamp, "2027-01-15T08:10:00Z");
     assert.deepEqual(c["kubernetes.io"], {
       namespace: "ci",
       serviceaccount: { name: "builder" },
@@ -389,4 +390,60 @@ Deno.test("/healthz reports status, generation and the last reload", async () =>
   const post = await kp.fetch("/healthz", { method: "POST" });
   assert.equal(post.status, 405);
   await post.body?.cancel();
+});
+
+Deno.test("GET /openapi.json serves the OpenAPI 3.1 document to anyone", async () => {
+  const kp = await makeTestHandler({
+    configYaml: 'issuer: "https://kp.test"\nhs256_secret: "0123456789abcdef0123456789abcdef"\n',
+  });
+  const res = await kp.fetch("/openapi.json");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+  const doc = await res.json();
+  assert.equal(doc.openapi, "3.1.0");
+  assert.ok(doc.paths["/v2/token"].get);
+});
+
+// ---- Python Keypebble compatibility ----
+
+Deno.test("/command/token honours the Python request's expirationSeconds", async () => {
+  const kp = await hmacHandler();
+  const res = await postJson(kp, "/command/token", {
+    target: "edge-7",
+    command: "reboot",
+    expirationSeconds: 120,
+  });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.expires_in, 120);
+  const c = await verified(kp, body.token);
+  assert.equal(c.exp, NOW + 120);
+  // ttl_seconds wins when both are given; a bad value is still a 400
+  const both = await postJson(kp, "/command/token", {
+    target: "t",
+    command: "c",
+    ttl_seconds: 300,
+    expirationSeconds: 120,
+  });
+  assert.equal((await both.json()).expires_in, 300);
+  const bad = await postJson(kp, "/command/token", {
+    target: "t",
+    command: "c",
+    expirationSeconds: "soon",
+  });
+  assert.equal(bad.status, 400);
+});
+
+Deno.test("static_claims reach command and Kubernetes tokens but never override their own claims", async () => {
+  const kp = await hmacHandler();
+  const cmd = await postJson(kp, "/command/token", { target: "edge-7", command: "ls" });
+  const c = await verified(kp, (await cmd.json()).token);
+  assert.equal(c.tier, "gold");
+  assert.equal(c.aud, "edge-7");
+  assert.equal(c.command, "ls");
+  const sa = await postJson(kp, SA, { spec: { audiences: ["api"] } });
+  const k = await verified(kp, (await sa.json()).status.token);
+  assert.equal(k.tier, "gold");
+  assert.deepEqual(k.aud, ["api"]);
+  assert.equal(k.sub, "system:serviceaccount:ci:builder");
 });

@@ -365,3 +365,42 @@ Deno.test("POST /v2/token errors follow RFC 6749 §5.2", async () => {
   const notForm = await kp.fetch("/v2/token", { method: "POST", body: "{}" });
   assert.equal(notForm.status, 415);
 });
+
+Deno.test("GET /v2/token signs service and the granted scope, and answers with the claims (as the Python Keypebble)", async () => {
+  const kp = await registry();
+  const res = await kp.fetch(
+    "/v2/token?service=registry.local&scope=repository:bob/app:pull,push&scope=repository:alice/app:pull",
+    { headers: { authorization: basicAuth("bob", "bob-pw") } },
+  );
+  assert.equal(res.status, 200);
+  const b = await body(res);
+  const c = claimsOf(b.token);
+  assert.equal(c.service, "registry.local");
+  // Only what was granted: never the push nor alice's repository that were asked for.
+  assert.equal(c.scope, "repository:bob/app:pull");
+  assert.deepEqual(b.claims, c);
+});
+
+Deno.test("/v2/token without a policy names the missing policy instead of a bad password", async () => {
+  const kp = await makeTestHandler({
+    configYaml: "issuer: kp-test\naudience: registry.local\nhs256_secret: " +
+      '"0123456789abcdef0123456789abcdef"\n',
+  });
+  const res = await kp.fetch("/v2/token?service=registry.local", {
+    headers: { authorization: basicAuth("bob", "bob-pw") },
+  });
+  assert.equal(res.status, 401);
+  const b = await body(res);
+  assert.equal(b.error, "unauthorized");
+  assert.match(b.message as string, /No policy is loaded.*policy_path/);
+  const post = await kp.fetch("/v2/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=password&service=registry.local&client_id=c&username=bob&password=x",
+  });
+  // The password grant answers as RFC 6749 §5.2 says (400 invalid_grant), with the reason.
+  assert.equal(post.status, 400);
+  const pb = await body(post);
+  assert.equal(pb.error, "invalid_grant");
+  assert.match(pb.message as string, /No policy is loaded/);
+});

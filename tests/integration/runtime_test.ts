@@ -39,6 +39,7 @@ hs256_secret: "change-me"
       assert.equal(e.code, "config_invalid");
       assert.match(e.message, /config\.yaml: hs256_secret: /);
       assert.match(e.message, /32 bytes/);
+      assert.match(e.message, /make a new secret with: head -c 32 \/dev\/urandom \| base64/);
       assert.doesNotMatch(e.message, /change-me/);
       return true;
     },

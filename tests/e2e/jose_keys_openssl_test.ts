@@ -8,8 +8,8 @@ import {
   libtrustKeyId,
   parseCertificateChainPem,
   withKid,
-} from "./keys.ts";
-import { hex, openssl, rejectsWith, throwsWith, withTempDir } from "./_testing.ts";
+} from "../../src/jose/keys.ts";
+import { hex, openssl, rejectsWith, throwsWith, withTempDir } from "../../src/jose/_testing.ts";
 
 const PUBLIC_MEMBERS: Record<string, string[]> = {
   RSA: ["e", "kty", "n"],

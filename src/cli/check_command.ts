@@ -1,0 +1,184 @@
+/**
+ * `keypebble check --config FILE [--credentials-dir DIR] [--policy FILE]`: load everything
+ * `serve` would (config, environment overrides, keys, certificates, policy) without listening,
+ * print what would be served and every warning, and exit 0 (would start) or 2 (would not).
+ *
+ * Operators run it before a reload; the systemd unit runs it as `ExecStartPre=` and before
+ * `ExecReload=`, so a broken file never reaches the running server. Nothing is written: a key
+ * that `generate_missing_key` would create is reported, not created.
+ */
+
+import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
+import { KeypebbleError } from "../errors.ts";
+import { ROUTES } from "../http/routes.ts";
+import type { Platform } from "../platform/platform.ts";
+import { type BuildNotice, loadRuntime, type Runtime } from "../runtime/mod.ts";
+import { type ParsedArgs, requireFlag, stringFlag } from "./args.ts";
+
+/** Run `check`; resolves to the exit code. */
+export async function checkCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const configPath = requireFlag(args, "config");
+  const credentialsDir = stringFlag(args, "credentials-dir");
+  const policyPath = stringFlag(args, "policy");
+  const notices: BuildNotice[] = [];
+  const wouldWrite: string[] = [];
+  // Everything serve reads, nothing it writes.
+  const io: Platform = {
+    ...platform,
+    writePrivateFile: (path: string) => {
+      wouldWrite.push(path);
+      return Promise.resolve();
+    },
+  };
+  let rt: Runtime;
+  try {
+    rt = await loadRuntime(io, configPath, {
+      generation: 1,
+      notices,
+      ...(policyPath === undefined ? {} : { overrides: { policyPath } }),
+      ...(credentialsDir === undefined ? {} : { credentialsDir }),
+    });
+  } catch (e) {
+    if (!(e instanceof KeypebbleError)) throw e;
+    platform.stderr(`error (${e.code}): ${e.message}\n`);
+    platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
+    return 2;
+  }
+  platform.stdout(describeRuntime(rt, { notices, wouldWrite }));
+  return 0;
+}
+
+/** The summary `check` prints (exported for tests). */
+export function describeRuntime(
+  rt: Runtime,
+  extra: { notices: readonly BuildNotice[]; wouldWrite?: readonly string[] },
+): string {
+  const c = rt.config;
+  const out: string[] = [];
+  const line = (label: string, text: string) => out.push(`${label.padEnd(13)} ${text}`);
+  out.push(`${c.source}: OK, serve would start`);
+  out.push("");
+  line("issuer", c.issuer);
+  line("listen", `${c.host}:${c.port}`);
+  line("endpoints", "");
+  for (const r of ROUTES) {
+    out.push(`  ${Object.keys(r.methods).join(",").padEnd(9)} ${r.template}`);
+  }
+  const open = (on: boolean) => on ? "authenticated callers only" : "ANYONE who can reach the port";
+  line("profiles", "");
+  out.push(
+    `  auth        POST /auth: ${open(c.requireAuth.auth)}; lifetime ${c.defaultTtlSeconds} s ` +
+      `(max ${c.maxTtlSeconds} s); request claims: ${
+        c.allowedCustomClaims === undefined
+          ? "any (no allowed_custom_claims)"
+          : c.allowedCustomClaims.join(", ") || "none"
+      }; static claims: ${Object.keys(c.staticClaims).join(", ") || "none"}`,
+  );
+  out.push(
+    `  registry    /v2/token: authenticated callers only; services: ${
+      c.services.join(", ") || "NONE (every request refused)"
+    }; refresh tokens ${c.refreshTtlSeconds} s`,
+  );
+  out.push(`  command     POST /command/token: ${open(c.requireAuth.command)}`);
+  out.push(`  kubernetes  TokenRequest: ${open(c.requireAuth.kubernetes)}; aud from the request`);
+  // What each kind signs with (the mint path's resolved profiles).
+  for (const [name, p] of Object.entries(rt.profiles)) {
+    out.push(
+      `    ${name.padEnd(10)} typ ${p.def.typ}, ${p.signer.alg} kid ${
+        p.signer.kid === undefined ? "(none)" : `"${p.signer.kid}"`
+      }, aud ${
+        p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
+      }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
+        p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
+      }`,
+    );
+  }
+  if (c.spiffe !== undefined) {
+    out.push(
+      `  spiffe      POST /spiffe/v1/svid: authenticated callers whose policy lists spiffe_ids; ` +
+        `trust domain ${c.spiffe.trustDomain}`,
+    );
+  }
+  line("keys", "");
+  rt.keyring.keys.forEach((k, i) => {
+    const spec = c.keys[i];
+    out.push(
+      `  ${i === 0 ? "signs   " : "verifies"}  ${k.alg.padEnd(6)} kid ${
+        k.kid === undefined ? "(none: HMAC key without a kid)" : `"${k.kid}"`
+      }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}`,
+    );
+  });
+  for (const p of extra.wouldWrite ?? []) {
+    out.push(`  (missing: serve would GENERATE "${p}" because generate_missing_key is on)`);
+  }
+  line("audiences", `/auth default aud: ${rt.profiles.auth.audiences?.[0] ?? "(none)"}`);
+  const rate = (s?: { requests: number; windowSeconds: number }) =>
+    s === undefined ? "off" : `${s.requests} per ${s.windowSeconds} s`;
+  line(
+    "limits",
+    `rate per address ${rate(c.rateLimit.perAddress)}, per principal ${
+      rate(c.rateLimit.perPrincipal)
+    }; lockout ${
+      c.lockout.enabled
+        ? `${c.lockout.maxFailures} failures in ${c.lockout.windowSeconds} s → ${c.lockout.lockSeconds} s`
+        : "off"
+    }; body ${c.limits.maxBodyBytes} B, ${c.limits.maxScopes} scopes, headers ${c.limits.maxHeaderBytes} B`,
+  );
+  if (rt.policy === undefined) {
+    line("policy", "none: /v2/token grants nothing and no user can log in");
+  } else {
+    line(
+      "policy",
+      `${rt.policy.source}: ${rt.policy.users.size} user(s)${
+        rt.policy.anyUser === undefined ? "" : ' and a "*" entry'
+      }`,
+    );
+  }
+  line("proxies", c.trustedProxies.join(", ") || "none (X-Authenticated-User is ignored)");
+  const anon = [
+    "GET /healthz, /readyz, /metrics, /.well-known/jwks.json, /.well-known/openid-configuration, /openapi.json",
+  ];
+  if (!c.requireAuth.auth) anon.push("POST /auth (a token with the claims it asks for)");
+  if (!c.requireAuth.command) anon.push("POST /command/token (a command token for any target)");
+  if (!c.requireAuth.kubernetes) anon.push("TokenRequest (a service-account token for any name)");
+  if (c.spiffe !== undefined) {
+    anon.push("GET /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle; POST /spiffe/v1/verify");
+  }
+  line("anonymous", "");
+  for (const a of anon) out.push(`  ${a}`);
+  line("environment", c.envOverrides.length === 0 ? "no KEYPEBBLE_* overrides" : "");
+  for (const o of c.envOverrides) out.push(`  ${o.name} sets ${o.field}`);
+
+  const compat = [
+    ...c.compat.map((n) => `${n.field}: ${n.message}`),
+    ...extra.notices.filter((n) => n.event === "config_compat").map((n) =>
+      `${n.fields.field}: ${n.fields.message}`
+    ),
+    ...extra.notices.filter((n) => n.event === "policy_pattern_changed").map((n) =>
+      `${n.fields.field}: ${n.fields.message}`
+    ),
+    ...(rt.policy === undefined
+      ? [
+        "policy: none, so /v2/token grants nothing (the Python Keypebble granted every scope asked for)",
+      ]
+      : []),
+    ...(c.trustedProxies.length === 0
+      ? [
+        "trusted_proxies: none, so X-Authenticated-User is ignored (the Python Keypebble trusted it from any caller)",
+      ]
+      : []),
+  ];
+  line("python compat", compat.length === 0 ? "nothing from the Python Keypebble met" : "");
+  for (const n of compat) out.push(`  ${n}`);
+  const warnings = extra.notices.filter((n) =>
+    n.level === "warn" && n.event !== "policy_pattern_changed"
+  );
+  line("warnings", warnings.length === 0 ? "none" : String(warnings.length));
+  for (const w of warnings) {
+    out.push(`  ${w.fields.field ?? w.fields.path ?? w.event}: ${w.fields.message}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Python-compatible keys `check` can report (re-exported for the README test). */
+export const CHECKED_COMPAT_KEYS: readonly string[] = Object.keys(PYTHON_COMPAT_KEYS);
