@@ -81,6 +81,45 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
+  // The state store and shared counters (issue 12; values checked in store.ts).
+  store: _map({
+    url: V,
+    pepper_path: V,
+    cache_seconds: V,
+    key_prefix: V,
+    accepted_prefixes: V,
+    token_ttl_seconds: V,
+  }),
+  shared_limits: _map({ redis_url: V }),
+  // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
+  accounts: _map({
+    registration: V,
+    password_min_length: V,
+    admin_email: V,
+    admin_password_path: V,
+    default_org: V,
+    access_ttl_seconds: V,
+    refresh_ttl_seconds: V,
+    audience: V,
+  }),
+  oauth: _map({
+    clients: {
+      kind: "list",
+      item: _map({ id: V, secret_hash: V, audiences: V, scopes: V }),
+    },
+    trusted_issuers: {
+      kind: "list",
+      item: _map({
+        issuer: V,
+        jwks_uri: V,
+        audiences: V,
+        scopes: V,
+        cache_seconds: V,
+        subject_prefix: V,
+      }),
+    },
+    exchange_audiences: V,
+  }),
 };
 
 /**

@@ -9,6 +9,8 @@
  */
 
 import { VERSION } from "../version.ts";
+import { API_KEY_OPENAPI_PATHS, API_KEY_SECURITY_SCHEMES } from "../admin/openapi_paths.ts";
+import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
 
@@ -422,9 +424,14 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
     },
+    // API keys and the admin API (issue 12); accounts, pico-auth's API, RFC 7662/7009 (issue 13)
+    ...API_KEY_OPENAPI_PATHS,
+    ...ACCOUNT_OPENAPI_PATHS,
   },
   components: {
     securitySchemes: {
+      ...API_KEY_SECURITY_SCHEMES,
+      ...ACCOUNT_SECURITY_SCHEMES,
       basic: {
         type: "http",
         scheme: "basic",
