@@ -95,6 +95,35 @@ Deno.test("each role against each admin endpoint: allowed and refused as the per
         }
       }
     }
+    // A revoked and an expired superadmin token: 401 everywhere.
+    const revoked = (await kp.user("revoked@example.com", { role: "superadmin" })).access;
+    const rv = await kp.fetch("/oauth2/revoke", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `token=${revoked}`,
+    });
+    assert.equal(rv.status, 200);
+    for (const [method, pathOf] of cases) {
+      const path = typeof pathOf === "function" ? pathOf() : pathOf;
+      const res = await kp.fetch(path, {
+        method,
+        headers: { ...bearer(revoked), "content-type": "application/json" },
+        body: method === "GET" ? undefined : "{}",
+      });
+      assert.equal(res.status, 401, `revoked: ${method} ${path}`);
+      await res.body?.cancel();
+    }
+    kp.advance(901_000);
+    for (const [method, pathOf] of cases) {
+      const path = typeof pathOf === "function" ? pathOf() : pathOf;
+      const res = await kp.fetch(path, {
+        method,
+        headers: { ...bearer(tokens.superadmin), "content-type": "application/json" },
+        body: method === "GET" ? undefined : "{}",
+      });
+      assert.equal(res.status, 401, `expired: ${method} ${path}`);
+      await res.body?.cancel();
+    }
     // Without a token: 401 everywhere.
     for (const [method, pathOf] of cases) {
       const path = typeof pathOf === "function" ? pathOf() : pathOf;
