@@ -21,6 +21,9 @@ COPY --from=build --chown=0:0 --chmod=0755 /build/keypebble /keypebble
 # Listen on every interface inside the container (the config loader honours KEYPEBBLE_HOST);
 # the config file itself is mounted at /etc/keypebble/config.yaml.
 ENV KEYPEBBLE_HOST=0.0.0.0
+# Worker threads sharing the port: "auto" is one per CPU the host has, since a process cannot see
+# `docker run --cpus`; set it to the cores the container may use (`-e KEYPEBBLE_WORKERS=2`).
+ENV KEYPEBBLE_WORKERS=auto
 USER 65532:65532
 EXPOSE 8080
 # Exec form: the image has no shell. `healthcheck` exits 0 when GET /healthz answers 200.

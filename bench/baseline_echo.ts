@@ -1,7 +1,7 @@
 /**
- * The HTTP baseline for `POST /auth`: a bare server that reads the request body, parses it as
- * JSON, and answers a JSON response padded to the size of a real /auth response, with the same
- * headers. It runs on Deno (`Deno.serve`) or Bun (`Bun.serve`), so each runtime is compared
+ * The HTTP baseline of every endpoint `deno task bench` measures: a bare server that reads the
+ * request body and parses it as JSON (when there is one), and answers a JSON response padded to
+ * the size of the real endpoint's response, with the same headers. It runs on Deno (`Deno.serve`) or Bun (`Bun.serve`), so each runtime is compared
  * with itself.
  *
  *   deno run --allow-net bench/baseline_echo.ts PORT RESPONSE_BYTES
@@ -27,7 +27,8 @@ const port = Number(portArg ?? 8090);
 const size = Number(sizeArg ?? 600);
 
 async function handle(req: Request): Promise<Response> {
-  const body = JSON.parse(await req.text());
+  // Same I/O as the endpoint it stands for: a body is read and parsed when there is one.
+  const body = req.method === "GET" || req.method === "HEAD" ? null : JSON.parse(await req.text());
   const base = JSON.stringify({ token: "", claims: body, expires_in: 3600 });
   const pad = Math.max(0, size - base.length);
   return new Response(

@@ -27,6 +27,7 @@ export type ErrorCode =
   | "headers_too_large"
   | "not_found"
   | "method_not_allowed"
+  | "request_timeout"
   // caller identity and policy
   | "unauthorized"
   | "forbidden"
@@ -83,6 +84,7 @@ const STATUS: Record<ErrorCode, number> = {
   headers_too_large: 431,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   unauthorized: 401,
   forbidden: 403,
   account_mismatch: 400,

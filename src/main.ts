@@ -13,10 +13,17 @@ import { runCli } from "./cli/mod.ts";
 async function main(): Promise<void> {
   if ("Bun" in globalThis) {
     const { bunPlatform, bunArgs, bunExit } = await import("./server/bun.ts");
-    bunExit(await runCli(bunPlatform(), bunArgs()));
+    const platform = bunPlatform();
+    // `serve --workers N` starts this module again as worker threads.
+    const link = platform.parentLink();
+    if (link !== undefined) return (await import("./server/worker.ts")).runWorker(platform, link);
+    bunExit(await runCli(platform, bunArgs()));
   } else {
     const { denoPlatform, denoArgs, denoExit } = await import("./server/deno.ts");
-    denoExit(await runCli(denoPlatform(), denoArgs()));
+    const platform = denoPlatform();
+    const link = platform.parentLink();
+    if (link !== undefined) return (await import("./server/worker.ts")).runWorker(platform, link);
+    denoExit(await runCli(platform, denoArgs()));
   }
 }
 

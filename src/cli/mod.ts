@@ -19,7 +19,6 @@ import {
 } from "./args.ts";
 import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
-import { serve } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
 import {
   BLOCK_COMMAND,
@@ -29,6 +28,7 @@ import {
   STATS_COMMAND,
   UNBLOCK_COMMAND,
 } from "./apikey_commands.ts";
+import { serve, workersFromEnv } from "./serve.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
 import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
@@ -44,6 +44,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: {
     summary: "Serve tokens over HTTP",
     usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]
+                [--workers N] [--request-timeout SECONDS]
 
 Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
 /.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
@@ -58,13 +59,27 @@ pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh, /ap
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
 Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);
-keypebble check shows what a config serves before you start it.`,
-    flags: { config: "string", policy: "string", host: "string", port: "string" },
+keypebble check shows what a config serves before you start it.
+--workers N: worker threads sharing the port (default: KEYPEBBLE_WORKERS, else one per
+CPU; Deno needs --unstable-net for more than one). --request-timeout: seconds a client may take to
+send its body once its headers are in (default 10); a slower one gets 408.`,
+    flags: {
+      config: "string",
+      policy: "string",
+      host: "string",
+      port: "string",
+      workers: "string",
+      "request-timeout": "string",
+    },
     run: (p, a) => {
       const port = intFlag(a, "port", { min: 0, max: 65535 });
       const host = stringFlag(a, "host");
       const policyPath = stringFlag(a, "policy");
+      const workers = intFlag(a, "workers", { min: 1, max: 256 }) ?? workersFromEnv(p);
+      const requestSeconds = intFlag(a, "request-timeout", { min: 1, max: 250 });
       return serve(p, {
+        ...(workers === undefined ? {} : { workers }),
+        ...(requestSeconds === undefined ? {} : { timeouts: { requestSeconds } }),
         configPath: _required(a, "config"),
         overrides: {
           ...(host === undefined ? {} : { host }),

@@ -1,6 +1,7 @@
 /**
- * `keypebble serve`: load the config, build the runtime, serve the handler, reload on SIGHUP (and
- * on file change when `watch: true`), and shut down gracefully on SIGTERM or SIGINT.
+ * `keypebble serve`: load the config, then serve it on one thread (`--workers 1`) or on N worker
+ * threads sharing the port (`--workers N`, default: one per CPU). SIGHUP reloads (and a file
+ * change when `watch: true`); SIGTERM or SIGINT drains and exits 0.
  *
  * A reload builds a complete new runtime and swaps one reference. If anything about the new one
  * is wrong the old one keeps serving, and the reason is logged and shown on /healthz.
@@ -9,10 +10,9 @@
 import { startApiKeys } from "../apikeys/start.ts";
 import { startAccounts } from "../accounts/start.ts";
 import type { AccountService } from "../accounts/service.ts";
-import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
-import { createKeypebbleMetrics } from "../metrics/mod.ts";
-import type { Platform } from "../platform/platform.ts";
+import { UsageError } from "./args.ts";
+import type { ClientTimeouts, Platform } from "../platform/platform.ts";
 import {
   type BuildNotice,
   type ConfigOverrides,
@@ -20,12 +20,32 @@ import {
   type Runtime,
   watchedFiles,
 } from "../runtime/mod.ts";
+import { DEFAULT_TIMEOUTS } from "../server/deadline.ts";
+import { startInstance } from "../server/instance.ts";
+import { runSupervisor } from "../server/supervisor.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@link serve}. */
 export interface ServeCommandOptions {
   readonly configPath: string;
   readonly overrides: ConfigOverrides;
+  /** Worker threads; undefined = one per CPU (one when the runtime cannot share a port). */
+  readonly workers?: number;
+  /** Slow-client limits; undefined = {@link DEFAULT_TIMEOUTS}. */
+  readonly timeouts?: Partial<ClientTimeouts>;
+}
+
+/**
+ * `KEYPEBBLE_WORKERS`: a worker count (1–256), or unset/empty/`auto` for one per CPU. Containers
+ * should set it: the CPU count a process sees ignores a cgroup CPU quota.
+ */
+export function workersFromEnv(platform: Platform): number | undefined {
+  const v = (platform.env("KEYPEBBLE_WORKERS") ?? "").trim();
+  if (v === "" || v === "auto") return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256) {
+    throw new UsageError(`KEYPEBBLE_WORKERS must be "auto" or an integer from 1 to 256`);
+  }
+  return Number(v);
 }
 
 /** Run the server until a shutdown signal; resolves to the process exit code. */
@@ -52,95 +72,119 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     write: (l) => platform.stdout(l + "\n"),
     now: () => new Date(),
   });
+  const timeouts: ClientTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  // Notices of the first load (e.g. a generated key); the workers' own loads find it in place.
   _logNotices(logger, notices);
 
-  // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
-  let apiKeys: Awaited<ReturnType<typeof startApiKeys>> | undefined;
-  if (rt.config.store !== undefined) {
-    try {
-      apiKeys = await startApiKeys(platform, rt.config);
-    } catch (e) {
-      bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+  let workers = options.workers ?? platform.cpuCount();
+  // A store (API keys, accounts) is opened once, by this process, and serves one instance: its
+  // caches, counters and usage batches are per process. It and its config need a restart.
+  if (rt.config.store !== undefined && workers > 1) {
+    logger.warn("workers_with_store", {
+      message: `A store is configured: serving on one worker instead of ${workers}`,
+    });
+    workers = 1;
+  }
+  if (workers > 1 && !platform.canReusePort()) {
+    if (options.workers !== undefined) {
+      bootLog.error("listen_error", {
+        message: `--workers ${workers} needs SO_REUSEPORT, which Deno allows only with ` +
+          "--unstable-net; add the flag or use --workers 1",
+      });
       return 2;
     }
-    if (apiKeys.pepperCreated) {
-      logger.info("pepper_created", { path: rt.config.store.pepperPath });
-    }
-    apiKeys.service.startFlushing(
-      10,
-      (e) =>
-        logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
-    );
+    workers = 1; // the default quietly falls back to one worker
   }
-  // Accounts (issue 13) live in the same store, and also need a restart to change.
-  let accounts: AccountService | undefined;
-  if (apiKeys !== undefined && rt.config.accounts !== undefined) {
-    try {
-      accounts = await startAccounts(platform, rt.config, apiKeys.service.store, { logger });
-    } catch (e) {
-      bootLog.error("accounts_error", { message: e instanceof Error ? e.message : String(e) });
-      await apiKeys.close();
-      return 2;
-    }
-  }
-  const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
-  metrics.configGeneration.labels().set(1);
-  let reloadStatus: ReloadStatus = { outcome: "none" };
-  const services = createServices({
-    runtime: () => rt,
-    config: rt.config,
-    logger,
-    runtimeName: platform.name,
-    metrics,
-    reloadStatus: () => reloadStatus,
-    ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
-    ...(accounts === undefined ? {} : { accounts }),
-  });
-
-  let reloading = false;
-  const reload = async (why: string): Promise<void> => {
-    if (reloading) return;
-    reloading = true;
-    const at = new Date().toISOString();
-    try {
-      const fresh: BuildNotice[] = [];
-      const next = await loadRuntime(platform, options.configPath, {
-        overrides: options.overrides,
-        generation: rt.generation + 1,
-        notices: fresh,
-      });
-      if (next.config.host !== rt.config.host || next.config.port !== rt.config.port) {
-        logger.warn("reload_listen_unchanged", {
-          message: "The listen address changes only on restart",
-        });
-      }
-      rt = next; // the swap: requests already running keep the runtime they read
-      reloadStatus = { outcome: "success", at };
-      metrics.configReloads.labels("success").inc();
-      metrics.configGeneration.labels().set(rt.generation);
-      _logNotices(logger, fresh);
-      logger.info("reload", { outcome: "success", trigger: why, generation: rt.generation });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      reloadStatus = { outcome: "failure", at, error: message };
-      metrics.configReloads.labels("failure").inc();
-      logger.error("reload", {
-        outcome: "failure",
-        trigger: why,
-        generation: rt.generation,
-        message: `${message}; still serving generation ${rt.generation}`,
-      });
-    } finally {
-      reloading = false;
-    }
-  };
-
-  let server;
-  try {
-    server = platform.serve({
-      host: rt.config.host,
+  if (workers > 1) {
+    // The workers load and log their own runtime; this first load only proved the config good.
+    return await runSupervisor(platform, {
+      configPath: options.configPath,
+      overrides: options.overrides,
+      workers,
       port: rt.config.port,
-      handler: createHandler(services),
+      timeouts,
+      logger,
+      bootLog,
+    });
+  }
+  let stateful: Stateful;
+  try {
+    stateful = await _openState(platform, rt, logger);
+  } catch (e) {
+    bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+    return 2;
+  }
+  try {
+    return await _serveOne(platform, options, rt, logger, bootLog, timeouts, stateful);
+  } finally {
+    if (stateful.purge !== undefined) clearInterval(stateful.purge);
+    await stateful.apiKeys?.close();
+  }
+}
+
+/** The store's services, when a store is configured. */
+interface Stateful {
+  readonly apiKeys?: Awaited<ReturnType<typeof startApiKeys>>;
+  readonly accounts?: AccountService;
+  readonly purge?: ReturnType<typeof setInterval>;
+}
+
+/** Open the store (API keys, then accounts and the bootstrap admin) and start their timers. */
+async function _openState(platform: Platform, rt: Runtime, logger: Logger): Promise<Stateful> {
+  if (rt.config.store === undefined) return {};
+  const apiKeys = await startApiKeys(platform, rt.config);
+  if (apiKeys.pepperCreated) logger.info("pepper_created", { path: rt.config.store.pepperPath });
+  let accounts: AccountService | undefined;
+  try {
+    if (rt.config.accounts !== undefined) {
+      accounts = await startAccounts(platform, rt.config, apiKeys.service.store, { logger });
+    }
+  } catch (e) {
+    await apiKeys.close();
+    throw e;
+  }
+  apiKeys.service.startFlushing(
+    10,
+    (e) =>
+      logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
+  );
+  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
+  const purge = accounts === undefined ? undefined : setInterval(() => {
+    accounts!.purge().catch((e) =>
+      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
+    );
+  }, 3_600_000);
+  return {
+    apiKeys,
+    ...(accounts === undefined ? {} : { accounts }),
+    ...(purge === undefined ? {} : { purge }),
+  };
+}
+
+/** `--workers 1`: serve on the main thread. */
+async function _serveOne(
+  platform: Platform,
+  options: ServeCommandOptions,
+  rt: Runtime,
+  logger: Logger,
+  bootLog: Logger,
+  timeouts: ClientTimeouts,
+  stateful: Stateful,
+): Promise<number> {
+  let instance;
+  try {
+    instance = startInstance({
+      platform,
+      configPath: options.configPath,
+      overrides: options.overrides,
+      runtime: rt,
+      logger,
+      workers: 1,
+      port: rt.config.port,
+      reusePort: false,
+      timeouts,
+      ...(stateful.apiKeys === undefined ? {} : { apiKeys: stateful.apiKeys.service }),
+      ...(stateful.accounts === undefined ? {} : { accounts: stateful.accounts }),
     });
   } catch (e) {
     // Name the address: the runtimes' own texts may name neither (or blame "port 0").
@@ -151,19 +195,40 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
         e instanceof Error ? e.message : String(e)
       } (set service.host and service.port, or --host/--port)`,
     });
-    await apiKeys?.close();
     return 2;
   }
+  const inst = instance;
   logger.info("start", {
     version: VERSION,
     runtime: platform.name,
     host: rt.config.host,
-    port: server.port,
+    port: inst.port,
     issuer: rt.config.issuer,
     alg: rt.keyring.signer.alg,
     kid: rt.keyring.signer.kid,
     generation: rt.generation,
+    workers: 1,
   });
+
+  const reload = async (why: string): Promise<void> => {
+    const r = await inst.reload(why);
+    if (r.listenChanged) {
+      logger.warn("reload_listen_unchanged", {
+        message: "The listen address changes only on restart",
+      });
+    }
+    if (r.ok) {
+      _logNotices(logger, r.notices);
+      logger.info("reload", { outcome: "success", trigger: why, generation: r.generation });
+    } else {
+      logger.error("reload", {
+        outcome: "failure",
+        trigger: why,
+        generation: r.generation,
+        message: `${r.message}; still serving generation ${r.generation}`,
+      });
+    }
+  };
 
   platform.onSignal("SIGHUP", () => void reload("SIGHUP"));
   let stopping = false;
@@ -171,22 +236,20 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     if (stopping) return;
     stopping = true;
     logger.info("shutdown", { signal, message: "Finishing requests in flight" });
-    server.shutdown().catch(() => {});
+    inst.shutdown().catch(() => {});
   };
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
   platform.onSignal("SIGINT", () => stop("SIGINT"));
-  const watcher = _watch(platform, options.configPath, () => rt, reload, () => stopping);
+  const watcher = _watch(
+    platform,
+    options.configPath,
+    () => inst.current(),
+    reload,
+    () => stopping,
+  );
 
-  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
-  const purge = accounts === undefined ? undefined : setInterval(() => {
-    accounts!.purge().catch((e) =>
-      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
-    );
-  }, 3_600_000);
-  await server.finished;
-  if (purge !== undefined) clearInterval(purge);
+  await inst.finished;
   watcher.stop();
-  await apiKeys?.close();
   logger.info("stopped", {});
   return 0;
 }

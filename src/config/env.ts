@@ -34,6 +34,7 @@ export const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
 export const ENV_NOT_SETTINGS: ReadonlySet<string> = new Set([
   "KEYPEBBLE_BIN",
   "KEYPEBBLE_ADMIN_PASSWORD",
+  "KEYPEBBLE_WORKERS", // serve --workers (src/cli/serve.ts), not part of the config
 ]);
 
 /** One override that was applied. */

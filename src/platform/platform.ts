@@ -21,6 +21,33 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly handler: (req: Request, info: { remoteAddr: string }) => Promise<Response>;
+  /**
+   * Bind with `SO_REUSEPORT`, so several workers listen on the same port and the kernel spreads
+   * new connections over them. Deno needs `--unstable-net` for it.
+   */
+  readonly reusePort?: boolean;
+  /** Slow-client limits; see {@link ClientTimeouts}. */
+  readonly timeouts?: ClientTimeouts;
+}
+
+/**
+ * Time limits on one client, so a slow or stalled peer cannot hold a connection (slowloris).
+ * The header phase is the runtime's own business (Bun closes after 10–12 s; Deno.serve has no
+ * limit, see README "Slow clients").
+ */
+export interface ClientTimeouts {
+  /** Whole seconds from the end of the headers to the answer being ready (body included). */
+  readonly requestSeconds: number;
+}
+
+/** A message channel between the main thread and one worker thread (structured clone). */
+export interface WorkerLink {
+  post(message: unknown): void;
+  onMessage(fn: (message: unknown) => void): void;
+  /** Called when the worker dies with an uncaught error. */
+  onError(fn: (message: string) => void): void;
+  /** Stop the worker thread at once. */
+  terminate(): void;
 }
 
 /** Signals the server reacts to. */
@@ -44,4 +71,12 @@ export interface Platform extends RuntimeIo {
   readonly openSqlite?: SqliteOpener;
   /** Make a temporary directory (for tests and generated material). */
   cwd(): string;
+  /** Logical CPUs the process may use (the default `serve --workers`). */
+  cpuCount(): number;
+  /** Whether {@link ServeOptions.reusePort} works here (Deno: only with `--unstable-net`). */
+  canReusePort(): boolean;
+  /** Start a worker thread running `src/main.ts` in worker mode; see `src/server/worker.ts`. */
+  startWorker(): WorkerLink;
+  /** In a worker thread: the link to the main thread; on the main thread: undefined. */
+  parentLink(): WorkerLink | undefined;
 }

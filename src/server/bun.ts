@@ -7,9 +7,17 @@
  */
 
 import { mkdir, open, readFile, stat } from "node:fs/promises";
-import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
+import type {
+  Platform,
+  ServeOptions,
+  ServerHandle,
+  SignalName,
+  WorkerLink,
+} from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openBunSqlite } from "../platform/sqlite_bun.ts";
+import { withRequestDeadline } from "./deadline.ts";
+import { linkOf } from "./worker_link.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -22,9 +30,15 @@ interface BunServer {
 /** The part of the `Bun` global this adapter uses. */
 interface BunGlobal {
   readonly version: string;
+  /** Path of the entry module (the binary's own bundle when compiled). */
+  readonly main: string;
+  readonly isMainThread: boolean;
   serve(options: {
     hostname: string;
     port: number;
+    reusePort?: boolean;
+    /** Seconds (at most 255) a request may take to arrive before the socket is closed. */
+    idleTimeout?: number;
     development?: boolean;
     fetch(req: Request, server: BunServer): Promise<Response> | Response;
     error?(e: unknown): Response;
@@ -113,12 +127,20 @@ export function bunPlatform(): Platform {
       return await bun.stdin.text();
     },
     serve(options: ServeOptions): ServerHandle {
+      const t = options.timeouts;
+      const handler = t === undefined
+        ? options.handler
+        : withRequestDeadline(options.handler, t.requestSeconds);
       const server = bun.serve({
         hostname: options.host,
         port: options.port,
+        ...(options.reusePort ? { reusePort: true } : {}),
+        // Bun's idle timer would cut a slow body too, without an answer: keep it just beyond the
+        // request limit so the client gets the 408 first (255 s is Bun's maximum).
+        ...(t === undefined ? {} : { idleTimeout: Math.min(255, t.requestSeconds + 2) }),
         development: false,
         fetch(req, srv) {
-          return options.handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" });
+          return handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" });
         },
       });
       let resolveFinished: () => void = () => {};
@@ -142,6 +164,21 @@ export function bunPlatform(): Platform {
     },
     cwd(): string {
       return proc.cwd();
+    },
+    cpuCount(): number {
+      return (globalThis as unknown as { navigator?: { hardwareConcurrency?: number } }).navigator
+        ?.hardwareConcurrency || 1;
+    },
+    canReusePort(): boolean {
+      return true; // Bun passes SO_REUSEPORT through on Linux
+    },
+    startWorker(): WorkerLink {
+      const W = (globalThis as unknown as { Worker: new (url: string) => Worker }).Worker;
+      return linkOf(new W(bun.main));
+    },
+    parentLink(): WorkerLink | undefined {
+      if (bun.isMainThread) return undefined;
+      return linkOf(globalThis as unknown as Worker);
     },
   };
 }

@@ -3,9 +3,17 @@
  * `Deno.serve`, `Deno.addSignalListener` and Deno's file APIs.
  */
 
-import type { Platform, ServeOptions, ServerHandle, SignalName } from "../platform/platform.ts";
+import type {
+  Platform,
+  ServeOptions,
+  ServerHandle,
+  SignalName,
+  WorkerLink,
+} from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openDenoSqlite } from "../platform/sqlite_deno.ts";
+import { withRequestDeadline } from "./deadline.ts";
+import { linkOf } from "./worker_link.ts";
 
 /** Create the Deno platform. */
 export function denoPlatform(): Platform {
@@ -65,17 +73,34 @@ export function denoPlatform(): Platform {
       return await new Response(Deno.stdin.readable).text();
     },
     serve(options: ServeOptions): ServerHandle {
+      // Deno.serve has no header-read time limit (hyper's needs a timer Deno does not install),
+      // so only the request limit applies here; see README "Slow clients".
+      const handler = options.timeouts === undefined
+        ? options.handler
+        : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
+      // Deno's shutdown() cuts the bodies still arriving, so a drain first waits (up to the
+      // request limit) for the requests in flight to be answered.
+      let inFlight = 0;
+      const done = () => void inFlight--;
       const server = Deno.serve({
         hostname: options.host,
         port: options.port,
+        ...(options.reusePort ? { reusePort: true } : {}),
         onListen: () => {},
       }, (req, info) => {
-        const addr = info.remoteAddr as Deno.NetAddr;
-        return options.handler(req, { remoteAddr: addr.hostname ?? "" });
+        inFlight++;
+        const p = handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname });
+        p.then(done, done);
+        return p;
       });
+      const graceMs = (options.timeouts?.requestSeconds ?? 10) * 1000;
       return {
         port: (server.addr as Deno.NetAddr).port,
-        shutdown: () => server.shutdown(),
+        async shutdown(): Promise<void> {
+          const until = Date.now() + graceMs;
+          while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+          await server.shutdown();
+        },
         finished: server.finished,
       };
     },
@@ -85,7 +110,27 @@ export function denoPlatform(): Platform {
     cwd(): string {
       return Deno.cwd();
     },
+    cpuCount(): number {
+      return navigator.hardwareConcurrency || 1;
+    },
+    canReusePort(): boolean {
+      // SO_REUSEPORT is unstable in Deno 2 and, without --unstable-net, asking for it ends the
+      // process; the same flag exposes the QUIC API, so its presence tells.
+      return typeof (Deno as unknown as { connectQuic?: unknown }).connectQuic === "function";
+    },
+    startWorker(): WorkerLink {
+      return linkOf(new Worker(Deno.mainModule, { type: "module" }));
+    },
+    parentLink(): WorkerLink | undefined {
+      if (!_isWorker()) return undefined;
+      return linkOf(self as unknown as Worker);
+    },
   };
+}
+
+function _isWorker(): boolean {
+  const g = globalThis as unknown as { WorkerGlobalScope?: new () => unknown };
+  return g.WorkerGlobalScope !== undefined && globalThis instanceof g.WorkerGlobalScope;
 }
 
 function _writeAll(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {

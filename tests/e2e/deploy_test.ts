@@ -254,6 +254,7 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
       "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
       "LoadCredential=signing.key:/etc/keypebble/signing.key",
       "MemoryDenyWriteExecute=no",
+      "Environment=KEYPEBBLE_WORKERS=auto",
     ]
   ) {
     assert.ok(unit.split("\n").includes(line), `unit lacks "${line}"`);

@@ -160,6 +160,9 @@ Deno.test("README SPIFFE example: provision, serve, mint, verify, rotate, revoke
         assert.equal(r.status, 200, JSON.stringify(r.body));
         await billing.verify(toBilling);
         checks++;
+        // Paced: flat out, one keep-alive connection would exceed a worker's share of the
+        // per-address limit (600/min split over `serve --workers`, README "Workers").
+        await new Promise((r) => setTimeout(r, 10));
       }
     })();
     const rotated = await kp(dir, "spiffe", "rotate-service", "--root", "spiffe", "orders");

@@ -1,0 +1,234 @@
+/**
+ * In-process benchmarks of every layer a request crosses, one at a time, so the HTTP figures of
+ * `deno task bench` can be explained: URL parsing, routing, header checks, limits, identity, body
+ * reading, claim building (claims_bench.ts), signing (jose_bench.ts), metrics, logging, response
+ * building, error responses, and the whole handler without a socket. The `request` group's
+ * baseline is the bare echo's own work (build the Request, parse its JSON, build the Response),
+ * so "vs baseline" reads as "how many of our requests fit in the time of one echo".
+ *
+ *   deno bench --allow-env bench/layers_bench.ts
+ */
+
+import { matchRoute, responseForError } from "../src/http/mod.ts";
+import { json } from "../src/http/responses.ts";
+import { readJsonObject } from "../src/http/body.ts";
+import { KeypebbleError } from "../src/errors.ts";
+import { cidrContains, parseBasicAuth, parseCidr } from "../src/identity/mod.ts";
+import { Lockout, RateLimiter } from "../src/limits/mod.ts";
+import { createLogger } from "../src/log/mod.ts";
+import { createKeypebbleMetrics } from "../src/metrics/mod.ts";
+import { makeTestHandler } from "../tests/helpers/handler.ts";
+
+const AUTH_BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
+const URL_TEXT = "http://127.0.0.1:8080/v2/token?service=registry&scope=repository:a/b:pull";
+
+const kp = await makeTestHandler({
+  configYaml: [
+    'issuer: "https://keypebble.bench"',
+    'audience: "bench"',
+    "hs256_secret_path: secret",
+    'kid: "hs-1"',
+    "rate_limit: { per_address: false, per_principal: false }",
+    'log_level: "error"',
+    'allowed_custom_claims: ["sub", "edge_id", "roles"]',
+  ].join("\n"),
+  files: { secret: "0123456789abcdef0123456789abcdef-bench" },
+});
+const INFO = { remoteAddr: "127.0.0.1" };
+
+// --- whole requests, in process (no socket) ------------------------------------------------
+
+Deno.bench({
+  name: "bare echo work: new Request + JSON.parse + JSON Response",
+  group: "request",
+  baseline: true,
+  async fn() {
+    const req = new Request("http://kp/auth", { method: "POST", body: AUTH_BODY });
+    const body = JSON.parse(await req.text());
+    await new Response(JSON.stringify({ token: "x".repeat(300), claims: body }), {
+      headers: { "content-type": "application/json" },
+    }).text();
+  },
+});
+Deno.bench({
+  name: "handler: POST /auth HS256",
+  group: "request",
+  async fn() {
+    const req = new Request("http://kp/auth", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: AUTH_BODY,
+    });
+    await (await kp.handler(req, INFO)).text();
+  },
+});
+Deno.bench({
+  name: "handler: GET /healthz",
+  group: "request",
+  async fn() {
+    await (await kp.handler(new Request("http://kp/healthz"), INFO)).text();
+  },
+});
+Deno.bench({
+  name: "handler: GET /.well-known/jwks.json",
+  group: "request",
+  async fn() {
+    await (await kp.handler(new Request("http://kp/.well-known/jwks.json"), INFO)).text();
+  },
+});
+Deno.bench({
+  name: "handler: unknown path (404)",
+  group: "request",
+  async fn() {
+    await (await kp.handler(new Request("http://kp/nope"), INFO)).text();
+  },
+});
+
+// --- layers -------------------------------------------------------------------------------
+
+Deno.bench({
+  name: "URL parsing: new URL(req.url)",
+  group: "layers",
+  baseline: true,
+  fn() {
+    new URL(URL_TEXT);
+  },
+});
+Deno.bench({
+  name: "routing: matchRoute (static path)",
+  group: "layers",
+  fn() {
+    matchRoute("/auth");
+  },
+});
+Deno.bench({
+  name: "routing: matchRoute (templated Kubernetes path)",
+  group: "layers",
+  fn() {
+    matchRoute("/api/v1/namespaces/default/serviceaccounts/builder/token");
+  },
+});
+const HEADERS = new Headers({
+  "content-type": "application/json",
+  "accept": "*/*",
+  "host": "127.0.0.1:8080",
+});
+Deno.bench({
+  name: "header checks: 5 headers.get + length",
+  group: "layers",
+  fn() {
+    for (
+      const n of ["authorization", "x-authenticated-user", "x-scopes", "content-type", "accept"]
+    ) {
+      const v = HEADERS.get(n);
+      if (v !== null && v.length > 8192) throw new Error("too long");
+    }
+  },
+});
+const limiter = new RateLimiter({ requests: 1e9, windowSeconds: 60, maxKeys: 10_000 });
+let n = 0;
+Deno.bench({
+  name: "limits: RateLimiter.check (10k keys cycling)",
+  group: "layers",
+  fn() {
+    limiter.check(`addr:10.0.${(n >> 8) & 255}.${n++ & 255}`, Date.now());
+  },
+});
+const lockout = new Lockout({
+  maxFailures: 5,
+  windowSeconds: 60,
+  lockSeconds: 60,
+  maxKeys: 10_000,
+});
+Deno.bench({
+  name: "limits: Lockout.isLocked",
+  group: "layers",
+  fn() {
+    lockout.isLocked("user:alice", Date.now());
+  },
+});
+const TRUSTED = [parseCidr("10.0.0.0/8"), parseCidr("fd00::/8")];
+Deno.bench({
+  name: "identity: cidrContains (trusted proxies, miss)",
+  group: "layers",
+  fn() {
+    cidrContains(TRUSTED, "127.0.0.1");
+  },
+});
+const BASIC = `Basic ${btoa("alice:bench-password")}`;
+Deno.bench({
+  name: "identity: parseBasicAuth",
+  group: "layers",
+  fn() {
+    parseBasicAuth(BASIC);
+  },
+});
+Deno.bench({
+  name: "body reading: readJsonObject (Request with JSON body)",
+  group: "layers",
+  async fn() {
+    const req = new Request("http://kp/auth", {
+      method: "POST",
+      headers: { "content-length": String(AUTH_BODY.length) },
+      body: AUTH_BODY,
+    });
+    await readJsonObject(req, { maxBodyBytes: 65536, maxJsonDepth: 32 });
+  },
+});
+const metrics = createKeypebbleMetrics({ version: "bench", runtime: "deno" });
+Deno.bench({
+  name: "metrics: counter labels+inc and histogram observe",
+  group: "layers",
+  fn() {
+    metrics.httpRequests.labels("/auth", "POST", "200").inc();
+    metrics.httpDuration.labels("/auth").observe(0.0003);
+  },
+});
+const quiet = createLogger({ level: "error", write: () => {}, now: () => new Date() });
+const loud = createLogger({ level: "info", write: () => {}, now: () => new Date() });
+Deno.bench({
+  name: "logging: access line filtered out (log_level error)",
+  group: "layers",
+  fn() {
+    if (quiet.level === "debug" || quiet.level === "info") quiet.info("request", {});
+  },
+});
+Deno.bench({
+  name: "logging: access line written (log_level info, no-op sink)",
+  group: "layers",
+  fn() {
+    loud.info("request", {
+      method: "POST",
+      route: "/auth",
+      status: 200,
+      duration_ms: 0.12,
+      remote: "127.0.0.1",
+      sub: "edge-0042",
+    });
+  },
+});
+Deno.bench({
+  name: "response building: json() of a token answer",
+  group: "layers",
+  fn() {
+    json({ token: "x".repeat(300), expires_in: 3600, token_type: "Bearer" });
+  },
+});
+Deno.bench({
+  name: "error response: responseForError(not_found)",
+  group: "layers",
+  fn() {
+    responseForError(new KeypebbleError("not_found", 'No route for "/nope"'));
+  },
+});
+Deno.bench({
+  name: "error response: construct + throw + catch KeypebbleError",
+  group: "layers",
+  fn() {
+    try {
+      throw new KeypebbleError("not_found", 'No route for "/nope"');
+    } catch (e) {
+      if (!(e instanceof KeypebbleError)) throw e;
+    }
+  },
+});

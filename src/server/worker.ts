@@ -1,0 +1,145 @@
+/**
+ * A worker thread of `keypebble serve --workers N`: `src/main.ts` runs this instead of the CLI
+ * when it starts as a worker. The worker loads its own runtime, listens on the shared port with
+ * `SO_REUSEPORT`, and does what the main thread asks (reload, stop, send its metrics).
+ */
+
+import { createLogger } from "../log/mod.ts";
+import type { MetricsFormat } from "../metrics/mod.ts";
+import type { Platform, WorkerLink } from "../platform/platform.ts";
+import { loadRuntime, type Runtime } from "../runtime/mod.ts";
+import { type Instance, instanceFiles, startInstance } from "./instance.ts";
+import type { FromWorker, ToWorker } from "./messages.ts";
+
+/** Serve as worker thread until the main thread says stop. */
+export function runWorker(platform: Platform, link: WorkerLink): void {
+  const send = (m: FromWorker) => link.post(m);
+  let instance: Instance | undefined;
+  let configPath = "";
+  let nextGather = 1;
+  const gathers = new Map<number, () => void>();
+  let siblings: Record<MetricsFormat, string[]> = { prometheus: [], openmetrics: [] };
+  let rt: Runtime | undefined;
+  let start: Extract<ToWorker, { t: "start" }> | undefined;
+
+  link.onMessage(async (raw) => {
+    const m = raw as ToWorker;
+    switch (m.t) {
+      case "start": {
+        configPath = m.configPath;
+        try {
+          rt = await loadRuntime(platform, m.configPath, {
+            overrides: m.overrides,
+            generation: 1,
+          });
+        } catch (e) {
+          send({ t: "failed", event: "config_error", message: _msg(e) });
+          return;
+        }
+        start = m;
+        send({ t: "loaded" });
+        return;
+      }
+      case "listen": {
+        if (rt === undefined || start === undefined) return;
+        const logger = createLogger({
+          level: rt.config.logLevel,
+          write: (l) => platform.stdout(l + "\n"),
+          now: () => new Date(),
+        });
+        try {
+          instance = startInstance({
+            platform,
+            configPath: start.configPath,
+            overrides: start.overrides,
+            runtime: rt,
+            logger,
+            workers: start.workers,
+            port: m.port,
+            reusePort: true,
+            timeouts: start.timeouts,
+            siblings: {
+              gather: () =>
+                new Promise<void>((resolve) => {
+                  const id = nextGather++;
+                  gathers.set(id, resolve);
+                  send({ t: "gather", id });
+                }),
+              expositions: (format) => siblings[format],
+            },
+          });
+        } catch (e) {
+          // Name the address: the runtimes' own texts may name neither (or blame "port 0").
+          const where = `${rt.config.host}:${m.port}`;
+          send({
+            t: "failed",
+            event: "listen_error",
+            message: `Cannot listen on ${where}: ${_msg(e)} ` +
+              "(set service.host and service.port, or --host/--port)",
+          });
+          return;
+        }
+        send({
+          t: "listening",
+          port: instance.port,
+          watch: rt.config.watch,
+          files: instanceFiles(configPath, rt),
+          generation: rt.generation,
+          alg: rt.keyring.signer.alg,
+          kid: rt.keyring.signer.kid,
+          issuer: rt.config.issuer,
+          host: rt.config.host,
+        });
+        return;
+      }
+      case "reload": {
+        if (instance === undefined) return;
+        const r = await instance.reload(m.why);
+        const rt = instance.current();
+        send({
+          t: "reloaded",
+          id: m.id,
+          ok: r.ok,
+          generation: r.generation,
+          ...(r.message === undefined ? {} : { message: r.message }),
+          notices: r.notices,
+          listenChanged: r.listenChanged,
+          watch: rt.config.watch,
+          files: instanceFiles(configPath, rt),
+        });
+        return;
+      }
+      case "stop": {
+        if (instance === undefined) {
+          send({ t: "stopped" });
+          return;
+        }
+        await instance.shutdown().catch(() => {});
+        await instance.finished;
+        send({ t: "stopped" });
+        return;
+      }
+      case "snap": {
+        send({
+          t: "snap",
+          id: m.id,
+          prometheus: instance?.ownExposition("prometheus") ?? "",
+          openmetrics: instance?.ownExposition("openmetrics") ?? "",
+        });
+        return;
+      }
+      case "snaps": {
+        siblings = { prometheus: m.prometheus, openmetrics: m.openmetrics };
+        gathers.get(m.id)?.();
+        gathers.delete(m.id);
+        return;
+      }
+    }
+  });
+  // Only now can the main thread's messages be received: tell it so.
+  send({ t: "ready" });
+}
+
+function _msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
