@@ -8,6 +8,7 @@
 import { clientAddress } from "../apikeys/http.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
+import { clearLockoutFailures, lockoutState, recordLockoutFailure } from "../http/authenticate.ts";
 import type { UserRecord } from "../store/mod.ts";
 import { accountService } from "./token.ts";
 
@@ -27,10 +28,10 @@ export async function loginAccount(
   const { services, rt } = ctx;
   const name = (who.email ?? who.username ?? "").normalize("NFC").trim().toLowerCase();
   const keys = [`addr:${clientAddress(ctx)}`, `acct:${name.slice(0, 320)}`];
-  const nowMs = services.now();
   if (rt.config.lockout.enabled) {
     for (const key of keys) {
-      const state = services.lockout.isLocked(key, nowMs);
+      // Shared through the Redis counters in fleet mode, like every other lockout.
+      const state = await lockoutState(ctx, key);
       if (state.locked) {
         services.metrics.authFailures.labels("locked_out").inc();
         throw new KeypebbleError(
@@ -49,7 +50,7 @@ export async function loginAccount(
     services.metrics.authFailures.labels("bad_credentials").inc();
     if (rt.config.lockout.enabled) {
       for (const key of keys) {
-        if (services.lockout.recordFailure(key, nowMs).lockedNow) {
+        if (await recordLockoutFailure(ctx, key)) {
           services.metrics.lockouts.labels(key.startsWith("addr:") ? "address" : "principal").inc();
           services.logger.warn("lockout", {
             scope: key.startsWith("addr:") ? "address" : "account",
@@ -63,7 +64,7 @@ export async function loginAccount(
       headers: { "www-authenticate": `Bearer realm="${rt.config.realm}"` },
     });
   }
-  services.lockout.recordSuccess(keys[1]);
+  if (rt.config.lockout.enabled) await clearLockoutFailures(ctx, keys[1]);
   if (user.status !== "active") {
     throw new KeypebbleError("forbidden", "The account is suspended");
   }

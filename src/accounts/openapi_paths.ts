@@ -48,6 +48,27 @@ const TOKENS = OBJ({
   password_change_required: { type: "boolean" },
 }, ["access_token", "refresh_token", "token_type", "expires_in"]);
 
+const INT = { type: "integer" };
+/** RFC 7662 §2.2: `active`, and for an active token the claims shown (src/oauth/introspect_revoke.ts). */
+const INTROSPECTION = OBJ({
+  active: { type: "boolean" },
+  token_type: { type: "string", enum: ["Bearer", "refresh_token"] },
+  username: S,
+  iss: S,
+  sub: S,
+  aud: { type: ["string", "array"], items: S },
+  exp: INT,
+  iat: INT,
+  nbf: INT,
+  jti: S,
+  scope: S,
+  client_id: S,
+  email: S,
+  role: S,
+  org_id: S,
+  groups: { type: "array", items: S },
+}, ["active"]);
+
 const USER = OBJ({
   id: S,
   email: S,
@@ -87,7 +108,7 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
       security: [{ oauthClient: [] }],
       requestBody: OAUTH_FORM({ token: S, token_type_hint: S }, ["token"]),
       responses: {
-        ...OK("active and, when active, the token's claims", OBJ({ active: { type: "boolean" } })),
+        ...OK("active and, when active, the token's claims", INTROSPECTION),
         ...ERRORS,
       },
     }),

@@ -9,6 +9,7 @@
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
 import type { ApiKeyWithOrg } from "../store/mod.ts";
+import { apiKeyRequests } from "./metrics.ts";
 import type { Admission, ApiKeyService, KeyRefusal } from "./service.ts";
 
 /** A key that passed every check, and what its limit said. */
@@ -100,15 +101,18 @@ export async function authenticateKey(
   }
   const key = check.key;
   ctx.subject = key.id;
+  const counter = apiKeyRequests(ctx.services.metrics);
   const principalBlock = await svc.blocked("principal", [key.id, key.orgName]);
   if (principalBlock !== undefined) {
     svc.recordUse(key.id, true);
+    counter.labels(key.orgName, "refused").inc();
     throw new KeypebbleError("blocked", "This API key is blocked", {
       headers: { "retry-after": String(Math.max(1, principalBlock.until - ctx.nowSec)) },
     });
   }
   if (options.scope !== undefined && !key.scopes.includes(options.scope)) {
     svc.recordUse(key.id, true);
+    counter.labels(key.orgName, "refused").inc();
     throw new KeypebbleError(
       "insufficient_scope",
       `The API key lacks the required scope ${JSON.stringify(options.scope.slice(0, 128))}`,
@@ -117,6 +121,7 @@ export async function authenticateKey(
   const admission = await svc.admit(key);
   if (!admission.allowed) {
     svc.recordUse(key.id, true);
+    counter.labels(key.orgName, "refused").inc();
     ctx.services.metrics.rateLimited.labels("principal").inc();
     throw new KeypebbleError(
       admission.reason ?? "rate_limited",
@@ -132,6 +137,7 @@ export async function authenticateKey(
     );
   }
   svc.recordUse(key.id, false);
+  counter.labels(key.orgName, "allowed").inc();
   return { key, admission };
 }
 

@@ -200,6 +200,7 @@ export class ApiKeyService {
         // In memory, a restart must not hand out a fresh month: start from the stored usage.
         const used = await this.store.usage.forKey(key.id, Math.floor(monthStart / 1000));
         if (used > 0) await this.counters.incr(qkey, monthEnd - now, used);
+        if (this.#quotaSeeded.size >= MAX_CACHED) this.#quotaSeeded.clear();
         this.#quotaSeeded.add(qkey);
       }
       const q = await this.counters.incr(qkey, monthEnd - now);

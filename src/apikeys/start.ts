@@ -15,7 +15,13 @@ import { ApiKeyService } from "./service.ts";
 export async function startApiKeys(
   platform: Platform,
   config: Config,
-  options: { now?: () => number; memoryCounters?: boolean } = {},
+  options: {
+    now?: () => number;
+    /** Force memory counters (the CLI: it counts nothing). */
+    memoryCounters?: boolean;
+    /** Counters opened by the caller (fleet mode); not closed here. */
+    counters?: Counters;
+  } = {},
 ): Promise<{ service: ApiKeyService; pepperCreated: boolean; close(): Promise<void> }> {
   const sc = requireStoreConfig(config);
   const now = options.now ?? (() => Date.now());
@@ -23,9 +29,10 @@ export async function startApiKeys(
   let counters: Counters | undefined;
   try {
     const { pepper, created } = await loadOrCreatePepper(platform, sc, store);
-    counters = config.sharedLimits === undefined || options.memoryCounters
-      ? new MemoryCounters({ now })
-      : await connectRedisCounters(config.sharedLimits.redisUrl);
+    if (options.counters !== undefined) counters = options.counters;
+    else if (config.sharedLimits === undefined || options.memoryCounters) {
+      counters = new MemoryCounters({ now });
+    } else counters = await connectRedisCounters(config.sharedLimits.redisUrl);
     const service = new ApiKeyService({
       store,
       pepper,
@@ -35,17 +42,18 @@ export async function startApiKeys(
       now,
     });
     const c = counters;
+    const ownCounters = options.counters === undefined;
     return {
       service,
       pepperCreated: created,
       async close() {
         await service.close();
-        await c.close();
+        if (ownCounters) await c.close();
         await store.close();
       },
     };
   } catch (e) {
-    await counters?.close().catch(() => {});
+    if (options.counters === undefined) await counters?.close().catch(() => {});
     await store.close().catch(() => {});
     throw e;
   }

@@ -9,6 +9,8 @@
  */
 
 import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
+import { redactUrl } from "../config/store.ts";
+import { readPepper } from "../apikeys/pepper.ts";
 import { KeypebbleError } from "../errors.ts";
 import { ROUTES } from "../http/routes.ts";
 import type { Platform } from "../platform/platform.ts";
@@ -44,14 +46,35 @@ export async function checkCommand(platform: Platform, args: ParsedArgs): Promis
     platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
     return 2;
   }
-  platform.stdout(describeRuntime(rt, { notices, wouldWrite }));
+  // The pepper is read as serve reads it (a short or unreadable one stops serve); the store and
+  // Redis are not contacted: check reads files only.
+  let pepper: PepperState | undefined;
+  if (rt.config.store !== undefined) {
+    try {
+      await readPepper(io, rt.config.store.pepperPath);
+      pepper = "ok";
+    } catch (e) {
+      if (!(e instanceof KeypebbleError)) throw e;
+      // As serve: a missing pepper is created while the store holds no keys.
+      if (/does not exist/.test(e.message)) pepper = "missing";
+      else {
+        platform.stderr(`error (${e.code}): ${e.message}\n`);
+        platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
+        return 2;
+      }
+    }
+  }
+  platform.stdout(describeRuntime(rt, { notices, wouldWrite, pepper }));
   return 0;
 }
+
+/** What `check` found at `store.pepper_path`. */
+export type PepperState = "ok" | "missing";
 
 /** The summary `check` prints (exported for tests). */
 export function describeRuntime(
   rt: Runtime,
-  extra: { notices: readonly BuildNotice[]; wouldWrite?: readonly string[] },
+  extra: { notices: readonly BuildNotice[]; wouldWrite?: readonly string[]; pepper?: PepperState },
 ): string {
   const c = rt.config;
   const out: string[] = [];
@@ -99,6 +122,13 @@ export function describeRuntime(
         `trust domain ${c.spiffe.trustDomain}`,
     );
   }
+  if (c.store !== undefined) {
+    out.push(
+      `  api         POST /oauth2/token (client_credentials): holders of an API key; ` +
+        `lifetime ${c.store.tokenTtlSeconds} s; GET /forward-auth: checks a key for a gateway; ` +
+        `/admin/*: keys with the "admin" scope`,
+    );
+  }
   line("keys", "");
   rt.keyring.keys.forEach((k, i) => {
     const spec = c.keys[i];
@@ -134,6 +164,31 @@ export function describeRuntime(
       }`,
     );
   }
+  if (c.store === undefined) {
+    line("store", "none: API keys, /forward-auth, /oauth2/token and /admin/* answer 404");
+  } else {
+    const s = c.store;
+    line("store", `${redactUrl(s.url)} (not contacted by check)`);
+    out.push(
+      `  pepper      ${s.pepperPath}${
+        extra.pepper === "missing"
+          ? ' (MISSING: serve creates it only while the store holds no keys; "keypebble store init")'
+          : ""
+      }`,
+    );
+    out.push(
+      `  key checks  cached ${s.cacheSeconds} s (a revocation takes effect within it); new keys ` +
+        `${s.keyPrefix}…; accepted: ${s.acceptedPrefixes.join(", ")}`,
+    );
+  }
+  line(
+    "shared limits",
+    c.sharedLimits === undefined
+      ? "none: rate limits and lockout are counted per instance"
+      : `${
+        redactUrl(c.sharedLimits.redisUrl)
+      }: counters shared by every instance (not contacted by check)`,
+  );
   line("proxies", c.trustedProxies.join(", ") || "none (X-Authenticated-User is ignored)");
   const anon = [
     "GET /healthz, /readyz, /metrics, /.well-known/jwks.json, /.well-known/openid-configuration, /openapi.json",
@@ -143,6 +198,9 @@ export function describeRuntime(
   if (!c.requireAuth.kubernetes) anon.push("TokenRequest (a service-account token for any name)");
   if (c.spiffe !== undefined) {
     anon.push("GET /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle; POST /spiffe/v1/verify");
+  }
+  if (c.store !== undefined) {
+    anon.push("GET /forward-auth, POST /oauth2/token: only refusals without a valid API key");
   }
   line("anonymous", "");
   for (const a of anon) out.push(`  ${a}`);

@@ -19,6 +19,7 @@ import {
 } from "./args.ts";
 import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
+import { serve, workersFromEnv } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
 import {
   BLOCK_COMMAND,
@@ -28,7 +29,6 @@ import {
   STATS_COMMAND,
   UNBLOCK_COMMAND,
 } from "./apikey_commands.ts";
-import { serve, workersFromEnv } from "./serve.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
 import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
@@ -50,10 +50,10 @@ Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes Token
 /.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
 (the OpenAPI 3.1 description of every endpoint); with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
-/spiffe/v1/verify. With a store also /forward-auth, /oauth2/token, /oauth2/introspect,
-/oauth2/revoke, /admin/orgs, /admin/keys, /admin/stats and /admin/blocks; with accounts also
-pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh, /api/v1/auth/me,
-/api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
+/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token, /oauth2/introspect,
+/oauth2/revoke and the admin API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks); with
+accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
+/api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,
 /api/v1/auth/service-tokens/validate and /api/v1/groups.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and

@@ -10,6 +10,7 @@
 import { startApiKeys } from "../apikeys/start.ts";
 import { startAccounts } from "../accounts/start.ts";
 import type { AccountService } from "../accounts/service.ts";
+import { connectRedisCounters, type Counters } from "../limits/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { UsageError } from "./args.ts";
 import type { ClientTimeouts, Platform } from "../platform/platform.ts";
@@ -77,12 +78,17 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   _logNotices(logger, notices);
 
   let workers = options.workers ?? platform.cpuCount();
-  // A store (API keys, accounts) is opened once, by this process, and serves one instance: its
-  // caches, counters and usage batches are per process. It and its config need a restart.
-  if (rt.config.store !== undefined && workers > 1) {
-    logger.warn("workers_with_store", {
-      message: `A store is configured: serving on one worker instead of ${workers}`,
-    });
+  if (workers > 1 && (rt.config.store !== undefined || rt.config.sharedLimits !== undefined)) {
+    // The store, its key cache and the per-key counters live in one instance: several workers
+    // would each enforce a key's full rate limit and hold their own cache.
+    if (options.workers !== undefined) {
+      bootLog.error("workers_error", {
+        message: `--workers ${workers} (or KEYPEBBLE_WORKERS) cannot be used with a store or ` +
+          "shared_limits yet; use --workers 1",
+      });
+      return 2;
+    }
+    logger.info("workers", { message: "One worker: a store or shared_limits is configured" });
     workers = 1;
   }
   if (workers > 1 && !platform.canReusePort()) {
@@ -107,58 +113,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
       bootLog,
     });
   }
-  let stateful: Stateful;
-  try {
-    stateful = await _openState(platform, rt, logger);
-  } catch (e) {
-    bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
-    return 2;
-  }
-  try {
-    return await _serveOne(platform, options, rt, logger, bootLog, timeouts, stateful);
-  } finally {
-    if (stateful.purge !== undefined) clearInterval(stateful.purge);
-    await stateful.apiKeys?.close();
-  }
-}
-
-/** The store's services, when a store is configured. */
-interface Stateful {
-  readonly apiKeys?: Awaited<ReturnType<typeof startApiKeys>>;
-  readonly accounts?: AccountService;
-  readonly purge?: ReturnType<typeof setInterval>;
-}
-
-/** Open the store (API keys, then accounts and the bootstrap admin) and start their timers. */
-async function _openState(platform: Platform, rt: Runtime, logger: Logger): Promise<Stateful> {
-  if (rt.config.store === undefined) return {};
-  const apiKeys = await startApiKeys(platform, rt.config);
-  if (apiKeys.pepperCreated) logger.info("pepper_created", { path: rt.config.store.pepperPath });
-  let accounts: AccountService | undefined;
-  try {
-    if (rt.config.accounts !== undefined) {
-      accounts = await startAccounts(platform, rt.config, apiKeys.service.store, { logger });
-    }
-  } catch (e) {
-    await apiKeys.close();
-    throw e;
-  }
-  apiKeys.service.startFlushing(
-    10,
-    (e) =>
-      logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
-  );
-  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
-  const purge = accounts === undefined ? undefined : setInterval(() => {
-    accounts!.purge().catch((e) =>
-      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
-    );
-  }, 3_600_000);
-  return {
-    apiKeys,
-    ...(accounts === undefined ? {} : { accounts }),
-    ...(purge === undefined ? {} : { purge }),
-  };
+  return await _serveOne(platform, options, rt, logger, bootLog, timeouts);
 }
 
 /** `--workers 1`: serve on the main thread. */
@@ -169,11 +124,67 @@ async function _serveOne(
   logger: Logger,
   bootLog: Logger,
   timeouts: ClientTimeouts,
-  stateful: Stateful,
 ): Promise<number> {
+  // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
+  let shared: Counters | undefined;
+  if (rt.config.sharedLimits !== undefined) {
+    try {
+      shared = await connectRedisCounters(rt.config.sharedLimits.redisUrl);
+    } catch (e) {
+      bootLog.error("shared_limits_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
+  }
+  let apiKeys: Awaited<ReturnType<typeof startApiKeys>> | undefined;
+  let accounts: AccountService | undefined;
+  if (rt.config.store !== undefined) {
+    try {
+      apiKeys = await startApiKeys(
+        platform,
+        rt.config,
+        shared === undefined ? {} : { counters: shared },
+      );
+    } catch (e) {
+      await shared?.close();
+      bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
+    if (apiKeys.pepperCreated) {
+      logger.info("pepper_created", { path: rt.config.store.pepperPath });
+    }
+    // Accounts live in the same store; the bootstrap admin is created here (issue 13).
+    if (rt.config.accounts !== undefined) {
+      try {
+        accounts = await startAccounts(platform, rt.config, apiKeys.service.store, { logger });
+      } catch (e) {
+        await apiKeys.close();
+        await shared?.close();
+        bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+        return 2;
+      }
+    }
+    apiKeys.service.startFlushing(
+      10,
+      (e) =>
+        logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
+  const purge = accounts === undefined ? undefined : setInterval(() => {
+    accounts!.purge().catch((e) =>
+      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
+    );
+  }, 3_600_000);
+  const closeState = async (): Promise<void> => {
+    if (purge !== undefined) clearInterval(purge);
+    await apiKeys?.close();
+    await shared?.close();
+  };
   let instance;
   try {
     instance = startInstance({
+      ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
+      ...(shared === undefined ? {} : { shared }),
       platform,
       configPath: options.configPath,
       overrides: options.overrides,
@@ -183,8 +194,7 @@ async function _serveOne(
       port: rt.config.port,
       reusePort: false,
       timeouts,
-      ...(stateful.apiKeys === undefined ? {} : { apiKeys: stateful.apiKeys.service }),
-      ...(stateful.accounts === undefined ? {} : { accounts: stateful.accounts }),
+      ...(accounts === undefined ? {} : { accounts }),
     });
   } catch (e) {
     // Name the address: the runtimes' own texts may name neither (or blame "port 0").
@@ -195,6 +205,7 @@ async function _serveOne(
         e instanceof Error ? e.message : String(e)
       } (set service.host and service.port, or --host/--port)`,
     });
+    await closeState();
     return 2;
   }
   const inst = instance;
@@ -215,6 +226,11 @@ async function _serveOne(
     if (r.listenChanged) {
       logger.warn("reload_listen_unchanged", {
         message: "The listen address changes only on restart",
+      });
+    }
+    if (r.storeChanged) {
+      logger.warn("reload_store_unchanged", {
+        message: "store and shared_limits change only on restart",
       });
     }
     if (r.ok) {
@@ -250,6 +266,7 @@ async function _serveOne(
 
   await inst.finished;
   watcher.stop();
+  await closeState();
   logger.info("stopped", {});
   return 0;
 }

@@ -85,9 +85,10 @@ export function readAccountSections(
   top: Record<string, unknown>,
   source: string,
   baseDir: string | undefined,
+  where: (field: string) => string = (field) => `${source}: ${field}`,
 ): { accounts?: AccountsConfig; oauth?: OAuthConfig } {
   const fail = (field: string, problem: string): never => {
-    throw new KeypebbleError("config_invalid", `${source}: ${field}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
   };
   const mapping = (v: unknown, field: string, keys: string[]): Record<string, unknown> => {
     if (v === null || v === undefined) return {};

@@ -326,8 +326,8 @@ export function parseConfig(
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
-    ...readStoreSections(top, source, options.baseDir),
-    ...readAccountSections(top, source, options.baseDir),
+    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
+    ...readAccountSections(top, source, options.baseDir, (f) => r.where(f)),
   };
   return _deepFreeze(config);
 }

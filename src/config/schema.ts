@@ -81,7 +81,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
-  // The state store and shared counters (issue 12; values checked in store.ts).
+  // API keys and fleet mode (issue 12; values checked by `store.ts`).
   store: _map({
     url: V,
     pepper_path: V,

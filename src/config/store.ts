@@ -45,15 +45,17 @@ const PREFIX = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
 
 /**
  * Read the sections from the top-level config mapping. Returns the fields to spread into the
- * `Config` (nothing when the sections are absent).
+ * `Config` (nothing when the sections are absent). `where` names a field in messages (the
+ * `KEYPEBBLE_*` variable that set it, when one did).
  */
 export function readStoreSections(
   top: Record<string, unknown>,
   source: string,
   baseDir: string | undefined,
+  where: (field: string) => string = (field) => `${source}: ${field}`,
 ): { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } {
   const fail = (field: string, problem: string): never => {
-    throw new KeypebbleError("config_invalid", `${source}: ${field}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
   };
   const resolve = (p: string): string =>
     baseDir === undefined || p.startsWith("/") || p === ":memory:"
@@ -133,4 +135,17 @@ export function readStoreSections(
     out.sharedLimits = { redisUrl: redisUrl! };
   }
   return out;
+}
+
+/**
+ * A store or Redis URL safe to print: the user-info (which may hold a password) becomes `***`,
+ * and so does the value of any query parameter naming a password, secret, token or key
+ * (libpq reads `?password=`). SQLite URLs hold a path only and are returned as they are.
+ */
+export function redactUrl(url: string): string {
+  const noUser = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
+  return noUser.replace(
+    /([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi,
+    "$1***",
+  );
 }

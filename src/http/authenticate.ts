@@ -21,6 +21,7 @@ import {
   parseBasicAuth,
   verifyCredentials,
 } from "../identity/mod.ts";
+import type { Counters } from "../limits/mod.ts";
 import type { RequestContext } from "./context.ts";
 import { enforceRateLimit } from "./rate_limit.ts";
 
@@ -53,7 +54,7 @@ export async function optionalCaller(ctx: RequestContext): Promise<Caller | null
       }),
   );
   if (caller === null) return null;
-  _admitted(ctx, caller.subject, user !== undefined);
+  await _admitted(ctx, caller.subject, user !== undefined);
   return caller;
 }
 
@@ -67,10 +68,10 @@ function _apiKeyCaller(ctx: RequestContext): Promise<Caller> | undefined {
   const raw = presentedKey(ctx.req.headers, svc.config.acceptedPrefixes);
   if (raw === undefined) return undefined;
   return authenticateKey(ctx, raw, { challenge: `Basic realm="${ctx.rt.config.realm}"` }).then(
-    ({ key }) => {
+    async ({ key }) => {
       ctx.subject = key.id;
-      _limitPrincipal(ctx, key.id);
-      return { subject: key.id, method: "api_key" };
+      await _limitPrincipal(ctx, key.id);
+      return { subject: key.id, method: "api_key" as const };
     },
   );
 }
@@ -105,7 +106,7 @@ export async function checkPassword(
       now: services.now(),
       realm: rt.config.realm,
     }));
-  _admitted(ctx, caller.subject, true);
+  await _admitted(ctx, caller.subject, true);
   return caller;
 }
 
@@ -113,10 +114,10 @@ export async function checkPassword(
  * Admit a principal presenting a grant that is not a password (a refresh token): a locked-out
  * user is refused as at login, and the per-principal rate limit applies.
  */
-export function admitPrincipal(ctx: RequestContext, subject: string): void {
-  if (ctx.rt.config.lockout.enabled) _refuseLocked(ctx, [`user:${subject.slice(0, 128)}`]);
+export async function admitPrincipal(ctx: RequestContext, subject: string): Promise<void> {
+  if (ctx.rt.config.lockout.enabled) await _refuseLocked(ctx, [`user:${subject.slice(0, 128)}`]);
   ctx.subject = subject;
-  _limitPrincipal(ctx, subject);
+  await _limitPrincipal(ctx, subject);
 }
 
 async function _guarded<T>(
@@ -128,10 +129,10 @@ async function _guarded<T>(
   const { rt, services } = ctx;
   const keys = passwordOffered ? _lockoutKeys(ctx, user) : [];
   const lockout = rt.config.lockout.enabled;
-  if (lockout) _refuseLocked(ctx, keys);
+  if (lockout) await _refuseLocked(ctx, keys);
   if (passwordOffered && ctx.peerIsTrustedProxy && user !== undefined) {
     // Behind a proxy there is no client address to limit: charge the target user per attempt.
-    _limitPrincipal(ctx, user);
+    await _limitPrincipal(ctx, user);
   }
   try {
     return await check();
@@ -144,7 +145,9 @@ async function _guarded<T>(
     if (lockout) {
       const nowMs = services.now();
       for (const key of keys) {
-        const r = services.lockout.recordFailure(key, nowMs);
+        const r = services.shared === undefined
+          ? services.lockout.recordFailure(key, nowMs)
+          : await _sharedFailure(ctx, services.shared, key);
         if (r.lockedNow) {
           const scope = key.startsWith("addr:") ? "address" : "principal";
           services.metrics.lockouts.labels(scope).inc();
@@ -160,10 +163,43 @@ async function _guarded<T>(
   }
 }
 
-function _refuseLocked(ctx: RequestContext, keys: readonly string[]): void {
+/**
+ * A lockout key's state for routes that check credentials of their own (stored accounts, OAuth2
+ * clients): in the shared counters in fleet mode, else in this process.
+ */
+export function lockoutState(
+  ctx: RequestContext,
+  key: string,
+): Promise<{ locked: boolean; retryAfterSeconds: number }> {
+  const shared = ctx.services.shared;
+  return shared === undefined
+    ? Promise.resolve(ctx.services.lockout.isLocked(key, ctx.services.now()))
+    : _sharedLocked(shared, key);
+}
+
+/** Count a failed attempt against a lockout key (shared in fleet mode); true when it locks now. */
+export async function recordLockoutFailure(ctx: RequestContext, key: string): Promise<boolean> {
+  const shared = ctx.services.shared;
+  const r = shared === undefined
+    ? ctx.services.lockout.recordFailure(key, ctx.services.now())
+    : await _sharedFailure(ctx, shared, key);
+  return r.lockedNow;
+}
+
+/** Forget a lockout key's failures after a success (shared in fleet mode). */
+export async function clearLockoutFailures(ctx: RequestContext, key: string): Promise<void> {
+  const shared = ctx.services.shared;
+  if (shared === undefined) ctx.services.lockout.recordSuccess(key);
+  else await shared.reset(`lf:${key}`);
+}
+
+async function _refuseLocked(ctx: RequestContext, keys: readonly string[]): Promise<void> {
   const nowMs = ctx.services.now();
+  const shared = ctx.services.shared;
   for (const key of keys) {
-    const state = ctx.services.lockout.isLocked(key, nowMs);
+    const state = shared === undefined
+      ? ctx.services.lockout.isLocked(key, nowMs)
+      : await _sharedLocked(shared, key);
     if (state.locked) {
       ctx.services.metrics.authFailures.labels("locked_out").inc();
       // Credentials are not even checked while locked, so a right password leaks nothing.
@@ -177,19 +213,56 @@ function _refuseLocked(ctx: RequestContext, keys: readonly string[]): void {
 }
 
 /** After a successful check: clear the user's failures (not the address's), then limit. */
-function _admitted(ctx: RequestContext, subject: string, viaPassword: boolean): void {
-  if (viaPassword) ctx.services.lockout.recordSuccess(`user:${subject.slice(0, 128)}`);
+async function _admitted(
+  ctx: RequestContext,
+  subject: string,
+  viaPassword: boolean,
+): Promise<void> {
+  if (viaPassword) {
+    const key = `user:${subject.slice(0, 128)}`;
+    if (ctx.services.shared === undefined) ctx.services.lockout.recordSuccess(key);
+    else await ctx.services.shared.reset(`lf:${key}`);
+  }
   ctx.subject = subject;
   // Through a proxy the attempt was already charged to this user.
-  if (!(viaPassword && ctx.peerIsTrustedProxy)) _limitPrincipal(ctx, subject);
+  if (!(viaPassword && ctx.peerIsTrustedProxy)) await _limitPrincipal(ctx, subject);
 }
 
-function _limitPrincipal(ctx: RequestContext, subject: string): void {
+/**
+ * Fleet mode: a failure counted in the shared counters (`lf:` within `lockout.window_seconds`);
+ * the `max_failures`-th locks the key (`lk:`) for `lockout.lock_seconds` on every instance.
+ */
+async function _sharedFailure(
+  ctx: RequestContext,
+  shared: Counters,
+  key: string,
+): Promise<{ lockedNow: boolean }> {
+  const lo = ctx.rt.config.lockout;
+  const c = await shared.incr(`lf:${key}`, lo.windowSeconds * 1000);
+  if (c.value !== lo.maxFailures) return { lockedNow: false };
+  await shared.setFlag(`lk:${key}`, lo.lockSeconds * 1000);
+  await shared.reset(`lf:${key}`);
+  return { lockedNow: true };
+}
+
+async function _sharedLocked(
+  shared: Counters,
+  key: string,
+): Promise<{ locked: boolean; retryAfterSeconds: number }> {
+  const ms = await shared.flagTtl(`lk:${key}`);
+  return { locked: ms > 0, retryAfterSeconds: ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0 };
+}
+
+function _limitPrincipal(ctx: RequestContext, subject: string): void | Promise<void> {
   const spec = ctx.rt.config.rateLimit.perPrincipal;
   const override = ctx.rt.policy?.users.get(subject)?.rateLimit;
   const limit = override ?? spec;
   if (limit === undefined) return;
-  enforceRateLimit(ctx, { scope: "principal", key: `sub:${subject.slice(0, 128)}`, spec: limit });
+  return enforceRateLimit(ctx, {
+    scope: "principal",
+    key: `sub:${subject.slice(0, 128)}`,
+    spec: limit,
+  });
 }
 
 function _lockoutKeys(ctx: RequestContext, user: string | undefined): string[] {

@@ -6,7 +6,7 @@
 import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { CredentialCache } from "../identity/mod.ts";
-import type { Lockout, RateLimiter } from "../limits/mod.ts";
+import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { KeypebbleMetrics } from "../metrics/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
@@ -36,6 +36,11 @@ export interface Services {
   readonly reloadStatus: () => ReloadStatus;
   readonly version: string;
   readonly runtimeName: string;
+  /**
+   * Fleet mode (`shared_limits.redis_url`): the per-address and per-principal rate limits and the
+   * sign-in lockout are counted here, for every instance, instead of in this process.
+   */
+  readonly shared?: Counters;
   /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
   readonly apiKeys?: ApiKeyService;
   /** Stored accounts (issue 13), when the config has an `accounts` section. */

@@ -74,7 +74,10 @@ export function createHandler(services: Services): Handler {
         nowSec: Math.floor(now / 1000),
         params: match.params,
       };
-      if (!UNLIMITED.has(template)) _limitAddress(ctx);
+      if (!UNLIMITED.has(template)) {
+        const shared = _limitAddress(ctx);
+        if (shared !== undefined) await shared; // fleet mode only: in memory it is synchronous
+      }
       response = await dispatch(ctx, decl);
     } catch (e) {
       if (!(e instanceof KeypebbleError) || e.status >= 500) {
@@ -105,12 +108,12 @@ export function createHandler(services: Services): Handler {
   };
 }
 
-function _limitAddress(ctx: RequestContext): void {
+function _limitAddress(ctx: RequestContext): void | Promise<void> {
   const spec = ctx.rt.config.rateLimit.perAddress;
   // A trusted proxy speaks for many clients: limiting its address would throttle them all.
   // Its callers are limited per principal instead.
   if (spec === undefined || ctx.peerIsTrustedProxy) return;
-  enforceRateLimit(ctx, { scope: "address", key: `addr:${ctx.peer}`, spec });
+  return enforceRateLimit(ctx, { scope: "address", key: `addr:${ctx.peer}`, spec });
 }
 
 /** Status codes as label strings, made once each rather than per request. */

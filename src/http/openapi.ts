@@ -9,7 +9,7 @@
  */
 
 import { VERSION } from "../version.ts";
-import { API_KEY_OPENAPI_PATHS, API_KEY_SECURITY_SCHEMES } from "../admin/openapi_paths.ts";
+import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
 import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
@@ -424,14 +424,12 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
     },
-    // API keys and the admin API (issue 12); accounts, pico-auth's API, RFC 7662/7009 (issue 13)
-    ...API_KEY_OPENAPI_PATHS,
+    ...API_KEY_PATHS,
+    // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
     ...ACCOUNT_OPENAPI_PATHS,
   },
   components: {
     securitySchemes: {
-      ...API_KEY_SECURITY_SCHEMES,
-      ...ACCOUNT_SECURITY_SCHEMES,
       basic: {
         type: "http",
         scheme: "basic",
@@ -443,6 +441,8 @@ export const OPENAPI: Readonly<Json> = {
         name: "X-Authenticated-User",
         description: "Honoured only from trusted_proxies",
       },
+      ...API_KEY_SECURITY_SCHEMES,
+      ...ACCOUNT_SECURITY_SCHEMES,
     },
     schemas: {
       Error: {
@@ -451,7 +451,11 @@ export const OPENAPI: Readonly<Json> = {
         properties: {
           error: { type: "string", description: "Stable machine-readable code" },
           message: { type: "string" },
-          error_description: { type: "string", description: "POST /v2/token only (RFC 6749)" },
+          error_description: {
+            type: "string",
+            description: "POST /v2/token and the /oauth2/ endpoints (RFC 6749 §5.2)",
+          },
+          detail: { type: "string", description: "pico-auth's /api/v1/ paths: the message again" },
         },
       },
       RegistryToken: {
@@ -491,6 +495,7 @@ export const OPENAPI: Readonly<Json> = {
           },
         },
       },
+      ...API_KEY_SCHEMAS,
     },
   },
 };

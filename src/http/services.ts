@@ -9,7 +9,7 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import { IssuerKeyCache } from "../oauth/issuer_keys.ts";
 import type { Config } from "../config/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
-import { Lockout, RateLimiter } from "../limits/mod.ts";
+import { type Counters, Lockout, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
@@ -37,6 +37,8 @@ export interface ServicesOptions {
   readonly accounts?: AccountService;
   /** How trusted issuers' JWKS are fetched (tests pass their own). */
   readonly fetchJwks?: typeof fetch;
+  /** Shared counters (Redis) in fleet mode. */
+  readonly shared?: Counters;
 }
 
 /** Build the services for a handler. */
@@ -67,5 +69,6 @@ export function createServices(options: ServicesOptions): Services {
       now: options.now ?? (() => Date.now()),
       ...(options.fetchJwks === undefined ? {} : { fetch: options.fetchJwks }),
     }),
+    ...(options.shared === undefined ? {} : { shared: options.shared }),
   };
 }

@@ -27,6 +27,8 @@ export interface Counters {
   setFlag(key: string, ttlMs: number): Promise<void>;
   /** Milliseconds left on a flag; 0 when not set. */
   flagTtl(key: string): Promise<number>;
+  /** Forget a counter or flag. */
+  reset(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,11 @@ export class MemoryCounters implements Counters {
 
   async flagTtl(key: string): Promise<number> {
     return (await this.get(key)).ttlMs;
+  }
+
+  reset(key: string): Promise<void> {
+    this.#map.delete(key);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

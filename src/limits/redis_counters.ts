@@ -80,6 +80,10 @@ export async function connectRedisCounters(url: string): Promise<Counters> {
         const t = await client.pTTL(NS + key);
         return t > 0 ? t : 0;
       }),
+    reset: (key) =>
+      call(async () => {
+        await client.del(NS + key);
+      }),
     close: async () => {
       // disconnect(), not quit(): quit waits for a reply that never comes while Redis is down.
       await _withTimeout(client.disconnect(), 2000).catch(() => {});

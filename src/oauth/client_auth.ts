@@ -10,6 +10,7 @@ import { authenticateKey, clientAddress } from "../apikeys/http.ts";
 import type { OAuthClientConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
+import { lockoutState, recordLockoutFailure } from "../http/authenticate.ts";
 import { parseBasicAuth, verifyPassword } from "../identity/mod.ts";
 import type { ApiKeyWithOrg } from "../store/mod.ts";
 
@@ -89,7 +90,7 @@ export async function authenticateClient(
     const { services } = ctx;
     const lockKey = `addr:${clientAddress(ctx)}`;
     const nowMs = services.now();
-    if (ctx.rt.config.lockout.enabled && services.lockout.isLocked(lockKey, nowMs).locked) {
+    if (ctx.rt.config.lockout.enabled && (await lockoutState(ctx, lockKey)).locked) {
       throw new KeypebbleError("locked_out", "Too many failed attempts; try again later");
     }
     const ok =
@@ -97,7 +98,7 @@ export async function authenticateClient(
       await verifyPassword(presented.secret, declared.secretHash);
     if (!ok) {
       services.metrics.authFailures.labels("bad_client").inc();
-      if (ctx.rt.config.lockout.enabled) services.lockout.recordFailure(lockKey, nowMs);
+      if (ctx.rt.config.lockout.enabled) await recordLockoutFailure(ctx, lockKey);
       throw refuse("Client authentication failed");
     }
     await services.credentials.remember(declared.id, presented.secret, declared.secretHash, nowMs);

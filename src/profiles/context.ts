@@ -26,7 +26,7 @@ export interface GrantServices {
    * Admit a principal that presents a grant other than a password (a refresh token): the
    * principal's lockout and rate limit apply as at login.
    */
-  admitPrincipal(subject: string): void;
+  admitPrincipal(subject: string): Promise<void>;
 }
 
 /** One request, as a profile handler sees it. */

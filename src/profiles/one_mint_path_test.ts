@@ -11,7 +11,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "jose/jws.ts": "the JWS signer mint() calls",
   "jose/hmac_sha256.ts": "the HMAC primitive of the JWS signer",
   "identity/credential_cache.ts": "an HMAC of cached credentials, not a token",
-  "apikeys/format.ts": "the peppered HMAC an API key is stored as, not a token",
+  "apikeys/format.ts": "the peppered HMAC an API key is stored under, not a token",
   "spiffe/svid.ts": "signSvid: the services' own library (a service signs with its own key)",
 };
 

@@ -259,6 +259,6 @@ async function _redeemRefresh(
   if (policy === undefined || !policy.users.has(sub)) {
     throw new KeypebbleError("invalid_grant", "The refresh token's subject is no longer allowed");
   }
-  req.grants.admitPrincipal(sub);
+  await req.grants.admitPrincipal(sub);
   return sub;
 }

@@ -7,6 +7,7 @@
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
 import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
+import type { Counters } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   createKeypebbleMetrics,
@@ -46,13 +47,16 @@ export interface InstanceOptions {
   readonly port: number;
   readonly reusePort: boolean;
   readonly timeouts: ClientTimeouts;
+  /** The API key service (with a `store`), opened by the caller and kept across reloads. */
+  readonly apiKeys?: ApiKeyService;
+  /** Counters shared through Redis (`shared_limits`), opened by the caller. */
+  readonly shared?: Counters;
+  /** The account service (with a `store` and `accounts`), opened by the caller like `apiKeys`. */
+  readonly accounts?: AccountService;
   /**
    * With several workers: fetch the other workers' expositions before `/metrics` renders, so the
    * answer covers the whole process.
    */
-  /** API keys and accounts, when a store is configured (one instance only). */
-  readonly apiKeys?: ApiKeyService;
-  readonly accounts?: AccountService;
   readonly siblings?: {
     gather(): Promise<void>;
     expositions(format: MetricsFormat): readonly string[];
@@ -67,6 +71,8 @@ export interface ReloadResult {
   readonly notices: BuildNotice[];
   /** The new config asks for another host or port (only a restart changes those). */
   readonly listenChanged: boolean;
+  /** The new config changes `store` or `shared_limits` (only a restart changes those). */
+  readonly storeChanged: boolean;
 }
 
 /** A running instance. */
@@ -115,6 +121,7 @@ export function startInstance(o: InstanceOptions): Instance {
     reloadStatus: () => reloadStatus,
     ...(o.apiKeys === undefined ? {} : { apiKeys: o.apiKeys }),
     ...(o.accounts === undefined ? {} : { accounts: o.accounts }),
+    ...(o.shared === undefined ? {} : { shared: o.shared }),
   });
   const handler = createHandler(services);
   const serveHandler = sib === undefined
@@ -142,17 +149,26 @@ export function startInstance(o: InstanceOptions): Instance {
       });
       const listenChanged = next.config.host !== raw.config.host ||
         next.config.port !== raw.config.port;
+      const storeChanged = JSON.stringify([next.config.store, next.config.sharedLimits]) !==
+        JSON.stringify([raw.config.store, raw.config.sharedLimits]);
       raw = next;
       rt = shareLimits(next, o.workers); // the swap: requests in flight keep the one they read
       reloadStatus = { outcome: "success", at };
       metrics.configReloads.labels("success").inc();
       metrics.configGeneration.labels().set(raw.generation);
-      return { ok: true, generation: raw.generation, notices, listenChanged };
+      return { ok: true, generation: raw.generation, notices, listenChanged, storeChanged };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       reloadStatus = { outcome: "failure", at, error: message };
       metrics.configReloads.labels("failure").inc();
-      return { ok: false, generation: raw.generation, message, notices, listenChanged: false };
+      return {
+        ok: false,
+        generation: raw.generation,
+        message,
+        notices,
+        listenChanged: false,
+        storeChanged: false,
+      };
     }
   };
 

@@ -33,7 +33,9 @@ export async function schemaStatus(
   db: SqlDb,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<SchemaStatus> {
-  await db.run(CREATE_TABLE);
+  // Under the migration lock: two instances running CREATE TABLE IF NOT EXISTS at the same time
+  // can still collide on Postgres (a unique violation in pg_type).
+  await db.transaction((tx) => tx.run(CREATE_TABLE), { lockId: MIGRATION_LOCK });
   const rows = await db.all<{ version: number; name: string; applied_at: number }>(
     "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
   );

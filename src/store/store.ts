@@ -86,12 +86,27 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       );
     }
   } else if (/^postgres(ql)?:\/\//.test(url)) {
+    // Every tunable is given here (the client would otherwise read a PG* environment variable
+    // for each, and least-privilege runs allow only the connection ones: PGHOST, PGPORT, PGUSER,
+    // PGPASSWORD, PGDATABASE, …). `?sslmode=` in the URL still chooses TLS.
+    const sslmode = new URL(url).searchParams.get("sslmode");
     const pg = postgres(url, {
       max: 8,
+      ssl: sslmode === null || sslmode === "disable" ? false : sslmode as "require",
+      sslnegotiation: null,
       connect_timeout: 5,
       idle_timeout: 60,
+      max_lifetime: 60 * 30,
+      max_pipeline: 100,
+      backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 2),
+      keep_alive: 60,
+      prepare: true,
+      debug: false,
+      fetch_types: false,
+      publications: "alltables",
+      target_session_attrs: null,
       onnotice: () => {},
-    }) as unknown as PgLike;
+    } as Record<string, unknown>) as unknown as PgLike;
     db = postgresDb(pg, source);
   } else {
     throw new KeypebbleError(

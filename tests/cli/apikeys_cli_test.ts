@@ -159,3 +159,95 @@ Deno.test("CLI: a store locked by another writer gives a clear 'unavailable' err
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CLI: check summarises the store and shared_limits with passwords redacted, contacting neither", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
+    const config = `${dir}/kp.yaml`;
+    await Deno.writeTextFile(
+      config,
+      'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
+        'store: {url: "postgres://kp:pg-s3cret@db.invalid:5432/kp", pepper_path: kp.pepper, ' +
+        "cache_seconds: 3, accepted_prefixes: [kg_live_]}\n" +
+        'shared_limits: {redis_url: "redis://:redis-s3cret@redis.invalid:6379/0"}\n',
+    );
+    const missing = await runKeypebble(["check", "--config", config]);
+    assert.equal(missing.code, 0, missing.stderr);
+    const out = missing.stdout;
+    assert.match(
+      out,
+      /store\s+postgres:\/\/\*\*\*@db\.invalid:5432\/kp \(not contacted by check\)/,
+    );
+    assert.match(out, new RegExp(`pepper\\s+${dir}/kp\\.pepper \\(MISSING`));
+    assert.match(out, /cached 3 s .*accepted: kp_live_, kg_live_/);
+    assert.match(out, /shared limits redis:\/\/\*\*\*@redis\.invalid:6379\/0: counters shared/);
+    for (const e of ["/forward-auth", "/oauth2/token", "/admin/keys/{id}/roll"]) {
+      assert.ok(out.includes(e), e);
+    }
+    assert.match(out, /api\s+POST \/oauth2\/token .*lifetime 900 s/);
+    assert.ok(!out.includes("s3cret") && !missing.stderr.includes("s3cret"), "no password shown");
+    await assert.rejects(Deno.stat(`${dir}/kp.pepper`), "check writes no pepper");
+
+    await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
+    const ok = await runKeypebble(["check", "--config", config]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(!ok.stdout.includes("MISSING"));
+
+    await Deno.writeTextFile(`${dir}/kp.pepper`, "short");
+    const weak = await runKeypebble(["check", "--config", config]);
+    assert.equal(weak.code, 2);
+    assert.match(weak.stderr, /store\.pepper_path: .*holds 5 bytes; at least 32/);
+    assert.match(weak.stderr, /would NOT start \(exit 2\)/);
+
+    await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
+    const env = await runKeypebble(["check", "--config", config], {
+      env: { KEYPEBBLE_STORE__CACHE_SECONDS: "7" },
+    });
+    assert.equal(env.code, 0, env.stderr);
+    assert.match(env.stdout, /cached 7 s/);
+    assert.match(env.stdout, /KEYPEBBLE_STORE__CACHE_SECONDS sets store\.cache_seconds/);
+    const typo = await runKeypebble(["check", "--config", config], {
+      env: { KEYPEBBLE_STORE__CACHE_SECOND: "2" },
+    });
+    assert.equal(typo.code, 2);
+    assert.match(
+      typo.stderr,
+      /KEYPEBBLE_STORE__CACHE_SECOND: is not a known setting; did you mean "store\.cache_seconds"\?/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CLI: check without a store says the API key endpoints answer 404", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
+    await Deno.writeTextFile(
+      `${dir}/kp.yaml`,
+      'issuer: "https://kp.test"\nhs256_secret_path: secret\n',
+    );
+    const r = await runKeypebble(["check", "--config", `${dir}/kp.yaml`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /store\s+none: API keys, \/forward-auth, \/oauth2\/token and \/admin\/\* answer 404/,
+    );
+    assert.match(r.stdout, /shared limits none: rate limits and lockout are counted per instance/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CLI: serve --workers 2 with a store exits 2 saying why (one instance holds the key counters)", async () => {
+  const { dir, config } = await fresh();
+  try {
+    const r = await runKeypebble(["serve", "--config", config, "--port", "0", "--workers", "2"]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /--workers 2 \(or KEYPEBBLE_WORKERS\) cannot be used with a store/);
+    await assert.rejects(Deno.stat(`${dir}/kp.db`), "nothing was opened");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { runKeypebble, startServer } from "../helpers/process.ts";
 import { removePostgres, startPostgres, startRedis } from "./fleet_helpers.ts";
-import { Cleanup } from "./registry_helpers.ts";
+import { Cleanup, hashPassword } from "./registry_helpers.ts";
 
 const CACHE_SECONDS = 2;
 
@@ -45,7 +45,24 @@ Deno.test({
           `shared_limits: {redis_url: "${redis.url}"}`,
           'trusted_proxies: ["127.0.0.1/32"]',
           "lockout: {max_failures: 3, window_seconds: 60, lock_seconds: 60}",
+          "policy_path: policy.yaml",
+          "rate_limit: {per_principal: {requests: 4, window_seconds: 60}}",
           "log_level: warn",
+          "",
+        ].join("\n"),
+      );
+      await Deno.writeTextFile(
+        `${dir}/policy.yaml`,
+        [
+          "users:",
+          "  alice:",
+          `    password_hash: "${await hashPassword("alice-pw")}"`,
+          '    repos: ["alice/*"]',
+          '    actions: ["pull"]',
+          "  bob:",
+          `    password_hash: "${await hashPassword("bob-pw")}"`,
+          '    repos: ["bob/*"]',
+          '    actions: ["pull"]',
           "",
         ].join("\n"),
       );
@@ -146,6 +163,27 @@ Deno.test({
       }
       assert.equal((await adminCall(b, "POST", "/admin/orgs/acme/resume")).status, 200);
       await waitFor("resume", async () => (await check(a, other)) === 200, 4000);
+
+      // Basic sign-in: the per-principal limit and the lockout are shared through Redis too.
+      const auth = async (srv: { url: string }, user: string, pw: string) => {
+        const r = await fetch(`${srv.url}/auth`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${btoa(`${user}:${pw}`)}`,
+            "content-type": "application/json",
+          },
+          body: "{}",
+        });
+        await r.body?.cancel();
+        return r.status;
+      };
+      const signIns: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        signIns.push(await auth(i % 2 === 0 ? a : b, "alice", "alice-pw"));
+      }
+      assert.deepEqual(signIns.filter((s) => s === 200).length, 4, signIns.join(","));
+      for (let i = 0; i < 3; i++) assert.equal(await auth(a, "bob", "wrong"), 401);
+      assert.equal(await auth(b, "bob", "bob-pw"), 429, "bob locked out on B after failures on A");
 
       // Postgres down mid-run: cached keys keep working for the cache lifetime, new keys are
       // refused with 503, nothing is allowed that would be refused.

@@ -5,6 +5,7 @@
 
 import { AccountService } from "../../src/accounts/service.ts";
 import type { AccountsConfig } from "../../src/config/mod.ts";
+import type { Counters } from "../../src/limits/mod.ts";
 import type { Role } from "../../src/store/mod.ts";
 import { makeKeyInstance } from "./api_keys.ts";
 import type { KeyTestInstance } from "./api_keys.ts";
@@ -34,8 +35,12 @@ export const TEST_ACCOUNTS: AccountsConfig = {
 
 /** Build an instance with a bootstrap admin whose password is `admin-password-1`. */
 export async function makeAccountInstance(
-  options: { extraYaml?: string; accounts?: Partial<AccountsConfig>; fetchJwks?: typeof fetch } =
-    {},
+  options: {
+    extraYaml?: string;
+    accounts?: Partial<AccountsConfig>;
+    fetchJwks?: typeof fetch;
+    shared?: Counters;
+  } = {},
 ): Promise<AccountTestInstance> {
   const clock = { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
   const base = await makeKeyInstance({
@@ -58,6 +63,7 @@ export async function makeAccountInstance(
     apiKeys: base.svc,
     accounts,
     ...(options.fetchJwks === undefined ? {} : { fetchJwks: options.fetchJwks }),
+    ...(options.shared === undefined ? {} : { shared: options.shared }),
   });
   const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     kp.fetch(path, {

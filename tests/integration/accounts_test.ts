@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { MemoryCounters } from "../../src/limits/mod.ts";
 import { bearer, makeAccountInstance } from "../helpers/accounts.ts";
 
 const b64json = (seg: string) =>
@@ -360,6 +361,34 @@ Deno.test("login failures feed the lockout, and a locked account is refused even
     assert.equal((await locked.json()).error, "locked_out");
   } finally {
     await kp.close();
+  }
+});
+
+Deno.test("with shared counters (fleet mode) an account locked out on one instance is locked on another", async () => {
+  const shared = new MemoryCounters({ now: () => Date.now() });
+  const yaml = "lockout:\n  max_failures: 3\n";
+  const a = await makeAccountInstance({ extraYaml: yaml, shared });
+  const b = await makeAccountInstance({ extraYaml: yaml, shared });
+  try {
+    await a.user("fleet@example.com");
+    await b.user("fleet@example.com");
+    for (let i = 0; i < 3; i++) {
+      const r = await a.postJson("/api/v1/auth/login", {
+        email: "fleet@example.com",
+        password: "wrong-password",
+      });
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+    }
+    const onB = await b.postJson("/api/v1/auth/login", {
+      email: "fleet@example.com",
+      password: "correct-horse-9",
+    });
+    assert.equal(onB.status, 429, "the lockout earned on A holds on B");
+    assert.equal((await onB.json()).error, "locked_out");
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
 

@@ -507,6 +507,9 @@ Deno.test("usage: requests and errors are counted per minute and written in one 
     await kp.svc.flushUsage();
     assert.deepEqual(await kp.store.usage.totals(0), { requests: 3, errors: 1 });
     assert.ok((await kp.store.apiKeys.byId(key.id))?.lastUsedAt !== null);
+    const metrics = await (await kp.fetch("/metrics")).text();
+    assert.match(metrics, /keypebble_api_key_requests_total\{org="acme",outcome="allowed"\} 2/);
+    assert.match(metrics, /keypebble_api_key_requests_total\{org="acme",outcome="refused"\} 1/);
   } finally {
     await kp.close();
   }
