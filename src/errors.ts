@@ -52,6 +52,8 @@ export type ErrorCode =
   | "invalid_grant"
   | "unsupported_grant_type"
   | "invalid_client"
+  | "invalid_target"
+  | "unsupported_token_type"
   // API keys, blocks and the store (issue 12)
   | "insufficient_scope"
   | "blocked"
@@ -59,6 +61,9 @@ export type ErrorCode =
   | "conflict"
   | "store_unavailable"
   | "store_error"
+  // accounts (issue 13)
+  | "password_change_required"
+  | "invalid_subject_token"
   // keys and configuration (operator side)
   | "invalid_key"
   | "weak_key"
@@ -100,12 +105,16 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_grant: 400,
   unsupported_grant_type: 400,
   invalid_client: 401,
+  invalid_target: 400,
+  unsupported_token_type: 400,
   insufficient_scope: 403,
   blocked: 403,
   quota_exceeded: 429,
   conflict: 409,
   store_unavailable: 503,
   store_error: 500,
+  password_change_required: 403,
+  invalid_subject_token: 400,
   invalid_key: 500,
   weak_key: 500,
   config_invalid: 500,

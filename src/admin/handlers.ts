@@ -13,6 +13,7 @@ import { rfc3339 } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary } from "../store/mod.ts";
 import { requireAdmin } from "./auth.ts";
+import type { Permission } from "../accounts/roles.ts";
 
 function _time(sec: number | null): string | null {
   return sec === null ? null : rfc3339(sec);
@@ -61,9 +62,36 @@ export function blockJson(b: Block): Record<string, unknown> {
   };
 }
 
-async function _admin(ctx: RequestContext): Promise<ApiKeyService> {
-  await requireAdmin(ctx);
+async function _admin(
+  ctx: RequestContext,
+  permission: Permission = "orgs.manage",
+): Promise<ApiKeyService> {
+  await requireAdmin(ctx, permission);
   return ctx.services.apiKeys!;
+}
+
+/** For key routes: the service and the organisation the caller is limited to. */
+async function _keyAdmin(
+  ctx: RequestContext,
+): Promise<{ svc: ApiKeyService; orgLimit?: string }> {
+  const p = await requireAdmin(ctx, "keys.manage");
+  return {
+    svc: ctx.services.apiKeys!,
+    ...(p.orgLimit === undefined ? {} : { orgLimit: p.orgLimit }),
+  };
+}
+
+/** A key within the caller's reach (404 otherwise, so other organisations' ids stay unknown). */
+async function _reachableKey(
+  svc: ApiKeyService,
+  id: string,
+  orgLimit: string | undefined,
+): Promise<ApiKeyWithOrg> {
+  const k = await svc.key(id);
+  if (orgLimit !== undefined && k.orgName !== orgLimit) {
+    throw new KeypebbleError("not_found", "No such key");
+  }
+  return k;
 }
 
 async function _body(ctx: RequestContext): Promise<Record<string, unknown>> {
@@ -131,8 +159,11 @@ export function orgStatusRoute(status: "active" | "suspended") {
  * this once.
  */
 export async function postKey(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const { svc, orgLimit } = await _keyAdmin(ctx);
   const body = await _body(ctx);
+  if (orgLimit !== undefined && _str(body, "org_name", true) !== orgLimit) {
+    throw new KeypebbleError("forbidden", "An org admin manages its own organisation's keys only");
+  }
   let prefix = _str(body, "prefix", false);
   if (prefix !== undefined && prefix !== "" && !prefix.endsWith("_")) prefix += "_";
   const claims = body.claims;
@@ -177,28 +208,34 @@ function _created(key: ApiKeyWithOrg, raw: string): Record<string, unknown> {
 
 /** `GET /admin/keys` (optionally `?org_name=`). */
 export async function getKeys(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
-  const org = ctx.url.searchParams.get("org_name") ?? undefined;
+  const { svc, orgLimit } = await _keyAdmin(ctx);
+  const asked = ctx.url.searchParams.get("org_name") ?? undefined;
+  if (orgLimit !== undefined && asked !== undefined && asked !== orgLimit) {
+    throw new KeypebbleError("forbidden", "An org admin manages its own organisation's keys only");
+  }
+  const org = orgLimit ?? asked;
   const keys = await svc.listKeys(org);
   return json({ keys: keys.map((k) => keyJson(k, ctx.nowSec)), total: keys.length });
 }
 
 /** `GET /admin/keys/{id}`. */
 export async function getKey(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
-  return json(keyJson(await svc.key(ctx.params.id), ctx.nowSec));
+  const { svc, orgLimit } = await _keyAdmin(ctx);
+  return json(keyJson(await _reachableKey(svc, ctx.params.id, orgLimit), ctx.nowSec));
 }
 
 /** `DELETE /admin/keys/{id}`: revoke. */
 export async function deleteKey(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const { svc, orgLimit } = await _keyAdmin(ctx);
+  await _reachableKey(svc, ctx.params.id, orgLimit);
   const k = await svc.revoke(ctx.params.id);
   return json({ detail: "API key revoked", key_id: k.id });
 }
 
 /** `POST /admin/keys/{id}/roll` `{"grace_seconds"}`: a new key; the old one ends after grace. */
 export async function postRoll(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const { svc, orgLimit } = await _keyAdmin(ctx);
+  await _reachableKey(svc, ctx.params.id, orgLimit);
   const body = await _body(ctx);
   const grace = _int(body, "grace_seconds") ?? 3600;
   if (grace < 0 || grace > 2_592_000) {
@@ -213,13 +250,13 @@ export async function postRoll(ctx: RequestContext): Promise<Response> {
 
 /** `GET /admin/stats`. */
 export async function getStats(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const svc = await _admin(ctx, "stats.read");
   return json(await svc.stats());
 }
 
 /** `GET /admin/blocks`. */
 export async function getBlocks(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const svc = await _admin(ctx, "blocks.manage");
   const blocks = await svc.listBlocks();
   return json({ blocks: blocks.map(blockJson), total: blocks.length });
 }
@@ -233,7 +270,7 @@ function _kind(v: string | undefined): BlockKind {
 
 /** `POST /admin/blocks` `{"kind": "address"|"principal", "value", "seconds", "reason"}`. */
 export async function postBlock(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const svc = await _admin(ctx, "blocks.manage");
   const body = await _body(ctx);
   const b = await svc.block(
     _kind(_str(body, "kind", true)),
@@ -246,7 +283,7 @@ export async function postBlock(ctx: RequestContext): Promise<Response> {
 
 /** `DELETE /admin/blocks/{kind}/{value}`. */
 export async function deleteBlock(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
+  const svc = await _admin(ctx, "blocks.manage");
   const kind = _kind(ctx.params.kind);
   if (!(await svc.unblock(kind, ctx.params.value))) {
     throw new KeypebbleError("not_found", "No such block");

@@ -50,8 +50,12 @@ Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes Token
 /.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
 (the OpenAPI 3.1 description of every endpoint); with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
-/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token and the admin
-API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks).
+/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token, /oauth2/introspect,
+/oauth2/revoke and the admin API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks); with
+accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
+/api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
+/api/v1/auth/users/registration, /api/v1/auth/service-tokens,
+/api/v1/auth/service-tokens/validate and /api/v1/groups.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
 Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);

@@ -8,6 +8,8 @@
  */
 
 import { startApiKeys } from "../apikeys/start.ts";
+import { startAccounts } from "../accounts/start.ts";
+import type { AccountService } from "../accounts/service.ts";
 import { connectRedisCounters, type Counters } from "../limits/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { UsageError } from "./args.ts";
@@ -134,6 +136,7 @@ async function _serveOne(
     }
   }
   let apiKeys: Awaited<ReturnType<typeof startApiKeys>> | undefined;
+  let accounts: AccountService | undefined;
   if (rt.config.store !== undefined) {
     try {
       apiKeys = await startApiKeys(
@@ -149,12 +152,34 @@ async function _serveOne(
     if (apiKeys.pepperCreated) {
       logger.info("pepper_created", { path: rt.config.store.pepperPath });
     }
+    // Accounts live in the same store; the bootstrap admin is created here (issue 13).
+    if (rt.config.accounts !== undefined) {
+      try {
+        accounts = await startAccounts(platform, rt.config, apiKeys.service.store, { logger });
+      } catch (e) {
+        await apiKeys.close();
+        await shared?.close();
+        bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+        return 2;
+      }
+    }
     apiKeys.service.startFlushing(
       10,
       (e) =>
         logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
     );
   }
+  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
+  const purge = accounts === undefined ? undefined : setInterval(() => {
+    accounts!.purge().catch((e) =>
+      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
+    );
+  }, 3_600_000);
+  const closeState = async (): Promise<void> => {
+    if (purge !== undefined) clearInterval(purge);
+    await apiKeys?.close();
+    await shared?.close();
+  };
   let instance;
   try {
     instance = startInstance({
@@ -169,6 +194,7 @@ async function _serveOne(
       port: rt.config.port,
       reusePort: false,
       timeouts,
+      ...(accounts === undefined ? {} : { accounts }),
     });
   } catch (e) {
     // Name the address: the runtimes' own texts may name neither (or blame "port 0").
@@ -179,8 +205,7 @@ async function _serveOne(
         e instanceof Error ? e.message : String(e)
       } (set service.host and service.port, or --host/--port)`,
     });
-    await apiKeys?.close();
-    await shared?.close();
+    await closeState();
     return 2;
   }
   const inst = instance;
@@ -241,8 +266,7 @@ async function _serveOne(
 
   await inst.finished;
   watcher.stop();
-  await apiKeys?.close();
-  await shared?.close();
+  await closeState();
   logger.info("stopped", {});
   return 0;
 }

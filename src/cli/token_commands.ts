@@ -12,6 +12,7 @@ import { KeypebbleError } from "../errors.ts";
 import { decodeJws, verifyJws } from "../jose/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { loadRuntime, REFRESH_TYP } from "../runtime/mod.ts";
+import { openConfiguredStore } from "../apikeys/open.ts";
 import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
 /** `verify --config F [--audience A] [--refresh] TOKEN` (TOKEN `-` reads stdin). */
@@ -35,6 +36,17 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
       ...(audience === undefined ? {} : { audience }),
       typ: refresh ? REFRESH_TYP : String(profile.signer.header.typ),
     });
+    // Revoked token ids (RFC 7009, issue 13) live in the store, when there is one.
+    if (rt.config.store !== undefined && typeof payload.jti === "string") {
+      const store = await openConfiguredStore(platform, rt.config, { schema: "check" });
+      try {
+        if (await store.revocations.isRevoked(payload.jti)) {
+          throw new KeypebbleError("invalid_token", "The token has been revoked");
+        }
+      } finally {
+        await store.close();
+      }
+    }
     platform.stdout(
       JSON.stringify({ valid: true, kind: profile.def.name, header, claims: payload }, null, 2) +
         "\n",

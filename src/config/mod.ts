@@ -28,3 +28,10 @@ export { fieldWhere } from "./where.ts";
 export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
 export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";
 export type { SharedLimitsConfig, StoreConfig } from "./store.ts";
+export type {
+  AccountsConfig,
+  OAuthClientConfig,
+  OAuthConfig,
+  Registration,
+  TrustedIssuerConfig,
+} from "./accounts.ts";

@@ -13,6 +13,7 @@ import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
 import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
 import { readStoreSections, STORE_KEYS } from "./store.ts";
+import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
 import type {
   CompatNote,
   Config,
@@ -60,6 +61,7 @@ const KNOWN_KEYS = new Set([
   "profiles",
   "public_url",
   ...STORE_KEYS,
+  ...ACCOUNT_KEYS,
 ]);
 
 /** Registered claims that neither `static_claims` nor a request may set. */
@@ -325,6 +327,7 @@ export function parseConfig(
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
     ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
+    ...readAccountSections(top, source, options.baseDir, (f) => r.where(f)),
   };
   return _deepFreeze(config);
 }

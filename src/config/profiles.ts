@@ -29,6 +29,9 @@ export const PROFILE_KEYS: readonly string[] = [
   "kubernetes",
   "svid",
   "api",
+  "account",
+  "client",
+  "exchange",
 ];
 
 /**

@@ -91,6 +91,35 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     token_ttl_seconds: V,
   }),
   shared_limits: _map({ redis_url: V }),
+  // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
+  accounts: _map({
+    registration: V,
+    password_min_length: V,
+    admin_email: V,
+    admin_password_path: V,
+    default_org: V,
+    access_ttl_seconds: V,
+    refresh_ttl_seconds: V,
+    audience: V,
+  }),
+  oauth: _map({
+    clients: {
+      kind: "list",
+      item: _map({ id: V, secret_hash: V, audiences: V, scopes: V }),
+    },
+    trusted_issuers: {
+      kind: "list",
+      item: _map({
+        issuer: V,
+        jwks_uri: V,
+        audiences: V,
+        scopes: V,
+        cache_seconds: V,
+        subject_prefix: V,
+      }),
+    },
+    exchange_audiences: V,
+  }),
 };
 
 /**

@@ -7,6 +7,7 @@ import type { Alg } from "../jose/mod.ts";
 import type { ProfilesConfig } from "./profiles.ts";
 import type { SpiffeConfig } from "./spiffe.ts";
 import type { SharedLimitsConfig, StoreConfig } from "./store.ts";
+import type { AccountsConfig, OAuthConfig } from "./accounts.ts";
 
 /** How a key's `kid` header is chosen. */
 export type KidMode =
@@ -124,4 +125,8 @@ export interface Config {
   readonly store?: StoreConfig;
   /** Counters shared by a fleet through Redis; absent: in memory. */
   readonly sharedLimits?: SharedLimitsConfig;
+  /** Stored accounts with pico-auth's API (issue 13); absent: no accounts. */
+  readonly accounts?: AccountsConfig;
+  /** Declared OAuth2 clients and trusted issuers (issue 13). */
+  readonly oauth?: OAuthConfig;
 }

@@ -163,6 +163,36 @@ async function _guarded<T>(
   }
 }
 
+/**
+ * A lockout key's state for routes that check credentials of their own (stored accounts, OAuth2
+ * clients): in the shared counters in fleet mode, else in this process.
+ */
+export function lockoutState(
+  ctx: RequestContext,
+  key: string,
+): Promise<{ locked: boolean; retryAfterSeconds: number }> {
+  const shared = ctx.services.shared;
+  return shared === undefined
+    ? Promise.resolve(ctx.services.lockout.isLocked(key, ctx.services.now()))
+    : _sharedLocked(shared, key);
+}
+
+/** Count a failed attempt against a lockout key (shared in fleet mode); true when it locks now. */
+export async function recordLockoutFailure(ctx: RequestContext, key: string): Promise<boolean> {
+  const shared = ctx.services.shared;
+  const r = shared === undefined
+    ? ctx.services.lockout.recordFailure(key, ctx.services.now())
+    : await _sharedFailure(ctx, shared, key);
+  return r.lockedNow;
+}
+
+/** Forget a lockout key's failures after a success (shared in fleet mode). */
+export async function clearLockoutFailures(ctx: RequestContext, key: string): Promise<void> {
+  const shared = ctx.services.shared;
+  if (shared === undefined) ctx.services.lockout.recordSuccess(key);
+  else await shared.reset(`lf:${key}`);
+}
+
 async function _refuseLocked(ctx: RequestContext, keys: readonly string[]): Promise<void> {
   const nowMs = ctx.services.now();
   const shared = ctx.services.shared;

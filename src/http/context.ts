@@ -3,12 +3,14 @@
  * carries through the routes.
  */
 
+import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { CredentialCache } from "../identity/mod.ts";
 import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { KeypebbleMetrics } from "../metrics/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
+import type { IssuerKeyCache } from "../oauth/issuer_keys.ts";
 
 /** Outcome of the latest reload attempt, for /healthz and /readyz. */
 export interface ReloadStatus {
@@ -41,6 +43,10 @@ export interface Services {
   readonly shared?: Counters;
   /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
   readonly apiKeys?: ApiKeyService;
+  /** Stored accounts (issue 13), when the config has an `accounts` section. */
+  readonly accounts?: AccountService;
+  /** Trusted issuers' keys for token exchange (issue 13), fetched and cached. */
+  readonly issuerKeys?: IssuerKeyCache;
 }
 
 /** Connection facts from the server adapter. */

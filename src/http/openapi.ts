@@ -10,6 +10,7 @@
 
 import { VERSION } from "../version.ts";
 import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
+import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
 
@@ -424,6 +425,8 @@ export const OPENAPI: Readonly<Json> = {
       },
     },
     ...API_KEY_PATHS,
+    // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
+    ...ACCOUNT_OPENAPI_PATHS,
   },
   components: {
     securitySchemes: {
@@ -439,6 +442,7 @@ export const OPENAPI: Readonly<Json> = {
         description: "Honoured only from trusted_proxies",
       },
       ...API_KEY_SECURITY_SCHEMES,
+      ...ACCOUNT_SECURITY_SCHEMES,
     },
     schemas: {
       Error: {
@@ -447,7 +451,11 @@ export const OPENAPI: Readonly<Json> = {
         properties: {
           error: { type: "string", description: "Stable machine-readable code" },
           message: { type: "string" },
-          error_description: { type: "string", description: "POST /v2/token only (RFC 6749)" },
+          error_description: {
+            type: "string",
+            description: "POST /v2/token and the /oauth2/ endpoints (RFC 6749 §5.2)",
+          },
+          detail: { type: "string", description: "pico-auth's /api/v1/ paths: the message again" },
         },
       },
       RegistryToken: {

@@ -43,7 +43,8 @@ const ADMIN_ERRORS: Json = {
   "503": STORE_DOWN,
 };
 
-const ADMIN = [{ adminKey: [] }, { apiKey: [] }, { apiKeyBearer: [] }];
+// With accounts (issue 13), an account's access token also authenticates (its role decides).
+const ADMIN = [{ adminKey: [] }, { apiKey: [] }, { apiKeyBearer: [] }, { accountBearer: [] }];
 
 const rfc3339 = (description: string, nullable = true): Json => ({
   type: nullable ? ["string", "null"] : "string",
@@ -199,12 +200,18 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/oauth2/token": {
     post: {
-      summary: "OAuth2 client_credentials with an API key (RFC 6749 §4.4) → an api JWT",
+      summary: "OAuth2 client_credentials with an API key (RFC 6749 §4.4) → an api JWT; with " +
+        "accounts and oauth (issue 13) also the password and refresh_token grants and RFC 8693 " +
+        "token exchange",
       description:
         "client_id is the key's id and client_secret the key, by HTTP Basic (§2.3.1) or in the " +
         "form, not both. The token carries the key's scopes (or the subset asked for), the " +
-        "claims stored with the key, and lives store.token_ttl_seconds. Answers are never cached.",
-      security: [{ clientBasic: [] }, {}],
+        "claims stored with the key, and lives store.token_ttl_seconds. Answers are never cached. " +
+        "A client of oauth.clients authenticates the same way and gets a `client` token; " +
+        "grant_type=password (username, password) and refresh_token answer an `account` token " +
+        "and a new refresh_token; token exchange takes subject_token and subject_token_type and " +
+        "answers issued_token_type.",
+      security: [{ clientBasic: [] }, { oauthClient: [] }, {}],
       requestBody: {
         required: true,
         content: {
@@ -213,12 +220,26 @@ export const API_KEY_PATHS: Readonly<Json> = {
               type: "object",
               required: ["grant_type"],
               properties: {
-                grant_type: { type: "string", enum: ["client_credentials"] },
+                grant_type: {
+                  type: "string",
+                  enum: [
+                    "client_credentials",
+                    "password",
+                    "refresh_token",
+                    "urn:ietf:params:oauth:grant-type:token-exchange",
+                  ],
+                },
                 client_id: { type: "string" },
                 client_secret: { type: "string" },
                 scope: { type: "string", description: "Space-separated subset of the key's" },
                 audience: { type: "string", description: "One of the key's audiences" },
                 resource: { type: "string", description: "Same as audience" },
+                username: { type: "string", description: "password grant: the account's email" },
+                password: { type: "string", description: "password grant" },
+                refresh_token: { type: "string", description: "refresh_token grant" },
+                subject_token: { type: "string", description: "token exchange (RFC 8693 §2.1)" },
+                subject_token_type: { type: "string", description: "token exchange" },
+                requested_token_type: { type: "string", description: "token exchange" },
               },
             },
           },
@@ -241,18 +262,21 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   token_type: { type: "string", const: "Bearer" },
                   expires_in: { type: "integer" },
                   scope: { type: "string" },
+                  refresh_token: { type: "string", description: "password and refresh_token" },
+                  issued_token_type: { type: "string", description: "token exchange" },
                 },
               },
             },
           },
         },
         "400": error(
-          "RFC 6749 §5.2: invalid_request, unsupported_grant_type, invalid_scope (with " +
-            "error_description)",
+          "RFC 6749 §5.2: invalid_request, unsupported_grant_type, invalid_scope, invalid_grant, " +
+            "invalid_target (with error_description)",
         ),
         "401": error(
           "invalid_client: unknown, revoked or expired key, suspended organisation, id not the key's " +
-            "(WWW-Authenticate when Basic was used)",
+            "(WWW-Authenticate when Basic was used); token exchange: a subject_token that is not " +
+            "valid (invalid_token, invalid_issuer, invalid_audience)",
           { "WWW-Authenticate": { schema: { type: "string" } } },
         ),
         "403": error("The key or the address is blocked"),

@@ -24,6 +24,11 @@ import { getSpiffeBundle, getSpiffileBundle, postSvidVerify } from "./spiffe_rou
 import * as admin from "../admin/mod.ts";
 import { getForwardAuth } from "../apikeys/forward_auth.ts";
 import { postOAuthToken } from "../oauth/token_endpoint.ts";
+import * as pico from "../accounts/pico_routes.ts";
+import { picoRoute } from "../accounts/pico_errors.ts";
+import * as groups from "../accounts/group_routes.ts";
+import * as serviceTokens from "../accounts/service_tokens.ts";
+import { postIntrospect, postRevoke } from "../oauth/introspect_revoke.ts";
 
 /**
  * How a route authenticates its caller.
@@ -54,7 +59,7 @@ export interface TokenRoute {
  * the request context.
  */
 export interface PlainRoute {
-  readonly method: "GET" | "POST" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
   readonly template: string;
   readonly handle: (ctx: RequestContext) => Response | Promise<Response>;
 }
@@ -148,6 +153,70 @@ export const ROUTE_TABLE: readonly RouteDecl[] = [
   { method: "GET", template: "/admin/blocks", handle: admin.getBlocks },
   { method: "POST", template: "/admin/blocks", handle: admin.postBlock },
   { method: "DELETE", template: "/admin/blocks/{kind}/{value}", handle: admin.deleteBlock },
+  // Accounts with pico-auth's API, introspection and revocation (issue 13). The account routes
+  // authenticate with an account's bearer token and check the role table themselves
+  // (src/accounts/roles.ts); tokens are minted by the `account` profile.
+  { method: "POST", template: "/oauth2/introspect", handle: postIntrospect },
+  { method: "POST", template: "/oauth2/revoke", handle: postRevoke },
+  { method: "POST", template: "/api/v1/auth/register", handle: picoRoute(pico.postRegister) },
+  { method: "POST", template: "/api/v1/auth/login", handle: picoRoute(pico.postLogin) },
+  { method: "POST", template: "/api/v1/auth/refresh", handle: picoRoute(pico.postRefresh) },
+  { method: "GET", template: "/api/v1/auth/me", handle: picoRoute(pico.getMe) },
+  { method: "POST", template: "/api/v1/auth/me/password", handle: picoRoute(pico.postMyPassword) },
+  { method: "GET", template: "/api/v1/auth/jwks", handle: picoRoute(pico.getAuthJwks) },
+  { method: "GET", template: "/api/v1/auth/users", handle: picoRoute(pico.getUsers) },
+  { method: "POST", template: "/api/v1/auth/users", handle: picoRoute(pico.postUser) },
+  {
+    method: "GET",
+    template: "/api/v1/auth/users/registration",
+    handle: picoRoute(pico.getRegistration),
+  },
+  {
+    method: "PUT",
+    template: "/api/v1/auth/users/registration",
+    handle: picoRoute(pico.putRegistration),
+  },
+  { method: "PUT", template: "/api/v1/auth/users/{id}/role", handle: picoRoute(pico.putUserRole) },
+  {
+    method: "PUT",
+    template: "/api/v1/auth/users/{id}/password",
+    handle: picoRoute(pico.putUserPassword),
+  },
+  {
+    method: "GET",
+    template: "/api/v1/auth/service-tokens",
+    handle: picoRoute(serviceTokens.getServiceTokens),
+  },
+  {
+    method: "POST",
+    template: "/api/v1/auth/service-tokens",
+    handle: picoRoute(serviceTokens.postServiceToken),
+  },
+  {
+    method: "POST",
+    template: "/api/v1/auth/service-tokens/validate",
+    handle: picoRoute(serviceTokens.postValidateServiceToken),
+  },
+  {
+    method: "DELETE",
+    template: "/api/v1/auth/service-tokens/{name}",
+    handle: picoRoute(serviceTokens.deleteServiceToken),
+  },
+  { method: "GET", template: "/api/v1/groups", handle: picoRoute(groups.getGroups) },
+  { method: "POST", template: "/api/v1/groups", handle: picoRoute(groups.postGroup) },
+  { method: "GET", template: "/api/v1/groups/{id}", handle: picoRoute(groups.getGroup) },
+  { method: "PUT", template: "/api/v1/groups/{id}", handle: picoRoute(groups.putGroup) },
+  { method: "DELETE", template: "/api/v1/groups/{id}", handle: picoRoute(groups.deleteGroup) },
+  {
+    method: "POST",
+    template: "/api/v1/groups/{id}/members",
+    handle: picoRoute(groups.postGroupMember),
+  },
+  {
+    method: "DELETE",
+    template: "/api/v1/groups/{id}/members/{user_id}",
+    handle: picoRoute(groups.deleteGroupMember),
+  },
 ];
 
 /** A path template and the declarations for each of its methods. */

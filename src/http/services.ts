@@ -4,7 +4,9 @@
  * test exercises exactly what production runs.
  */
 
+import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
+import { IssuerKeyCache } from "../oauth/issuer_keys.ts";
 import type { Config } from "../config/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
 import { type Counters, Lockout, RateLimiter } from "../limits/mod.ts";
@@ -31,6 +33,10 @@ export interface ServicesOptions {
   readonly metrics?: KeypebbleMetrics;
   /** The API key service, when a store is configured. */
   readonly apiKeys?: ApiKeyService;
+  /** The account service, when accounts are configured. */
+  readonly accounts?: AccountService;
+  /** How trusted issuers' JWKS are fetched (tests pass their own). */
+  readonly fetchJwks?: typeof fetch;
   /** Shared counters (Redis) in fleet mode. */
   readonly shared?: Counters;
 }
@@ -58,6 +64,11 @@ export function createServices(options: ServicesOptions): Services {
     version: VERSION,
     runtimeName: options.runtimeName,
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+    issuerKeys: new IssuerKeyCache({
+      now: options.now ?? (() => Date.now()),
+      ...(options.fetchJwks === undefined ? {} : { fetch: options.fetchJwks }),
+    }),
     ...(options.shared === undefined ? {} : { shared: options.shared }),
   };
 }

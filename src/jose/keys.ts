@@ -10,7 +10,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { type Alg, algSpec } from "./algorithms.ts";
+import { type Alg, algSpec, isAlg } from "./algorithms.ts";
 import { b64uEncode } from "./base64url.ts";
 import {
   children,
@@ -272,6 +272,37 @@ async function _publicEntry(
   _checkStrength(alg, verifyKey);
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", verifyKey));
   return { verifyKey, publicJwk, spkiDer };
+}
+
+/**
+ * Import a verify-only key from a trusted issuer's published JWK (RFC 7517), for RFC 8693 token
+ * exchange (`src/oauth/issuer_keys.ts`). The algorithm is `jwk.alg` when present (it must be in
+ * the table and fit the key type), else implied by `kty`/`crv`; private members are ignored;
+ * a key marked for another use than `sig` is refused; `jwk.kid` becomes the entry's kid.
+ *
+ * @throws {KeypebbleError} `invalid_key`, `weak_key`
+ */
+export async function importPublicJwk(
+  jwk: JsonWebKey & { kid?: unknown; alg?: unknown },
+): Promise<KeyEntry> {
+  if (jwk === null || typeof jwk !== "object") throw _invalidKey("JWK must be an object");
+  let kind: KeyKind;
+  if (jwk.kty === "RSA" && typeof jwk.n === "string" && typeof jwk.e === "string") kind = "RSA";
+  else if (
+    jwk.kty === "EC" && jwk.crv === "P-256" && typeof jwk.x === "string" &&
+    typeof jwk.y === "string"
+  ) kind = "P-256";
+  else if (jwk.kty === "OKP" && jwk.crv === "Ed25519" && typeof jwk.x === "string") {
+    kind = "Ed25519";
+  } else throw _invalidKey("Unsupported or incomplete JWK");
+  if (jwk.use !== undefined && jwk.use !== "sig") throw _invalidKey("JWK is not a signature key");
+  if (jwk.alg !== undefined && !isAlg(jwk.alg)) throw _invalidKey("JWK algorithm is not supported");
+  if (jwk.kid !== undefined && typeof jwk.kid !== "string") {
+    throw _invalidKey("JWK kid must be a string");
+  }
+  const alg = _algFor(kind, jwk.alg as Alg | undefined);
+  const entry: KeyEntry = Object.freeze({ alg, ...(await _publicEntry(alg, _publicMembers(jwk))) });
+  return jwk.kid === undefined ? entry : withKid(entry, jwk.kid);
 }
 
 /**

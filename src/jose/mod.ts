@@ -29,6 +29,7 @@ export {
   generateKeyPem,
   importHmacSecret,
   importPrivateKeyPem,
+  importPublicJwk,
   jwkThumbprint,
   type KeyEntry,
   libtrustKeyId,

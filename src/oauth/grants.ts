@@ -5,6 +5,8 @@
 
 import type { RequestContext } from "../http/context.ts";
 import { clientCredentialsGrant } from "./client_credentials.ts";
+import { passwordGrant, refreshTokenGrant } from "./account_grants.ts";
+import { TOKEN_EXCHANGE, tokenExchangeGrant } from "./token_exchange.ts";
 
 /** A successful token response body (RFC 6749 §5.1). */
 export interface TokenResponse {
@@ -24,4 +26,7 @@ export type GrantHandler = (
 /** Every grant type served (RFC 6749 §4). */
 export const GRANTS: Readonly<Record<string, GrantHandler>> = {
   client_credentials: clientCredentialsGrant,
+  password: passwordGrant,
+  refresh_token: refreshTokenGrant,
+  [TOKEN_EXCHANGE]: tokenExchangeGrant,
 };

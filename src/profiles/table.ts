@@ -28,7 +28,10 @@ export type ProfileName =
   | "command"
   | "kubernetes"
   | "svid"
-  | "api";
+  | "api"
+  | "account"
+  | "client"
+  | "exchange";
 
 /** Who may call an endpoint minting this kind. */
 export type CallerRule =
@@ -200,6 +203,51 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "at+jwt",
     audience: "requested",
     minTtlSeconds: 60,
+  },
+  account: {
+    name: "account",
+    summary:
+      "A stored account's access token (pico-auth's login and refresh, the password and refresh_token grants): sub, email, role, org_id, groups",
+    endpoints: [
+      "POST /api/v1/auth/login",
+      "POST /api/v1/auth/refresh",
+      "POST /oauth2/token (grant_type=password, refresh_token)",
+    ],
+    caller: { mode: "authenticated" },
+    callerClaims: [],
+    // An account's organisation: no other kind may carry it, so no other token can pass for an
+    // account's at the account and admin routes (which read the role from the store, never from
+    // the token). `role` stays free for /auth tokens, where it is a common custom claim.
+    distinctive: ["org_id"],
+    reservedSubjectPrefixes: [],
+    typ: "at+jwt",
+    audience: "requested",
+    minTtlSeconds: 60,
+  },
+  client: {
+    name: "client",
+    summary: "Access token of a client declared in oauth.clients (client credentials)",
+    endpoints: ["POST /oauth2/token (grant_type=client_credentials)"],
+    caller: { mode: "authenticated" },
+    callerClaims: ["scope", "aud"],
+    distinctive: [],
+    reservedSubjectPrefixes: [],
+    typ: "at+jwt",
+    audience: "requested",
+    minTtlSeconds: 60,
+  },
+  exchange: {
+    name: "exchange",
+    summary:
+      "RFC 8693 token exchange: a trusted issuer's JWT or one of our access tokens, narrowed in scope and audience",
+    endpoints: ["POST /oauth2/token (grant_type=urn:ietf:params:oauth:grant-type:token-exchange)"],
+    caller: { mode: "authenticated" },
+    callerClaims: ["scope", "aud"],
+    distinctive: [],
+    reservedSubjectPrefixes: [],
+    typ: "at+jwt",
+    audience: "requested",
+    minTtlSeconds: 1,
   },
 });
 

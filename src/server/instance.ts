@@ -4,8 +4,9 @@
  * no logging of its own lifecycle: the caller says what happened, once, for the whole process.
  */
 
-import type { ApiKeyService } from "../apikeys/service.ts";
 import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
+import type { AccountService } from "../accounts/service.ts";
+import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Counters } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -50,6 +51,8 @@ export interface InstanceOptions {
   readonly apiKeys?: ApiKeyService;
   /** Counters shared through Redis (`shared_limits`), opened by the caller. */
   readonly shared?: Counters;
+  /** The account service (with a `store` and `accounts`), opened by the caller like `apiKeys`. */
+  readonly accounts?: AccountService;
   /**
    * With several workers: fetch the other workers' expositions before `/metrics` renders, so the
    * answer covers the whole process.
@@ -117,6 +120,7 @@ export function startInstance(o: InstanceOptions): Instance {
     metrics,
     reloadStatus: () => reloadStatus,
     ...(o.apiKeys === undefined ? {} : { apiKeys: o.apiKeys }),
+    ...(o.accounts === undefined ? {} : { accounts: o.accounts }),
     ...(o.shared === undefined ? {} : { shared: o.shared }),
   });
   const handler = createHandler(services);

@@ -11,6 +11,7 @@
  */
 
 import type { Dialect } from "./sql.ts";
+import { ACCOUNT_MIGRATIONS } from "./migrations_accounts.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -78,6 +79,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
  */
 export const MIGRATIONS: readonly Migration[] = _ordered([
   ...CORE_MIGRATIONS,
+  ...ACCOUNT_MIGRATIONS,
 ]);
 
 /** The newest schema version this binary knows. */

@@ -13,6 +13,10 @@ import { assertNotNewer, migrate, type SchemaStatus, schemaStatus } from "./migr
 import { type OrgQueries, orgQueries } from "./orgs.ts";
 import { type PgLike, postgresDb, type SqlDb, sqliteDb } from "./sql.ts";
 import { type UsageQueries, usageQueries } from "./usage.ts";
+import { type UserQueries, userQueries } from "./users.ts";
+import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.ts";
+import { type RevocationQueries, revocationQueries } from "./revocations.ts";
+import { type GroupQueries, groupQueries } from "./groups.ts";
 
 /** The one storage interface. No query exists outside `src/store/`. */
 export interface Store {
@@ -24,6 +28,11 @@ export interface Store {
   readonly apiKeys: ApiKeyQueries;
   readonly usage: UsageQueries;
   readonly blocks: BlockQueries;
+  /** Accounts and runtime settings (issue 13). */
+  readonly users: UserQueries;
+  readonly refreshTokens: RefreshTokenQueries;
+  readonly revocations: RevocationQueries;
+  readonly groups: GroupQueries;
   /** Apply pending migrations; resolves to the versions applied. */
   migrate(now: number): Promise<number[]>;
   status(): Promise<SchemaStatus>;
@@ -134,6 +143,10 @@ function _assemble(db: SqlDb, source: string): Store {
     apiKeys: apiKeyQueries(db),
     usage: usageQueries(db),
     blocks: blockQueries(db),
+    users: userQueries(db),
+    refreshTokens: refreshTokenQueries(db),
+    revocations: revocationQueries(db),
+    groups: groupQueries(db),
     migrate: (now) => migrate(db, { source, now }),
     status: async () => {
       const s = await schemaStatus(db);

@@ -6,8 +6,10 @@ import { sqliteDb } from "./sql.ts";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.ts";
 import { openStore } from "./store.ts";
 import { storeSuite } from "./store_suite.ts";
+import { accountsSuite } from "./accounts_suite.ts";
 
 storeSuite("sqlite", () => openStore("sqlite::memory:", { sqlite: openDenoSqlite, now: 1 }));
+accountsSuite("sqlite", () => openStore("sqlite::memory:", { sqlite: openDenoSqlite, now: 1 }));
 
 Deno.test("store (sqlite): the file is created on first use with mode 0600, in WAL mode", async () => {
   const dir = await Deno.makeTempDir();
@@ -60,14 +62,16 @@ Deno.test("store: migrations have unique, increasing versions and a later list a
   assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
   // What a later feature does: append its own block of versions.
   const extra = [...MIGRATIONS, {
-    version: 10,
-    name: "accounts_demo",
+    version: LATEST_VERSION + 10,
+    name: "later_feature_demo",
     up: ["CREATE TABLE demo (id TEXT)"],
   }];
   const raw = await openDenoSqlite(":memory:");
   const sql = sqliteDb(raw, "mem");
   assert.deepEqual(await migrate(sql, { source: "mem", now: 1 }), versions);
-  assert.deepEqual(await migrate(sql, { source: "mem", now: 2, migrations: extra }), [10]);
+  assert.deepEqual(await migrate(sql, { source: "mem", now: 2, migrations: extra }), [
+    LATEST_VERSION + 10,
+  ]);
   await sql.close();
 });
 

@@ -85,3 +85,59 @@ export interface KeyUsage {
   readonly requests: number;
   readonly errors: number;
 }
+
+/** The four account roles (issue 13), most powerful first. */
+export type Role = "superadmin" | "org_admin" | "operator" | "viewer";
+
+/** `active` or `suspended` (a suspended account cannot log in or refresh). */
+export type UserStatus = "active" | "suspended";
+
+/** A stored account. `email` is kept in lower case; `username` is optional. */
+export interface UserRecord {
+  readonly id: string;
+  readonly email: string;
+  readonly username: string | null;
+  readonly displayName: string;
+  /** PBKDF2 (ours or passlib), bcrypt or apr1; never shown. */
+  readonly passwordHash: string;
+  readonly role: Role;
+  /** The organisation (by name) the account belongs to. */
+  readonly orgId: string;
+  readonly status: UserStatus;
+  /** Set for the bootstrap admin whose password was printed: it must be changed first. */
+  readonly mustChangePassword: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly lastLoginAt: number | null;
+}
+
+/** One refresh token of a rotation family, stored by hash only. */
+export interface RefreshTokenRecord {
+  /** Hex SHA-256 of the opaque token. */
+  readonly hash: string;
+  readonly familyId: string;
+  readonly userId: string;
+  readonly clientId: string | null;
+  readonly scope: string | null;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** When it was exchanged (single use): presenting it again is reuse. */
+  readonly usedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+/** A group of accounts within an organisation. */
+export interface GroupRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly orgId: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A member of a group. */
+export interface GroupMember {
+  readonly userId: string;
+  readonly joinedAt: number;
+}

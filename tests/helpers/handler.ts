@@ -16,6 +16,8 @@
  * ```
  */
 
+import type { AccountService } from "../../src/accounts/service.ts";
+import type { Counters } from "../../src/limits/mod.ts";
 import type { ApiKeyService } from "../../src/apikeys/service.ts";
 import { parseConfig } from "../../src/config/mod.ts";
 import { createHandler, createServices, type Handler, type Services } from "../../src/http/mod.ts";
@@ -44,6 +46,12 @@ export interface TestHandlerOptions {
   readonly now?: () => number;
   /** The API key service (issue 12), when the test needs a store. */
   readonly apiKeys?: ApiKeyService;
+  /** The account service (issue 13). */
+  readonly accounts?: AccountService;
+  /** How trusted issuers' JWKS are fetched (issue 13). */
+  readonly fetchJwks?: typeof fetch;
+  /** Counters shared with other instances (fleet mode's Redis, or a `MemoryCounters`). */
+  readonly shared?: Counters;
 }
 
 /** An in-process server. */
@@ -110,6 +118,9 @@ export async function makeTestHandler(options: TestHandlerOptions): Promise<Test
     runtimeName: "test",
     now,
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+    ...(options.fetchJwks === undefined ? {} : { fetchJwks: options.fetchJwks }),
+    ...(options.shared === undefined ? {} : { shared: options.shared }),
   });
   const handler = createHandler(services);
   return {

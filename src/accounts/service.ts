@@ -1,0 +1,542 @@
+/**
+ * Stored accounts: registration, password login, refresh-token rotation with reuse detection,
+ * profile and password changes, administration, groups and the bootstrap admin. One instance per
+ * process over the store; it outlives config reloads (the `accounts` section is read at start).
+ *
+ * Refresh tokens are opaque (`kprt_` + 64 hex characters, 256 random bits) and stored as their
+ * SHA-256 only. Each is single use: exchanging it marks it used and issues the next token of the
+ * same family. Presenting a used token again means it was copied: the whole family is revoked
+ * (the thief's and the owner's latest token alike) and the event is logged.
+ */
+
+import type { AccountsConfig } from "../config/mod.ts";
+import { KeypebbleError } from "../errors.ts";
+import { dummyHashFor } from "../identity/password.ts";
+import type { Logger } from "../log/mod.ts";
+import type { GroupRecord, RefreshTokenRecord, Role, Store, UserRecord } from "../store/mod.ts";
+import {
+  checkNewPassword,
+  hashNewPassword,
+  isAcceptedHash,
+  verifyAnyPassword,
+} from "./passwords.ts";
+import { isRole } from "./roles.ts";
+
+/** Options of {@link AccountService}. */
+export interface AccountServiceOptions {
+  readonly store: Store;
+  readonly config: AccountsConfig;
+  readonly logger?: Logger;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+  /** PBKDF2 iterations for new hashes (tests lower it); default 600 000. */
+  readonly hashIterations?: number;
+}
+
+/** A new account. */
+export interface NewAccount {
+  readonly email: unknown;
+  readonly password: unknown;
+  readonly displayName?: unknown;
+  readonly username?: unknown;
+  readonly role?: Role;
+  readonly orgId?: string;
+  /** Must change the password at first login (the bootstrap admin's printed one). */
+  readonly mustChangePassword?: boolean;
+  /**
+   * An existing hash instead of `password` (importing accounts): PBKDF2, bcrypt (`$2a$`,
+   * `$2b$`, `$2y$`) or htpasswd `$apr1$`; replaced by PBKDF2 at the first login.
+   */
+  readonly passwordHash?: unknown;
+}
+
+/** The result of a refresh: the account and the next token of the family. */
+export interface Rotation {
+  readonly user: UserRecord;
+  readonly refreshToken: string;
+  readonly record: RefreshTokenRecord;
+}
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,255}$/u;
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const REFRESH = /^kprt_[0-9a-f]{64}$/;
+const ORG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const hexOf = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+
+/** SHA-256 (hex) of an opaque token, as the store keeps it. */
+export async function tokenHash(raw: string): Promise<string> {
+  return hexOf(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw))),
+  );
+}
+
+/** A random id: 12 bytes, hex (24 characters). */
+export function newId(): string {
+  return hexOf(crypto.getRandomValues(new Uint8Array(12)));
+}
+
+/** Normalise and check an e-mail address: NFC, trimmed, lower case, one `@`, no spaces. */
+export function normaliseEmail(v: unknown): string {
+  if (typeof v !== "string") {
+    throw new KeypebbleError("invalid_request", '"email" must be a string');
+  }
+  const email = v.normalize("NFC").trim().toLowerCase();
+  if (!EMAIL.test(email) || /\p{Cc}/u.test(email)) {
+    throw new KeypebbleError("invalid_request", '"email" is not a valid e-mail address');
+  }
+  return email;
+}
+
+function _displayName(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string" || v.length > 128 || /\p{Cc}/u.test(v)) {
+    throw new KeypebbleError(
+      "invalid_request",
+      '"display_name" must be a string of at most 128 characters',
+    );
+  }
+  return v.normalize("NFC").trim();
+}
+
+/** The account service. */
+export class AccountService {
+  readonly store: Store;
+  readonly config: AccountsConfig;
+  readonly #logger: Logger | undefined;
+  readonly #now: () => number;
+  readonly #iterations: number | undefined;
+
+  constructor(options: AccountServiceOptions) {
+    this.store = options.store;
+    this.config = options.config;
+    this.#logger = options.logger;
+    this.#now = options.now ?? (() => Date.now());
+    this.#iterations = options.hashIterations;
+  }
+
+  #sec(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  /** Whether self-registration is open: the runtime switch when set, else the config. */
+  async registrationOpen(): Promise<boolean> {
+    const v = await this.store.users.setting("registration");
+    return v === undefined ? this.config.registration === "open" : v === "open";
+  }
+
+  /** Open or close self-registration at run time (kept in the store). */
+  async setRegistration(open: boolean): Promise<void> {
+    await this.store.users.setSetting("registration", open ? "open" : "off");
+  }
+
+  /** Create an account (registration, admin creation, bootstrap). */
+  async create(input: NewAccount): Promise<UserRecord> {
+    const email = normaliseEmail(input.email);
+    let passwordHash: string;
+    if (input.passwordHash !== undefined) {
+      if (typeof input.passwordHash !== "string" || !isAcceptedHash(input.passwordHash)) {
+        throw new KeypebbleError(
+          "invalid_request",
+          '"password_hash" must be a PBKDF2, bcrypt ($2a$, $2b$, $2y$) or apr1 hash',
+        );
+      }
+      passwordHash = input.passwordHash;
+    } else {
+      passwordHash = await hashNewPassword(
+        checkNewPassword(input.password, this.config.passwordMinLength),
+        this.#iterations,
+      );
+    }
+    let username: string | null = null;
+    if (input.username !== undefined && input.username !== null) {
+      if (typeof input.username !== "string" || !USERNAME.test(input.username)) {
+        throw new KeypebbleError(
+          "invalid_request",
+          '"username" must be 1 to 64 letters, digits, ".", "_" or "-"',
+        );
+      }
+      username = input.username;
+    }
+    const orgId = input.orgId ?? this.config.defaultOrg;
+    if (!ORG.test(orgId)) {
+      throw new KeypebbleError("invalid_request", '"org_id" is not a valid organisation name');
+    }
+    const now = this.#sec();
+    const user: UserRecord = {
+      id: newId(),
+      email,
+      username,
+      displayName: _displayName(input.displayName),
+      passwordHash,
+      role: input.role ?? "viewer",
+      orgId,
+      status: "active",
+      mustChangePassword: input.mustChangePassword ?? false,
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+    };
+    // Friendly conflicts first; the unique index settles races.
+    if (await this.store.users.byEmail(email) !== undefined) {
+      throw new KeypebbleError("conflict", "An account with this e-mail already exists");
+    }
+    if (username !== null && await this.store.users.byUsername(username) !== undefined) {
+      throw new KeypebbleError("conflict", "An account with this username already exists");
+    }
+    try {
+      await this.store.users.insert(user);
+    } catch (e) {
+      if (e instanceof KeypebbleError && e.code === "conflict") {
+        throw new KeypebbleError("conflict", "An account with this e-mail already exists");
+      }
+      throw e;
+    }
+    return user;
+  }
+
+  /**
+   * Check a password for the account named by e-mail or username. Unknown accounts cost the
+   * same PBKDF2 work as known ones. Suspended accounts are refused after the password check.
+   * Old-scheme hashes (bcrypt, apr1) are replaced by PBKDF2 on success.
+   */
+  async checkPassword(
+    who: { email?: string; username?: string },
+    password: string,
+  ): Promise<UserRecord | null> {
+    let user: UserRecord | undefined;
+    if (who.email !== undefined) user = await this.store.users.byEmail(who.email.trim());
+    else if (who.username !== undefined) {
+      user = await this.store.users.byUsername(who.username);
+      // The bootstrap admin logs in as "admin" whatever its e-mail (issue 13 contract).
+      if (user === undefined && who.username === "admin") {
+        user = await this.store.users.byEmail(this.config.adminEmail);
+      }
+    }
+    if (user === undefined) {
+      await verifyAnyPassword(password, dummyHashFor(this.#iterations));
+      return null;
+    }
+    const r = await verifyAnyPassword(password, user.passwordHash);
+    if (!r.ok) return null;
+    if (r.rehash) {
+      await this.store.users.setPassword(
+        user.id,
+        await hashNewPassword(password, this.#iterations),
+        {
+          at: this.#sec(),
+          mustChange: user.mustChangePassword,
+        },
+      );
+    }
+    return user;
+  }
+
+  /** Record a successful login. */
+  async touchLogin(user: UserRecord): Promise<UserRecord> {
+    const at = this.#sec();
+    await this.store.users.touchLogin(user.id, at);
+    return { ...user, lastLoginAt: at };
+  }
+
+  /** Start a refresh family for `user`; resolves to the opaque token. */
+  async issueRefresh(
+    user: UserRecord,
+    options: { clientId?: string | null; scope?: string | null; familyId?: string } = {},
+  ): Promise<{ raw: string; record: RefreshTokenRecord }> {
+    const raw = `kprt_${hexOf(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const now = this.#sec();
+    const record: RefreshTokenRecord = {
+      hash: await tokenHash(raw),
+      familyId: options.familyId ?? newId(),
+      userId: user.id,
+      clientId: options.clientId ?? null,
+      scope: options.scope ?? null,
+      createdAt: now,
+      expiresAt: now + this.config.refreshTtlSeconds,
+      usedAt: null,
+      revokedAt: null,
+    };
+    await this.store.refreshTokens.insert(record);
+    return { raw, record };
+  }
+
+  /**
+   * Exchange a refresh token for the next one of its family (single use, RFC 6749 §10.4 and
+   * OAuth 2.0 Security BCP §4.14 rotation). A used token presented again revokes the family.
+   *
+   * @throws {KeypebbleError} `invalid_grant` for an unknown, used, revoked or expired token, or
+   *   one issued to another client
+   */
+  async rotate(
+    raw: string,
+    options: { clientId?: string | null; logger?: Logger } = {},
+  ): Promise<Rotation> {
+    const logger = options.logger ?? this.#logger;
+    const invalid = (message: string) => new KeypebbleError("invalid_grant", message);
+    if (!REFRESH.test(raw)) throw invalid("The refresh token is not valid");
+    const hash = await tokenHash(raw);
+    const rec = await this.store.refreshTokens.byHash(hash);
+    if (rec === undefined) throw invalid("The refresh token is not valid");
+    const now = this.#sec();
+    if (rec.revokedAt !== null) throw invalid("The refresh token has been revoked");
+    if (rec.usedAt !== null) {
+      await this.#reuse(rec, now, logger);
+      throw invalid(
+        "The refresh token was already used; every token of its family has been revoked",
+      );
+    }
+    if (rec.expiresAt <= now) throw invalid("The refresh token has expired");
+    if (
+      options.clientId !== undefined && rec.clientId !== null && rec.clientId !== options.clientId
+    ) {
+      throw invalid("The refresh token was issued to another client");
+    }
+    const user = await this.store.users.byId(rec.userId);
+    if (user === undefined || user.status !== "active") {
+      await this.store.refreshTokens.revokeFamily(rec.familyId, now);
+      throw invalid("The account is not active");
+    }
+    if (!(await this.store.refreshTokens.consume(hash, now))) {
+      // Another request used it between our read and our write: the same as reuse.
+      await this.#reuse(rec, now, logger);
+      throw invalid(
+        "The refresh token was already used; every token of its family has been revoked",
+      );
+    }
+    const next = await this.issueRefresh(user, {
+      clientId: rec.clientId,
+      scope: rec.scope,
+      familyId: rec.familyId,
+    });
+    return { user, refreshToken: next.raw, record: next.record };
+  }
+
+  async #reuse(rec: RefreshTokenRecord, now: number, logger: Logger | undefined): Promise<void> {
+    const n = await this.store.refreshTokens.revokeFamily(rec.familyId, now);
+    logger?.warn("refresh_token_reuse", {
+      user_id: rec.userId,
+      family_id: rec.familyId,
+      revoked: n,
+      message: "A used refresh token was presented again; its family is revoked",
+    });
+  }
+
+  /** Look up an unexpired refresh token without using it (introspection). */
+  async peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    if (!REFRESH.test(raw)) return undefined;
+    return await this.store.refreshTokens.byHash(await tokenHash(raw));
+  }
+
+  /** Revoke the family of a refresh token (RFC 7009); false when unknown. */
+  async revokeRefresh(raw: string): Promise<boolean> {
+    const rec = await this.peekRefresh(raw);
+    if (rec === undefined) return false;
+    await this.store.refreshTokens.revokeFamily(rec.familyId, this.#sec());
+    return true;
+  }
+
+  /** An account by id, or 404. */
+  async user(id: string): Promise<UserRecord> {
+    const u = await this.store.users.byId(id);
+    if (u === undefined) throw new KeypebbleError("not_found", "No such user");
+    return u;
+  }
+
+  /** Change one's own password: the old one must match; every refresh token is revoked. */
+  async changePassword(
+    user: UserRecord,
+    oldPassword: unknown,
+    newPassword: unknown,
+  ): Promise<void> {
+    if (typeof oldPassword !== "string") {
+      throw new KeypebbleError("invalid_request", '"old_password" must be a string');
+    }
+    const next = checkNewPassword(newPassword, this.config.passwordMinLength);
+    const r = await verifyAnyPassword(oldPassword, user.passwordHash);
+    if (!r.ok) throw new KeypebbleError("forbidden", "The old password is not correct");
+    if (next === oldPassword) {
+      throw new KeypebbleError("invalid_request", "The new password must differ from the old one");
+    }
+    await this.#setPassword(user.id, next, false);
+  }
+
+  /** Set a password as an administrator; the account's refresh tokens are revoked. */
+  async resetPassword(id: string, newPassword: unknown): Promise<UserRecord> {
+    const user = await this.user(id);
+    await this.#setPassword(
+      user.id,
+      checkNewPassword(newPassword, this.config.passwordMinLength),
+      false,
+    );
+    return user;
+  }
+
+  async #setPassword(id: string, password: string, mustChange: boolean): Promise<void> {
+    const at = this.#sec();
+    await this.store.users.setPassword(id, await hashNewPassword(password, this.#iterations), {
+      at,
+      mustChange,
+    });
+    await this.store.refreshTokens.revokeUser(id, at);
+  }
+
+  /** Change a role. */
+  async setRole(id: string, role: unknown): Promise<UserRecord> {
+    if (!isRole(role)) {
+      throw new KeypebbleError(
+        "invalid_request",
+        'The role must be one of "superadmin", "org_admin", "operator", "viewer"',
+      );
+    }
+    const user = await this.user(id);
+    await this.store.users.setRole(id, role, this.#sec());
+    return { ...user, role };
+  }
+
+  /** Accounts, optionally of one organisation. */
+  listUsers(orgId?: string): Promise<UserRecord[]> {
+    return this.store.users.list(orgId === undefined ? {} : { orgId });
+  }
+
+  /** Group ids of an account, for its tokens. */
+  groupIds(userId: string): Promise<string[]> {
+    return this.store.groups.idsForUser(userId);
+  }
+
+  // ---- groups -----------------------------------------------------------------------------
+
+  /** Create a group in an organisation. */
+  async createGroup(name: unknown, orgId: string, description: unknown): Promise<GroupRecord> {
+    const g: GroupRecord = {
+      id: newId(),
+      name: _groupName(name),
+      description: _description(description),
+      orgId,
+      createdAt: this.#sec(),
+      updatedAt: this.#sec(),
+    };
+    try {
+      await this.store.groups.insert(g);
+    } catch (e) {
+      if (e instanceof KeypebbleError && e.code === "conflict") {
+        throw new KeypebbleError("conflict", "A group with this name already exists");
+      }
+      throw e;
+    }
+    return g;
+  }
+
+  /** A group, or 404 (also when it belongs to another organisation than `orgLimit`). */
+  async group(id: string, orgLimit: string | undefined): Promise<GroupRecord> {
+    const g = await this.store.groups.byId(id);
+    if (g === undefined || (orgLimit !== undefined && g.orgId !== orgLimit)) {
+      throw new KeypebbleError("not_found", "No such group");
+    }
+    return g;
+  }
+
+  /** Rename or describe a group. */
+  async updateGroup(
+    g: GroupRecord,
+    change: { name?: unknown; description?: unknown },
+  ): Promise<GroupRecord> {
+    const name = change.name === undefined || change.name === null
+      ? undefined
+      : _groupName(change.name);
+    const description = change.description === undefined || change.description === null
+      ? undefined
+      : _description(change.description);
+    try {
+      await this.store.groups.update(g.id, {
+        ...(name === undefined ? {} : { name }),
+        ...(description === undefined ? {} : { description }),
+        at: this.#sec(),
+      });
+    } catch (e) {
+      if (e instanceof KeypebbleError && e.code === "conflict") {
+        throw new KeypebbleError("conflict", "A group with this name already exists");
+      }
+      throw e;
+    }
+    return {
+      ...g,
+      ...(name === undefined ? {} : { name }),
+      ...(description === undefined ? {} : { description }),
+    };
+  }
+
+  /** Add an account to a group (it must be in the group's organisation). */
+  async addMember(g: GroupRecord, userId: unknown): Promise<void> {
+    if (typeof userId !== "string" || userId === "") {
+      throw new KeypebbleError("invalid_request", '"user_id" must be a string');
+    }
+    const u = await this.store.users.byId(userId);
+    if (u === undefined || u.orgId !== g.orgId) {
+      throw new KeypebbleError("not_found", "No such user");
+    }
+    if (!(await this.store.groups.addMember(g.id, u.id, this.#sec()))) {
+      throw new KeypebbleError("conflict", "The user is already a member of this group");
+    }
+  }
+
+  /** Remove an account from a group. */
+  async removeMember(g: GroupRecord, userId: string): Promise<void> {
+    if (!(await this.store.groups.removeMember(g.id, userId))) {
+      throw new KeypebbleError("not_found", "The user is not a member of this group");
+    }
+  }
+
+  /** Delete refresh tokens and revoked ids whose tokens have expired. */
+  async purge(): Promise<void> {
+    const now = this.#sec();
+    await this.store.refreshTokens.purge(now);
+    await this.store.revocations.purge(now);
+  }
+
+  // ---- bootstrap --------------------------------------------------------------------------
+
+  /**
+   * Create the first administrator when the store has no account. `password` comes from
+   * `KEYPEBBLE_ADMIN_PASSWORD` or the credential file; without one a random password is
+   * generated and returned (to be printed once), and must be changed at first login.
+   */
+  async bootstrap(password: string | undefined): Promise<{ created: boolean; printed?: string }> {
+    if ((await this.store.users.count()) > 0) return { created: false };
+    const generated = password === undefined;
+    const pw = password ?? hexOf(crypto.getRandomValues(new Uint8Array(16)));
+    try {
+      await this.create({
+        email: this.config.adminEmail,
+        username: "admin",
+        password: pw,
+        displayName: "Administrator",
+        role: "superadmin",
+        orgId: this.config.defaultOrg,
+        mustChangePassword: generated,
+      });
+    } catch (e) {
+      // Another instance created it first: nothing to do.
+      if (e instanceof KeypebbleError && e.code === "conflict") return { created: false };
+      throw e;
+    }
+    return generated ? { created: true, printed: pw } : { created: true };
+  }
+}
+
+function _groupName(v: unknown): string {
+  if (typeof v !== "string" || v.trim() === "" || v.length > 128 || /\p{Cc}/u.test(v)) {
+    throw new KeypebbleError("invalid_request", '"name" must be a string of 1 to 128 characters');
+  }
+  return v.normalize("NFC").trim();
+}
+
+function _description(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string" || v.length > 1024) {
+    throw new KeypebbleError(
+      "invalid_request",
+      '"description" must be a string of at most 1024 characters',
+    );
+  }
+  return v;
+}

@@ -1,0 +1,238 @@
+/**
+ * The `accounts` and `oauth` sections (issue 13): stored accounts with pico-auth's API, and the
+ * OAuth2 server's declared clients and trusted issuers for token exchange.
+ *
+ * ```yaml
+ * accounts:
+ *   registration: off            # open | off (an admin can switch it at run time)
+ *   password_min_length: 8
+ *   admin_email: admin@example.com
+ *   admin_password_path: /run/credentials/keypebble/admin-password   # optional
+ *   default_org: default
+ *   access_ttl_seconds: 900      # capped by max_ttl_seconds
+ *   refresh_ttl_seconds: 2592000
+ *   audience: my-api             # aud of account tokens (default: the top-level audience)
+ * oauth:
+ *   clients:
+ *     - id: ci
+ *       secret_hash: "$pbkdf2-sha256$…"      # from `keypebble hash-password`
+ *       audiences: [deploy-api]
+ *       scopes: [deploy, read]
+ *   trusted_issuers:                        # subject tokens for RFC 8693 token exchange
+ *     - issuer: https://kubernetes.default.svc
+ *       jwks_uri: https://10.0.0.1:6443/openid/v1/jwks
+ *       audiences: [keypebble]              # the subject token must be meant for us
+ *       scopes: [deploy]                    # scopes an exchanged token may carry
+ *       cache_seconds: 300
+ *       subject_prefix: "cluster-a:"          # sub of exchanged tokens: cluster-a:<their sub>
+ *   exchange_audiences: [deploy-api]        # audiences an exchanged token may be minted for
+ * ```
+ */
+
+import { KeypebbleError } from "../errors.ts";
+
+/** `open` lets anyone register; `off` leaves account creation to administrators. */
+export type Registration = "open" | "off";
+
+/** The validated `accounts` section. */
+export interface AccountsConfig {
+  readonly registration: Registration;
+  readonly passwordMinLength: number;
+  readonly adminEmail: string;
+  readonly adminPasswordPath?: string;
+  readonly defaultOrg: string;
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  readonly audience?: string;
+}
+
+/** One client declared in the config for `client_credentials`. */
+export interface OAuthClientConfig {
+  readonly id: string;
+  /** PBKDF2 hash of the client secret. */
+  readonly secretHash: string;
+  readonly audiences: readonly string[];
+  readonly scopes: readonly string[];
+}
+
+/** An issuer whose JWTs may be exchanged (RFC 8693). */
+export interface TrustedIssuerConfig {
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly audiences: readonly string[];
+  readonly scopes: readonly string[];
+  readonly cacheSeconds: number;
+  /** Put before the subject token's `sub` in exchanged tokens (e.g. `cluster-a:`, which makes a URI of it). */
+  readonly subjectPrefix: string;
+}
+
+/** The validated `oauth` section. */
+export interface OAuthConfig {
+  readonly clients: readonly OAuthClientConfig[];
+  readonly trustedIssuers: readonly TrustedIssuerConfig[];
+  readonly exchangeAudiences: readonly string[];
+}
+
+/** Top-level keys this file reads. */
+export const ACCOUNT_KEYS: readonly string[] = ["accounts", "oauth"];
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const SCOPE = /^[\x21-\x7e]{1,128}$/;
+const PBKDF2 = /^\$pbkdf2-sha256\$(?:i=)?[1-9][0-9]{3,7}\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{43}$/;
+
+/** Read the sections; returns the fields to spread into the `Config`. */
+export function readAccountSections(
+  top: Record<string, unknown>,
+  source: string,
+  baseDir: string | undefined,
+  where: (field: string) => string = (field) => `${source}: ${field}`,
+): { accounts?: AccountsConfig; oauth?: OAuthConfig } {
+  const fail = (field: string, problem: string): never => {
+    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
+  };
+  const mapping = (v: unknown, field: string, keys: string[]): Record<string, unknown> => {
+    if (v === null || v === undefined) return {};
+    if (typeof v !== "object" || Array.isArray(v)) fail(field, "must be a mapping");
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!keys.includes(k)) {
+        fail(`${field}.${k}`, `is not a known setting (known: ${keys.join(", ")})`);
+      }
+    }
+    return o;
+  };
+  const str = (v: unknown, field: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string" || v.trim() === "") fail(field, "must be a non-empty string");
+    return v as string;
+  };
+  const int = (v: unknown, field: string, min: number, max: number): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      fail(field, `must be an integer between ${min} and ${max}`);
+    }
+    return v as number;
+  };
+  const list = (v: unknown, field: string, re: RegExp): string[] => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) fail(field, "must be a list of strings");
+    return (v as unknown[]).map((s, i) => {
+      if (typeof s !== "string" || !re.test(s)) fail(`${field}[${i}]`, "is not a valid value");
+      return s as string;
+    });
+  };
+  const url = (v: unknown, field: string): string => {
+    const s = str(v, field);
+    if (s === undefined) return fail(field, "is required");
+    if (!/^https?:\/\/[^\s]+$/.test(s)) fail(field, 'must be an "https://" (or "http://") URL');
+    return s;
+  };
+  const resolve = (p: string): string =>
+    baseDir === undefined || p.startsWith("/") ? p : `${baseDir.replace(/\/$/, "")}/${p}`;
+
+  const out: { accounts?: AccountsConfig; oauth?: OAuthConfig } = {};
+  if (top.accounts !== undefined) {
+    const a = mapping(top.accounts, "accounts", [
+      "registration",
+      "password_min_length",
+      "admin_email",
+      "admin_password_path",
+      "default_org",
+      "access_ttl_seconds",
+      "refresh_ttl_seconds",
+      "audience",
+    ]);
+    // YAML 1.1 readers turn a bare `off` into false; accept both spellings.
+    let registration: Registration = "off";
+    if (a.registration === "open" || a.registration === true) registration = "open";
+    else if (a.registration !== undefined && a.registration !== "off" && a.registration !== false) {
+      fail("accounts.registration", 'must be "open" or "off"');
+    }
+    const adminEmail = str(a.admin_email, "accounts.admin_email") ?? "admin@localhost";
+    if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
+      fail("accounts.admin_email", "must be an e-mail address");
+    }
+    const adminPasswordPath = str(a.admin_password_path, "accounts.admin_password_path");
+    const defaultOrg = str(a.default_org, "accounts.default_org") ?? "default";
+    if (!ID.test(defaultOrg)) fail("accounts.default_org", "is not a valid organisation name");
+    const audience = str(a.audience, "accounts.audience");
+    out.accounts = {
+      registration,
+      passwordMinLength: int(a.password_min_length, "accounts.password_min_length", 8, 128) ?? 8,
+      adminEmail: adminEmail.toLowerCase(),
+      ...(adminPasswordPath === undefined ? {} : { adminPasswordPath: resolve(adminPasswordPath) }),
+      defaultOrg,
+      accessTtlSeconds: int(a.access_ttl_seconds, "accounts.access_ttl_seconds", 60, 86_400) ??
+        900,
+      refreshTtlSeconds:
+        int(a.refresh_ttl_seconds, "accounts.refresh_ttl_seconds", 300, 31_536_000) ??
+          2_592_000,
+      ...(audience === undefined ? {} : { audience }),
+    };
+    if (top.store === undefined) fail("accounts", 'needs a "store" section to keep accounts in');
+  }
+  if (top.oauth !== undefined) {
+    const o = mapping(top.oauth, "oauth", ["clients", "trusted_issuers", "exchange_audiences"]);
+    const clients: OAuthClientConfig[] = [];
+    if (o.clients !== undefined && o.clients !== null) {
+      if (!Array.isArray(o.clients)) fail("oauth.clients", "must be a list");
+      (o.clients as unknown[]).forEach((raw, i) => {
+        const f = `oauth.clients[${i}]`;
+        const c = mapping(raw, f, ["id", "secret_hash", "audiences", "scopes"]);
+        const id = str(c.id, `${f}.id`) ?? fail(`${f}.id`, "is required");
+        if (!ID.test(id)) fail(`${f}.id`, "must be letters, digits and . _ : - (at most 128)");
+        if (clients.some((x) => x.id === id)) fail(`${f}.id`, `duplicates client "${id}"`);
+        if (id.startsWith("keypebble:")) fail(`${f}.id`, 'must not start with "keypebble:"');
+        const secretHash = str(c.secret_hash, `${f}.secret_hash`) ??
+          fail(`${f}.secret_hash`, 'is required (make one with "keypebble hash-password")');
+        // The form of `keypebble hash-password` (and passlib's); checked in full at use.
+        if (!PBKDF2.test(secretHash)) {
+          fail(
+            `${f}.secret_hash`,
+            'must be a "$pbkdf2-sha256$" hash from "keypebble hash-password"',
+          );
+        }
+        clients.push({
+          id,
+          secretHash,
+          audiences: list(c.audiences, `${f}.audiences`, SCOPE),
+          scopes: list(c.scopes, `${f}.scopes`, SCOPE),
+        });
+      });
+    }
+    const trustedIssuers: TrustedIssuerConfig[] = [];
+    if (o.trusted_issuers !== undefined && o.trusted_issuers !== null) {
+      if (!Array.isArray(o.trusted_issuers)) fail("oauth.trusted_issuers", "must be a list");
+      (o.trusted_issuers as unknown[]).forEach((raw, i) => {
+        const f = `oauth.trusted_issuers[${i}]`;
+        const t = mapping(raw, f, [
+          "issuer",
+          "jwks_uri",
+          "audiences",
+          "scopes",
+          "cache_seconds",
+          "subject_prefix",
+        ]);
+        const issuer = str(t.issuer, `${f}.issuer`) ?? fail(`${f}.issuer`, "is required");
+        const audiences = list(t.audiences, `${f}.audiences`, SCOPE);
+        if (audiences.length === 0) {
+          fail(`${f}.audiences`, "must name at least one audience the subject token is for");
+        }
+        trustedIssuers.push({
+          issuer,
+          jwksUri: url(t.jwks_uri, `${f}.jwks_uri`),
+          audiences,
+          scopes: list(t.scopes, `${f}.scopes`, SCOPE),
+          cacheSeconds: int(t.cache_seconds, `${f}.cache_seconds`, 10, 86_400) ?? 300,
+          subjectPrefix: str(t.subject_prefix, `${f}.subject_prefix`) ?? "",
+        });
+      });
+    }
+    out.oauth = {
+      clients,
+      trustedIssuers,
+      exchangeAudiences: list(o.exchange_audiences, "oauth.exchange_audiences", SCOPE),
+    };
+  }
+  return out;
+}
