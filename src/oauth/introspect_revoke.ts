@@ -15,13 +15,12 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { readForm } from "../http/body.ts";
 import type { RequestContext } from "../http/context.ts";
 import { json } from "../http/responses.ts";
 import { authenticateClient } from "./client_auth.ts";
+import { NO_CACHE, oauthError, readOAuthForm } from "./form.ts";
 import { revocationStore, verifyPresentedJwt } from "./subject_token.ts";
 
-const NO_CACHE = { "cache-control": "no-store", pragma: "no-cache" };
 const SHOWN = [
   "iss",
   "sub",
@@ -38,31 +37,10 @@ const SHOWN = [
   "groups",
 ];
 
-async function _form(ctx: RequestContext): Promise<URLSearchParams> {
-  const form = await readForm(ctx.req, ctx.rt.config.limits.maxBodyBytes);
-  for (const [name] of form) {
-    if (form.getAll(name).length > 1) {
-      throw new KeypebbleError("invalid_request", `Parameter "${name.slice(0, 32)}" is repeated`);
-    }
-  }
-  return form;
-}
-
-function _oauthError(e: unknown): Response {
-  if (e instanceof KeypebbleError && e.status < 500) {
-    return json(
-      { error: e.code, error_description: e.message, message: e.message },
-      e.status,
-      { ...e.headers, ...NO_CACHE },
-    );
-  }
-  throw e;
-}
-
 /** Handle `POST /oauth2/introspect`. */
 export async function postIntrospect(ctx: RequestContext): Promise<Response> {
   try {
-    const form = await _form(ctx);
+    const form = await readOAuthForm(ctx);
     const client = (await authenticateClient(ctx, form, { required: true }))!;
     if (
       client.kind === "api_key" &&
@@ -79,7 +57,7 @@ export async function postIntrospect(ctx: RequestContext): Promise<Response> {
     }
     return json(await _introspect(ctx, token), 200, NO_CACHE);
   } catch (e) {
-    return _oauthError(e);
+    return oauthError(e);
   }
 }
 
@@ -122,7 +100,7 @@ async function _introspect(ctx: RequestContext, token: string): Promise<Record<s
 /** Handle `POST /oauth2/revoke`. */
 export async function postRevoke(ctx: RequestContext): Promise<Response> {
   try {
-    const form = await _form(ctx);
+    const form = await readOAuthForm(ctx);
     await authenticateClient(ctx, form, { required: false });
     const token = form.get("token");
     if (token === null || token === "") {
@@ -151,6 +129,6 @@ export async function postRevoke(ctx: RequestContext): Promise<Response> {
     }
     return new Response(null, { status: 200, headers: NO_CACHE });
   } catch (e) {
-    return _oauthError(e);
+    return oauthError(e);
   }
 }

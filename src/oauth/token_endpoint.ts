@@ -6,23 +6,16 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { readForm } from "../http/body.ts";
 import type { RequestContext } from "../http/context.ts";
 import { json } from "../http/responses.ts";
+import { NO_CACHE, oauthError, readOAuthForm } from "./form.ts";
 import { GRANTS } from "./grants.ts";
-
-const NO_CACHE = { "cache-control": "no-store", pragma: "no-cache" };
 
 /** Handle `POST /oauth2/token`. */
 export async function postOAuthToken(ctx: RequestContext): Promise<Response> {
   try {
-    const form = await readForm(ctx.req, ctx.rt.config.limits.maxBodyBytes);
-    for (const [name] of form) {
-      // §3.2: parameters must not be repeated.
-      if (form.getAll(name).length > 1) {
-        throw new KeypebbleError("invalid_request", `Parameter "${name.slice(0, 32)}" is repeated`);
-      }
-    }
+    // §3.2: parameters must not be repeated.
+    const form = await readOAuthForm(ctx);
     const grantType = form.get("grant_type");
     if (grantType === null || grantType === "") {
       throw new KeypebbleError("invalid_request", "grant_type is required");
@@ -36,13 +29,6 @@ export async function postOAuthToken(ctx: RequestContext): Promise<Response> {
     }
     return json(await grant(ctx, form), 200, NO_CACHE);
   } catch (e) {
-    if (e instanceof KeypebbleError && e.status < 500) {
-      return json(
-        { error: e.code, error_description: e.message, message: e.message },
-        e.status,
-        { ...e.headers, ...NO_CACHE },
-      );
-    }
-    throw e;
+    return oauthError(e);
   }
 }
