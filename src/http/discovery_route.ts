@@ -4,6 +4,7 @@
  * issuer, as Kubernetes' service-account issuer publishes it).
  */
 
+import { ACCOUNT_CLAIMS, TOKEN_CLAIMS } from "../oauth/claim_names.ts";
 import type { RequestContext } from "./context.ts";
 import { json } from "./responses.ts";
 
@@ -96,16 +97,8 @@ function _oauthDocument(
     // "none": the password, refresh_token and token-exchange grants need no client secret.
     token_endpoint_auth_methods_supported: [...(f.clients ? methods : []), "none"],
     claims_supported: [
-      "iss",
-      "sub",
-      "aud",
-      "exp",
-      "iat",
-      "nbf",
-      "jti",
-      "scope",
-      "client_id",
-      ...(f.accounts ? ["email", "role", "org_id", "groups", "preferred_username"] : []),
+      ...TOKEN_CLAIMS,
+      ...(f.accounts ? [...ACCOUNT_CLAIMS, "preferred_username"] : []),
     ],
   };
 }

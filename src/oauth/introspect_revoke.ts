@@ -17,25 +17,12 @@
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
 import { json } from "../http/responses.ts";
+import { ACCOUNT_CLAIMS, TOKEN_CLAIMS } from "./claim_names.ts";
 import { authenticateClient } from "./client_auth.ts";
 import { NO_CACHE, oauthError, readOAuthForm } from "./form.ts";
 import { revocationStore, verifyPresentedJwt } from "./subject_token.ts";
 
-const SHOWN = [
-  "iss",
-  "sub",
-  "aud",
-  "exp",
-  "iat",
-  "nbf",
-  "jti",
-  "scope",
-  "client_id",
-  "email",
-  "role",
-  "org_id",
-  "groups",
-];
+const SHOWN: readonly string[] = [...TOKEN_CLAIMS, ...ACCOUNT_CLAIMS];
 
 /** Handle `POST /oauth2/introspect`. */
 export async function postIntrospect(ctx: RequestContext): Promise<Response> {
