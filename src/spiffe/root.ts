@@ -216,6 +216,16 @@ export interface ServiceChange {
   readonly sequence: number;
 }
 
+/** Service NAME's SPIFFE ID (checked against the bundle's trust domain) and its directory. */
+async function _serviceTarget(
+  root: string,
+  name: string,
+  files: RootOptions["files"],
+): Promise<{ id: string; dir: string }> {
+  const first = await readRootBundle(root, files);
+  return { id: _name(name, first.trustDomain), dir: _j(root, SERVICES_DIR, name) };
+}
+
 /**
  * `spiffe add-service NAME`: a new P-256 key, the ID file, and the key bound to the ID in the
  * bundle. Re-running for an existing service changes nothing (and completes an interrupted run).
@@ -226,9 +236,7 @@ export async function addService(
   options: RootOptions,
 ): Promise<ServiceChange> {
   const { files } = options;
-  const first = await readRootBundle(root, files);
-  const id = _name(name, first.trustDomain);
-  const dir = _j(root, SERVICES_DIR, name);
+  const { id, dir } = await _serviceTarget(root, name, files);
   return await withRootLock(root, files, async () => {
     const b = await readRootBundle(root, files);
     const dst = await files.stat(dir);
@@ -281,9 +289,7 @@ export async function rotateService(
   options: RootOptions & { revokeOld?: boolean },
 ): Promise<ServiceChange> {
   const { files } = options;
-  const first = await readRootBundle(root, files);
-  const id = _name(name, first.trustDomain);
-  const dir = _j(root, SERVICES_DIR, name);
+  const { id, dir } = await _serviceTarget(root, name, files);
   return await withRootLock(root, files, async () => {
     let b = await readRootBundle(root, files);
     let current = await _requireService(dir, name, files);
@@ -333,9 +339,7 @@ export async function removeService(
   options: RootOptions,
 ): Promise<ServiceChange> {
   const { files } = options;
-  const first = await readRootBundle(root, files);
-  const id = _name(name, first.trustDomain);
-  const dir = _j(root, SERVICES_DIR, name);
+  const { id, dir } = await _serviceTarget(root, name, files);
   return await withRootLock(root, files, async () => {
     const b = await readRootBundle(root, files);
     let changed = false;
