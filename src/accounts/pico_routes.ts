@@ -7,17 +7,13 @@
 import { getJwks } from "../http/discovery_route.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { RequestContext } from "../http/context.ts";
-import { rfc3339 } from "../profiles/context.ts";
+import { rfc3339OrNull } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { Role, UserRecord } from "../store/mod.ts";
 import { readJsonObjectBody, readSingleString, requiredString } from "./json_body.ts";
 import { loginAccount } from "./login.ts";
 import { allows, isRole, orgScope, type Permission } from "./roles.ts";
 import { accountService, requireAccount, tokenPair } from "./token.ts";
-
-function _time(sec: number | null): string | null {
-  return sec === null ? null : rfc3339(sec);
-}
 
 /** An account as pico-auth's user list shows it. */
 export function userJson(u: UserRecord): Record<string, unknown> {
@@ -137,8 +133,8 @@ export async function getMe(ctx: RequestContext): Promise<Response> {
     role: u.role,
     org_id: u.orgId,
     status: u.status,
-    created_at: _time(u.createdAt),
-    last_login_at: _time(u.lastLoginAt),
+    created_at: rfc3339OrNull(u.createdAt),
+    last_login_at: rfc3339OrNull(u.lastLoginAt),
     ...(u.username === null ? {} : { username: u.username }),
     groups: await accountService(ctx).groupIds(u.id),
     password_change_required: u.mustChangePassword,

@@ -9,15 +9,11 @@ import { isUsable } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { RequestContext } from "../http/context.ts";
-import { rfc3339 } from "../profiles/context.ts";
+import { rfc3339OrNull } from "../profiles/context.ts";
 import { json } from "../http/responses.ts";
 import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary } from "../store/mod.ts";
 import { requireAdmin } from "./auth.ts";
 import type { Permission } from "../accounts/roles.ts";
-
-function _time(sec: number | null): string | null {
-  return sec === null ? null : rfc3339(sec);
-}
 
 /** An organisation as keyguard lists it. */
 export function orgJson(o: OrgSummary): Record<string, unknown> {
@@ -25,7 +21,7 @@ export function orgJson(o: OrgSummary): Record<string, unknown> {
     id: o.id,
     name: o.name,
     status: o.status,
-    created_at: _time(o.createdAt),
+    created_at: rfc3339OrNull(o.createdAt),
     key_count: o.keyCount,
   };
 }
@@ -40,10 +36,10 @@ export function keyJson(k: ApiKeyWithOrg, nowSec: number): Record<string, unknow
     rate_limit_per_minute: k.rateLimitPerMinute,
     scopes: k.scopes,
     org_name: k.orgName,
-    created_at: _time(k.createdAt),
-    last_used_at: _time(k.lastUsedAt),
+    created_at: rfc3339OrNull(k.createdAt),
+    last_used_at: rfc3339OrNull(k.lastUsedAt),
     status: k.status,
-    expires_at: _time(k.expiresAt),
+    expires_at: rfc3339OrNull(k.expiresAt),
     monthly_quota: k.monthlyQuota,
     audiences: k.audiences,
     claims: k.claims,
@@ -56,9 +52,9 @@ export function blockJson(b: Block): Record<string, unknown> {
   return {
     kind: b.kind,
     value: b.value,
-    until: _time(b.until),
+    until: rfc3339OrNull(b.until),
     reason: b.reason,
-    created_at: _time(b.createdAt),
+    created_at: rfc3339OrNull(b.createdAt),
   };
 }
 
@@ -200,8 +196,8 @@ function _created(key: ApiKeyWithOrg, raw: string): Record<string, unknown> {
     rate_limit_per_minute: key.rateLimitPerMinute,
     scopes: key.scopes,
     org_name: key.orgName,
-    created_at: _time(key.createdAt),
-    expires_at: _time(key.expiresAt),
+    created_at: rfc3339OrNull(key.createdAt),
+    expires_at: rfc3339OrNull(key.expiresAt),
     monthly_quota: key.monthlyQuota,
   };
 }
@@ -243,7 +239,7 @@ export async function postRoll(ctx: RequestContext): Promise<Response> {
   }
   const { key, raw, old } = await svc.roll(ctx.params.id, grace);
   return json(
-    { ..._created(key, raw), replaces: old.id, old_expires_at: _time(old.expiresAt) },
+    { ..._created(key, raw), replaces: old.id, old_expires_at: rfc3339OrNull(old.expiresAt) },
     201,
   );
 }

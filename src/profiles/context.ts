@@ -71,3 +71,8 @@ export interface Reply {
 export function rfc3339(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+/** {@link rfc3339}, with `null` (a time not set) kept as `null`. */
+export function rfc3339OrNull(seconds: number | null): string | null {
+  return seconds === null ? null : rfc3339(seconds);
+}
