@@ -8,7 +8,6 @@
  * caller refuses the request) instead of queueing; the client reconnects in the background.
  */
 
-import { createClient } from "redis";
 import { KeypebbleError } from "../errors.ts";
 import type { Counters, CounterValue } from "./counters.ts";
 
@@ -27,6 +26,9 @@ const NS = "keypebble:";
 
 /** Connect to Redis; rejects with a clear error when it cannot be reached. */
 export async function connectRedisCounters(url: string): Promise<Counters> {
+  // Loaded here, not at the top: only fleet mode needs the client, and evaluating it costs
+  // start-up time on every box.
+  const { createClient } = await import("redis");
   const client = createClient({
     url,
     disableOfflineQueue: true,

@@ -4,7 +4,6 @@
  * group (a file here) and one line below, without touching the others.
  */
 
-import postgres from "postgres";
 import { KeypebbleError } from "../errors.ts";
 import type { SqliteOpener } from "../platform/sqlite.ts";
 import { type ApiKeyQueries, apiKeyQueries } from "./api_keys.ts";
@@ -90,6 +89,9 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     // for each, and least-privilege runs allow only the connection ones: PGHOST, PGPORT, PGUSER,
     // PGPASSWORD, PGDATABASE, …). `?sslmode=` in the URL still chooses TLS.
     const sslmode = new URL(url).searchParams.get("sslmode");
+    // Loaded here, not at the top: evaluating the client costs start-up time on every box,
+    // and only a Postgres store needs it.
+    const { default: postgres } = await import("postgres");
     const pg = postgres(url, {
       max: 8,
       ssl: sslmode === null || sslmode === "disable" ? false : sslmode as "require",
