@@ -42,7 +42,13 @@ JSON
 (cd "$work" && bun install --silent --no-progress)
 
 mkdir -p "$(dirname "$out")"
-(cd "$work" && bun build --compile --minify-syntax --minify-whitespace "$@" src/main.ts --outfile "$out")
+# Cold start (issue 15): --bytecode ships JavaScriptCore bytecode, so nothing is parsed at start;
+# --splitting keeps every dynamic import() (the Postgres and Redis clients, node:sqlite of the Deno
+# adapter) in a chunk of its own, evaluated only when used (in one bundle, the bundler would hoist
+# their node:net/tls/crypto imports to the top, evaluated on every start). ESM bytecode needs
+# --format=esm; src/main.ts has no top-level await for it.
+(cd "$work" && bun build --compile --bytecode --splitting --format=esm \
+  --minify-syntax --minify-whitespace "$@" src/main.ts --outfile "$out")
 
 # Smoke-run the binary only when it was built for this machine: a --target for another OS or CPU
 # (bun-linux-arm64 on x86_64) gives a file this machine cannot execute.

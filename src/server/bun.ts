@@ -1,12 +1,12 @@
 /**
  * The Bun adapter: the only file that touches `Bun.*` and Node's `process`. It implements
- * {@link Platform} with `Bun.serve`, `process.on(signal)` and `node:fs`.
+ * {@link Platform} with `Bun.serve`, `Bun.file`, `process.on(signal)` and `node:fs` (loaded only
+ * when a file is written, to keep it out of the cold start).
  *
  * It must type-check under `deno check`, where no Bun types exist, so the few shapes it uses are
  * declared below and the globals are read through `globalThis`.
  */
 
-import { mkdir, open, readFile, stat } from "node:fs/promises";
 import type {
   Platform,
   ServeOptions,
@@ -44,6 +44,8 @@ interface BunGlobal {
     error?(e: unknown): Response;
   }): BunServer;
   readonly stdin: { text(): Promise<string> };
+  /** A lazy file handle: reads and stats are native, no `node:fs` module is evaluated. */
+  file(path: string): { text(): Promise<string>; stat(): Promise<{ mtimeMs: number }> };
 }
 
 /** The part of Node's `process` this adapter uses (Bun provides it). */
@@ -84,13 +86,15 @@ export function bunPlatform(): Platform {
     },
     async readTextFile(path: string): Promise<string> {
       try {
-        return await readFile(path, "utf8");
+        return await bun.file(path).text();
       } catch (e) {
         if (_isNotFound(e)) throw new FileMissingError(path);
         throw e;
       }
     },
     async writePrivateFile(path: string, text: string): Promise<void> {
+      // Only key generation writes files: node:fs/promises is loaded here, not at start.
+      const { mkdir, open } = await import("node:fs/promises");
       const slash = path.lastIndexOf("/");
       if (slash > 0) await mkdir(path.slice(0, slash), { recursive: true, mode: 0o700 });
       // "wx": create, fail when it exists (like createNew); mode applies at creation.
@@ -112,7 +116,7 @@ export function bunPlatform(): Platform {
     },
     async mtime(path: string): Promise<number | undefined> {
       try {
-        return (await stat(path)).mtimeMs;
+        return (await bun.file(path).stat()).mtimeMs;
       } catch {
         return undefined;
       }
