@@ -45,7 +45,7 @@ interface BunGlobal {
   }): BunServer;
   readonly stdin: { text(): Promise<string> };
   /** A lazy file handle: reads and stats are native, no `node:fs` module is evaluated. */
-  file(path: string): { text(): Promise<string>; stat(): Promise<{ mtimeMs: number }> };
+  file(path: string): { bytes(): Promise<Uint8Array>; stat(): Promise<{ mtimeMs: number }> };
 }
 
 /** The part of Node's `process` this adapter uses (Bun provides it). */
@@ -67,6 +67,8 @@ function _process(): ProcessLike {
   return (globalThis as unknown as { process: ProcessLike }).process;
 }
 
+const _utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 function _isNotFound(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "ENOENT";
 }
@@ -86,7 +88,13 @@ export function bunPlatform(): Platform {
     },
     async readTextFile(path: string): Promise<string> {
       try {
-        return await bun.file(path).text();
+        // Decoded like node's readFile(path, "utf8"): a byte order mark is kept.
+        return _utf8.decode(await bun.file(path).bytes());
+      } catch {
+        // A failure is rare: read again through node:fs for its own error (ENOENT, EISDIR, ...).
+      }
+      try {
+        return await (await import("node:fs/promises")).readFile(path, "utf8");
       } catch (e) {
         if (_isNotFound(e)) throw new FileMissingError(path);
         throw e;
