@@ -90,8 +90,9 @@ export function bunPlatform(): Platform {
       try {
         // Decoded like node's readFile(path, "utf8"): a byte order mark is kept.
         return _utf8.decode(await bun.file(path).bytes());
-      } catch {
-        // A failure is rare: read again through node:fs for its own error (ENOENT, EISDIR, ...).
+      } catch (e) {
+        if (_isNotFound(e)) throw new FileMissingError(path);
+        // Other failures are rare: read again through node:fs for its own error text (EISDIR, ...).
       }
       try {
         return await (await import("node:fs/promises")).readFile(path, "utf8");
