@@ -41,12 +41,18 @@ export async function postAuth(req: ProfileRequest): Promise<Reply> {
     },
   });
   req.issued("auth", minted.alg);
-  return { json: { token: minted.token, claims: minted.claims, expires_in: minted.ttl } };
+  // `{"token", "claims", "expires_in"}` with the claims as the very JSON that was signed: the
+  // same bytes JSON.stringify of the object gives, without serialising the claims twice.
+  return {
+    jsonText: `{"token":${JSON.stringify(minted.token)},"claims":${minted.payload},"expires_in":${
+      JSON.stringify(minted.ttl)
+    }}`,
+  };
 }
 
 function _accepted(req: ProfileRequest): Record<string, unknown> {
-  const { ttl_seconds: _ttl, ...requested } = req.json;
-  return filterCustomClaims(requested, req.profiles.auth.allowedCustomClaims).accepted;
+  return filterCustomClaims(req.json, req.profiles.auth.allowedCustomClaims, "ttl_seconds")
+    .accepted;
 }
 
 function _subjectString(v: unknown): string {
