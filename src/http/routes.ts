@@ -244,7 +244,13 @@ function _group(table: readonly RouteDecl[]): Route[] {
 /** The table grouped by path. */
 export const ROUTES: readonly Route[] = _group(ROUTE_TABLE);
 
-const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));
+/** Paths without parameters, each with its one match (no parameters), made once. */
+const EXACT = new Map(
+  ROUTES.filter((r) => !r.template.includes("{")).map((r) => [
+    r.template,
+    { route: r, params: Object.freeze({}) as Record<string, string> },
+  ]),
+);
 const PARAMETRISED = ROUTES.filter((r) => r.template.includes("{"));
 
 /**
@@ -256,7 +262,7 @@ export function matchRoute(
   path: string,
 ): { route: Route; params: Record<string, string> } | undefined {
   const exact = EXACT.get(path);
-  if (exact !== undefined) return { route: exact, params: {} };
+  if (exact !== undefined) return exact;
   const parts = path.split("/").slice(1);
   for (const route of PARAMETRISED) {
     if (route.segments.length !== parts.length) continue;

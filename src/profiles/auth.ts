@@ -42,11 +42,10 @@ export async function postAuth(req: ProfileRequest): Promise<Reply> {
   });
   req.issued("auth", minted.alg);
   // `{"token", "claims", "expires_in"}` with the claims as the very JSON that was signed: the
-  // same bytes JSON.stringify of the object gives, without serialising the claims twice.
+  // same bytes JSON.stringify of the object gives, without serialising the claims twice. A
+  // compact JWS is base64url and dots only (RFC 7515 §7.1), so it needs no JSON escaping.
   return {
-    jsonText: `{"token":${JSON.stringify(minted.token)},"claims":${minted.payload},"expires_in":${
-      JSON.stringify(minted.ttl)
-    }}`,
+    jsonText: `{"token":"${minted.token}","claims":${minted.payload},"expires_in":${minted.ttl}}`,
   };
 }
 
