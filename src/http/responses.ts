@@ -25,11 +25,15 @@ export function jsonText(
   status = 200,
   headers?: Readonly<Record<string, string>>,
 ): Response {
+  if (status === 200 && headers === undefined) return new Response(text, OK_INIT);
   return new Response(text, {
     status,
     headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers },
   });
 }
+
+/** The init of a plain 200 JSON answer (the constructor copies it; nothing writes to it). */
+const OK_INIT: ResponseInit = { status: 200, headers: JSON_HEADERS };
 
 /** A JSON error response for a stable code. */
 export function errorResponse(

@@ -50,9 +50,23 @@ export async function postAuth(req: ProfileRequest): Promise<Reply> {
 }
 
 function _accepted(req: ProfileRequest): Record<string, unknown> {
-  return filterCustomClaims(req.json, req.profiles.auth.allowedCustomClaims, "ttl_seconds")
-    .accepted;
+  const body = req.json;
+  const allowed = req.profiles.auth.allowedCustomClaims;
+  // The authorisation step and the handler both ask, one right after the other: the filter is a
+  // pure function of the (read-only) body and the allowlist, so the second call reuses the first.
+  if (_last !== undefined && _last.body === body && _last.allowed === allowed) {
+    return _last.accepted;
+  }
+  const { accepted } = filterCustomClaims(body, allowed, "ttl_seconds");
+  _last = { body, allowed, accepted };
+  return accepted;
 }
+
+let _last: {
+  body: Readonly<Record<string, unknown>>;
+  allowed: readonly string[] | undefined;
+  accepted: Record<string, unknown>;
+} | undefined;
 
 function _subjectString(v: unknown): string {
   if (typeof v !== "string") {
