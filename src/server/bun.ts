@@ -18,6 +18,8 @@ import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openBunSqlite } from "../platform/sqlite_bun.ts";
 import { withRequestDeadline } from "./deadline.ts";
 import { linkOf } from "./worker_link.ts";
+import { installNativeHmacSha256 } from "../jose/hmac_sha256.ts";
+import { bunHmacSha256 } from "../platform/hmac_bun.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -77,6 +79,8 @@ function _isNotFound(e: unknown): boolean {
 export function bunPlatform(): Platform {
   const bun = _bun();
   const proc = _process();
+  // HS256 and the other HMACs with BoringSSL rather than SHA-256 in JavaScript (hmac_bun.ts).
+  installNativeHmacSha256(bunHmacSha256());
   return {
     name: `bun ${bun.version}`,
     openSqlite: openBunSqlite,
