@@ -148,6 +148,27 @@ export class KeypebbleError extends Error {
   get status(): number {
     return STATUS[this.code];
   }
+
+  /**
+   * The same error as `new KeypebbleError(code, message, { headers })` (same class, code,
+   * message, headers and status), made without capturing a stack trace. For the answers clients
+   * cause all the time on the token routes (bad credentials, bad body, rate limited, denied):
+   * constructing an `Error` records its stack whatever `Error.stackTraceLimit` says, which cost
+   * 9 µs in Deno and 6 µs in Bun against ~1.3 and ~2.9 µs for this one thrown through three
+   * async frames. The stack of an expected answer is never read: the handler turns it into JSON.
+   */
+  static answer(
+    code: ErrorCode,
+    message: string,
+    options: { headers?: Record<string, string> } = {},
+  ): KeypebbleError {
+    const e = Object.create(KeypebbleError.prototype);
+    e.name = "KeypebbleError";
+    e.message = message;
+    e.code = code;
+    e.headers = options.headers ?? {};
+    return e;
+  }
 }
 
 /** True when `e` is a KeypebbleError (works across module copies). */

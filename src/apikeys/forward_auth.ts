@@ -25,7 +25,7 @@ export async function getForwardAuth(ctx: RequestContext): Promise<Response> {
     // deno-lint-ignore no-control-regex
     scope !== undefined && (scope === "" || scope.length > 128 || /[\x00-\x20\x7f]/.test(scope))
   ) {
-    throw new KeypebbleError("invalid_scope", "The required scope is not a valid scope");
+    throw KeypebbleError.answer("invalid_scope", "The required scope is not a valid scope");
   }
   const { key, admission } = await authenticateKey(ctx, raw, scope === undefined ? {} : { scope });
   return new Response(null, {

@@ -32,7 +32,7 @@ const REFUSALS: Record<KeyRefusal, string> = {
 export function keyService(ctx: RequestContext): ApiKeyService {
   const svc = ctx.services.apiKeys;
   if (svc === undefined) {
-    throw new KeypebbleError("not_found", "API keys are not enabled (no store is configured)");
+    throw KeypebbleError.answer("not_found", "API keys are not enabled (no store is configured)");
   }
   return svc;
 }
@@ -68,14 +68,14 @@ export async function authenticateKey(
   const challenge = options.challenge ?? `Bearer realm="${ctx.rt.config.realm}"`;
   const addressBlock = await svc.blocked("address", [addr]);
   if (addressBlock !== undefined) {
-    throw new KeypebbleError("blocked", "This address is blocked", {
+    throw KeypebbleError.answer("blocked", "This address is blocked", {
       headers: { "retry-after": String(Math.max(1, addressBlock.until - ctx.nowSec)) },
     });
   }
   const locked = raw === undefined ? 0 : await svc.lockedFor(addr);
   if (locked > 0) {
     ctx.services.metrics.authFailures.labels("locked_out").inc();
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "locked_out",
       "Too many invalid API keys from this address; try again later",
       {
@@ -95,7 +95,7 @@ export async function authenticateKey(
       ctx.services.logger.warn("lockout", { scope: "api_key_address", remote: addr });
     }
     const code = check.reason === "suspended" ? "forbidden" : "unauthorized";
-    throw new KeypebbleError(code, REFUSALS[check.reason], {
+    throw KeypebbleError.answer(code, REFUSALS[check.reason], {
       headers: code === "unauthorized" ? { "www-authenticate": challenge } : {},
     });
   }
@@ -106,14 +106,14 @@ export async function authenticateKey(
   if (principalBlock !== undefined) {
     svc.recordUse(key.id, true);
     counter.labels(key.orgName, "refused").inc();
-    throw new KeypebbleError("blocked", "This API key is blocked", {
+    throw KeypebbleError.answer("blocked", "This API key is blocked", {
       headers: { "retry-after": String(Math.max(1, principalBlock.until - ctx.nowSec)) },
     });
   }
   if (options.scope !== undefined && !key.scopes.includes(options.scope)) {
     svc.recordUse(key.id, true);
     counter.labels(key.orgName, "refused").inc();
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "insufficient_scope",
       `The API key lacks the required scope ${JSON.stringify(options.scope.slice(0, 128))}`,
     );
@@ -123,7 +123,7 @@ export async function authenticateKey(
     svc.recordUse(key.id, true);
     counter.labels(key.orgName, "refused").inc();
     ctx.services.metrics.rateLimited.labels("principal").inc();
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       admission.reason ?? "rate_limited",
       admission.reason === "quota_exceeded"
         ? "The API key's monthly quota is used up"

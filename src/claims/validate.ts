@@ -17,7 +17,7 @@ const MAX_DEPTH = 8;
 const URI_RE = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/;
 
 function _bad(name: string, problem: string): KeypebbleError {
-  return new KeypebbleError("invalid_claims", `Claim ${quoteForMessage(name, 64)} ${problem}`);
+  return KeypebbleError.answer("invalid_claims", `Claim ${quoteForMessage(name, 64)} ${problem}`);
 }
 
 /** True when `s` has a control character or a lone surrogate. */
@@ -56,7 +56,7 @@ export function checkClaimValues(claims: Readonly<Record<string, unknown>>): voi
   for (const name of Object.keys(claims)) {
     const v = claims[name];
     if (hasUnsafeChars(name) || name.length > 256) {
-      throw new KeypebbleError("invalid_claims", "A claim name has control characters");
+      throw KeypebbleError.answer("invalid_claims", "A claim name has control characters");
     }
     if (name === "sub") checkStringOrUri(name, v);
     else if (name === "aud") {

@@ -81,7 +81,7 @@ export async function requireCaller(ctx: RequestContext): Promise<Caller> {
   const caller = await optionalCaller(ctx);
   if (caller === null) {
     ctx.services.metrics.authFailures.labels("missing_credentials").inc();
-    throw new KeypebbleError("unauthorized", "Authentication is required", {
+    throw KeypebbleError.answer("unauthorized", "Authentication is required", {
       headers: challengeHeaders(ctx),
     });
   }
@@ -159,7 +159,7 @@ async function _guarded<T>(
         }
       }
     }
-    throw new KeypebbleError("unauthorized", e.message, { headers: challengeHeaders(ctx) });
+    throw KeypebbleError.answer("unauthorized", e.message, { headers: challengeHeaders(ctx) });
   }
 }
 
@@ -203,7 +203,7 @@ async function _refuseLocked(ctx: RequestContext, keys: readonly string[]): Prom
     if (state.locked) {
       ctx.services.metrics.authFailures.labels("locked_out").inc();
       // Credentials are not even checked while locked, so a right password leaks nothing.
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "locked_out",
         "Too many failed sign-in attempts; try again later",
         { headers: { "retry-after": String(state.retryAfterSeconds) } },

@@ -18,7 +18,7 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
       try {
         buf = await req.arrayBuffer();
       } catch {
-        throw new KeypebbleError("invalid_body", "The request body could not be read");
+        throw KeypebbleError.answer("invalid_body", "The request body could not be read");
       }
       return _decode(new Uint8Array(buf));
     }
@@ -32,7 +32,7 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     try {
       r = await reader.read();
     } catch {
-      throw new KeypebbleError("invalid_body", "The request body could not be read");
+      throw KeypebbleError.answer("invalid_body", "The request body could not be read");
     }
     if (r.done) break;
     total += r.value.byteLength;
@@ -71,7 +71,7 @@ function _decode(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new KeypebbleError("invalid_body", "The request body is not valid UTF-8");
+    throw KeypebbleError.answer("invalid_body", "The request body is not valid UTF-8");
   }
 }
 
@@ -85,7 +85,7 @@ export async function readJsonObject(
 ): Promise<Record<string, unknown>> {
   const text = await readBodyText(req, limits.maxBodyBytes);
   if (jsonDepth(text) > limits.maxJsonDepth) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_json",
       `The JSON body is nested deeper than ${limits.maxJsonDepth} levels`,
     );
@@ -94,10 +94,10 @@ export async function readJsonObject(
   try {
     v = JSON.parse(text);
   } catch {
-    throw new KeypebbleError("invalid_json", "The request body is not valid JSON");
+    throw KeypebbleError.answer("invalid_json", "The request body is not valid JSON");
   }
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
-    throw new KeypebbleError("invalid_json", "The request body must be a JSON object");
+    throw KeypebbleError.answer("invalid_json", "The request body must be a JSON object");
   }
   return v as Record<string, unknown>;
 }
@@ -106,7 +106,7 @@ export async function readJsonObject(
 export async function readForm(req: Request, maxBytes: number): Promise<URLSearchParams> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded") {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "unsupported_media_type",
       'The request body must be "application/x-www-form-urlencoded"',
     );
@@ -133,7 +133,7 @@ export function jsonDepth(text: string): number {
 }
 
 function _tooLarge(maxBytes: number): KeypebbleError {
-  return new KeypebbleError(
+  return KeypebbleError.answer(
     "payload_too_large",
     `The request body is larger than ${maxBytes} bytes`,
   );

@@ -29,7 +29,7 @@ export function enforceRateLimit(
   const d = limiter.check(limit.key, services.now(), limit.spec);
   if (d.allowed) return;
   services.metrics.rateLimited.labels(limit.scope).inc();
-  throw new KeypebbleError("rate_limited", MESSAGES[limit.scope], {
+  throw KeypebbleError.answer("rate_limited", MESSAGES[limit.scope], {
     headers: rateLimitHeaders(d),
   });
 }
@@ -46,7 +46,7 @@ async function _shared(
   if (c.value <= limit.spec.requests) return;
   ctx.services.metrics.rateLimited.labels(limit.scope).inc();
   const reset = Math.max(1, Math.ceil(c.ttlMs / 1000));
-  throw new KeypebbleError("rate_limited", MESSAGES[limit.scope], {
+  throw KeypebbleError.answer("rate_limited", MESSAGES[limit.scope], {
     headers: rateLimitHeaders({
       allowed: false,
       limit: limit.spec.requests,

@@ -21,7 +21,7 @@ import { json } from "./responses.ts";
 function _authority(ctx: RequestContext): SpiffeAuthority {
   const a = ctx.rt.spiffe;
   if (a === undefined) {
-    throw new KeypebbleError("not_found", "SPIFFE is not configured on this server");
+    throw KeypebbleError.answer("not_found", "SPIFFE is not configured on this server");
   }
   return a;
 }
@@ -55,7 +55,7 @@ export async function postSvidVerify(ctx: RequestContext): Promise<Response> {
   const authority = _authority(ctx);
   const body = await readJsonObject(ctx.req, ctx.rt.config.limits);
   if (typeof body.token !== "string") {
-    throw new KeypebbleError("invalid_request", '"token" is required: a JWT-SVID string');
+    throw KeypebbleError.answer("invalid_request", '"token" is required: a JWT-SVID string');
   }
   const audience = spiffeIdField(body, "audience", authority.trustDomain);
   const views = await authority.views(ctx.services.now());
@@ -63,7 +63,7 @@ export async function postSvidVerify(ctx: RequestContext): Promise<Response> {
     const v = await verifySvid(body.token, views.bundle, { audience, now: ctx.nowSec });
     return json({ valid: true, spiffe_id: v.spiffeId, claims: v.claims });
   } catch (e) {
-    if (e instanceof SvidError) throw new KeypebbleError(e.code, e.message);
+    if (e instanceof SvidError) throw KeypebbleError.answer(e.code, e.message);
     throw e;
   }
 }

@@ -56,7 +56,7 @@ export function basicChallenge(realm: string): string {
 }
 
 function _unauthorized(message: string, realm: string): KeypebbleError {
-  return new KeypebbleError("unauthorized", message, {
+  return KeypebbleError.answer("unauthorized", message, {
     headers: { "WWW-Authenticate": basicChallenge(realm) },
   });
 }
@@ -102,7 +102,7 @@ export function parseBasicAuth(header: string): { user: string; password: string
   // Auth schemes are case-insensitive (RFC 9110 §11.1).
   if (m === null || m[1].toLowerCase() !== "basic") return null;
   const malformed = (): KeypebbleError =>
-    new KeypebbleError("unauthorized", "Malformed Basic credentials");
+    KeypebbleError.answer("unauthorized", "Malformed Basic credentials");
   const token = m[2] ?? "";
   if (
     token.length === 0 || token.length > MAX_HEADER_LENGTH || token.length % 4 !== 0 ||

@@ -17,14 +17,14 @@ import type { TokenResponse } from "./grants.ts";
 function _accounts(ctx: RequestContext, grant: string) {
   if (ctx.services.accounts === undefined) {
     // Without accounts the grant does not exist here (RFC 6749 §5.2).
-    throw new KeypebbleError("unsupported_grant_type", `Grant type "${grant}" is not supported`);
+    throw KeypebbleError.answer("unsupported_grant_type", `Grant type "${grant}" is not supported`);
   }
   return accountService(ctx);
 }
 
 function _required(form: URLSearchParams, name: string): string {
   const v = form.get(name);
-  if (v === null || v === "") throw new KeypebbleError("invalid_request", `${name} is required`);
+  if (v === null || v === "") throw KeypebbleError.answer("invalid_request", `${name} is required`);
   return v;
 }
 
@@ -47,7 +47,7 @@ export async function passwordGrant(
   } catch (e) {
     // §5.2: bad resource owner credentials are invalid_grant (400), not a 401.
     if (e instanceof KeypebbleError && (e.code === "unauthorized" || e.code === "forbidden")) {
-      throw new KeypebbleError("invalid_grant", e.message);
+      throw KeypebbleError.answer("invalid_grant", e.message);
     }
     throw e;
   }

@@ -33,7 +33,7 @@ export function presentedClient(req: Request, form: URLSearchParams): PresentedC
   if (header !== null && /^basic /i.test(header)) {
     if (formSecret !== null) {
       // RFC 6749 §2.3: one authentication method per request.
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "invalid_request",
         "Use either HTTP Basic or client_secret, not both",
       );
@@ -44,7 +44,9 @@ export function presentedClient(req: Request, form: URLSearchParams): PresentedC
     } catch {
       creds = null;
     }
-    if (creds === null) throw new KeypebbleError("invalid_client", "Malformed Basic credentials");
+    if (creds === null) {
+      throw KeypebbleError.answer("invalid_client", "Malformed Basic credentials");
+    }
     const dec = (s: string) => {
       try {
         return decodeURIComponent(s.replace(/\+/g, " "));
@@ -57,7 +59,7 @@ export function presentedClient(req: Request, form: URLSearchParams): PresentedC
   const formId = form.get("client_id");
   if (formSecret === null || formSecret === "") return null;
   if (formId === null || formId === "") {
-    throw new KeypebbleError("invalid_client", "client_secret needs a client_id");
+    throw KeypebbleError.answer("invalid_client", "client_secret needs a client_id");
   }
   return { clientId: formId, secret: formSecret, basic: false };
 }
@@ -75,14 +77,14 @@ export async function authenticateClient(
   const challenge = `Basic realm="${ctx.rt.config.realm}"`;
   if (presented === null) {
     if (!options.required) return null;
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_client",
       "Client authentication is required: client_id and client_secret, or HTTP Basic",
       { headers: { "www-authenticate": challenge } },
     );
   }
   const refuse = (message: string) =>
-    new KeypebbleError("invalid_client", message, {
+    KeypebbleError.answer("invalid_client", message, {
       headers: presented.basic ? { "www-authenticate": challenge } : {},
     });
   const declared = ctx.rt.config.oauth?.clients.find((c) => c.id === presented.clientId);
@@ -91,7 +93,7 @@ export async function authenticateClient(
     const lockKey = `addr:${clientAddress(ctx)}`;
     const nowMs = services.now();
     if (ctx.rt.config.lockout.enabled && (await lockoutState(ctx, lockKey)).locked) {
-      throw new KeypebbleError("locked_out", "Too many failed attempts; try again later");
+      throw KeypebbleError.answer("locked_out", "Too many failed attempts; try again later");
     }
     const ok =
       await services.credentials.get(declared.id, presented.secret, declared.secretHash, nowMs) ||

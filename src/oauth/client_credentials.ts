@@ -20,7 +20,7 @@ export function grantedScopes(requested: string | null, held: readonly string[])
   const wanted = requested.trim().split(/ +/);
   const missing = wanted.filter((s) => !held.includes(s));
   if (missing.length > 0) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_scope",
       `The client does not hold scope ${JSON.stringify(missing[0].slice(0, 128))}`,
     );
@@ -39,7 +39,7 @@ export async function clientCredentialsGrant(
     const { key } = client;
     const scopes = grantedScopes(form.get("scope"), key.scopes);
     if (audience !== undefined && !key.audiences.includes(audience)) {
-      throw new KeypebbleError("invalid_target", "The audience is not allowed for this key");
+      throw KeypebbleError.answer("invalid_target", "The audience is not allowed for this key");
     }
     const minted = await mintApiToken(ctx, {
       key,
@@ -56,7 +56,7 @@ export async function clientCredentialsGrant(
   const c = client.client;
   const scopes = grantedScopes(form.get("scope"), c.scopes);
   if (audience !== undefined && !c.audiences.includes(audience)) {
-    throw new KeypebbleError("invalid_target", "The audience is not allowed for this client");
+    throw KeypebbleError.answer("invalid_target", "The audience is not allowed for this client");
   }
   const profile = ctx.rt.profiles.client;
   const minted = await mint(profile, {

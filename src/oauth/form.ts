@@ -18,7 +18,10 @@ export async function readOAuthForm(ctx: RequestContext): Promise<URLSearchParam
   const form = await readForm(ctx.req, ctx.rt.config.limits.maxBodyBytes);
   for (const [name] of form) {
     if (form.getAll(name).length > 1) {
-      throw new KeypebbleError("invalid_request", `Parameter "${name.slice(0, 32)}" is repeated`);
+      throw KeypebbleError.answer(
+        "invalid_request",
+        `Parameter "${name.slice(0, 32)}" is repeated`,
+      );
     }
   }
   return form;

@@ -18,11 +18,11 @@ export async function postOAuthToken(ctx: RequestContext): Promise<Response> {
     const form = await readOAuthForm(ctx);
     const grantType = form.get("grant_type");
     if (grantType === null || grantType === "") {
-      throw new KeypebbleError("invalid_request", "grant_type is required");
+      throw KeypebbleError.answer("invalid_request", "grant_type is required");
     }
     const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
     if (grant === undefined) {
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "unsupported_grant_type",
         `Grant type ${JSON.stringify(grantType.slice(0, 64))} is not supported`,
       );

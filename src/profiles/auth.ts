@@ -70,7 +70,7 @@ let _last: {
 
 function _subjectString(v: unknown): string {
   if (typeof v !== "string") {
-    throw new KeypebbleError("invalid_claims", 'Claim "sub" must be a string');
+    throw KeypebbleError.answer("invalid_claims", 'Claim "sub" must be a string');
   }
   return v;
 }
@@ -83,7 +83,7 @@ export function parseTtl(v: unknown): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "string" && /^\d{1,9}$/.test(v) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 1e9) {
-    throw new KeypebbleError("invalid_request", '"ttl_seconds" must be a positive integer');
+    throw KeypebbleError.answer("invalid_request", '"ttl_seconds" must be a positive integer');
   }
   return n;
 }

@@ -26,14 +26,14 @@ export interface CommandFields {
 export function validateCommandFields(body: Readonly<Record<string, unknown>>): CommandFields {
   const target = body.target;
   if (typeof target !== "string" || target.trim() === "" || target.length > 256) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_request",
       '"target" is required: a string of 1 to 256 characters',
     );
   }
   const command = body.command;
   if (typeof command !== "string" || command.trim() === "" || command.length > 8192) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_request",
       '"command" is required: a string of 1 to 8192 characters',
     );

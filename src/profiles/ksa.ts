@@ -30,7 +30,7 @@ const MIN_EXPIRATION = 600;
 /** Validate a namespace (RFC 1123 label). */
 export function checkNamespace(ns: string): string {
   if (!DNS_LABEL.test(ns)) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_name",
       `Namespace ${quoteForMessage(ns)} is not a valid Kubernetes name`,
     );
@@ -41,7 +41,7 @@ export function checkNamespace(ns: string): string {
 /** Validate an object name (RFC 1123 subdomain, at most 253 characters). */
 export function checkObjectName(name: string, what: string): string {
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_name",
       `${what} ${quoteForMessage(name)} is not a valid Kubernetes name`,
     );
@@ -65,11 +65,11 @@ export async function postServiceAccountToken(req: ProfileRequest): Promise<Repl
   const name = checkObjectName(req.params.name, "Service account");
   const body = req.json;
   if (body.kind !== undefined && body.kind !== "TokenRequest") {
-    throw new KeypebbleError("invalid_request", '"kind" must be "TokenRequest"');
+    throw KeypebbleError.answer("invalid_request", '"kind" must be "TokenRequest"');
   }
   const spec = body.spec;
   if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-    throw new KeypebbleError("invalid_request", '"spec" is required and must be an object');
+    throw KeypebbleError.answer("invalid_request", '"spec" is required and must be an object');
   }
   const s = spec as Record<string, unknown>;
   const audiences = s.audiences;
@@ -77,7 +77,7 @@ export async function postServiceAccountToken(req: ProfileRequest): Promise<Repl
     !Array.isArray(audiences) || audiences.length === 0 || audiences.length > 16 ||
     !audiences.every((a) => typeof a === "string" && a !== "" && a.length <= 256)
   ) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_request",
       '"spec.audiences" is required: a list of 1 to 16 non-empty strings',
     );
@@ -86,10 +86,10 @@ export async function postServiceAccountToken(req: ProfileRequest): Promise<Repl
   if (s.expirationSeconds !== undefined && s.expirationSeconds !== null) {
     const e = s.expirationSeconds;
     if (typeof e !== "number" || !Number.isInteger(e)) {
-      throw new KeypebbleError("invalid_request", '"spec.expirationSeconds" must be an integer');
+      throw KeypebbleError.answer("invalid_request", '"spec.expirationSeconds" must be an integer');
     }
     if (e < MIN_EXPIRATION) {
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "invalid_request",
         `"spec.expirationSeconds" must be at least ${MIN_EXPIRATION}`,
       );
@@ -131,17 +131,17 @@ export async function postServiceAccountToken(req: ProfileRequest): Promise<Repl
 
 function _boundObject(v: unknown): Record<string, unknown> {
   if (typeof v !== "object" || Array.isArray(v) || v === null) {
-    throw new KeypebbleError("invalid_request", '"spec.boundObjectRef" must be an object');
+    throw KeypebbleError.answer("invalid_request", '"spec.boundObjectRef" must be an object');
   }
   const o = v as Record<string, unknown>;
   if (o.kind !== "Pod" && o.kind !== "Secret" && o.kind !== "Node") {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_request",
       '"spec.boundObjectRef.kind" must be "Pod", "Secret" or "Node"',
     );
   }
   if (typeof o.name !== "string") {
-    throw new KeypebbleError("invalid_request", '"spec.boundObjectRef.name" is required');
+    throw KeypebbleError.answer("invalid_request", '"spec.boundObjectRef.name" is required');
   }
   checkObjectName(o.name, o.kind);
   const out: Record<string, unknown> = {
@@ -151,7 +151,10 @@ function _boundObject(v: unknown): Record<string, unknown> {
   };
   if (o.uid !== undefined) {
     if (typeof o.uid !== "string" || !UID.test(o.uid)) {
-      throw new KeypebbleError("invalid_request", '"spec.boundObjectRef.uid" is not a valid UID');
+      throw KeypebbleError.answer(
+        "invalid_request",
+        '"spec.boundObjectRef.uid" is not a valid UID',
+      );
     }
     out.uid = o.uid;
   }

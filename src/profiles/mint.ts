@@ -81,7 +81,7 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
           dropped.push(name);
           continue;
         }
-        throw new KeypebbleError(
+        throw KeypebbleError.answer(
           "invalid_claims",
           `Claim ${quoteForMessage(name, 64)} is reserved and cannot be requested here`,
         );
@@ -144,7 +144,7 @@ function _checkSubject(profile: Profile, sub: unknown): void {
   const subject = checkStringOrUri("sub", sub);
   const owner = profile.foreignSubjectPrefixes.find((p) => subject.startsWith(p));
   if (owner !== undefined) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "forbidden",
       `Subjects starting with ${quoteForMessage(owner)} belong to another kind of token`,
     );
@@ -154,19 +154,19 @@ function _checkSubject(profile: Profile, sub: unknown): void {
 /** A SPIFFE ID of the profile's trust domain (SPIFFE-ID §2), as one string. */
 function _spiffeId(profile: Profile, claim: string, v: unknown): string {
   if (typeof v !== "string") {
-    throw new KeypebbleError("invalid_claims", `Claim "${claim}" must be one SPIFFE ID string`);
+    throw KeypebbleError.answer("invalid_claims", `Claim "${claim}" must be one SPIFFE ID string`);
   }
   let trustDomain: string;
   try {
     trustDomain = parseSpiffeId(v).trustDomain;
   } catch (e) {
     if (e instanceof InvalidSpiffeIdError) {
-      throw new KeypebbleError("invalid_spiffe_id", `Claim "${claim}": ${e.message}`);
+      throw KeypebbleError.answer("invalid_spiffe_id", `Claim "${claim}": ${e.message}`);
     }
     throw e;
   }
   if (trustDomain !== profile.trustDomain) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_spiffe_id",
       `Claim "${claim}" ${quoteForMessage(v)} is not in trust domain ${
         quoteForMessage(String(profile.trustDomain))
@@ -191,22 +191,25 @@ function _audience(
   const list = profile.audiences;
   if (requested === undefined) {
     if (rule === "requested") {
-      throw new KeypebbleError("invalid_claims", 'An audience ("aud") is required');
+      throw KeypebbleError.answer("invalid_claims", 'An audience ("aud") is required');
     }
     return list?.[0];
   }
   if (typeof requested !== "string" && !Array.isArray(requested)) {
-    throw new KeypebbleError("invalid_claims", 'Claim "aud" must be a string or a list of strings');
+    throw KeypebbleError.answer(
+      "invalid_claims",
+      'Claim "aud" must be a string or a list of strings',
+    );
   }
   const asked: unknown[] = typeof requested === "string" ? [requested] : [...requested];
-  if (asked.length === 0) throw new KeypebbleError("invalid_claims", 'Claim "aud" is empty');
+  if (asked.length === 0) throw KeypebbleError.answer("invalid_claims", 'Claim "aud" is empty');
   for (const raw of asked) {
     const a = checkStringOrUri("aud", raw);
     const allowed = list !== undefined
       ? list.includes(a)
       : rule === "requested" && !profile.forbiddenAudiences.has(a);
     if (!allowed || (list === undefined && profile.forbiddenAudiences.has(a))) {
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "forbidden",
         `Audience ${quoteForMessage(a)} is not allowed for ${profile.def.name} tokens`,
       );

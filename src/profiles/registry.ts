@@ -33,7 +33,7 @@ export function authorizeRegistryGet(req: ProfileRequest): string {
   const caller = req.caller!;
   const account = req.query.get("account");
   if (account !== null && account !== "" && account !== caller.subject) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "account_mismatch",
       "The account parameter does not match the authenticated user",
     );
@@ -50,7 +50,7 @@ export async function getRegistryToken(req: ProfileRequest): Promise<Reply> {
   const clientId = q.get("client_id");
   if (offline && (clientId === null || clientId === "")) {
     // A refresh token is bound to its client; one bound to no client could never be redeemed.
-    throw new KeypebbleError("invalid_request", '"client_id" is required with "offline_token"');
+    throw KeypebbleError.answer("invalid_request", '"client_id" is required with "offline_token"');
   }
   const requested = q.getAll("scope");
   const header = req.headers.get("x-scopes");
@@ -93,7 +93,7 @@ async function _postRegistryToken(req: ProfileRequest): Promise<Reply> {
   const service = _service(req, form.get("service"), "invalid_request");
   const clientId = form.get("client_id");
   if (clientId === null || clientId === "") {
-    throw new KeypebbleError("invalid_request", '"client_id" is required');
+    throw KeypebbleError.answer("invalid_request", '"client_id" is required');
   }
   const scopes = (form.get("scope") ?? "").split(" ").filter((s) => s !== "");
   let subject: string;
@@ -102,7 +102,7 @@ async function _postRegistryToken(req: ProfileRequest): Promise<Reply> {
     const username = form.get("username");
     const password = form.get("password");
     if (!username || password === null) {
-      throw new KeypebbleError("invalid_request", '"username" and "password" are required');
+      throw KeypebbleError.answer("invalid_request", '"username" and "password" are required');
     }
     subject = await _passwordGrant(req, username, password);
     if (form.get("access_type") === "offline") {
@@ -110,13 +110,13 @@ async function _postRegistryToken(req: ProfileRequest): Promise<Reply> {
     }
   } else if (grant === "refresh_token") {
     const presented = form.get("refresh_token");
-    if (!presented) throw new KeypebbleError("invalid_request", '"refresh_token" is required');
+    if (!presented) throw KeypebbleError.answer("invalid_request", '"refresh_token" is required');
     subject = await _redeemRefresh(req, presented, service, clientId);
     // Not rotated: the docker engine keeps using the first refresh token it was given.
   } else if (grant === null || grant === "") {
-    throw new KeypebbleError("invalid_request", '"grant_type" is required');
+    throw KeypebbleError.answer("invalid_request", '"grant_type" is required');
   } else {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "unsupported_grant_type",
       `Grant type ${quoteForMessage(grant, 40)} is not supported`,
     );
@@ -143,7 +143,7 @@ function _service(
   const services = req.config.services;
   const service = requested === null || requested === "" ? services[0] : requested;
   if (service === undefined || !services.includes(service)) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       code,
       service === undefined
         ? 'No "service" was given and none is configured'
@@ -210,7 +210,7 @@ async function _passwordGrant(
     return (await req.grants.checkPassword(username, password)).subject;
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "unauthorized") {
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "invalid_grant",
         e.message === NO_POLICY ? NO_POLICY : "Invalid username or password",
       );
@@ -242,22 +242,28 @@ async function _redeemRefresh(
     }));
   } catch (e) {
     if (e instanceof KeypebbleError) {
-      throw new KeypebbleError("invalid_grant", `The refresh token is not valid: ${e.message}`);
+      throw KeypebbleError.answer("invalid_grant", `The refresh token is not valid: ${e.message}`);
     }
     throw e;
   }
   const sub = payload.sub;
   if (typeof sub !== "string" || sub === "") {
-    throw new KeypebbleError("invalid_grant", "The refresh token has no subject");
+    throw KeypebbleError.answer("invalid_grant", "The refresh token has no subject");
   }
   if (payload.service !== service) {
-    throw new KeypebbleError("invalid_grant", "The refresh token was issued for another service");
+    throw KeypebbleError.answer(
+      "invalid_grant",
+      "The refresh token was issued for another service",
+    );
   }
   if (payload.client_id !== clientId) {
-    throw new KeypebbleError("invalid_grant", "The refresh token was issued to another client");
+    throw KeypebbleError.answer("invalid_grant", "The refresh token was issued to another client");
   }
   if (policy === undefined || !policy.users.has(sub)) {
-    throw new KeypebbleError("invalid_grant", "The refresh token's subject is no longer allowed");
+    throw KeypebbleError.answer(
+      "invalid_grant",
+      "The refresh token's subject is no longer allowed",
+    );
   }
   await req.grants.admitPrincipal(sub);
   return sub;

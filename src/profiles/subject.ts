@@ -21,7 +21,7 @@ export function chooseSubject(
     requested !== undefined && (typeof requested !== "string" || requested === "" ||
       requested.length > 256)
   ) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_claims",
       'Claim "sub" must be a string of 1 to 256 characters',
     );
@@ -31,7 +31,7 @@ export function chooseSubject(
   const rule = policy === undefined ? undefined : userRule(policy, caller.subject);
   const allowed = rule?.subjects ?? [];
   if (allowed.includes("*") || allowed.includes(requested as string)) return requested as string;
-  throw new KeypebbleError(
+  throw KeypebbleError.answer(
     "forbidden",
     `Caller ${quoteForMessage(caller.subject)} may not issue tokens for another subject`,
   );
@@ -46,7 +46,7 @@ export function authorizeServiceAccount(
   if (policy !== undefined && serviceAccountAllowed(policy, caller.subject, namespace, name)) {
     return;
   }
-  throw new KeypebbleError(
+  throw KeypebbleError.answer(
     "forbidden",
     `Caller ${quoteForMessage(caller.subject)} may not mint tokens for service account ${
       quoteForMessage(`${namespace}/${name}`)

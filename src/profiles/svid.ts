@@ -25,7 +25,7 @@ const FIELDS = new Set(["spiffe_id", "audience", "ttl_seconds"]);
 
 function _authority(req: ProfileRequest): SpiffeAuthority {
   if (req.spiffe === undefined || req.profiles.svid === undefined) {
-    throw new KeypebbleError("not_found", "SPIFFE is not configured on this server");
+    throw KeypebbleError.answer("not_found", "SPIFFE is not configured on this server");
   }
   return req.spiffe;
 }
@@ -38,22 +38,22 @@ export function spiffeIdField(
 ): string {
   const v = body[field];
   if (Array.isArray(v)) {
-    throw new KeypebbleError("invalid_request", `"${field}" must be one SPIFFE ID, not a list`);
+    throw KeypebbleError.answer("invalid_request", `"${field}" must be one SPIFFE ID, not a list`);
   }
   if (typeof v !== "string") {
-    throw new KeypebbleError("invalid_request", `"${field}" is required: a SPIFFE ID string`);
+    throw KeypebbleError.answer("invalid_request", `"${field}" is required: a SPIFFE ID string`);
   }
   let td: string;
   try {
     td = parseSpiffeId(v).trustDomain;
   } catch (e) {
     if (e instanceof InvalidSpiffeIdError) {
-      throw new KeypebbleError("invalid_spiffe_id", `"${field}": ${e.message}`);
+      throw KeypebbleError.answer("invalid_spiffe_id", `"${field}": ${e.message}`);
     }
     throw e;
   }
   if (td !== trustDomain) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_spiffe_id",
       `"${field}" ${quoteForMessage(v)} is not in trust domain "${trustDomain}"`,
     );
@@ -69,7 +69,7 @@ export function authorizeSvid(req: ProfileRequest): string {
   const authority = _authority(req);
   for (const k of Object.keys(req.json)) {
     if (!FIELDS.has(k)) {
-      throw new KeypebbleError(
+      throw KeypebbleError.answer(
         "invalid_request",
         `Field ${quoteForMessage(k, 40)} is not accepted; send spiffe_id, audience, ttl_seconds`,
       );
@@ -79,7 +79,7 @@ export function authorizeSvid(req: ProfileRequest): string {
   // The route is `authenticated`: the caller is never null here; refuse anyway if it were.
   const user = req.caller?.subject;
   if (user === undefined || req.policy === undefined || !spiffeIdAllowed(req.policy, user, id)) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "forbidden",
       `The policy does not let this caller obtain ${quoteForMessage(id)}`,
     );
@@ -94,7 +94,7 @@ export async function postSvid(req: ProfileRequest): Promise<Reply> {
   const audience = spiffeIdField(req.json, "audience", authority.trustDomain);
   const ttl = req.json.ttl_seconds;
   if (ttl !== undefined && (!Number.isSafeInteger(ttl) || (ttl as number) < 1)) {
-    throw new KeypebbleError(
+    throw KeypebbleError.answer(
       "invalid_request",
       `"ttl_seconds" must be an integer of at least 1 (capped at ${SVID_MAX_TTL_SECONDS})`,
     );
