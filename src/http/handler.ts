@@ -72,7 +72,7 @@ export function createHandler(services: Services): Handler {
         response = tooLarge;
         return _finish(services, req, info, ctx, template, started, response);
       }
-      ctx = new _Context(req, rt, services, info.remoteAddr, services.now(), match.params);
+      ctx = new _Context(req, rt, services, info, services.now(), match.params);
       if (!UNLIMITED.has(template)) {
         const shared = _limitAddress(ctx);
         if (shared !== undefined) await shared; // fleet mode only: in memory it is synchronous
@@ -94,24 +94,34 @@ export function createHandler(services: Services): Handler {
 
 /**
  * One request's {@link RequestContext}. The URL is parsed the first time a route reads it, and
- * the query (`query`) only when the request has one: most requests never need either.
+ * the query (`query`) only when the request has one: most requests never need either. The peer
+ * address is read from the adapter (on Bun a native `requestIP` call) and matched against
+ * `trusted_proxies` only when something asks: /healthz, /readyz and /metrics never do.
  */
 class _Context implements RequestContext {
-  readonly peerIsTrustedProxy: boolean;
   readonly nowSec: number;
   subject?: string;
   #url: URL | undefined;
+  #peer: string | undefined;
+  #peerIsTrustedProxy: boolean | undefined;
 
   constructor(
     readonly req: Request,
     readonly rt: Runtime,
     readonly services: Services,
-    readonly peer: string,
+    readonly info: ConnInfo,
     nowMs: number,
     readonly params: Readonly<Record<string, string>>,
   ) {
-    this.peerIsTrustedProxy = cidrContains(rt.trustedProxies, peer);
     this.nowSec = Math.floor(nowMs / 1000);
+  }
+
+  get peer(): string {
+    return this.#peer ??= this.info.remoteAddr;
+  }
+
+  get peerIsTrustedProxy(): boolean {
+    return this.#peerIsTrustedProxy ??= cidrContains(this.rt.trustedProxies, this.peer);
   }
 
   get url(): URL {

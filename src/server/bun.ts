@@ -157,7 +157,7 @@ export function bunPlatform(): Platform {
         ...(t === undefined ? {} : { idleTimeout: Math.min(255, t.requestSeconds + 2) }),
         development: false,
         fetch(req, srv) {
-          return handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" });
+          return handler(req, new _BunConnInfo(srv, req));
         },
       });
       let resolveFinished: () => void = () => {};
@@ -231,4 +231,21 @@ export function bunExit(code: number): never {
  */
 export function bunArgs(): string[] {
   return _process().argv.slice(2);
+}
+
+/**
+ * The peer address of one Bun request, asked of the server (a native call) only when read: the
+ * handler reads it for limits, lockouts, trusted proxies and the access log, never for /healthz.
+ */
+class _BunConnInfo {
+  #address: string | undefined;
+
+  constructor(
+    private readonly srv: { requestIP(req: Request): { address: string } | null },
+    private readonly req: Request,
+  ) {}
+
+  get remoteAddr(): string {
+    return this.#address ??= this.srv.requestIP(this.req)?.address ?? "";
+  }
 }
