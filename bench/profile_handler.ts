@@ -6,6 +6,7 @@
  *   deno run --allow-env bench/profile_handler.ts healthz 100000 --memory
  *
  * Kinds: `auth` (POST /auth HS256), `healthz`, `notfound` (a 404), `error` (a 400 from /auth),
+ * `unauthorized` (a 401 from /auth: malformed Basic credentials),
  * `echo` (the bare echo's own work, as in layers_bench.ts), or `all`: every kind in turn, best of
  * seven interleaved rounds in CPU time, with its ratio to the echo measured in the same run (the machine is shared,
  * so only same-run ratios compare across runs).
@@ -49,6 +50,12 @@ const REQUESTS: Record<string, () => Request> = {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "[1]",
+    }),
+  unauthorized: () =>
+    new Request("http://kp/auth", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Basic !!!!" },
+      body: AUTH_BODY,
     }),
 };
 

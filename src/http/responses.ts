@@ -39,7 +39,7 @@ const OK_INIT: ResponseInit = { status: 200, headers: JSON_HEADERS };
 export function errorResponse(
   code: ErrorCode,
   message: string,
-  headers: Record<string, string> = {},
+  headers?: Readonly<Record<string, string>>,
 ): Response {
   return json({ error: code, message }, statusFor(code), headers);
 }
@@ -52,7 +52,14 @@ export function responseForError(e: unknown): Response {
     if (status >= 500 && e.code !== "store_unavailable") {
       return errorResponse("internal_error", "Internal error");
     }
-    return errorResponse(e.code, e.message, { ...e.headers });
+    // jsonText copies the headers into a new record; an error without any adds none.
+    const headers = e.headers;
+    return errorResponse(e.code, e.message, _isEmpty(headers) ? undefined : headers);
   }
   return errorResponse("internal_error", "Internal error");
+}
+
+function _isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
