@@ -297,7 +297,18 @@ Deno.bench({
   },
 });
 Deno.bench({
-  name: "error response: construct + throw + catch KeypebbleError",
+  name: "error response: responseForError(KeypebbleError.answer(unauthorized)) with a challenge",
+  group: "layers",
+  fn() {
+    responseForError(
+      KeypebbleError.answer("unauthorized", "Authentication is required", {
+        headers: CHALLENGE,
+      }),
+    );
+  },
+});
+Deno.bench({
+  name: "error response: construct + throw + catch KeypebbleError (stack captured)",
   group: "layers",
   fn() {
     try {
@@ -307,6 +318,51 @@ Deno.bench({
     }
   },
 });
+Deno.bench({
+  name: "error response: KeypebbleError.answer + throw + catch (token routes' 400/401/403/429)",
+  group: "layers",
+  fn() {
+    try {
+      throw KeypebbleError.answer("unauthorized", "Authentication is required", {
+        headers: CHALLENGE,
+      });
+    } catch (e) {
+      if (!(e instanceof KeypebbleError)) throw e;
+    }
+  },
+});
+Deno.bench({
+  name: "error response: KeypebbleError.answer thrown through 3 async frames",
+  group: "layers",
+  async fn() {
+    try {
+      await _frames(3);
+    } catch (e) {
+      if (!(e instanceof KeypebbleError)) throw e;
+    }
+  },
+});
+Deno.bench({
+  name: "error response: new KeypebbleError thrown through 3 async frames (stack captured)",
+  group: "layers",
+  async fn() {
+    try {
+      await _frames(3, true);
+    } catch (e) {
+      if (!(e instanceof KeypebbleError)) throw e;
+    }
+  },
+});
+
+const CHALLENGE = { "www-authenticate": 'Basic realm="Keypebble", charset="UTF-8"' };
+
+async function _frames(n: number, stack = false): Promise<void> {
+  if (n > 1) return await _frames(n - 1, stack);
+  await Promise.resolve();
+  throw stack
+    ? new KeypebbleError("unauthorized", "Authentication is required", { headers: CHALLENGE })
+    : KeypebbleError.answer("unauthorized", "Authentication is required", { headers: CHALLENGE });
+}
 
 const OK = Promise.resolve(new Response(null));
 const deadlined = withRequestDeadline(() => OK, 10);
