@@ -13,7 +13,7 @@ import { b64uDecode, b64uEncode, utf8View } from "./base64url.ts";
 import { timingSafeEqual } from "./constant_time.ts";
 import type { KeyEntry } from "./keys.ts";
 import type { HmacSha256 } from "./hmac_sha256.ts";
-import type { RsaSha256 } from "../platform/rsa_native.ts";
+import { nativeRsaSha256Enabled, type RsaSha256 } from "../platform/rsa_native.ts";
 
 /** A protected JWS header (RFC 7515 §4.1). */
 export interface JwsHeader {
@@ -115,7 +115,7 @@ export class JwsSigner {
       // HS256: synchronous, no round trip to the runtime's crypto threads.
       return input + "." + b64uEncode(this.#mac.sign(utf8View(input)));
     }
-    if (this.#rsa !== undefined) {
+    if (this.#rsa !== undefined && nativeRsaSha256Enabled()) {
       // RS256 with the runtime's own synchronous RSA (Bun: BoringSSL on this worker's thread).
       return input + "." + b64uEncode(this.#rsa(encoder.encode(input)));
     }
