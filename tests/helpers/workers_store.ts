@@ -4,24 +4,15 @@
  */
 
 import assert from "node:assert/strict";
-import { collectLines, freePort, REPO_ROOT, runKeypebble } from "./process.ts";
-
-const BIN = Deno.env.get("KEYPEBBLE_BIN");
+import { collectLines, freePort, keypebbleCommand, runKeypebble } from "./process.ts";
 
 /** `serve` with KEYPEBBLE_WORKERS=2 in `dir` (config `kp.yaml`), once its start line is out. */
 export async function serveTwoWorkers(dir: string, env: Record<string, string> = {}) {
   const port = freePort();
-  const prefix = BIN ? [] : [
-    "run",
-    "--quiet",
-    "--unstable-net",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    `${REPO_ROOT}src/main.ts`,
-  ];
-  const child = new Deno.Command(BIN ?? Deno.execPath(), {
+  // The binary, or the source with --unstable-net (SO_REUSEPORT on Deno).
+  const { cmd, prefix: base } = keypebbleCommand();
+  const prefix = base.length === 0 ? [] : ["run", "--unstable-net", ...base.slice(1)];
+  const child = new Deno.Command(cmd, {
     args: [...prefix, "serve", "--config", `${dir}/kp.yaml`, "--port", String(port)],
     cwd: dir,
     stdin: "null",
