@@ -46,7 +46,10 @@ export async function serveTwoWorkers(dir: string, env: Record<string, string> =
   };
 }
 
-/** A temp dir with an HS256 config and `store_yaml` (a `store:` line) plus `extra`. */
+/**
+ * A temp dir with an HS256 config and `storeYaml` (a `store:` line) plus `extra` (limits off
+ * unless `extra` has a `rate_limit:` line).
+ */
 export async function storeFixture(storeYaml: string, extra = ""): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "kp-workers-store-" });
   await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
@@ -54,7 +57,10 @@ export async function storeFixture(storeYaml: string, extra = ""): Promise<strin
     `${dir}/kp.yaml`,
     'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
       storeYaml + "\n" +
-      "rate_limit: { per_address: false, per_principal: false }\n" + extra,
+      (extra.includes("rate_limit:")
+        ? ""
+        : "rate_limit: { per_address: false, per_principal: false }\n") +
+      extra,
   );
   return dir;
 }
