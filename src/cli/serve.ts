@@ -25,7 +25,6 @@ import { DEFAULT_TIMEOUTS } from "../server/deadline.ts";
 import { startInstance } from "../server/instance.ts";
 import { runSupervisor } from "../server/supervisor.ts";
 import { prepareSharedState } from "../server/worker_state.ts";
-import { useNativeRsaSha256 } from "../platform/rsa_native.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@link serve}. */
@@ -90,8 +89,6 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     }
     workers = 1; // the default quietly falls back to one worker
   }
-  // RS256 on one worker: Web Crypto's thread pool signs on the other cores (rsa_native.ts).
-  useNativeRsaSha256(workers > 1);
   if (workers > 1) {
     // Migrations, the pepper and the bootstrap admin happen once, here, before any worker opens
     // its own store connection (src/server/worker_state.ts).

@@ -13,7 +13,6 @@ import { b64uDecode, b64uEncode, utf8View } from "./base64url.ts";
 import { timingSafeEqual } from "./constant_time.ts";
 import type { KeyEntry } from "./keys.ts";
 import type { HmacSha256 } from "./hmac_sha256.ts";
-import { nativeRsaSha256Enabled, type RsaSha256 } from "../platform/rsa_native.ts";
 
 /** A protected JWS header (RFC 7515 §4.1). */
 export interface JwsHeader {
@@ -68,7 +67,6 @@ export class JwsSigner {
   readonly header: Readonly<JwsHeader>;
   readonly #key: CryptoKey;
   readonly #mac: HmacSha256 | undefined;
-  readonly #rsa: RsaSha256 | undefined;
   readonly #prefix: string;
 
   private constructor(key: KeyEntry, privateKey: CryptoKey, header: JwsHeader) {
@@ -77,7 +75,6 @@ export class JwsSigner {
     this.header = Object.freeze(header);
     this.#key = privateKey;
     this.#mac = key.alg === "HS256" ? key.mac : undefined;
-    this.#rsa = key.alg === "RS256" ? key.rsaSha256 : undefined;
     this.#prefix = b64uEncode(JSON.stringify(header)) + ".";
   }
 
@@ -114,10 +111,6 @@ export class JwsSigner {
     if (this.#mac !== undefined) {
       // HS256: synchronous, no round trip to the runtime's crypto threads.
       return input + "." + b64uEncode(this.#mac.sign(utf8View(input)));
-    }
-    if (this.#rsa !== undefined && nativeRsaSha256Enabled()) {
-      // RS256 with the runtime's own synchronous RSA (Bun: BoringSSL on this worker's thread).
-      return input + "." + b64uEncode(this.#rsa(encoder.encode(input)));
     }
     const sig = await crypto.subtle.sign(
       algSpec(this.alg).signParams,

@@ -28,7 +28,6 @@ import {
   valueHex,
 } from "./_der.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
-import { nativeRsaSha256, type RsaSha256 } from "../platform/rsa_native.ts";
 
 /** A key bound to one algorithm, ready to sign (when `privateKey` is set) and verify. */
 export interface KeyEntry {
@@ -42,8 +41,6 @@ export interface KeyEntry {
   readonly spkiDer?: Uint8Array;
   /** HS256 only: the synchronous MAC the signer uses on the hot path (see hmac_sha256.ts). */
   readonly mac?: HmacSha256;
-  /** RS256 only: the runtime's synchronous RSA signature, when it has one (rsa_native.ts). */
-  readonly rsaSha256?: RsaSha256;
 }
 
 // Object identifier values (hex of the DER content octets)
@@ -368,9 +365,8 @@ export async function importPrivateKeyPem(
   const pub = await _publicEntry(alg, _publicMembers(jwk));
   // The signing key kept around is not extractable
   const privateKey = await crypto.subtle.importKey("pkcs8", bytes, params, false, ["sign"]);
-  const rsaSha256 = alg === "RS256" ? await nativeRsaSha256(bytes) : undefined;
   bytes.fill(0);
-  return Object.freeze({ alg, privateKey, ...pub, ...(rsaSha256 ? { rsaSha256 } : {}) });
+  return Object.freeze({ alg, privateKey, ...pub });
 }
 
 /**

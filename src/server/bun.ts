@@ -18,8 +18,6 @@ import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openBunSqlite } from "../platform/sqlite_bun.ts";
 import { withRequestDeadline } from "./deadline.ts";
 import { linkOf } from "./worker_link.ts";
-import { installRsaSha256 } from "../platform/rsa_native.ts";
-import { nodeRsaSha256 } from "../platform/rsa_node.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -75,9 +73,6 @@ function _isNotFound(e: unknown): boolean {
 export function bunPlatform(): Platform {
   const bun = _bun();
   const proc = _process();
-  // RS256 with BoringSSL on the calling thread: each worker signs on its own core, where
-  // crypto.subtle.sign hands every signature to one shared pool (README, Performance).
-  installRsaSha256(nodeRsaSha256);
   return {
     name: `bun ${bun.version}`,
     openSqlite: openBunSqlite,
