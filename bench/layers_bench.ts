@@ -1,22 +1,27 @@
 /**
  * In-process benchmarks of every layer a request crosses, one at a time, so the HTTP figures of
  * `deno task bench` can be explained: URL parsing, routing, header checks, limits, identity, body
- * reading, claim building (claims_bench.ts), signing (jose_bench.ts), metrics, logging, response
- * building, error responses, and the whole handler without a socket. The `request` group's
+ * reading, claim building, signing (more in claims_bench.ts and jose_bench.ts), metrics, logging,
+ * response building, error responses, the server adapter's request deadline, and the whole
+ * handler without a socket. The `request` group's
  * baseline is the bare echo's own work (build the Request, parse its JSON, build the Response),
  * so "vs baseline" reads as "how many of our requests fit in the time of one echo".
  *
  *   deno bench --allow-env bench/layers_bench.ts
  */
 
-import { matchRoute, responseForError } from "../src/http/mod.ts";
-import { json } from "../src/http/responses.ts";
+import { errorResponse, matchRoute, responseForError } from "../src/http/mod.ts";
+import { json, jsonText } from "../src/http/responses.ts";
+import { rawPath } from "../src/http/routes.ts";
+import { filterCustomClaims } from "../src/claims/mod.ts";
+import { mint } from "../src/profiles/mod.ts";
 import { readJsonObject } from "../src/http/body.ts";
 import { KeypebbleError } from "../src/errors.ts";
 import { cidrContains, parseBasicAuth, parseCidr } from "../src/identity/mod.ts";
 import { Lockout, RateLimiter } from "../src/limits/mod.ts";
 import { createLogger } from "../src/log/mod.ts";
 import { createKeypebbleMetrics } from "../src/metrics/mod.ts";
+import { withRequestDeadline } from "../src/server/deadline.ts";
 import { makeTestHandler } from "../tests/helpers/handler.ts";
 
 const AUTH_BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
@@ -95,6 +100,13 @@ Deno.bench({
   },
 });
 Deno.bench({
+  name: "URL parsing: rawPath(req.url) (what routing reads; new URL only when a route needs it)",
+  group: "layers",
+  fn() {
+    rawPath(URL_TEXT);
+  },
+});
+Deno.bench({
   name: "routing: matchRoute (static path)",
   group: "layers",
   fn() {
@@ -113,13 +125,22 @@ const HEADERS = new Headers({
   "accept": "*/*",
   "host": "127.0.0.1:8080",
 });
+// The handler checks each header it reads against limits.max_header_bytes (handler.ts).
+const READ_HEADERS = [
+  "authorization",
+  "x-authenticated-user",
+  "x-scopes",
+  "content-type",
+  "accept",
+  "x-api-key",
+  "x-admin-key",
+  "x-required-scope",
+];
 Deno.bench({
-  name: "header checks: 5 headers.get + length",
+  name: "header checks: 8 headers.get + length (as the handler)",
   group: "layers",
   fn() {
-    for (
-      const n of ["authorization", "x-authenticated-user", "x-scopes", "content-type", "accept"]
-    ) {
+    for (const n of READ_HEADERS) {
       const v = HEADERS.get(n);
       if (v !== null && v.length > 8192) throw new Error("too long");
     }
@@ -207,11 +228,65 @@ Deno.bench({
     });
   },
 });
+const AUTH_PROFILE = kp.runtime.profiles.auth;
+const NOW = Math.floor(Date.now() / 1000);
+Deno.bench({
+  name: "claim building: filter the body's claims (allowed_custom_claims)",
+  group: "layers",
+  fn() {
+    filterCustomClaims(JSON.parse(AUTH_BODY), ["sub", "edge_id", "roles"], "ttl_seconds");
+  },
+});
+Deno.bench({
+  name: "claim building + signing: mint() an /auth token, HS256 (one JSON.stringify)",
+  group: "layers",
+  async fn() {
+    await mint(AUTH_PROFILE, {
+      now: NOW,
+      claims: { edge_id: "e42", roles: ["controller"] },
+      subject: "edge-0042",
+    });
+  },
+});
+const SIGNER = AUTH_PROFILE.signer;
+const PAYLOAD = JSON.stringify({
+  aud: "bench",
+  edge_id: "e42",
+  roles: ["controller"],
+  sub: "edge-0042",
+  iss: "https://keypebble.bench",
+  iat: NOW,
+  nbf: NOW,
+  exp: NOW + 3600,
+  jti: "0123456789abcdef0123456789abcdef",
+});
+Deno.bench({
+  name: "signing: JwsSigner.signBytes HS256 (base64url + HMAC of a serialised payload)",
+  group: "layers",
+  async fn() {
+    await SIGNER.signBytes(PAYLOAD);
+  },
+});
+const TOKEN = await SIGNER.signBytes(PAYLOAD);
+Deno.bench({
+  name: "response building: jsonText() of the /auth answer (claims as signed, no 2nd stringify)",
+  group: "layers",
+  fn() {
+    jsonText(`{"token":"${TOKEN}","claims":${PAYLOAD},"expires_in":3600}`);
+  },
+});
 Deno.bench({
   name: "response building: json() of a token answer",
   group: "layers",
   fn() {
     json({ token: "x".repeat(300), expires_in: 3600, token_type: "Bearer" });
+  },
+});
+Deno.bench({
+  name: "error response: errorResponse(not_found) built, not thrown (404/405/431)",
+  group: "layers",
+  fn() {
+    errorResponse("not_found", 'No route for "/nope"');
   },
 });
 Deno.bench({
@@ -230,5 +305,23 @@ Deno.bench({
     } catch (e) {
       if (!(e instanceof KeypebbleError)) throw e;
     }
+  },
+});
+
+const OK = Promise.resolve(new Response(null));
+const deadlined = withRequestDeadline(() => OK, 10);
+const POST_HEADERS = { "content-type": "application/json", "content-length": "58" };
+Deno.bench({
+  name: "server adapter: request deadline around a POST (header check, pending set)",
+  group: "layers",
+  async fn(b) {
+    const req = new Request("http://kp/auth", {
+      method: "POST",
+      headers: POST_HEADERS,
+      body: AUTH_BODY,
+    });
+    b.start();
+    await deadlined(req, INFO);
+    b.end();
   },
 });

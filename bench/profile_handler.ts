@@ -16,7 +16,7 @@
  * `--v8-flags=--expose-gc` is given, so growth per request can be read off.
  */
 
-import { cpuUsage } from "node:process";
+import { argv, cpuUsage, exit, memoryUsage } from "node:process";
 import { makeTestHandler } from "../tests/helpers/handler.ts";
 
 const AUTH_BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
@@ -76,7 +76,9 @@ async function measure(kind: string, count: number): Promise<number> {
   return (used.user + used.system) / count;
 }
 
-const [kind = "auth", countText = "100000"] = Deno.args;
+// Runs under Deno and under Bun (`bun bench/profile_handler.ts all 20000`): Node's process API only.
+const ARGS = argv.slice(2);
+const [kind = "auth", countText = "100000"] = ARGS;
 const count = Number(countText);
 if (kind === "all") {
   // Rounds interleave the kinds so a burst of load elsewhere hits them alike; best round wins.
@@ -90,18 +92,18 @@ if (kind === "all") {
     const us = best.get(k)!;
     console.log(`${k}\t${us.toFixed(1)} µs CPU\techo/handler ${(echoUs / us).toFixed(2)}`);
   }
-  Deno.exit(0);
+  exit(0);
 }
 const make = REQUESTS[kind];
 if (make === undefined && kind !== "echo") {
   throw new Error(`Unknown kind "${kind}"; use all, echo, ${Object.keys(REQUESTS)}`);
 }
-const memory = Deno.args.includes("--memory");
+const memory = ARGS.includes("--memory");
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function report(done: number): void {
   gc?.();
-  const m = Deno.memoryUsage();
+  const m = memoryUsage();
   const mb = (n: number) => (n / 1048576).toFixed(1);
   console.log(
     `${done}\trss ${mb(m.rss)} MB\theap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB\texternal ${

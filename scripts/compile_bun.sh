@@ -7,8 +7,16 @@
 # exact yaml version deno.lock resolved, installed with `bun install`.
 #
 # Usage: scripts/compile_bun.sh [OUTFILE] [extra bun build flags, e.g. --target=bun-linux-arm64]
+#        scripts/compile_bun.sh --bundle OUTDIR   (the same split modules as plain .js files, no
+#        binary: what tests/e2e/compile_bun_test.ts inspects for what a start evaluates)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+bundle=""
+if [ "${1:-}" = "--bundle" ]; then
+  bundle="${2:?--bundle needs an output directory}"
+  shift 2
+  case "$bundle" in /*) ;; *) bundle="$PWD/$bundle" ;; esac
+fi
 out="${1:-$root/dist/keypebble}"
 shift || true
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
@@ -41,8 +49,18 @@ cat >"$work/package.json" <<JSON
 JSON
 (cd "$work" && bun install --silent --no-progress)
 
+# Cold start (issue 15): --bytecode ships JavaScriptCore bytecode, so nothing is parsed at start;
+# --splitting keeps every dynamic import() (the Postgres and Redis clients, node:sqlite of the Deno
+# adapter) in a chunk of its own, evaluated only when used (in one bundle, the bundler would hoist
+# their node:net/tls/crypto imports to the top, evaluated on every start). ESM bytecode needs
+# --format=esm; src/main.ts has no top-level await for it.
+split=(--splitting --format=esm --minify-syntax --minify-whitespace)
+if [ -n "$bundle" ]; then
+  (cd "$work" && bun build --target=bun "${split[@]}" "$@" src/main.ts --outdir "$bundle")
+  exit 0
+fi
 mkdir -p "$(dirname "$out")"
-(cd "$work" && bun build --compile --minify-syntax --minify-whitespace "$@" src/main.ts --outfile "$out")
+(cd "$work" && bun build --compile --bytecode "${split[@]}" "$@" src/main.ts --outfile "$out")
 
 # Smoke-run the binary only when it was built for this machine: a --target for another OS or CPU
 # (bun-linux-arm64 on x86_64) gives a file this machine cannot execute.

@@ -27,4 +27,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not a top-level await: the Bun binary is compiled to bytecode (`bun build --bytecode`, see
+// scripts/compile_bun.sh), which does not accept one. A failure is still an unhandled rejection
+// that prints the error and exits non-zero on both runtimes.
+main();

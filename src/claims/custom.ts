@@ -13,19 +13,23 @@ export interface FilteredClaims {
 
 /**
  * Keep the request claims that may be signed. Server-only claims (`iss`, `iat`, `nbf`, `exp`,
- * `jti`) are always dropped; when `allowed` is given, so is every claim not in it.
+ * `jti`) are always dropped; when `allowed` is given, so is every claim not in it. `notClaim`
+ * names a body member that is a request option, not a claim (`ttl_seconds`): it is neither
+ * accepted nor dropped.
  */
 export function filterCustomClaims(
   body: Readonly<Record<string, unknown>>,
   allowed: readonly string[] | undefined,
+  notClaim?: string,
 ): FilteredClaims {
   const accepted: Record<string, unknown> = {};
   const dropped: string[] = [];
-  for (const [name, value] of Object.entries(body)) {
+  for (const name of Object.keys(body)) {
+    if (name === notClaim) continue;
     if (SERVER_ONLY_CLAIMS.has(name) || (allowed !== undefined && !allowed.includes(name))) {
       dropped.push(name);
     } else {
-      accepted[name] = value;
+      accepted[name] = body[name];
     }
   }
   return { accepted, dropped };

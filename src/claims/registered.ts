@@ -55,6 +55,9 @@ const HEX: readonly string[] = Array.from(
 );
 /** Random bytes drawn from the CSPRNG in batches: one call serves 256 token ids. */
 const POOL = new Uint8Array(4096);
+/** The runtime's own hex encoder (TC39 Uint8Array base64/hex), when it has one: one string. */
+const _toHex = (Uint8Array.prototype as unknown as { toHex?: (this: Uint8Array) => string })
+  .toHex;
 let _poolUsed = POOL.length;
 
 /** A fresh random token id: 128 bits from the CSPRNG, hex. */
@@ -66,7 +69,8 @@ export function randomJti(): string {
   const i = _poolUsed;
   _poolUsed += 16;
   let s = "";
-  for (let j = i; j < i + 16; j++) s += HEX[POOL[j]];
+  if (_toHex !== undefined) s = _toHex.call(POOL.subarray(i, i + 16));
+  else for (let j = i; j < i + 16; j++) s += HEX[POOL[j]];
   // Each id's bytes are used once: wipe them so no later id can repeat them.
   POOL.fill(0, i, i + 16);
   return s;

@@ -53,7 +53,8 @@ export function checkStringOrUri(name: string, v: unknown): string {
  * @throws {KeypebbleError} `invalid_claims` naming the claim
  */
 export function checkClaimValues(claims: Readonly<Record<string, unknown>>): void {
-  for (const [name, v] of Object.entries(claims)) {
+  for (const name of Object.keys(claims)) {
+    const v = claims[name];
     if (hasUnsafeChars(name) || name.length > 256) {
       throw new KeypebbleError("invalid_claims", "A claim name has control characters");
     }
@@ -85,11 +86,12 @@ function _checkJson(name: string, v: unknown, depth: number): void {
     return;
   }
   if (typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>);
-    if (entries.length > MAX_ITEMS) throw _bad(name, `has more than ${MAX_ITEMS} members`);
-    for (const [k, x] of entries) {
+    const members = v as Record<string, unknown>;
+    const keys = Object.keys(members);
+    if (keys.length > MAX_ITEMS) throw _bad(name, `has more than ${MAX_ITEMS} members`);
+    for (const k of keys) {
       if (hasUnsafeChars(k)) throw _bad(name, "has a member name with control characters");
-      _checkJson(name, x, depth + 1);
+      _checkJson(name, members[k], depth + 1);
     }
     return;
   }

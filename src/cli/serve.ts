@@ -297,7 +297,10 @@ function _watch(
     }
     timer = setTimeout(tick, 2000);
   };
-  snapshot().then((m) => {
+  // Without `watch: true` there is nothing to compare yet: skip the first stat of every file
+  // (it ran while the first requests waited; a reload that turns watching on starts from empty).
+  const first = current().config.watch ? snapshot() : Promise.resolve(last);
+  first.then((m) => {
     last = m;
     timer = setTimeout(tick, 2000);
   });

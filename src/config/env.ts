@@ -52,7 +52,14 @@ export function envName(path: readonly string[]): string {
 
 /** Every variable name that sets a documented setting, in table order. */
 export function documentedEnvNames(): string[] {
-  return shapePaths(CONFIG_SHAPE).map(envName);
+  return [..._documentedEnvNames()];
+}
+
+let _documented: readonly string[] | undefined;
+
+/** {@link documentedEnvNames}, computed once: the shape is fixed, and every start reads it. */
+function _documentedEnvNames(): readonly string[] {
+  return _documented ??= shapePaths(CONFIG_SHAPE).map(envName);
 }
 
 /** Result of {@link applyEnvOverrides}. */
@@ -77,25 +84,32 @@ export function applyEnvOverrides(
 ): AppliedEnv {
   const names = new Set<string>([
     ...Object.keys(ENV_ALIASES),
-    ...documentedEnvNames(),
+    ..._documentedEnvNames(),
     ..._treeNames(doc, []),
     ...(options.names ?? []),
   ]);
   const applied: EnvOverride[] = [];
   const sources = new Map<string, string>();
   const ignored: { name: string; suggestion?: string }[] = [];
-  const known = [...Object.keys(ENV_ALIASES), ...documentedEnvNames()].map((n) =>
-    n.slice(ENV_PREFIX.length)
-  );
+  let known: string[] | undefined;
+  // Only the variables that are set get ordered: the first localeCompare loads the collator,
+  // which costs milliseconds at every start (most starts set none or one).
+  const values = new Map<string, string>();
+  for (const n of names) {
+    if (!n.startsWith(ENV_PREFIX) || ENV_NOT_SETTINGS.has(n)) continue;
+    const raw = read(n);
+    if (raw !== undefined) values.set(n, raw);
+  }
   // Shorter paths first, so KEYPEBBLE_SERVICE sets the section and KEYPEBBLE_SERVICE__PORT then
   // refines it; aliases before the generic names they stand for.
-  const ordered = [...names].filter((n) => n.startsWith(ENV_PREFIX) && !ENV_NOT_SETTINGS.has(n))
-    .sort((a, b) => _rank(a) - _rank(b) || a.localeCompare(b));
+  const ordered = [...values.keys()].sort((a, b) => _rank(a) - _rank(b) || a.localeCompare(b));
   for (const name of ordered) {
-    const raw = read(name);
-    if (raw === undefined) continue;
+    const raw = values.get(name)!;
     const path = ENV_ALIASES[name] ?? name.slice(ENV_PREFIX.length).toLowerCase().split("__");
     if (path.some((p) => p === "") || !options.topLevel.has(path[0])) {
+      known ??= [...Object.keys(ENV_ALIASES), ..._documentedEnvNames()].map((n) =>
+        n.slice(ENV_PREFIX.length)
+      );
       const near = closest(name.slice(ENV_PREFIX.length), known);
       const suggestion = near === undefined ? undefined : ENV_PREFIX + near;
       ignored.push({ name, ...(suggestion === undefined ? {} : { suggestion }) });

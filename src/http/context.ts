@@ -58,7 +58,10 @@ export interface ConnInfo {
 /** Everything a route needs for one request. */
 export interface RequestContext {
   readonly req: Request;
+  /** The request URL, parsed (route paths are matched on the raw path, see routes.ts). */
   readonly url: URL;
+  /** The query parameters: `url.searchParams`, or an empty set when the URL has no query. */
+  readonly query: URLSearchParams;
   readonly rt: Runtime;
   readonly services: Services;
   readonly peer: string;

@@ -12,6 +12,7 @@
 
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { cidrContains } from "../identity/mod.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import type { ConnInfo, RequestContext, Services } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { errorResponse, responseForError } from "./responses.ts";
@@ -71,17 +72,7 @@ export function createHandler(services: Services): Handler {
         response = tooLarge;
         return _finish(services, req, info, ctx, template, started, response);
       }
-      const now = services.now();
-      ctx = {
-        req,
-        url: new URL(req.url),
-        rt,
-        services,
-        peer: info.remoteAddr,
-        peerIsTrustedProxy: cidrContains(rt.trustedProxies, info.remoteAddr),
-        nowSec: Math.floor(now / 1000),
-        params: match.params,
-      };
+      ctx = new _Context(req, rt, services, info.remoteAddr, services.now(), match.params);
       if (!UNLIMITED.has(template)) {
         const shared = _limitAddress(ctx);
         if (shared !== undefined) await shared; // fleet mode only: in memory it is synchronous
@@ -100,6 +91,40 @@ export function createHandler(services: Services): Handler {
     return _finish(services, req, info, ctx, template, started, response);
   };
 }
+
+/**
+ * One request's {@link RequestContext}. The URL is parsed the first time a route reads it, and
+ * the query (`query`) only when the request has one: most requests never need either.
+ */
+class _Context implements RequestContext {
+  readonly peerIsTrustedProxy: boolean;
+  readonly nowSec: number;
+  subject?: string;
+  #url: URL | undefined;
+
+  constructor(
+    readonly req: Request,
+    readonly rt: Runtime,
+    readonly services: Services,
+    readonly peer: string,
+    nowMs: number,
+    readonly params: Readonly<Record<string, string>>,
+  ) {
+    this.peerIsTrustedProxy = cidrContains(rt.trustedProxies, peer);
+    this.nowSec = Math.floor(nowMs / 1000);
+  }
+
+  get url(): URL {
+    return this.#url ??= new URL(this.req.url);
+  }
+
+  get query(): URLSearchParams {
+    return this.#url !== undefined || this.req.url.includes("?") ? this.url.searchParams : NO_QUERY;
+  }
+}
+
+/** The query of a URL without one. Shared: nothing writes to a request's query. */
+const NO_QUERY = new URLSearchParams();
 
 /** Count and log one answered request. */
 function _finish(

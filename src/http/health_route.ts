@@ -1,17 +1,35 @@
 /** `GET /healthz` and `GET /readyz`: liveness plus the config generation and last reload. */
 
 import type { ReloadStatus, RequestContext } from "./context.ts";
-import { json } from "./responses.ts";
+import { jsonText } from "./responses.ts";
 
 /** Handle `GET /healthz` (and `/readyz`, which answers the same once a runtime is loaded). */
 export function getHealth(ctx: RequestContext): Response {
-  return json({
+  const status = ctx.services.reloadStatus();
+  const { generation } = ctx.rt;
+  const { version } = ctx.services;
+  // The body changes only with a reload: serialised once per reload status, not per probe.
+  const last = _last;
+  if (
+    last !== undefined && last.status === status && last.generation === generation &&
+    last.version === version
+  ) {
+    return jsonText(last.text);
+  }
+  const text = JSON.stringify({
     status: "ok",
-    generation: ctx.rt.generation,
-    last_reload: publicReloadStatus(ctx.services.reloadStatus()),
-    version: ctx.services.version,
+    generation,
+    last_reload: publicReloadStatus(status),
+    version,
   });
+  _last = { status, generation, version, text };
+  return jsonText(text);
 }
+
+/** The last /healthz body and what it was made from (a reload replaces the status object). */
+let _last:
+  | { status: ReloadStatus; generation: number; version: string; text: string }
+  | undefined;
 
 /**
  * What anyone may see of the last reload: the outcome, its time, and for a failure a code and

@@ -5,7 +5,7 @@
 
 import { type ErrorCode, KeypebbleError, statusFor } from "../errors.ts";
 
-const JSON_HEADERS = {
+const JSON_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "application/json; charset=utf-8",
   "cache-control": "no-store",
 };
@@ -14,10 +14,26 @@ const JSON_HEADERS = {
 export function json(
   body: unknown,
   status = 200,
-  headers: Record<string, string> = {},
+  headers?: Readonly<Record<string, string>>,
 ): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+  return jsonText(JSON.stringify(body), status, headers);
 }
+
+/** A JSON response whose body is already serialised, with the same headers as {@link json}. */
+export function jsonText(
+  text: string,
+  status = 200,
+  headers?: Readonly<Record<string, string>>,
+): Response {
+  if (status === 200 && headers === undefined) return new Response(text, OK_INIT);
+  return new Response(text, {
+    status,
+    headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers },
+  });
+}
+
+/** The init of a plain 200 JSON answer (the constructor copies it; nothing writes to it). */
+const OK_INIT: ResponseInit = { status: 200, headers: JSON_HEADERS };
 
 /** A JSON error response for a stable code. */
 export function errorResponse(

@@ -244,7 +244,13 @@ function _group(table: readonly RouteDecl[]): Route[] {
 /** The table grouped by path. */
 export const ROUTES: readonly Route[] = _group(ROUTE_TABLE);
 
-const EXACT = new Map(ROUTES.filter((r) => !r.template.includes("{")).map((r) => [r.template, r]));
+/** Paths without parameters, each with its one match (no parameters), made once. */
+const EXACT = new Map(
+  ROUTES.filter((r) => !r.template.includes("{")).map((r) => [
+    r.template,
+    { route: r, params: Object.freeze({}) as Record<string, string> },
+  ]),
+);
 const PARAMETRISED = ROUTES.filter((r) => r.template.includes("{"));
 
 /**
@@ -256,7 +262,7 @@ export function matchRoute(
   path: string,
 ): { route: Route; params: Record<string, string> } | undefined {
   const exact = EXACT.get(path);
-  if (exact !== undefined) return { route: exact, params: {} };
+  if (exact !== undefined) return exact;
   const parts = path.split("/").slice(1);
   for (const route of PARAMETRISED) {
     if (route.segments.length !== parts.length) continue;
@@ -286,6 +292,21 @@ export function matchRoute(
 export function rawPath(requestUrl: string): string {
   // `new URL()` resolves `/./auth` to `/auth` and `/v2/%2e%2e/auth` to `/auth`; the route table
   // must see what was sent. Take the path from the text: after the authority, before ? or #.
-  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(requestUrl);
-  return m === null || m[1] === "" ? "/" : m[1];
+  // scheme "://" authority, then the path up to "?" or "#" (RFC 3986 §3); "/" when empty.
+  const sep = requestUrl.indexOf("://");
+  if (sep < 1 || !SCHEME.test(requestUrl.slice(0, sep))) return "/";
+  const n = requestUrl.length;
+  let start = sep + 3;
+  for (; start < n; start++) {
+    const c = requestUrl.charCodeAt(start);
+    if (c === 47 || c === 63 || c === 35) break; // "/", "?", "#"
+  }
+  let end = start;
+  for (; end < n; end++) {
+    const c = requestUrl.charCodeAt(end);
+    if (c === 63 || c === 35) break;
+  }
+  return end === start ? "/" : requestUrl.slice(start, end);
 }
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*$/;

@@ -202,8 +202,10 @@ export class HmacSha256 {
   readonly #state = new Int32Array(8);
   readonly #innerDigest = new Uint8Array(32);
   readonly #scratch = { buf: new Uint8Array(2 * BLOCK) };
+  readonly #native: NativeMac | undefined;
 
   constructor(key: Uint8Array) {
+    this.#native = _nativeFactory?.(key);
     // RFC 2104 §2: keys longer than the block are hashed first, shorter ones zero-padded.
     const k = new Uint8Array(BLOCK);
     k.set(key.length > BLOCK ? sha256(key) : key);
@@ -221,6 +223,7 @@ export class HmacSha256 {
 
   /** HMAC of `message`: 32 bytes. */
   sign(message: Uint8Array): Uint8Array {
+    if (this.#native !== undefined) return this.#native(message);
     const state = this.#state;
     state.set(this.#inner);
     _finish(state, this.#w, message, BLOCK, this.#innerDigest, this.#scratch);
@@ -229,4 +232,20 @@ export class HmacSha256 {
     _finish(state, this.#w, this.#innerDigest, BLOCK, out, this.#scratch);
     return out;
   }
+}
+
+/** A runtime's own synchronous HMAC-SHA-256 for one key: the 32-byte MAC of a message. */
+export type NativeMac = (message: Uint8Array) => Uint8Array;
+
+let _nativeFactory: ((key: Uint8Array) => NativeMac) | undefined;
+
+/**
+ * Let every {@link HmacSha256} made from now on MAC with the runtime's own synchronous primitive
+ * (the Bun adapter installs BoringSSL's, about six times faster than this file under JSC). Same
+ * bytes either way (tests compare); `undefined` goes back to this file's code.
+ */
+export function installNativeHmacSha256(
+  factory: ((key: Uint8Array) => NativeMac) | undefined,
+): void {
+  _nativeFactory = factory;
 }

@@ -6,7 +6,6 @@
  * @module
  */
 
-import * as fs from "node:fs/promises";
 import * as nodePath from "node:path";
 import process from "node:process";
 import type { FileStat, SpiffeFiles } from "../spiffe/files.ts";
@@ -17,9 +16,21 @@ function _code(e: unknown): string | undefined {
 
 let _counter = 0;
 
+type NodeFs = typeof import("node:fs/promises");
+let _fsModule: Promise<NodeFs> | undefined;
+
+/**
+ * `node:fs/promises`, loaded on first use: evaluating it costs a few milliseconds on Bun, and
+ * `serve` without SPIFFE never needs it (cold start).
+ */
+function _fs(): Promise<NodeFs> {
+  return _fsModule ??= import("node:fs/promises");
+}
+
 /** The node:fs implementation of {@link SpiffeFiles}. */
 export const nodeFiles: SpiffeFiles = {
   async readText(path: string): Promise<string | undefined> {
+    const fs = await _fs();
     try {
       return await fs.readFile(path, "utf8");
     } catch (e) {
@@ -28,6 +39,7 @@ export const nodeFiles: SpiffeFiles = {
     }
   },
   async writeAtomic(path: string, text: string, mode: number): Promise<void> {
+    const fs = await _fs();
     const tmp = `${path}.tmp-${process.pid}-${Date.now()}-${_counter++}`;
     const fh = await fs.open(tmp, "wx", mode);
     try {
@@ -45,6 +57,7 @@ export const nodeFiles: SpiffeFiles = {
     }
   },
   async createExclusive(path: string, text: string): Promise<boolean> {
+    const fs = await _fs();
     try {
       await fs.writeFile(path, text, { flag: "wx", mode: 0o600 });
       return true;
@@ -54,9 +67,11 @@ export const nodeFiles: SpiffeFiles = {
     }
   },
   async mkdirp(path: string, mode: number): Promise<void> {
+    const fs = await _fs();
     await fs.mkdir(path, { recursive: true, mode });
   },
   async stat(path: string): Promise<FileStat | undefined> {
+    const fs = await _fs();
     try {
       const s = await fs.stat(path);
       return {
@@ -72,6 +87,7 @@ export const nodeFiles: SpiffeFiles = {
     }
   },
   async list(path: string): Promise<string[]> {
+    const fs = await _fs();
     try {
       return await fs.readdir(path);
     } catch (e) {
@@ -80,9 +96,11 @@ export const nodeFiles: SpiffeFiles = {
     }
   },
   async rename(from: string, to: string): Promise<void> {
+    const fs = await _fs();
     await fs.rename(from, to);
   },
   async remove(path: string): Promise<void> {
+    const fs = await _fs();
     try {
       await fs.rm(path);
     } catch (e) {
@@ -103,6 +121,7 @@ export const nodeFiles: SpiffeFiles = {
     return process.pid;
   },
   async touch(path: string): Promise<void> {
+    const fs = await _fs();
     const now = new Date();
     await fs.utimes(path, now, now).catch(() => {});
   },

@@ -3,7 +3,6 @@
  * `deno check` (which has no Bun types) never resolves it.
  */
 
-import { chmod, open } from "node:fs/promises";
 import type { SqliteDatabase, SqliteValue } from "./sqlite.ts";
 
 interface BunStatement {
@@ -36,6 +35,7 @@ export async function openBunSqlite(path: string): Promise<SqliteDatabase> {
 }
 
 async function _createPrivateFile(path: string): Promise<void> {
+  const { chmod, open } = await import("node:fs/promises");
   try {
     const f = await open(path, "wx", 0o600);
     await f.close();

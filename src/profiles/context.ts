@@ -59,10 +59,14 @@ export interface ProfileRequest {
   readonly spiffe?: SpiffeAuthority;
 }
 
-/** A handler's answer. `json` is serialised; `text` is sent as is with its content type. */
+/**
+ * A handler's answer. `json` is serialised; `jsonText` is JSON already serialised, sent as is with
+ * the JSON headers; `text` is sent as is with its content type.
+ */
 export interface Reply {
   readonly status?: number;
   readonly json?: unknown;
+  readonly jsonText?: string;
   readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }

@@ -51,6 +51,8 @@ export interface MintInput {
 export interface Minted {
   readonly token: string;
   readonly claims: Readonly<Record<string, unknown>>;
+  /** `claims` exactly as signed: `JSON.stringify(claims)`, made once. */
+  readonly payload: string;
   readonly ttl: number;
   readonly jti: string;
   readonly alg: string;
@@ -70,43 +72,67 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   });
   const dropped: string[] = [];
   const free: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(input.claims ?? {})) {
-    if (name === "sub" || name === "aud") continue; // decided below
-    if (profile.reserved.has(name) || profile.def.distinctive.includes(name)) {
-      if (SILENTLY_DROPPED.has(name)) {
-        dropped.push(name);
-        continue;
+  const asked = input.claims;
+  if (asked !== undefined) {
+    for (const name of Object.keys(asked)) {
+      if (name === "sub" || name === "aud") continue; // decided below
+      if (profile.reserved.has(name) || profile.def.distinctive.includes(name)) {
+        if (SILENTLY_DROPPED.has(name)) {
+          dropped.push(name);
+          continue;
+        }
+        throw new KeypebbleError(
+          "invalid_claims",
+          `Claim ${quoteForMessage(name, 64)} is reserved and cannot be requested here`,
+        );
       }
-      throw new KeypebbleError(
-        "invalid_claims",
-        `Claim ${quoteForMessage(name, 64)} is reserved and cannot be requested here`,
-      );
+      free[name] = asked[name];
     }
-    free[name] = value;
   }
   checkClaimValues(free);
   const mapped = profile.mapping === undefined || input.source === undefined
-    ? {}
+    ? undefined
     : buildClaims(profile.mapping, input.source);
-  checkClaimValues(mapped);
+  if (mapped !== undefined) checkClaimValues(mapped);
 
   const subject = input.subject;
   const aud = _audience(profile, input.audience);
   const jti = input.jti ?? randomJti();
-  const claims: Record<string, unknown> = {
-    ...(aud === undefined ? {} : { aud }),
-    ...mapped,
-    ...free,
-    ...profile.staticClaims,
-    ...(subject === undefined ? {} : { sub: subject }),
-    ...input.own,
-    // Last, so nothing above can choose them (RFC 7519 §4.1).
-    ...registeredClaims({ issuer: profile.issuer, now: input.now, ttlSeconds: ttl, jti }),
-  };
+  // Written in this order, a later source overwriting an earlier one's value in place (as object
+  // spread does): the signed JSON keeps the same member order whatever the sources hold.
+  const claims: Record<string, unknown> = {};
+  if (aud !== undefined) claims.aud = aud;
+  if (mapped !== undefined) _assign(claims, mapped);
+  _assign(claims, free);
+  _assign(claims, profile.staticClaims);
+  if (subject !== undefined) claims.sub = subject;
+  if (input.own !== undefined) _assign(claims, input.own);
+  // Last, so nothing above can choose them (RFC 7519 §4.1).
+  _assign(
+    claims,
+    registeredClaims({ issuer: profile.issuer, now: input.now, ttlSeconds: ttl, jti }),
+  );
   // The `sub` that is signed, wherever it came from (the route, a claim mapping, the config).
   _checkSubject(profile, claims.sub);
-  const token = await profile.signer.sign(claims);
-  return { token, claims, ttl, jti, alg: profile.signer.alg, dropped };
+  // Serialised once: the signature covers these bytes and answers can embed them as they are.
+  const payload = JSON.stringify(claims);
+  const token = await profile.signer.signBytes(payload);
+  return { token, claims, payload, ttl, jti, alg: profile.signer.alg, dropped };
+}
+
+/** Copy `from`'s own members into `to` (an existing member keeps its place, as with spread). */
+function _assign(to: Record<string, unknown>, from: Readonly<Record<string, unknown>>): void {
+  for (const k of Object.keys(from)) {
+    // A member named "__proto__" is data, never the prototype (spread defines, it never sets).
+    if (k === "__proto__") {
+      Object.defineProperty(to, k, {
+        value: from[k],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else to[k] = from[k];
+  }
 }
 
 function _checkSubject(profile: Profile, sub: unknown): void {
