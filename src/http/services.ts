@@ -60,7 +60,7 @@ export function createServices(options: ServicesOptions): Services {
       maxKeys: MAX_TRACKED,
     }),
     credentials: new CredentialCache(),
-    reloadStatus: options.reloadStatus ?? (() => ({ outcome: "none" })),
+    reloadStatus: options.reloadStatus ?? (() => NEVER_RELOADED),
     version: VERSION,
     runtimeName: options.runtimeName,
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
@@ -72,3 +72,6 @@ export function createServices(options: ServicesOptions): Services {
     ...(options.shared === undefined ? {} : { shared: options.shared }),
   };
 }
+
+/** The status of a runtime never reloaded: one object, so /healthz serialises its body once. */
+const NEVER_RELOADED: ReloadStatus = Object.freeze({ outcome: "none" });
