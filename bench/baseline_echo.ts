@@ -27,8 +27,15 @@ const port = Number(portArg ?? 8090);
 const size = Number(sizeArg ?? 600);
 
 async function handle(req: Request): Promise<Response> {
-  // Same I/O as the endpoint it stands for: a body is read and parsed when there is one.
-  const body = req.method === "GET" || req.method === "HEAD" ? null : JSON.parse(await req.text());
+  // Same I/O as the endpoint it stands for: a body is read and parsed when there is one (a form
+  // body, as /oauth2/token takes, is parsed as a form).
+  let body: unknown = null;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    const text = await req.text();
+    body = (req.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded")
+      ? Object.fromEntries(new URLSearchParams(text))
+      : JSON.parse(text);
+  }
   const base = JSON.stringify({ token: "", claims: body, expires_in: 3600 });
   const pad = Math.max(0, size - base.length);
   return new Response(

@@ -88,6 +88,13 @@ export interface ApiKeyServiceOptions {
   readonly lockout: KeyLockout;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
+  /**
+   * Workers of one process sharing the port (`serve --workers N`), each with its own service.
+   * With memory counters each enforces `floor(limit / N)` of a key's rate limit and monthly
+   * quota and of the lockout threshold (src/server/limit_shares.ts); shared counters (Redis)
+   * count for the whole process, so the full figures apply. Default 1.
+   */
+  readonly workers?: number;
 }
 
 interface CacheEntry {
@@ -107,6 +114,8 @@ export class ApiKeyService {
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
   readonly #lockout: KeyLockout;
+  /** Divisor of the limits counted here (1 with shared counters). */
+  readonly #share: number;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #inflight = new Map<string, Promise<ApiKeyWithOrg | null>>();
   readonly #usage = new Map<
@@ -126,6 +135,12 @@ export class ApiKeyService {
     this.#hasher = new KeyHasher(options.pepper);
     this.#now = options.now ?? (() => Date.now());
     this.#lockout = options.lockout;
+    this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
+  }
+
+  /** This instance's share of a limit counted in memory (at least 1). */
+  #shareOf(limit: number): number {
+    return this.#share === 1 ? limit : Math.max(1, Math.floor(limit / this.#share));
   }
 
   // ---- checking keys (the hot path) ----------------------------------------------------------
@@ -183,7 +198,7 @@ export class ApiKeyService {
     if (key.rateLimitPerMinute !== null) {
       const window = Math.floor(now / 60_000);
       const c = await this.counters.incr(`rl:${key.id}:${window}`, 60_000 - (now % 60_000));
-      limit = key.rateLimitPerMinute;
+      limit = this.#shareOf(key.rateLimitPerMinute);
       remaining = Math.max(0, limit - c.value);
       resetSeconds = Math.max(1, Math.ceil(c.ttlMs / 1000));
       if (c.value > limit) {
@@ -199,12 +214,14 @@ export class ApiKeyService {
       if (this.counters.kind === "memory" && !this.#quotaSeeded.has(qkey)) {
         // In memory, a restart must not hand out a fresh month: start from the stored usage.
         const used = await this.store.usage.forKey(key.id, Math.floor(monthStart / 1000));
-        if (used > 0) await this.counters.incr(qkey, monthEnd - now, used);
+        // With N workers each starts from its share of the usage and allows its share below.
+        const mine = Math.ceil(used / this.#share);
+        if (mine > 0) await this.counters.incr(qkey, monthEnd - now, mine);
         if (this.#quotaSeeded.size >= MAX_CACHED) this.#quotaSeeded.clear();
         this.#quotaSeeded.add(qkey);
       }
       const q = await this.counters.incr(qkey, monthEnd - now);
-      if (q.value > key.monthlyQuota) {
+      if (q.value > this.#shareOf(key.monthlyQuota)) {
         return {
           allowed: false,
           reason: "quota_exceeded",
@@ -230,7 +247,7 @@ export class ApiKeyService {
   async recordFailure(address: string): Promise<boolean> {
     if (!this.#lockout.enabled) return false;
     const c = await this.counters.incr(`lf:${address}`, this.#lockout.windowSeconds * 1000);
-    if (c.value === this.#lockout.maxFailures) {
+    if (c.value === this.#shareOf(this.#lockout.maxFailures)) {
       await this.counters.setFlag(`lk:${address}`, this.#lockout.lockSeconds * 1000);
       return true;
     }

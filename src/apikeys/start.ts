@@ -21,11 +21,19 @@ export async function startApiKeys(
     memoryCounters?: boolean;
     /** Counters opened by the caller (fleet mode); not closed here. */
     counters?: Counters;
+    /** `check` in a worker of `serve --workers N`: the main thread migrated already. */
+    schema?: "migrate" | "check";
+    /** Workers sharing the port: memory counters enforce a share of each key's limits. */
+    workers?: number;
   } = {},
 ): Promise<{ service: ApiKeyService; pepperCreated: boolean; close(): Promise<void> }> {
   const sc = requireStoreConfig(config);
   const now = options.now ?? (() => Date.now());
-  const store: Store = await openConfiguredStore(platform, config);
+  const store: Store = await openConfiguredStore(
+    platform,
+    config,
+    options.schema === undefined ? {} : { schema: options.schema },
+  );
   let counters: Counters | undefined;
   try {
     const { pepper, created } = await loadOrCreatePepper(platform, sc, store);
@@ -40,6 +48,7 @@ export async function startApiKeys(
       counters,
       lockout: config.lockout,
       now,
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
     });
     const c = counters;
     const ownCounters = options.counters === undefined;

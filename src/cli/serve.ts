@@ -24,6 +24,7 @@ import {
 import { DEFAULT_TIMEOUTS } from "../server/deadline.ts";
 import { startInstance } from "../server/instance.ts";
 import { runSupervisor } from "../server/supervisor.ts";
+import { prepareSharedState } from "../server/worker_state.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@link serve}. */
@@ -78,19 +79,6 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   _logNotices(logger, notices);
 
   let workers = options.workers ?? platform.cpuCount();
-  if (workers > 1 && (rt.config.store !== undefined || rt.config.sharedLimits !== undefined)) {
-    // The store, its key cache and the per-key counters live in one instance: several workers
-    // would each enforce a key's full rate limit and hold their own cache.
-    if (options.workers !== undefined) {
-      bootLog.error("workers_error", {
-        message: `--workers ${workers} (or KEYPEBBLE_WORKERS) cannot be used with a store or ` +
-          "shared_limits yet; use --workers 1",
-      });
-      return 2;
-    }
-    logger.info("workers", { message: "One worker: a store or shared_limits is configured" });
-    workers = 1;
-  }
   if (workers > 1 && !platform.canReusePort()) {
     if (options.workers !== undefined) {
       bootLog.error("listen_error", {
@@ -102,6 +90,14 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
     workers = 1; // the default quietly falls back to one worker
   }
   if (workers > 1) {
+    // Migrations, the pepper and the bootstrap admin happen once, here, before any worker opens
+    // its own store connection (src/server/worker_state.ts).
+    try {
+      await prepareSharedState(platform, rt.config, logger);
+    } catch (e) {
+      bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
+      return 2;
+    }
     // The workers load and log their own runtime; this first load only proved the config good.
     return await runSupervisor(platform, {
       configPath: options.configPath,

@@ -47,7 +47,9 @@ interface BunGlobal {
   }): BunServer;
   readonly stdin: { text(): Promise<string> };
   /** A lazy file handle: reads and stats are native, no `node:fs` module is evaluated. */
-  file(path: string): { bytes(): Promise<Uint8Array>; stat(): Promise<{ mtimeMs: number }> };
+  file(
+    path: string,
+  ): { bytes(): Promise<Uint8Array>; stat(): Promise<{ mtimeMs: number; mode: number }> };
 }
 
 /** The part of Node's `process` this adapter uses (Bun provides it). */
@@ -125,6 +127,13 @@ export function bunPlatform(): Platform {
         await fh.chmod(0o600); // the umask must not widen it
       } finally {
         await fh.close();
+      }
+    },
+    async fileMode(path: string): Promise<number | undefined> {
+      try {
+        return (await bun.file(path).stat()).mode;
+      } catch {
+        return undefined;
       }
     },
     async mtime(path: string): Promise<number | undefined> {

@@ -56,6 +56,13 @@ export function denoPlatform(): Platform {
       }
       await Deno.chmod(path, 0o600); // the umask must not widen it
     },
+    async fileMode(path: string): Promise<number | undefined> {
+      try {
+        return (await Deno.stat(path)).mode ?? undefined; // null where the OS has no modes
+      } catch {
+        return undefined;
+      }
+    },
     async mtime(path: string): Promise<number | undefined> {
       try {
         return (await Deno.stat(path)).mtime?.getTime();

@@ -17,7 +17,8 @@ export function shareOf(limit: number, workers: number): number {
 
 /** The runtime with its limits divided among `workers` (unchanged for one worker). */
 export function shareLimits(rt: Runtime, workers: number): Runtime {
-  if (workers <= 1) return rt;
+  // With shared_limits the counters live in Redis for the whole process: the full limits apply.
+  if (workers <= 1 || rt.config.sharedLimits !== undefined) return rt;
   const c = rt.config;
   const share = (s: RateLimitSpec | undefined) =>
     s === undefined ? undefined : { ...s, requests: shareOf(s.requests, workers) };

@@ -53,6 +53,8 @@ export type FromWorker =
     readonly message?: string;
     readonly notices: BuildNotice[];
     readonly listenChanged: boolean;
+    /** The new config changes `store` or `shared_limits` (only a restart changes those). */
+    readonly storeChanged?: boolean;
     readonly watch: boolean;
     readonly files: string[];
   }

@@ -164,7 +164,7 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     const event = (e as { event?: string }).event ?? "worker_error";
     o.bootLog.error(event, { message: e instanceof Error ? e.message : String(e) });
     // A bad config or an address that cannot be bound is the operator's to fix: exit 2.
-    return event === "config_error" || event === "listen_error" ? 2 : 1;
+    return event === "config_error" || event === "listen_error" || event === "store_error" ? 2 : 1;
   }
   logger.info("start", {
     version: VERSION,
@@ -197,6 +197,11 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
       if (a0.listenChanged) {
         logger.warn("reload_listen_unchanged", {
           message: "The listen address changes only on restart",
+        });
+      }
+      if (a0.storeChanged) {
+        logger.warn("reload_store_unchanged", {
+          message: "store and shared_limits change only on restart",
         });
       }
       _logNotices(logger, a0.notices);

@@ -10,6 +10,7 @@ import type { Platform, WorkerLink } from "../platform/platform.ts";
 import { loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { type Instance, instanceFiles, startInstance } from "./instance.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
+import { openWorkerState, type WorkerState } from "./worker_state.ts";
 
 /** Serve as worker thread until the main thread says stop. */
 export function runWorker(platform: Platform, link: WorkerLink): void {
@@ -21,6 +22,7 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
   let siblings: Record<MetricsFormat, string[]> = { prometheus: [], openmetrics: [] };
   let rt: Runtime | undefined;
   let start: Extract<ToWorker, { t: "start" }> | undefined;
+  let state: WorkerState | undefined;
 
   link.onMessage(async (raw) => {
     const m = raw as ToWorker;
@@ -36,19 +38,30 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           send({ t: "failed", event: "config_error", message: _msg(e) });
           return;
         }
+        if (rt.config.store !== undefined || rt.config.sharedLimits !== undefined) {
+          // Its own store connection, key cache and Redis client (src/server/worker_state.ts).
+          try {
+            state = await openWorkerState(platform, rt.config, _logger(platform, rt), {
+              index: m.index,
+              workers: m.workers,
+            });
+          } catch (e) {
+            send({ t: "failed", event: "store_error", message: _msg(e) });
+            return;
+          }
+        }
         start = m;
         send({ t: "loaded" });
         return;
       }
       case "listen": {
         if (rt === undefined || start === undefined) return;
-        const logger = createLogger({
-          level: rt.config.logLevel,
-          write: (l) => platform.stdout(l + "\n"),
-          now: () => new Date(),
-        });
+        const logger = _logger(platform, rt);
         try {
           instance = startInstance({
+            ...(state?.apiKeys === undefined ? {} : { apiKeys: state.apiKeys }),
+            ...(state?.accounts === undefined ? {} : { accounts: state.accounts }),
+            ...(state?.shared === undefined ? {} : { shared: state.shared }),
             platform,
             configPath: start.configPath,
             overrides: start.overrides,
@@ -104,18 +117,19 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           ...(r.message === undefined ? {} : { message: r.message }),
           notices: r.notices,
           listenChanged: r.listenChanged,
+          storeChanged: r.storeChanged,
           watch: rt.config.watch,
           files: instanceFiles(configPath, rt),
         });
         return;
       }
       case "stop": {
-        if (instance === undefined) {
-          send({ t: "stopped" });
-          return;
+        if (instance !== undefined) {
+          await instance.shutdown().catch(() => {});
+          await instance.finished;
         }
-        await instance.shutdown().catch(() => {});
-        await instance.finished;
+        // Usage counted since the last flush is written before the worker says it stopped.
+        await state?.close().catch(() => {});
         send({ t: "stopped" });
         return;
       }
@@ -138,6 +152,14 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
   });
   // Only now can the main thread's messages be received: tell it so.
   send({ t: "ready" });
+}
+
+function _logger(platform: Platform, rt: Runtime) {
+  return createLogger({
+    level: rt.config.logLevel,
+    write: (l) => platform.stdout(l + "\n"),
+    now: () => new Date(),
+  });
 }
 
 function _msg(e: unknown): string {

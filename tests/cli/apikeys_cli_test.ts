@@ -239,15 +239,3 @@ Deno.test("CLI: check without a store says the API key endpoints answer 404", as
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-Deno.test("CLI: serve --workers 2 with a store exits 2 saying why (one instance holds the key counters)", async () => {
-  const { dir, config } = await fresh();
-  try {
-    const r = await runKeypebble(["serve", "--config", config, "--port", "0", "--workers", "2"]);
-    assert.equal(r.code, 2, r.stdout);
-    assert.match(r.stderr, /--workers 2 \(or KEYPEBBLE_WORKERS\) cannot be used with a store/);
-    await assert.rejects(Deno.stat(`${dir}/kp.db`), "nothing was opened");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});

@@ -386,3 +386,25 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a private key readable by others is warned about by the real runtime adapter", async () => {
+  const dir = await tempDir({
+    "config.yaml": 'issuer: kp\naudience: edge\nrs256_private_key_path: "key.pem"\n',
+  });
+  try {
+    const made = await runKeypebble(["keygen", "--alg", "RS256", "--out", `${dir}/key.pem`]);
+    assert.equal(made.code, 0, made.stderr);
+    const tight = await runKeypebble(["check", "--config", `${dir}/config.yaml`]);
+    assert.equal(tight.code, 0, tight.stderr);
+    assert.doesNotMatch(tight.stdout, /readable by other users/);
+    await Deno.chmod(`${dir}/key.pem`, 0o644);
+    const loose = await runKeypebble(["check", "--config", `${dir}/config.yaml`]);
+    assert.equal(loose.code, 0, loose.stderr);
+    assert.match(
+      loose.stdout,
+      /rs256_private_key_path: The private key file is readable by other users; chmod 600 it/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -120,7 +120,9 @@ Deno.test({
       const expired = await mk("--expires-in", "1");
       const limited = await mk("--rate-limit", "2");
       assert.equal((await runKeypebble(["key", "revoke", "--config", config, revoked.id])).code, 0);
-      const kp = cleanup.daemon(await startServer(config, { cwd: dir }));
+      // One worker: the key's limit of 2 is counted in one place (with N workers each enforces
+      // its share, tests/cli/workers_store_test.ts), and nginx's connections may reach any.
+      const kp = cleanup.daemon(await startServer(config, { cwd: dir, args: ["--workers", "1"] }));
       const port = freePort();
       await Deno.writeTextFile(`${dir}/nginx.conf`, nginxConf(dir, port, kp.port, upstreamPort));
       const nginx = cleanup.daemon(spawnDaemon("nginx", [

@@ -1,0 +1,117 @@
+/**
+ * What a worker of `serve --workers N` opens besides its runtime when a `store` or
+ * `shared_limits` is configured: its own store connection (and key cache), its own Redis client,
+ * and the account service over its store. The main thread has already migrated the store,
+ * created the pepper and the bootstrap admin ({@link prepareSharedState}) before any worker
+ * starts, so a worker only checks the schema version and reads the pepper.
+ *
+ * What stays correct across workers (README "Workers"):
+ * - a revocation, suspension or block made through one worker reaches the others within
+ *   `store.cache_seconds` (each worker caches key checks as separate instances of a fleet do);
+ * - usage counters: each worker adds its own per-minute counts to the store (the SQL adds);
+ * - per-key rate limits, monthly quotas and the bad-key lockout: with `shared_limits` they are
+ *   counted in Redis for the whole process; without, each worker enforces its share
+ *   (`floor(limit / N)`), like the per-address and per-principal limits.
+ */
+
+import { startAccounts } from "../accounts/start.ts";
+import type { AccountService } from "../accounts/service.ts";
+import { startApiKeys } from "../apikeys/start.ts";
+import type { ApiKeyService } from "../apikeys/service.ts";
+import type { Config } from "../config/mod.ts";
+import { connectRedisCounters, type Counters } from "../limits/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { Platform } from "../platform/platform.ts";
+
+/** A worker's store-backed services (all undefined without `store` and `shared_limits`). */
+export interface WorkerState {
+  readonly apiKeys?: ApiKeyService;
+  readonly accounts?: AccountService;
+  readonly shared?: Counters;
+  /** Flush usage, stop timers, close the store and Redis connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * On the main thread, before the workers start: migrate the store once, create the pepper and
+ * the bootstrap admin (its one-time password is printed once), then close. Throws with the
+ * event to log (`store_error`).
+ */
+export async function prepareSharedState(
+  platform: Platform,
+  config: Config,
+  logger: Logger,
+): Promise<void> {
+  if (config.store === undefined) return;
+  const apiKeys = await startApiKeys(platform, config, { memoryCounters: true });
+  try {
+    if (apiKeys.pepperCreated) logger.info("pepper_created", { path: config.store.pepperPath });
+    if (config.accounts !== undefined) {
+      await startAccounts(platform, config, apiKeys.service.store, { logger });
+    }
+  } finally {
+    await apiKeys.close();
+  }
+}
+
+/** In a worker: open its own connections. `index` 0 also runs the hourly purge. */
+export async function openWorkerState(
+  platform: Platform,
+  config: Config,
+  logger: Logger,
+  o: { readonly index: number; readonly workers: number },
+): Promise<WorkerState> {
+  let shared: Counters | undefined;
+  if (config.sharedLimits !== undefined) {
+    shared = await connectRedisCounters(config.sharedLimits.redisUrl);
+  }
+  if (config.store === undefined) {
+    return {
+      ...(shared ? { shared } : {}),
+      close: async () => await shared?.close(),
+    };
+  }
+  let apiKeys: Awaited<ReturnType<typeof startApiKeys>>;
+  try {
+    apiKeys = await startApiKeys(platform, config, {
+      ...(shared === undefined ? {} : { counters: shared }),
+      schema: "check",
+      workers: o.workers,
+    });
+  } catch (e) {
+    await shared?.close();
+    throw e;
+  }
+  let accounts: AccountService | undefined;
+  if (config.accounts !== undefined) {
+    try {
+      // The admin exists already (prepareSharedState): this finds it and creates nothing.
+      accounts = await startAccounts(platform, config, apiKeys.service.store, { logger });
+    } catch (e) {
+      await apiKeys.close();
+      await shared?.close();
+      throw e;
+    }
+  }
+  apiKeys.service.startFlushing(
+    10,
+    (e) =>
+      logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
+  );
+  // Expired refresh tokens and revoked ids are deleted hourly, by one worker for the process.
+  const purge = accounts === undefined || o.index !== 0 ? undefined : setInterval(() => {
+    accounts!.purge().catch((e) =>
+      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
+    );
+  }, 3_600_000);
+  return {
+    apiKeys: apiKeys.service,
+    ...(accounts === undefined ? {} : { accounts }),
+    ...(shared === undefined ? {} : { shared }),
+    async close() {
+      if (purge !== undefined) clearInterval(purge);
+      await apiKeys.close();
+      await shared?.close();
+    },
+  };
+}
