@@ -23,20 +23,12 @@ import { createLogger } from "../src/log/mod.ts";
 import { createKeypebbleMetrics } from "../src/metrics/mod.ts";
 import { withRequestDeadline } from "../src/server/deadline.ts";
 import { makeTestHandler } from "../tests/helpers/handler.ts";
+import { AUTH_BODY, hs256ConfigYaml } from "./fixture.ts";
 
-const AUTH_BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
 const URL_TEXT = "http://127.0.0.1:8080/v2/token?service=registry&scope=repository:a/b:pull";
 
 const kp = await makeTestHandler({
-  configYaml: [
-    'issuer: "https://keypebble.bench"',
-    'audience: "bench"',
-    "hs256_secret_path: secret",
-    'kid: "hs-1"',
-    "rate_limit: { per_address: false, per_principal: false }",
-    'log_level: "error"',
-    'allowed_custom_claims: ["sub", "edge_id", "roles"]',
-  ].join("\n"),
+  configYaml: hs256ConfigYaml("secret"),
   files: { secret: "0123456789abcdef0123456789abcdef-bench" },
 });
 const INFO = { remoteAddr: "127.0.0.1" };

@@ -10,6 +10,8 @@
  *   deno task compile:bun && deno task bench:memory [--rounds=3] [--workers=1,2]
  */
 
+import { AUTH_BODY, hs256ConfigYaml, POST_AUTH_LUA } from "./fixture.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const flags = new Map<string, string>();
 for (const a of Deno.args) {
@@ -19,7 +21,6 @@ for (const a of Deno.args) {
 const ROUNDS = Number(flags.get("rounds") ?? 3);
 const WORKERS = (flags.get("workers") ?? "1,2").split(",").map(Number);
 const BIN = `${ROOT}dist/keypebble`;
-const BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
 
 interface Mem {
   vmRss: number;
@@ -54,7 +55,7 @@ function freePort(): number {
 async function waitUp(url: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
-      const r = await fetch(url, { method: "POST", body: BODY });
+      const r = await fetch(url, { method: "POST", body: AUTH_BODY });
       await r.body?.cancel();
       return;
     } catch {
@@ -106,26 +107,9 @@ async function main(): Promise<void> {
       (b) => b.toString(16).padStart(2, "0"),
     ).join("");
     await Deno.writeTextFile(`${dir}/hs.secret`, secret);
-    await Deno.writeTextFile(
-      `${dir}/hs256.yaml`,
-      [
-        'issuer: "https://keypebble.bench"',
-        'audience: "bench"',
-        "rate_limit: { per_address: false, per_principal: false }",
-        'log_level: "error"',
-        'hs256_secret_path: "hs.secret"',
-        'kid: "hs-1"',
-        "static_claims:",
-        '  scope: "controller:read controller:write"',
-        'allowed_custom_claims: ["sub", "edge_id", "roles"]',
-        "",
-      ].join("\n"),
-    );
+    await Deno.writeTextFile(`${dir}/hs256.yaml`, hs256ConfigYaml("hs.secret"));
     const lua = `${dir}/post.lua`;
-    await Deno.writeTextFile(
-      lua,
-      `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`,
-    );
+    await Deno.writeTextFile(lua, POST_AUTH_LUA);
     const bare = `${dir}/bare_bun_workers`;
     await run("bun", [
       "build",

@@ -19,20 +19,12 @@
 
 import { argv, cpuUsage, exit, memoryUsage } from "node:process";
 import { makeTestHandler } from "../tests/helpers/handler.ts";
+import { AUTH_BODY, hs256ConfigYaml } from "./fixture.ts";
 
-const AUTH_BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
 const INFO = { remoteAddr: "127.0.0.1" };
 
 const kp = await makeTestHandler({
-  configYaml: [
-    'issuer: "https://keypebble.bench"',
-    'audience: "bench"',
-    "hs256_secret_path: secret",
-    'kid: "hs-1"',
-    "rate_limit: { per_address: false, per_principal: false }",
-    'log_level: "error"',
-    'allowed_custom_claims: ["sub", "edge_id", "roles"]',
-  ].join("\n"),
+  configYaml: hs256ConfigYaml("secret"),
   files: { secret: "0123456789abcdef0123456789abcdef-bench" },
 });
 

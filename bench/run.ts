@@ -24,6 +24,8 @@
  * - Resident memory (VmRSS) after at least 100 000 requests (target ≤ 60 MB).
  */
 
+import { AUTH_BODY, BENCH_COMMON_LINES, hs256ConfigYaml, POST_AUTH_LUA } from "./fixture.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const flags = new Map<string, string>();
 for (const a of Deno.args) {
@@ -296,7 +298,6 @@ async function ensureTools(): Promise<void> {
   }
 }
 
-const AUTH_BODY = JSON.stringify({ sub: "edge-0042", edge_id: "e42", roles: ["controller"] });
 const BASIC = `Basic ${btoa("alice:bench-password")}`;
 const TOKEN_PATH = "/v2/token?service=registry&scope=repository:alice/app:pull,push";
 const COMMAND_BODY = JSON.stringify({
@@ -338,28 +339,11 @@ async function fixture(): Promise<Fixture> {
     `users:\n  alice:\n    password_hash: "${hash}"\n    repos: ["alice/*"]\n` +
       `    actions: ["pull", "push"]\n`,
   );
-  // The limits would throttle a benchmark (600 requests per minute per address by default), and
-  // request logging is a real but separate cost: both off, as a tuned deployment would run.
-  const common = [
-    'issuer: "https://keypebble.bench"',
-    'audience: "bench"',
-    "service:",
-    '  host: "127.0.0.1"',
-    "rate_limit: { per_address: false, per_principal: false }",
-    'log_level: "error"',
-  ];
+  const common = [...BENCH_COMMON_LINES, "service:", '  host: "127.0.0.1"'];
   const hsConfig = `${dir}/hs256.yaml`;
   await Deno.writeTextFile(
     hsConfig,
-    [
-      ...common,
-      'hs256_secret_path: "hs.secret"',
-      'kid: "hs-1"',
-      "static_claims:",
-      '  scope: "controller:read controller:write"',
-      'allowed_custom_claims: ["sub", "edge_id", "roles"]',
-      "",
-    ].join("\n"),
+    hs256ConfigYaml("hs.secret", ["service:", '  host: "127.0.0.1"']),
   );
   const rsConfig = `${dir}/rs256.yaml`;
   await Deno.writeTextFile(
@@ -406,11 +390,7 @@ async function fixture(): Promise<Fixture> {
     ])).stdout,
   );
   const postLua = `${dir}/post_auth.lua`;
-  await Deno.writeTextFile(
-    postLua,
-    `wrk.method = "POST"\nwrk.body = '${AUTH_BODY}'\n` +
-      `wrk.headers["Content-Type"] = "application/json"\n`,
-  );
+  await Deno.writeTextFile(postLua, POST_AUTH_LUA);
   return {
     dir,
     hsConfig,
