@@ -26,7 +26,7 @@ const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 /** Routes that are never rate limited: probes and scrapes must keep working under a flood. */
 const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
 /** Request headers the handler reads, checked against `limits.max_header_bytes`. */
-const READ_HEADERS = [
+export const READ_HEADERS: readonly string[] = [
   "authorization",
   "x-authenticated-user",
   "x-scopes",
