@@ -22,7 +22,7 @@ import {
   watchedFiles,
 } from "../runtime/mod.ts";
 import { DEFAULT_TIMEOUTS } from "../server/deadline.ts";
-import { startInstance } from "../server/instance.ts";
+import { logNotices, startInstance, warnRestartOnly } from "../server/instance.ts";
 import { runSupervisor } from "../server/supervisor.ts";
 import { prepareSharedState } from "../server/worker_state.ts";
 import { VERSION } from "../version.ts";
@@ -76,7 +76,7 @@ export async function serve(platform: Platform, options: ServeCommandOptions): P
   });
   const timeouts: ClientTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   // Notices of the first load (e.g. a generated key); the workers' own loads find it in place.
-  _logNotices(logger, notices);
+  logNotices(logger, notices);
 
   let workers = options.workers ?? platform.cpuCount();
   if (workers > 1 && !platform.canReusePort()) {
@@ -219,18 +219,9 @@ async function _serveOne(
 
   const reload = async (why: string): Promise<void> => {
     const r = await inst.reload(why);
-    if (r.listenChanged) {
-      logger.warn("reload_listen_unchanged", {
-        message: "The listen address changes only on restart",
-      });
-    }
-    if (r.storeChanged) {
-      logger.warn("reload_store_unchanged", {
-        message: "store and shared_limits change only on restart",
-      });
-    }
+    warnRestartOnly(logger, r);
     if (r.ok) {
-      _logNotices(logger, r.notices);
+      logNotices(logger, r.notices);
       logger.info("reload", { outcome: "success", trigger: why, generation: r.generation });
     } else {
       logger.error("reload", {
@@ -265,10 +256,6 @@ async function _serveOne(
   await closeState();
   logger.info("stopped", {});
   return 0;
-}
-
-function _logNotices(logger: Logger, notices: BuildNotice[]): void {
-  for (const n of notices) logger[n.level](n.event, n.fields);
 }
 
 /** Poll file modification times every two seconds when `watch: true`. */

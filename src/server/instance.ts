@@ -197,3 +197,25 @@ function _isMetrics(url: string): boolean {
   const path = q === -1 ? url : url.slice(0, q);
   return path.endsWith("/metrics") && new URL(url).pathname === "/metrics";
 }
+
+/** Log the notes a reload build left (a generated key, a weak permission, ...). */
+export function logNotices(logger: Logger, notices: readonly BuildNotice[]): void {
+  for (const n of notices) logger[n.level](n.event, n.fields);
+}
+
+/** Warn about the settings a reload read but cannot apply: they change only on restart. */
+export function warnRestartOnly(
+  logger: Logger,
+  r: { readonly listenChanged: boolean; readonly storeChanged?: boolean },
+): void {
+  if (r.listenChanged) {
+    logger.warn("reload_listen_unchanged", {
+      message: "The listen address changes only on restart",
+    });
+  }
+  if (r.storeChanged) {
+    logger.warn("reload_store_unchanged", {
+      message: "store and shared_limits change only on restart",
+    });
+  }
+}

@@ -8,8 +8,9 @@
 
 import type { Logger } from "../log/mod.ts";
 import type { ClientTimeouts, Platform, WorkerLink } from "../platform/platform.ts";
-import type { BuildNotice, ConfigOverrides } from "../runtime/mod.ts";
+import type { ConfigOverrides } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
+import { logNotices, warnRestartOnly } from "./instance.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
 import { runWorker } from "./worker.ts";
 import { localLinkPair } from "./worker_link.ts";
@@ -194,17 +195,8 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
       }));
       const failed = answers.find((a) => !a.ok);
       const a0 = answers[0];
-      if (a0.listenChanged) {
-        logger.warn("reload_listen_unchanged", {
-          message: "The listen address changes only on restart",
-        });
-      }
-      if (a0.storeChanged) {
-        logger.warn("reload_store_unchanged", {
-          message: "store and shared_limits change only on restart",
-        });
-      }
-      _logNotices(logger, a0.notices);
+      warnRestartOnly(logger, a0);
+      logNotices(logger, a0.notices);
       watch = { enabled: a0.watch, files: a0.files };
       if (failed === undefined) {
         generation = a0.generation;
@@ -284,8 +276,4 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
   if (timer !== undefined) clearTimeout(timer);
   logger.info("stopped", {});
   return code;
-}
-
-function _logNotices(logger: Logger, notices: readonly BuildNotice[]): void {
-  for (const n of notices) logger[n.level](n.event, n.fields);
 }
