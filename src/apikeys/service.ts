@@ -20,11 +20,15 @@ import type {
   ApiKeyWithOrg,
   Block,
   BlockKind,
+  KeyReach,
   Org,
   OrgStatus,
   OrgSummary,
+  RevocationEvent,
+  RevocationListener,
   Store,
 } from "../store/mod.ts";
+import { reservedClaims } from "../profiles/table.ts";
 import { checkKeyShape, displayPrefix, generateRawKey, KeyHasher } from "./format.ts";
 
 /** Most key checks kept in memory. */
@@ -77,6 +81,8 @@ export interface NewKey {
   readonly expiresInSeconds?: number | null;
   /** One of the accepted prefixes; default `store.key_prefix`. */
   readonly prefix?: string;
+  /** An admin key's reach (default `org`: its own organisation). */
+  readonly reach?: KeyReach;
 }
 
 /** Options of {@link ApiKeyService}. */
@@ -105,6 +111,8 @@ interface CacheEntry {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE = /^[\x21-\x7e]{1,128}$/;
 const LABEL_MAX = 128;
+/** Claims a key may not carry (the `api` kind's reserved and refused claims). */
+const API_RESERVED = reservedClaims("api");
 
 /** The API key service (one per process; it outlives config reloads). */
 export class ApiKeyService {
@@ -127,6 +135,7 @@ export class ApiKeyService {
   #blocksUntil = 0;
   #blocksLoading: Promise<void> | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #listeners: RevocationListener[] = [];
 
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
@@ -367,7 +376,17 @@ export class ApiKeyService {
     const org = await this.org(nameOrId);
     await this.store.orgs.setStatus(org.id, status);
     this.#forget();
+    this.#tell({ kind: "org", name: org.name, suspended: status === "suspended" });
     return { ...org, status };
+  }
+
+  /** Hear of revocation changes made here (the process's revocation list). */
+  onRevocation(listener: RevocationListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #tell(e: RevocationEvent): void {
+    for (const l of this.#listeners) l(e);
   }
 
   /** Create a key; the raw key is returned this once and never stored. */
@@ -406,22 +425,11 @@ export class ApiKeyService {
     }
     const audiences = [...(input.audiences ?? [])];
     const claims = { ...(input.claims ?? {}) };
-    for (
-      const reserved of [
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "nbf",
-        "iat",
-        "jti",
-        "scope",
-        "typ",
-        "client_id",
-      ]
-    ) {
-      if (reserved in claims) {
-        throw new KeypebbleError("invalid_claims", `Claim "${reserved}" is set by the server`);
+    // A key's claims go into its tokens: never a claim the server sets, another kind's, or an
+    // account's (src/profiles/table.ts, the `api` kind's refused claims).
+    for (const name of Object.keys(claims)) {
+      if (name === "sub" || name === "aud" || API_RESERVED.has(name)) {
+        throw new KeypebbleError("invalid_claims", `Claim "${name}" cannot be set on a key`);
       }
     }
     const positive = (v: number | null | undefined, what: string): number | null => {
@@ -454,6 +462,7 @@ export class ApiKeyService {
         status: "active",
         revokedAt: null,
         replacedBy: null,
+        reach: input.reach === "all" ? "all" : "org",
       },
     };
   }
@@ -475,6 +484,7 @@ export class ApiKeyService {
     const k = await this.key(id);
     if (k.status !== "revoked") await this.store.apiKeys.revoke(id, this.#sec());
     this.#forget();
+    this.#tell({ kind: "key", id });
     return { ...k, status: "revoked" };
   }
 
@@ -501,6 +511,7 @@ export class ApiKeyService {
       monthlyQuota: old.monthlyQuota,
       expiresInSeconds: remaining,
       prefix: old.prefix,
+      reach: old.reach,
     });
     await this.store.transaction(async (tx) => {
       await tx.apiKeys.insert(rec.record);

@@ -71,6 +71,8 @@ export interface OAuthConfig {
   readonly clients: readonly OAuthClientConfig[];
   readonly trustedIssuers: readonly TrustedIssuerConfig[];
   readonly exchangeAudiences: readonly string[];
+  /** RFC 8693 token exchange is served (off unless `oauth.token_exchange: true`). */
+  readonly tokenExchange: boolean;
 }
 
 /** Top-level keys this file reads. */
@@ -172,7 +174,12 @@ export function readAccountSections(
     if (top.store === undefined) fail("accounts", 'needs a "store" section to keep accounts in');
   }
   if (top.oauth !== undefined) {
-    const o = mapping(top.oauth, "oauth", ["clients", "trusted_issuers", "exchange_audiences"]);
+    const o = mapping(top.oauth, "oauth", [
+      "clients",
+      "trusted_issuers",
+      "exchange_audiences",
+      "token_exchange",
+    ]);
     const clients: OAuthClientConfig[] = [];
     if (o.clients !== undefined && o.clients !== null) {
       if (!Array.isArray(o.clients)) fail("oauth.clients", "must be a list");
@@ -224,7 +231,13 @@ export function readAccountSections(
           audiences,
           scopes: list(t.scopes, `${f}.scopes`, SCOPE),
           cacheSeconds: int(t.cache_seconds, `${f}.cache_seconds`, 10, 86_400) ?? 300,
-          subjectPrefix: str(t.subject_prefix, `${f}.subject_prefix`) ?? "",
+          // An outside subject never passes for one of ours: by default it is namespaced by its
+          // issuer ("" must be written out, and `check` warns about it).
+          subjectPrefix: t.subject_prefix === undefined || t.subject_prefix === null
+            ? `${issuer}#`
+            : typeof t.subject_prefix === "string" && t.subject_prefix.length <= 256
+            ? t.subject_prefix
+            : fail(`${f}.subject_prefix`, "must be a string of at most 256 characters"),
         });
       });
     }
@@ -232,7 +245,14 @@ export function readAccountSections(
       clients,
       trustedIssuers,
       exchangeAudiences: list(o.exchange_audiences, "oauth.exchange_audiences", SCOPE),
+      tokenExchange: _bool(o.token_exchange, "oauth.token_exchange", fail),
     };
   }
   return out;
+}
+
+function _bool(v: unknown, field: string, fail: (f: string, p: string) => never): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== "boolean") fail(field, "must be true or false");
+  return v as boolean;
 }

@@ -41,6 +41,7 @@ const PROFILE = _map({
   issuer: V,
   claims: { kind: "free" },
   allow_registry_audience: V,
+  enabled: V,
 });
 
 /** Every key of the config file, at every level. */
@@ -69,6 +70,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   service: _map({ host: V, port: V }),
   policy_path: V,
   trusted_proxies: V,
+  trusted_proxy_header: V,
+  anonymous: V,
   realm: V,
   require_authentication: _map({ auth: V, command: V, kubernetes: V }),
   rate_limit: _map({ per_address: RATE, per_principal: RATE }),
@@ -119,6 +122,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       }),
     },
     exchange_audiences: V,
+    token_exchange: V,
   }),
 };
 

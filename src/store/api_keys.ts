@@ -10,6 +10,8 @@ export interface ApiKeyQueries {
   byHash(hash: string): Promise<ApiKeyWithOrg | undefined>;
   byId(id: string): Promise<ApiKeyWithOrg | undefined>;
   list(filter?: { orgId?: string }): Promise<ApiKeyWithOrg[]>;
+  /** Ids of keys revoked at or after `since` (for the revocation list). */
+  revokedSince(since: number): Promise<string[]>;
   /** Revoke; false when no such key or already revoked. */
   revoke(id: string, at: number): Promise<boolean>;
   /** Shorten a key's life to `expiresAt` (a roll's grace period) and name its successor. */
@@ -44,6 +46,7 @@ function _key(r: Record<string, unknown>): ApiKeyWithOrg {
     replacedBy: r.replaced_by === null || r.replaced_by === undefined
       ? null
       : String(r.replaced_by),
+    reach: r.reach === "all" ? "all" : "org",
     orgName: String(r.org_name),
     orgStatus: r.org_status === "suspended" ? "suspended" : "active",
   };
@@ -56,8 +59,8 @@ export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
       await db.run(
         `INSERT INTO api_keys (id, org_id, label, prefix, display_prefix, hash, scopes, claims,
           audiences, rate_limit_per_minute, monthly_quota, expires_at, created_at, last_used_at,
-          status, revoked_at, replaced_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          status, revoked_at, replaced_by, reach)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           k.id,
           k.orgId,
@@ -76,6 +79,7 @@ export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
           k.status,
           k.revokedAt,
           k.replacedBy,
+          k.reach === "all" ? "all" : null,
         ],
       );
     },
@@ -92,6 +96,13 @@ export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
         ? await db.all(`${SELECT} ORDER BY k.created_at, k.id`)
         : await db.all(`${SELECT} WHERE k.org_id = ? ORDER BY k.created_at, k.id`, [filter.orgId]);
       return rows.map(_key);
+    },
+    async revokedSince(since: number): Promise<string[]> {
+      const rows = await db.all(
+        "SELECT id FROM api_keys WHERE status = 'revoked' AND revoked_at >= ?",
+        [since],
+      );
+      return rows.map((r) => String(r.id));
     },
     async revoke(id: string, at: number): Promise<boolean> {
       return (await db.run(

@@ -35,6 +35,6 @@ export type { OrgQueries } from "./orgs.ts";
 export type { UsageQueries } from "./usage.ts";
 export type { UserQueries } from "./users.ts";
 export type { RefreshTokenQueries } from "./refresh_tokens.ts";
-export type { RevocationQueries } from "./revocations.ts";
+export type { RevocationEvent, RevocationListener, RevocationQueries } from "./revocations.ts";
 export type { GroupQueries } from "./groups.ts";
 export type * from "./types.ts";

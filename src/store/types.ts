@@ -42,7 +42,15 @@ export interface ApiKeyRecord {
   readonly revokedAt: number | null;
   /** Set on a rolled key: the id of its successor. */
   readonly replacedBy: string | null;
+  /**
+   * How far an `admin` key reaches: `all` organisations (a root principal's key), or `org`, its
+   * own. Meaningless without the `admin` scope.
+   */
+  readonly reach: KeyReach;
 }
+
+/** The reach of an admin key. */
+export type KeyReach = "org" | "all";
 
 /** A key with its organisation's name and status, as a key check needs it. */
 export interface ApiKeyWithOrg extends ApiKeyRecord {
