@@ -43,12 +43,24 @@ Deno.test("CLI import keyguard: --json summary, exit 0, pepper created, secret n
     ]);
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(JSON.parse(dry.stdout).dry_run, true);
-    const r = await runKeypebble([...args, `${dir}/kg.secret`, "--from", `${dir}/keyguard.db`, "--json"]);
+    const r = await runKeypebble([
+      ...args,
+      `${dir}/kg.secret`,
+      "--from",
+      `${dir}/keyguard.db`,
+      "--json",
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout);
     assert.equal(s.source, "keyguard");
     assert.equal(s.dry_run, false);
-    assert.deepEqual(s.counts.keys, { created: 2, updated: 0, unchanged: 0, refused: 0, removed: 0 });
+    assert.deepEqual(s.counts.keys, {
+      created: 2,
+      updated: 0,
+      unchanged: 0,
+      refused: 0,
+      removed: 0,
+    });
     assert.deepEqual(s.refused, []);
     assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
     assert.equal((await Deno.stat(`${dir}/keypebble.pepper`)).mode! & 0o777, 0o600);
