@@ -210,7 +210,7 @@ async function importAndServe(
       await before.close();
     }
 
-    const server = await startServer(config, { cwd: dir });
+    const server = await startServer(config, { cwd: dir, args: ["--workers", "1"] });
     try {
       const fa = (key: string) =>
         fetch(`${server.url}/forward-auth`, { headers: { "x-api-key": key } });
@@ -260,7 +260,7 @@ async function importAndServe(
       removed: 0,
     });
     assert.equal(s2.counts.usage_minutes.created + s2.counts.usage_minutes.updated, 0);
-    const server2 = await startServer(config, { cwd: dir });
+    const server2 = await startServer(config, { cwd: dir, args: ["--workers", "1"] });
     try {
       const res = await fetch(`${server2.url}/forward-auth`, {
         headers: { "x-api-key": keys.live },

@@ -105,7 +105,7 @@ Deno.test("import pico-auth (e2e): accounts written by pico-auth log in with old
     assert.equal(s.counts.refresh_tokens.created, 3);
     assert.deepEqual(s.refused, []);
 
-    const server = await startServer(config, { cwd: dir });
+    const server = await startServer(config, { cwd: dir, args: ["--workers", "1"] });
     try {
       const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
         fetch(`${server.url}${path}`, {
@@ -180,7 +180,7 @@ Deno.test("import pico-auth (e2e): accounts written by pico-auth log in with old
     const s2 = JSON.parse(second.stdout);
     assert.equal(s2.counts.users.created + s2.counts.users.updated, 0);
     assert.equal(s2.counts.refresh_tokens.created, 0);
-    const server2 = await startServer(config, { cwd: dir });
+    const server2 = await startServer(config, { cwd: dir, args: ["--workers", "1"] });
     try {
       const reuse = await fetch(`${server2.url}/api/v1/auth/refresh`, {
         method: "POST",
