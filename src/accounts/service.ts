@@ -7,6 +7,10 @@
  * SHA-256 only. Each is single use: exchanging it marks it used and issues the next token of the
  * same family. Presenting a used token again means it was copied: the whole family is revoked
  * (the thief's and the owner's latest token alike) and the event is logged.
+ *
+ * Refresh tokens imported from pico-auth (issue 22) keep pico-auth's form (`uuid4().hex`: 32 hex
+ * characters, stored by pico-auth as their SHA-256 too) and are accepted in that form only for
+ * rows imported from pico-auth; each starts a family and rotates into one of ours.
  */
 
 import type { AccountsConfig } from "../config/mod.ts";
@@ -69,6 +73,8 @@ export interface Rotation {
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,255}$/u;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const REFRESH = /^kprt_[0-9a-f]{64}$/;
+/** pico-auth 0.3.0's refresh tokens (`uuid4().hex`), valid only on rows imported from it. */
+const PICO_REFRESH = /^[0-9a-f]{32}$/;
 const ORG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const hexOf = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -77,6 +83,15 @@ export async function tokenHash(raw: string): Promise<string> {
   return hexOf(
     new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw))),
   );
+}
+
+/**
+ * True when `raw` has the form of an account refresh token: ours (`kprt_…`) or pico-auth's
+ * (imported, issue 22). For routes that tell refresh tokens from JWTs (introspection, RFC 7009
+ * revocation); only {@link AccountService} decides whether one is valid.
+ */
+export function hasRefreshTokenForm(raw: string): boolean {
+  return REFRESH.test(raw) || PICO_REFRESH.test(raw);
 }
 
 /** A random id: 12 bytes, hex (24 characters). */
@@ -294,10 +309,9 @@ export class AccountService {
   ): Promise<Rotation> {
     const logger = options.logger ?? this.#logger;
     const invalid = (message: string) => new KeypebbleError("invalid_grant", message);
-    if (!REFRESH.test(raw)) throw invalid("The refresh token is not valid");
-    const hash = await tokenHash(raw);
-    const rec = await this.store.refreshTokens.byHash(hash);
+    const rec = await this.#findRefresh(raw);
     if (rec === undefined) throw invalid("The refresh token is not valid");
+    const hash = rec.hash;
     const now = this.#sec();
     if (rec.revokedAt !== null) throw invalid("The refresh token has been revoked");
     if (rec.usedAt !== null) {
@@ -342,10 +356,21 @@ export class AccountService {
     });
   }
 
+  /**
+   * The stored token a presented refresh token names: ours (`kprt_…`) on rows of ours, or
+   * pico-auth's form on rows imported from pico-auth; undefined for anything else.
+   */
+  async #findRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    const ours = REFRESH.test(raw);
+    if (!ours && !PICO_REFRESH.test(raw)) return undefined;
+    const rec = await this.store.refreshTokens.byHash(await tokenHash(raw));
+    if (rec === undefined) return undefined;
+    return (rec.origin ?? null) === (ours ? null : "pico-auth") ? rec : undefined;
+  }
+
   /** Look up an unexpired refresh token without using it (introspection). */
-  async peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
-    if (!REFRESH.test(raw)) return undefined;
-    return await this.store.refreshTokens.byHash(await tokenHash(raw));
+  peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    return this.#findRefresh(raw);
   }
 
   /** Revoke the family of a refresh token (RFC 7009); false when unknown. */

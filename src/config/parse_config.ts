@@ -348,7 +348,7 @@ export function parseConfig(
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
-    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
+    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f), (v, f) => r.path(v, f)),
     ...accountSections,
   };
   return _deepFreeze(config);

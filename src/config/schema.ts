@@ -92,6 +92,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     key_prefix: V,
     accepted_prefixes: V,
     token_ttl_seconds: V,
+    keyguard_secret_key_path: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).

@@ -8,7 +8,7 @@
  * `introspection` consumer does not accept (src/profiles/table.ts: tokens whose claims a caller
  * chose, registry tokens and refresh JWTs). For an active access token: its claims, `token_type`
  * `Bearer`, and `username` (the account's e-mail) for account tokens; an account refresh token
- * (`kprt_…`) introspects as `token_type: "refresh_token"` while its family lives.
+ * (`kprt_…`, or an imported pico-auth one) introspects as `token_type: "refresh_token"` while its family lives.
  *
  * Revocation (§2.1) accepts an account refresh token (its whole family is revoked) or one of our
  * JWTs of a kind the `revocation` consumer accepts (its `jti` is kept as revoked until the token's
@@ -17,6 +17,7 @@
  * token gets 200 too (§2.2): revocation never tells a caller whether a token existed.
  */
 
+import { hasRefreshTokenForm } from "../accounts/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import { json, NO_CACHE } from "../http/mod.ts";
 import { type Ctx, verifyOwnToken } from "../trust/mod.ts";
@@ -37,7 +38,7 @@ const INACTIVE = Object.freeze({ active: false });
 
 async function _introspect(ctx: Ctx, token: string): Promise<Record<string, unknown>> {
   const accounts = ctx.services.accounts;
-  if (token.startsWith("kprt_")) {
+  if (hasRefreshTokenForm(token)) {
     if (accounts === undefined) return INACTIVE;
     const rec = await accounts.peekRefresh(token);
     if (
@@ -82,7 +83,7 @@ export async function postRevoke(ctx: Ctx): Promise<Response> {
   if (store === undefined) {
     throw KeypebbleError.answer("unsupported_token_type", "Revocation needs a store");
   }
-  if (token.startsWith("kprt_")) {
+  if (hasRefreshTokenForm(token)) {
     if (await ctx.services.accounts?.revokeRefresh(token)) {
       ctx.services.logger.info("token_revoked", { kind: "refresh_family" });
     }

@@ -15,6 +15,7 @@
 import type { Dialect } from "./sql.ts";
 import { ACCOUNT_MIGRATIONS } from "./migrations_accounts.ts";
 import { TRUST_MIGRATIONS } from "./migrations_trust.ts";
+import { IMPORT_MIGRATIONS } from "./migrations_imports.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -84,6 +85,7 @@ export const MIGRATIONS: readonly Migration[] = _ordered([
   ...CORE_MIGRATIONS,
   ...ACCOUNT_MIGRATIONS,
   ...TRUST_MIGRATIONS,
+  ...IMPORT_MIGRATIONS,
 ]);
 
 /** The newest schema version this binary knows. */

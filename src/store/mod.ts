@@ -37,4 +37,6 @@ export type { UserQueries } from "./users.ts";
 export type { RefreshTokenQueries } from "./refresh_tokens.ts";
 export type { RevocationEvent, RevocationListener, RevocationQueries } from "./revocations.ts";
 export type { GroupQueries } from "./groups.ts";
+export type { HashCandidate } from "./api_keys.ts";
+export type { ImportQueries, ImportRecord, ImportSource } from "./imports.ts";
 export type * from "./types.ts";
