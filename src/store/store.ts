@@ -16,6 +16,10 @@ import { type UserQueries, userQueries } from "./users.ts";
 import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.ts";
 import { type RevocationQueries, revocationQueries } from "./revocations.ts";
 import { type GroupQueries, groupQueries } from "./groups.ts";
+import { type OidcSessionQueries, oidcSessionQueries } from "./oidc_sessions.ts";
+import { type AuthCodeQueries, authCodeQueries } from "./oidc_codes.ts";
+import { type TotpQueries, totpQueries } from "./account_totp.ts";
+import { type OidcClientQueries, oidcClientQueries } from "./oidc_clients.ts";
 
 /** The one storage interface. No query exists outside `src/store/`. */
 export interface Store {
@@ -32,6 +36,11 @@ export interface Store {
   readonly refreshTokens: RefreshTokenQueries;
   readonly revocations: RevocationQueries;
   readonly groups: GroupQueries;
+  /** Sign-in with Keypebble (issue 24): browser sessions, codes, TOTP, stored OIDC clients. */
+  readonly oidcSessions: OidcSessionQueries;
+  readonly authCodes: AuthCodeQueries;
+  readonly totp: TotpQueries;
+  readonly oidcClients: OidcClientQueries;
   /** Apply pending migrations; resolves to the versions applied. */
   migrate(now: number): Promise<number[]>;
   status(): Promise<SchemaStatus>;
@@ -149,6 +158,10 @@ function _assemble(db: SqlDb, source: string): Store {
     refreshTokens: refreshTokenQueries(db),
     revocations: revocationQueries(db),
     groups: groupQueries(db),
+    oidcSessions: oidcSessionQueries(db),
+    authCodes: authCodeQueries(db),
+    totp: totpQueries(db),
+    oidcClients: oidcClientQueries(db),
     migrate: (now) => migrate(db, { source, now }),
     status: async () => {
       const s = await schemaStatus(db);
