@@ -89,21 +89,23 @@ export async function authenticateClient(
     });
   const declared = ctx.rt.config.oauth?.clients.find((c) => c.id === presented.clientId);
   if (declared !== undefined) {
+    // A public client (issue 24) has no secret: it never authenticates with one.
+    const secretHash = declared.secretHash;
+    if (secretHash === undefined) throw refuse("A public client has no secret; it uses PKCE only");
     const { services } = ctx;
     const lockKey = `addr:${clientAddress(ctx)}`;
     const nowMs = services.now();
     if (ctx.rt.config.lockout.enabled && (await lockoutState(ctx, lockKey)).locked) {
       throw KeypebbleError.answer("locked_out", "Too many failed attempts; try again later");
     }
-    const ok =
-      await services.credentials.get(declared.id, presented.secret, declared.secretHash, nowMs) ||
-      await verifyPassword(presented.secret, declared.secretHash);
+    const ok = await services.credentials.get(declared.id, presented.secret, secretHash, nowMs) ||
+      await verifyPassword(presented.secret, secretHash);
     if (!ok) {
       services.metrics.authFailures.labels("bad_client").inc();
       if (ctx.rt.config.lockout.enabled) await recordLockoutFailure(ctx, lockKey);
       throw refuse("Client authentication failed");
     }
-    await services.credentials.remember(declared.id, presented.secret, declared.secretHash, nowMs);
+    await services.credentials.remember(declared.id, presented.secret, secretHash, nowMs);
     ctx.subject = declared.id;
     return { kind: "config", id: declared.id, client: declared };
   }
