@@ -51,6 +51,7 @@ export const OIDC_MIGRATIONS: readonly Migration[] = [
         secret TEXT,
         pending_secret TEXT,
         pending_at BIGINT,
+        pending_recovery TEXT,
         confirmed_at BIGINT,
         last_step BIGINT,
         required BIGINT NOT NULL DEFAULT 0,

@@ -150,15 +150,27 @@ export function oidcSuite(
   t(
     "TOTP: a pending secret is confirmed only as it was shown; steps move forward only",
     async (s) => {
-      await s.totp.startEnrolment("u1", "v1.sealed-a", 10);
+      await s.totp.startEnrolment(
+        "u1",
+        { sealedSecret: "v1.sealed-a", recoveryHashes: ["ra"] },
+        10,
+      );
       let rec = await s.totp.get("u1");
-      assert.deepEqual([rec?.secret, rec?.pendingSecret, rec?.required], [
-        null,
-        "v1.sealed-a",
-        false,
-      ]);
+      assert.deepEqual(
+        [rec?.secret, rec?.pendingSecret, rec?.required, rec?.pendingRecoveryHashes],
+        [
+          null,
+          "v1.sealed-a",
+          false,
+          ["ra"],
+        ],
+      );
       assert.equal(await s.totp.acceptStep("u1", 5), false, "nothing to accept before enrolment");
-      await s.totp.startEnrolment("u1", "v1.sealed-b", 11);
+      assert.equal(await s.totp.recoveryCodesLeft("u1"), 0, "pending codes are not usable yet");
+      await s.totp.startEnrolment("u1", {
+        sealedSecret: "v1.sealed-b",
+        recoveryHashes: ["rb1", "rb2"],
+      }, 11);
       assert.equal(
         await s.totp.confirmEnrolment("u1", "v1.sealed-a", { step: 7, at: 12 }),
         false,
@@ -172,13 +184,17 @@ export function oidcSuite(
         7,
         12,
       ]);
+      assert.deepEqual(rec?.pendingRecoveryHashes, []);
+      assert.equal(await s.totp.recoveryCodesLeft("u1"), 2, "the confirmed enrolment's codes");
+      assert.ok(await s.totp.useRecoveryCode("u1", "rb2", 13));
+      assert.equal(await s.totp.useRecoveryCode("u1", "ra", 13), false, "the abandoned set's");
       assert.equal(await s.totp.acceptStep("u1", 7), false, "the enrolment code is spent");
       assert.equal(await s.totp.acceptStep("u1", 6), false, "an earlier step");
       assert.ok(await s.totp.acceptStep("u1", 8));
       const race = await Promise.all([s.totp.acceptStep("u1", 9), s.totp.acceptStep("u1", 9)]);
       assert.deepEqual(race.filter((x) => x).length, 1, "the same code racing: one wins");
       // Re-enrolling keeps the current secret until the new one is confirmed.
-      await s.totp.startEnrolment("u1", "v1.sealed-c", 20);
+      await s.totp.startEnrolment("u1", { sealedSecret: "v1.sealed-c", recoveryHashes: [] }, 20);
       assert.equal((await s.totp.get("u1"))?.secret, "v1.sealed-b");
     },
   );
@@ -186,7 +202,7 @@ export function oidcSuite(
   t("TOTP: required flag, and an administrator's reset", async (s) => {
     await s.totp.setRequired("u2", true, 5);
     assert.equal((await s.totp.get("u2"))?.required, true);
-    await s.totp.startEnrolment("u2", "v1.x", 6);
+    await s.totp.startEnrolment("u2", { sealedSecret: "v1.x", recoveryHashes: [] }, 6);
     await s.totp.confirmEnrolment("u2", "v1.x", { step: 1, at: 7 });
     assert.ok(await s.totp.reset("u2", 8));
     const rec = await s.totp.get("u2");

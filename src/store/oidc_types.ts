@@ -66,6 +66,9 @@ export interface TotpRecord {
   /** A sealed secret shown at enrolment and not yet confirmed with a code. */
   readonly pendingSecret: string | null;
   readonly pendingAt: number | null;
+  /** Hashes of the recovery codes shown with the pending secret; they replace the old set at
+   * confirmation. */
+  readonly pendingRecoveryHashes: readonly string[];
   readonly confirmedAt: number | null;
   /** The last accepted time step: a code of this step or earlier is refused. */
   readonly lastStep: number | null;
