@@ -89,5 +89,5 @@ ul.scopes { padding-left: 1.25rem; }
 .qr svg { max-width: 100%; height: auto; background: #ffffff; }
 code.secret, ol.codes { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; }
 code.secret { word-break: break-all; }
-ol.codes { columns: 2; }
+ol.codes li { white-space: nowrap; }
 `;
