@@ -46,7 +46,14 @@ export {
   redeemAuthorizationCode,
   type Redemption,
 } from "./codes.ts";
-export { clearCookie, type CookieKind, cookieName, readCookie, setCookie } from "./cookies.ts";
+export {
+  clearCookie,
+  type CookieKind,
+  cookieName,
+  newCookieValue,
+  readCookie,
+  setCookie,
+} from "./cookies.ts";
 export { contentSecurityPolicy, cspSourceOf, pageHeaders } from "./csp.ts";
 export {
   checkCsrf,
