@@ -105,11 +105,24 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     access_ttl_seconds: V,
     refresh_ttl_seconds: V,
     audience: V,
+    session_ttl_seconds: V,
+    totp_required_roles: V,
+    totp_issuer: V,
   }),
   oauth: _map({
     clients: {
       kind: "list",
-      item: _map({ id: V, secret_hash: V, audiences: V, scopes: V }),
+      item: _map({
+        id: V,
+        name: V,
+        secret_hash: V,
+        audiences: V,
+        scopes: V,
+        public: V,
+        redirect_uris: V,
+        post_logout_redirect_uris: V,
+        first_party: V,
+      }),
     },
     trusted_issuers: {
       kind: "list",

@@ -16,6 +16,7 @@ import type { Dialect } from "./sql.ts";
 import { ACCOUNT_MIGRATIONS } from "./migrations_accounts.ts";
 import { TRUST_MIGRATIONS } from "./migrations_trust.ts";
 import { IMPORT_MIGRATIONS } from "./migrations_imports.ts";
+import { OIDC_MIGRATIONS } from "./migrations_oidc.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -86,6 +87,7 @@ export const MIGRATIONS: readonly Migration[] = _ordered([
   ...ACCOUNT_MIGRATIONS,
   ...TRUST_MIGRATIONS,
   ...IMPORT_MIGRATIONS,
+  ...OIDC_MIGRATIONS,
 ]);
 
 /** The newest schema version this binary knows. */

@@ -39,4 +39,9 @@ export type { RevocationEvent, RevocationListener, RevocationQueries } from "./r
 export type { GroupQueries } from "./groups.ts";
 export type { HashCandidate } from "./api_keys.ts";
 export type { ImportQueries, ImportRecord, ImportSource } from "./imports.ts";
+export type { OidcSessionQueries } from "./oidc_sessions.ts";
+export type { AuthCodeQueries, CodeConsumption } from "./oidc_codes.ts";
+export type { TotpQueries } from "./account_totp.ts";
+export type { OidcClientPatch, OidcClientQueries } from "./oidc_clients.ts";
 export type * from "./types.ts";
+export type * from "./oidc_types.ts";

@@ -17,6 +17,10 @@ import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.
 import { type RevocationQueries, revocationQueries } from "./revocations.ts";
 import { type GroupQueries, groupQueries } from "./groups.ts";
 import { type ImportQueries, importQueries } from "./imports.ts";
+import { type OidcSessionQueries, oidcSessionQueries } from "./oidc_sessions.ts";
+import { type AuthCodeQueries, authCodeQueries } from "./oidc_codes.ts";
+import { type TotpQueries, totpQueries } from "./account_totp.ts";
+import { type OidcClientQueries, oidcClientQueries } from "./oidc_clients.ts";
 
 /** The one storage interface. No query exists outside `src/store/`. */
 export interface Store {
@@ -35,6 +39,11 @@ export interface Store {
   readonly groups: GroupQueries;
   /** What `keypebble import` brought from keyguard or pico-auth (issue 22). */
   readonly imports: ImportQueries;
+  /** Sign-in with Keypebble (issue 24): browser sessions, codes, TOTP, stored OIDC clients. */
+  readonly oidcSessions: OidcSessionQueries;
+  readonly authCodes: AuthCodeQueries;
+  readonly totp: TotpQueries;
+  readonly oidcClients: OidcClientQueries;
   /** Apply pending migrations; resolves to the versions applied. */
   migrate(now: number): Promise<number[]>;
   status(): Promise<SchemaStatus>;
@@ -164,6 +173,10 @@ function _assemble(db: SqlDb, source: string): Store {
     revocations: revocationQueries(db),
     groups: groupQueries(db),
     imports: importQueries(db),
+    oidcSessions: oidcSessionQueries(db),
+    authCodes: authCodeQueries(db),
+    totp: totpQueries(db),
+    oidcClients: oidcClientQueries(db),
     migrate: (now) => migrate(db, { source, now }),
     status: async () => {
       const s = await schemaStatus(db);

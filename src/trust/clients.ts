@@ -81,6 +81,9 @@ export async function clientCaller(ctx: Ctx): Promise<ClientCaller | KeyCaller |
     });
   const declared = ctx.rt.config.oauth?.clients.find((c) => c.id === presented.clientId);
   if (declared !== undefined) {
+    // A public client (issue 24) has no secret: it never authenticates with one.
+    const secretHash = declared.secretHash;
+    if (secretHash === undefined) throw refuse("A public client has no secret; it uses PKCE only");
     const { services } = ctx;
     const nowMs = services.now();
     const addr = addressKey(ctx);
@@ -94,10 +97,10 @@ export async function clientCaller(ctx: Ctx): Promise<ClientCaller | KeyCaller |
           (await services.credentials.get(
               declared.id,
               presented.secret,
-              declared.secretHash,
+              secretHash,
               nowMs,
             ) ||
-              await verifyPassword(presented.secret, declared.secretHash))
+              await verifyPassword(presented.secret, secretHash))
             ? true
             : null,
       );
@@ -110,7 +113,7 @@ export async function clientCaller(ctx: Ctx): Promise<ClientCaller | KeyCaller |
       throw e;
     }
     if (ok === null) throw refuse("Client authentication failed");
-    await services.credentials.remember(declared.id, presented.secret, declared.secretHash, nowMs);
+    await services.credentials.remember(declared.id, presented.secret, secretHash, nowMs);
     ctx.subject = declared.id;
     return { kind: "client", subject: declared.id, method: "client", client: declared };
   }
