@@ -10,10 +10,10 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
 import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
-import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
+import { closest, CONFIG_SHAPE, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
-import { readStoreSections, STORE_KEYS } from "./store.ts";
-import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
+import { readStoreSections } from "./store.ts";
+import { readAccountSections } from "./accounts.ts";
 import type {
   AnonymousKind,
   CompatNote,
@@ -27,45 +27,8 @@ import type {
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
 
-/** Keys read from the top level of a config. Anything else is reported as unknown. */
-const KNOWN_KEYS = new Set([
-  "issuer",
-  "audience",
-  "services",
-  "default_ttl_seconds",
-  "max_ttl_seconds",
-  "refresh_ttl_seconds",
-  "hs256_secret",
-  "hs256_secret_path",
-  "rs256_private_key_path",
-  "rs256_private_key",
-  "algorithm",
-  "kid",
-  "key_id",
-  "x5c_chain_path",
-  "generate_missing_key",
-  "keys",
-  "static_claims",
-  "allowed_custom_claims",
-  "service",
-  "policy_path",
-  "spiffe",
-  "trusted_proxies",
-  "trusted_proxy_header",
-  "anonymous",
-  "realm",
-  "require_authentication",
-  "rate_limit",
-  "lockout",
-  "limits",
-  "log_level",
-  "jwks_max_age_seconds",
-  "watch",
-  "profiles",
-  "public_url",
-  ...STORE_KEYS,
-  ...ACCOUNT_KEYS,
-]);
+/** Keys of the top level of a config: the shape table's (src/config/schema.ts), the one list. */
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(CONFIG_SHAPE));
 
 /** Registered claims that neither `static_claims` nor a request may set. */
 export const SERVER_CLAIMS: readonly string[] = ["iss", "iat", "nbf", "exp", "jti"];
@@ -157,7 +120,7 @@ export function parseConfig(
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
   const audience = r.nonEmptyString(top.audience, "audience");
-  const accountSections = readAccountSections(top, source, options.baseDir, (f) => r.where(f));
+  const accountSections = readAccountSections(top, r);
   // Audiences the server gives its own kinds (an account's, a client's, an exchange's): never a
   // registry service by default, nor /auth's default (a token a caller shapes must not carry it).
   const serverAudiences = new Set<string>([
@@ -347,8 +310,8 @@ export function parseConfig(
     warnings,
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
-    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
-    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f), (v, f) => r.path(v, f)),
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, r)),
+    ...readStoreSections(top, r),
     ...accountSections,
   };
   return _deepFreeze(config);

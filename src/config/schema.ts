@@ -5,8 +5,8 @@
  * - environment overrides: every path here can be set with `KEYPEBBLE_<PATH>` (see `env.ts`);
  * - documentation: `keypebble check` and the README list the same names.
  *
- * A new config section adds one entry to {@link CONFIG_SHAPE} (and its top-level key to
- * `KNOWN_KEYS` in `parse_config.ts`); its own file still validates the values.
+ * A new config section adds one entry to {@link CONFIG_SHAPE} and nothing else
+ * (`parse_config.ts` reads the top-level keys from here); its own file validates the values.
  *
  * @module
  */
