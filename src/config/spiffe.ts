@@ -47,7 +47,8 @@ export function parseSpiffeConfig(
   }
   const td = s.trust_domain;
   if (typeof td !== "string" || !/^[a-z0-9._-]{1,255}$/.test(td)) {
-    throw fail(".trust_domain",
+    throw fail(
+      ".trust_domain",
       "is required: 1 to 255 lower-case letters, digits, '.', '-' or '_' (SPIFFE-ID §2.1)",
     );
   }

@@ -38,7 +38,10 @@ export function plainReader(source: string, baseDir?: string): SectionReader {
     path: (v, field) => {
       if (v === undefined || v === null) return undefined;
       if (typeof v !== "string" || v.trim() === "") {
-        throw new KeypebbleError("config_invalid", `${source}: ${field}: must be a non-empty string`);
+        throw new KeypebbleError(
+          "config_invalid",
+          `${source}: ${field}: must be a non-empty string`,
+        );
       }
       return baseDir !== undefined && !v.startsWith("/") ? `${baseDir.replace(/\/$/, "")}/${v}` : v;
     },
