@@ -243,6 +243,11 @@ export function parseConfig(
     max: 86_400,
   }) ?? 300;
   const watch = r.boolean(top.watch, "watch") ?? false;
+  const metricsSection = top.metrics === undefined ? {} : r.object(top.metrics, "metrics");
+  r.onlyKeys(metricsSection, "metrics", ["org_labels"]);
+  const metrics = {
+    orgLabels: r.boolean(metricsSection.org_labels, "metrics.org_labels") ?? false,
+  };
 
   if (policyPath !== undefined && services.length === 0) {
     warnings.push({
@@ -305,6 +310,7 @@ export function parseConfig(
     logLevel: logLevel as Config["logLevel"],
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
+    metrics,
     envOverrides: envApplied.applied,
     compat,
     warnings,

@@ -80,6 +80,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   log_level: V,
   jwks_max_age_seconds: V,
   watch: V,
+  metrics: _map({ org_labels: V }),
   spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),

@@ -122,6 +122,11 @@ export interface Config {
   readonly jwksMaxAgeSeconds: number;
   /** Poll the config, key and policy files and reload on change. */
   readonly watch: boolean;
+  /**
+   * `metrics.org_labels`: label per-organisation series with the organisation's name. Off by
+   * default: whoever can scrape `/metrics` would otherwise read every tenant's name.
+   */
+  readonly metrics: { readonly orgLabels: boolean };
   /** `KEYPEBBLE_*` variables applied over the file. */
   readonly envOverrides: readonly { readonly name: string; readonly field: string }[];
   /** Python Keypebble keys and behaviours met (accepted; listed by `keypebble check`). */
