@@ -193,6 +193,17 @@ function _lifetimes(
       const max = Math.max(min, override ?? config.maxTtlSeconds);
       return { defaultTtl: Math.min(max, Math.max(min, config.defaultTtlSeconds)), maxTtl: max };
     }
+    case "api":
+    case "client":
+    case "exchange": {
+      // Tokens of a key or a client live `store.token_ttl_seconds` (900 by default).
+      const max = override ?? config.maxTtlSeconds;
+      return { defaultTtl: Math.min(config.store?.tokenTtlSeconds ?? 900, max), maxTtl: max };
+    }
+    case "account": {
+      const max = override ?? config.maxTtlSeconds;
+      return { defaultTtl: Math.min(config.accounts?.accessTtlSeconds ?? 900, max), maxTtl: max };
+    }
     default: {
       const max = override ?? config.maxTtlSeconds;
       return { defaultTtl: Math.min(config.defaultTtlSeconds, max), maxTtl: max };
