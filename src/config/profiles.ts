@@ -19,6 +19,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import { readTokenFormat, type TokenFormatSettings } from "./token_format.ts";
 
 /** The kinds the section accepts (kept equal to `PROFILE_NAMES` by a test). */
 export const PROFILE_KEYS: readonly string[] = [
@@ -50,6 +51,8 @@ const SETTINGS = [
   "issuer",
   "claims",
   "allow_registry_audience",
+  "format",
+  "encrypt",
 ];
 
 /** One kind's overrides, validated. */
@@ -65,6 +68,8 @@ export interface ProfileSettings {
   readonly claims?: Readonly<Record<string, unknown>>;
   /** The operator's explicit yes to an audience that is also a registry `service`. */
   readonly allowRegistryAudience: boolean;
+  /** `format` and `encrypt` (src/config/token_format.ts); absent: JWS. */
+  readonly tokenFormat?: TokenFormatSettings;
 }
 
 /** The whole section, resolved: every kind has an entry. */
@@ -78,6 +83,8 @@ export interface ProfilesInput {
   /** `services` was written (not defaulted from `audience`). */
   readonly servicesExplicit: boolean;
   readonly policyPath?: string;
+  /** Resolves a file path as the rest of the config does (relative to the config's directory). */
+  readonly resolvePath?: (path: string, field: string) => string;
 }
 
 const TYP_RE = /^[A-Za-z0-9!#$&^_.+\/-]{1,64}$/;
@@ -111,6 +118,14 @@ export function readProfiles(
   const out: Record<string, ProfileSettings> = {};
   for (const kind of PROFILE_KEYS) {
     out[kind] = _readOne(section[kind], `profiles.${kind}`, kind, fail);
+    const o = section[kind] as Record<string, unknown> | undefined;
+    const tokenFormat = readTokenFormat(o?.format, o?.encrypt, {
+      at: `profiles.${kind}`,
+      kind,
+      fail,
+      resolvePath: input.resolvePath ?? ((p) => p),
+    });
+    if (tokenFormat !== undefined) out[kind] = { ...out[kind], tokenFormat };
   }
   // The default audience of /auth.
   const auth = out.auth;
@@ -156,6 +171,7 @@ function _readOne(
     if (!SETTINGS.includes(k)) {
       fail(`${at}.${k}`, `is not a known setting (known: ${SETTINGS.join(", ")})`);
     }
+    if (k === "format" || k === "encrypt") continue; // read by readTokenFormat
     if (kind === "svid" && !SVID_SETTINGS.includes(k)) {
       fail(
         `${at}.${k}`,
