@@ -328,13 +328,17 @@ export function candidateKeys(
   keys: readonly JweDecryptionKey[],
 ): JweDecryptionKey[] {
   const pair = keys.filter((k) => k.alg === header.alg && k.enc === header.enc);
+  if (pair.length === 0) {
+    throw new KeypebbleError(
+      "unknown_key",
+      `No decryption key for "${header.alg}" with "${header.enc}"`,
+    );
+  }
   const out = typeof header.kid === "string" ? pair.filter((k) => k.kid === header.kid) : pair;
   if (out.length === 0) {
     throw new KeypebbleError(
       "unknown_key",
-      `No decryption key for "${header.alg}" with "${header.enc}"${
-        typeof header.kid === "string" ? ' and the token "kid"' : ""
-      }`,
+      `No decryption key for "${header.alg}" with "${header.enc}" matches the token "kid"`,
     );
   }
   return out;

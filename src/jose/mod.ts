@@ -83,3 +83,4 @@ export {
   withJweKid,
 } from "./jwe_keys.ts";
 export { x25519Available } from "./ecdh.ts";
+export { type DecryptedJwe, decryptJwe, type NestedKeys, unwrapJwe } from "./nested.ts";

@@ -64,11 +64,14 @@ export class RemoteRecipient {
     const now = this.#now();
     const fresh = this.#current !== undefined && now - this.#fetchedAt < RECIPIENT_CACHE_MS;
     const mayFetch = now - this.#attemptAt >= RECIPIENT_REFETCH_FLOOR_MS;
-    if (fresh || (!mayFetch && this.#current !== undefined)) return Promise.resolve(this.#current!);
+    if (fresh) return Promise.resolve(this.#current!);
+    // A fetch under way serves everyone who asks meanwhile.
+    if (this.#loading !== undefined) return this.#loading;
+    if (!mayFetch && this.#current !== undefined) return Promise.resolve(this.#current);
     if (!mayFetch) {
       return Promise.reject(this.#unavailable());
     }
-    return this.#loading ??= this.#refresh(now).finally(() => {
+    return this.#loading = this.#refresh(now).finally(() => {
       this.#loading = undefined;
     });
   }
