@@ -38,8 +38,8 @@ fernet: {keys_dir: fernet, ttl_seconds: 600}
 
 Deno.test("the new commands have --help, are listed, and refuse unknown options", async () => {
   const main = await runKeypebble(["--help"]);
-  assert.match(main.stdout, /^  decrypt /m);
-  assert.match(main.stdout, /^  fernet /m);
+  assert.match(main.stdout, /^ {2}decrypt /m);
+  assert.match(main.stdout, /^ {2}fernet /m);
   for (const c of ["decrypt", "fernet"]) {
     const r = await runKeypebble([c, "--help"]);
     assert.equal(r.code, 0);
