@@ -17,7 +17,14 @@
 import { KeypebbleError } from "../errors.ts";
 import { b64uDecode } from "./base64url.ts";
 import { ecdhParams, x25519Available } from "./ecdh.ts";
-import { type EcdhCurve, ENC_TABLE, isJweAlg, type JweAlg, type JweEnc } from "./jwe_algorithms.ts";
+import {
+  type EcdhCurve,
+  ENC_TABLE,
+  isJweAlg,
+  isJweEnc,
+  type JweAlg,
+  type JweEnc,
+} from "./jwe_algorithms.ts";
 import { certificatePublicKeySpki, jwkThumbprint } from "./keys.ts";
 import {
   algorithmOf,
@@ -159,6 +166,16 @@ function _binding(
 ): JweBinding {
   if (jwk.use !== undefined && jwk.use !== "enc") {
     throw _invalidKey('JWK is not an encryption key ("use" is not "enc")');
+  }
+  // A shared key for dir often names its content encryption as "alg" (RFC 7520 §5.6).
+  if (material === "oct" && isJweEnc(jwk.alg)) {
+    if (wanted.alg !== undefined && wanted.alg !== "dir") {
+      throw _invalidKey(`A "${String(jwk.alg)}" key is used with "dir", not "${wanted.alg}"`);
+    }
+    if (wanted.enc !== undefined && wanted.enc !== jwk.alg) {
+      throw _invalidKey(`JWK is for "${String(jwk.alg)}", not "${wanted.enc}"`);
+    }
+    return { alg: "dir", enc: jwk.alg as JweEnc };
   }
   if (jwk.alg !== undefined && !isJweAlg(jwk.alg)) {
     throw _invalidKey(

@@ -365,3 +365,20 @@ Deno.test("JWE keys: a recipient from SPKI PEM and from the private key agree, k
     "to the spki",
   );
 });
+
+Deno.test("JWE keys: an oct JWK naming its enc as alg (RFC 7520 §5.6 style) is a dir key for that enc", async () => {
+  const k = b64uEncode(crypto.getRandomValues(new Uint8Array(32)));
+  const to = await importJweRecipientJwk({ kty: "oct", k, alg: "A128CBC-HS256" });
+  assert.deepEqual([to.alg, to.enc], ["dir", "A128CBC-HS256"]);
+  const key = await importJweDecryptionJwk({ kty: "oct", k, alg: "A128CBC-HS256" });
+  const jwe = await (await JweEncrypter.create(to)).encrypt("shared");
+  assert.equal(dec.decode((await openJwe(jwe, [key])).plaintext), "shared");
+  await assert.rejects(
+    importJweRecipientJwk({ kty: "oct", k, alg: "A256GCM" }, { enc: "A128CBC-HS256" }),
+    code("invalid_key"),
+  );
+  await assert.rejects(
+    importJweRecipientJwk({ kty: "oct", k, alg: "A256GCM" }, { alg: "ECDH-ES" }),
+    code("invalid_key"),
+  );
+});
