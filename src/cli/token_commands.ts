@@ -22,6 +22,7 @@ import {
 } from "../jose/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { loadRuntime, REFRESH_TYP, type Runtime } from "../runtime/mod.ts";
+import { checkFernetKind, profileForTyp } from "../profiles/formats.ts";
 import { openConfiguredStore } from "../apikeys/open.ts";
 import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
@@ -79,15 +80,6 @@ export async function verifyCommand(platform: Platform, args: ParsedArgs): Promi
   }
 }
 
-/** The kind a token's `typ` names (a refresh token only with `--refresh`). */
-function _profileFor(rt: Runtime, typ: unknown, refresh: boolean) {
-  const declared = String(typ ?? "JWT").toLowerCase();
-  return Object.values(rt.profiles).find((p) =>
-    (p.def.name === "refresh") === refresh &&
-    String(p.signer.header.typ).toLowerCase() === declared
-  ) ?? (refresh ? rt.profiles.refresh : rt.profiles.auth);
-}
-
 /** Revoked token ids (RFC 7009, issue 13) live in the store, when there is one. */
 async function _checkRevoked(platform: Platform, rt: Runtime, jti: unknown): Promise<void> {
   if (rt.config.store === undefined || typeof jti !== "string") return;
@@ -114,7 +106,7 @@ export async function verifyNestedJws(
   // Each kind has its own typ (src/profiles/table.ts): the token's typ picks the kind, whose
   // typ and issuer are then required. A refresh token verifies only with --refresh.
   const refresh = options.refresh === true;
-  const profile = _profileFor(rt, decodeJws(jws).header.typ, refresh);
+  const profile = profileForTyp(rt.profiles, decodeJws(jws).header.typ, { refresh });
   const { header, payload } = await verifyJws(jws, rt.keyring.keys, {
     now: Math.floor(Date.now() / 1000),
     issuer: profile.issuer,
@@ -143,28 +135,7 @@ export async function verifyFernetToken(
     );
   }
   const v = await verifyFernet(token, rt.fernet, Math.floor(Date.now() / 1000));
-  const profile = _profileFor(rt, v.typ, options.refresh === true);
-  if (String(v.typ ?? "").toLowerCase() !== String(profile.signer.header.typ).toLowerCase()) {
-    throw new KeypebbleError(
-      "invalid_token_type",
-      `Token type must be "${profile.signer.header.typ}"`,
-    );
-  }
-  if (v.claims.iss !== profile.issuer) {
-    throw new KeypebbleError("invalid_issuer", `Token issuer must be "${profile.issuer}"`);
-  }
-  if (options.audience !== undefined) {
-    const aud = v.claims.aud;
-    const ok = typeof aud === "string"
-      ? aud === options.audience
-      : Array.isArray(aud) && aud.includes(options.audience);
-    if (!ok) {
-      throw new KeypebbleError(
-        "invalid_audience",
-        `Token audience does not include "${options.audience}"`,
-      );
-    }
-  }
+  const profile = checkFernetKind(rt.profiles, v, options);
   await _checkRevoked(platform, rt, v.claims.jti);
   return { ...v, kind: profile.def.name };
 }

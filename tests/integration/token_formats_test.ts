@@ -21,6 +21,12 @@ import {
   unwrapJwe,
 } from "../../src/jose/mod.ts";
 import { nodeFernetFiles } from "../../src/platform/fernet_files.ts";
+import {
+  acceptsFormat,
+  checkFernetKind,
+  formatOf,
+  profileForTyp,
+} from "../../src/profiles/formats.ts";
 import { makeTestHandler, memoryIo, TEST_CONFIG_PATH } from "../helpers/handler.ts";
 import { buildRuntime } from "../../src/runtime/mod.ts";
 
@@ -343,6 +349,61 @@ Deno.test("runtime: a recipient or encryption key of the wrong type, or a missin
     assert.equal(
       (await loadRepository(dir, nodeFernetFiles)).layout.primary,
       rt.fernet!.repository.layout.primary,
+    );
+  } finally {
+    await Deno.remove(dir.replace(/\/fernet$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("formats: a kind accepts a JWS always, a JWE or Fernet token only in the format it is issued in", async () => {
+  const dir = await fernetDir();
+  try {
+    const kp = await makeTestHandler({
+      configYaml: `issuer: https://kp.example
+keys: [{path: sign.pem}]
+fernet: {keys_dir: ${dir}}
+profiles:
+  command: {format: fernet}
+  client: {encrypt: {to: rp.pem}}
+`,
+      files: {
+        "sign.pem": await generateKeyPem("ES256"),
+        "rp.pem": await generateJweKeyPem("RSA"),
+      },
+    });
+    const p = kp.runtime.profiles;
+    assert.deepEqual([formatOf(p.auth), formatOf(p.command), formatOf(p.client)], [
+      "jws",
+      "fernet",
+      "jwe",
+    ]);
+    assert.ok(acceptsFormat(p.command, "jws") && acceptsFormat(p.command, "fernet"));
+    assert.ok(!acceptsFormat(p.command, "jwe") && !acceptsFormat(p.auth, "fernet"));
+    assert.ok(acceptsFormat(p.client, "jwe") && !acceptsFormat(p.client, "fernet"));
+    assert.equal(profileForTyp(p, "KP-COMMAND+JWT").def.name, "command");
+    assert.equal(profileForTyp(p, "kp-refresh+jwt").def.name, "auth", "refresh only when asked");
+    assert.equal(profileForTyp(p, "kp-refresh+jwt", { refresh: true }).def.name, "refresh");
+    // A command token made as Fernet passes the kind checks; an auth-typed one is not issued so
+    const now = Math.floor(Date.now() / 1000);
+    const res = await kp.fetch("/command/token", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ target: "t", command: "c" }),
+    });
+    const v = await verifyFernet((await res.json()).token, kp.runtime.fernet!, now);
+    assert.equal(checkFernetKind(p, v, { requireFormat: true, audience: "t" }).def.name, "command");
+    assert.throws(
+      () => checkFernetKind(p, v, { audience: "other" }),
+      (e) => e instanceof KeypebbleError && e.code === "invalid_audience",
+    );
+    const asAuth = { ...v, typ: "JWT" };
+    assert.throws(
+      () => checkFernetKind(p, asAuth, { requireFormat: true }),
+      (e) => e instanceof KeypebbleError && /not issued as Fernet/.test(e.message),
+    );
+    assert.throws(
+      () => checkFernetKind(p, { ...v, claims: { ...v.claims, iss: "x" } }),
+      (e) => e instanceof KeypebbleError && e.code === "invalid_issuer",
     );
   } finally {
     await Deno.remove(dir.replace(/\/fernet$/, ""), { recursive: true });
