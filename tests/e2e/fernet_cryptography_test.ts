@@ -193,3 +193,48 @@ Deno.test("after keypebble fernet rotate, earlier tokens still verify and Python
     await Deno.remove(s.dir, { recursive: true });
   }
 });
+
+Deno.test("a running server picks up a rotation on SIGHUP: new tokens use the new primary, older ones still verify", async () => {
+  const s = await setup();
+  const server = await startServer(s.config);
+  try {
+    const mintOne = async () => {
+      const res = await fetch(`${server.url}/command/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target: "edge-1", command: "uptime" }),
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()).token as string;
+    };
+    const before = await mintOne();
+    assert.equal((await runKeypebble(["fernet", "rotate", "--dir", `${s.dir}/fernet`])).code, 0);
+    server.signal("SIGHUP");
+    const deadline = Date.now() + 10_000;
+    while ((await (await fetch(`${server.url}/healthz`)).json()).generation < 2) {
+      if (Date.now() > deadline) throw new Error(`no reload:\n${server.lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const after = await mintOne();
+    const keys = await s.keys();
+    const [newOnly, oldOnly] = await peer([
+      { op: "decrypt", token: after, keys: [keys["2"]], ttl: 600 },
+      { op: "decrypt", token: before, keys: [keys["1"]], ttl: 600 },
+    ]);
+    assert.equal(
+      JSON.parse(newOnly.message as string).typ,
+      "kp-command+jwt",
+      String(newOnly.error),
+    );
+    assert.equal(
+      JSON.parse(oldOnly.message as string).typ,
+      "kp-command+jwt",
+      String(oldOnly.error),
+    );
+    const v = await runKeypebble(["verify", "--config", s.config, before]);
+    assert.equal(v.code, 0, v.stderr);
+  } finally {
+    assert.equal(await server.stop(), 0);
+    await Deno.remove(s.dir, { recursive: true });
+  }
+});
