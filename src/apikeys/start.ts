@@ -9,6 +9,7 @@ import { connectRedisCounters } from "../limits/redis_counters.ts";
 import type { Platform } from "../platform/platform.ts";
 import type { Store } from "../store/mod.ts";
 import { loadOrCreatePepper, openConfiguredStore, requireStoreConfig } from "./open.ts";
+import { readKeyguardSecret } from "./keyguard_secret.ts";
 import { ApiKeyService } from "./service.ts";
 
 /** Open everything the API key service needs. Closes what it opened when a later step fails. */
@@ -37,6 +38,9 @@ export async function startApiKeys(
   let counters: Counters | undefined;
   try {
     const { pepper, created } = await loadOrCreatePepper(platform, sc, store);
+    const keyguardSecret = sc.keyguardSecretKeyPath === undefined
+      ? undefined
+      : await readKeyguardSecret(platform, sc.keyguardSecretKeyPath);
     if (options.counters !== undefined) counters = options.counters;
     else if (config.sharedLimits === undefined || options.memoryCounters) {
       counters = new MemoryCounters({ now });
@@ -48,6 +52,7 @@ export async function startApiKeys(
       counters,
       lockout: config.lockout,
       now,
+      ...(keyguardSecret === undefined ? {} : { keyguardSecret }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
     });
     const c = counters;

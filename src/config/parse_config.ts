@@ -16,6 +16,7 @@ import { readStoreSections, STORE_KEYS } from "./store.ts";
 import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
 import { parseFernetConfig } from "./fernet.ts";
 import type {
+  AnonymousKind,
   CompatNote,
   Config,
   ConfigWarning,
@@ -52,6 +53,8 @@ const KNOWN_KEYS = new Set([
   "policy_path",
   "spiffe",
   "trusted_proxies",
+  "trusted_proxy_header",
+  "anonymous",
   "realm",
   "require_authentication",
   "rate_limit",
@@ -157,8 +160,18 @@ export function parseConfig(
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
   const audience = r.nonEmptyString(top.audience, "audience");
+  const accountSections = readAccountSections(top, source, options.baseDir, (f) => r.where(f));
+  // Audiences the server gives its own kinds (an account's, a client's, an exchange's): never a
+  // registry service by default, nor /auth's default (a token a caller shapes must not carry it).
+  const serverAudiences = new Set<string>([
+    ...(accountSections.accounts?.audience === undefined
+      ? []
+      : [accountSections.accounts.audience]),
+    ...(accountSections.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    ...(accountSections.oauth?.exchangeAudiences ?? []),
+  ]);
   const services = top.services === undefined
-    ? (audience === undefined ? [] : [audience])
+    ? (audience === undefined || serverAudiences.has(audience) ? [] : [audience])
     : r.stringList(top.services, "services");
 
   const defaultTtl = r.integer(top.default_ttl_seconds, "default_ttl_seconds", {
@@ -206,6 +219,12 @@ export function parseConfig(
   const trustedProxies = top.trusted_proxies === undefined
     ? []
     : r.stringList(top.trusted_proxies, "trusted_proxies");
+  const trustedProxyHeader = (r.nonEmptyString(top.trusted_proxy_header, "trusted_proxy_header") ??
+    "X-Forwarded-For").toLowerCase();
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(trustedProxyHeader)) {
+    r.fail("trusted_proxy_header", "must be an HTTP header name such as X-Forwarded-For");
+  }
+  const anonymous = _readAnonymous(r, top.anonymous);
   const realm = r.nonEmptyString(top.realm, "realm") ?? "Keypebble";
   if (/["\\\r\n]/.test(realm)) r.fail("realm", "must not contain quotes, backslashes or newlines");
 
@@ -294,6 +313,7 @@ export function parseConfig(
   }
   const { profiles, publicUrl } = readProfiles(top, {
     source,
+    serverAudiences,
     ...(audience === undefined ? {} : { audience }),
     services,
     servicesExplicit: top.services !== undefined,
@@ -327,6 +347,8 @@ export function parseConfig(
     port,
     ...(policyPath === undefined ? {} : { policyPath }),
     trustedProxies,
+    trustedProxyHeader,
+    anonymous,
     realm,
     requireAuth,
     rateLimit: { perAddress, perPrincipal },
@@ -341,8 +363,8 @@ export function parseConfig(
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
-    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
-    ...readAccountSections(top, source, options.baseDir, (f) => r.where(f)),
+    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f), (v, f) => r.path(v, f)),
+    ...accountSections,
     ...(fernet === undefined ? {} : { fernet }),
   };
   return _deepFreeze(config);
@@ -550,6 +572,25 @@ function _checkUniqueKids(r: _Reader, specs: readonly (KeySpec | EncKeySpec)[]):
     }
     seen.set(s.kid.value, s.field);
   }
+}
+
+/** The kinds `anonymous:` may open on a listener that is not loopback. */
+export const ANONYMOUS_KINDS: readonly AnonymousKind[] = ["auth", "command", "kubernetes", "svid"];
+
+function _readAnonymous(r: _Reader, raw: unknown): readonly AnonymousKind[] {
+  if (raw === undefined || raw === null) return [];
+  const list = r.stringList(raw, "anonymous");
+  list.forEach((k, i) => {
+    if (!(ANONYMOUS_KINDS as readonly string[]).includes(k)) {
+      r.fail(
+        `anonymous[${i}]`,
+        `"${k}" is not a kind that can answer anonymous callers (known: ${
+          ANONYMOUS_KINDS.join(", ")
+        })`,
+      );
+    }
+  });
+  return list as AnonymousKind[];
 }
 
 function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {

@@ -43,6 +43,7 @@ const PROFILE = _map({
   allow_registry_audience: V,
   format: V,
   encrypt: _map({ to: V, alg: V, enc: V }),
+  enabled: V,
 });
 
 /** Every key of the config file, at every level. */
@@ -80,6 +81,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   service: _map({ host: V, port: V }),
   policy_path: V,
   trusted_proxies: V,
+  trusted_proxy_header: V,
+  anonymous: V,
   realm: V,
   require_authentication: _map({ auth: V, command: V, kubernetes: V }),
   rate_limit: _map({ per_address: RATE, per_principal: RATE }),
@@ -102,6 +105,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     key_prefix: V,
     accepted_prefixes: V,
     token_ttl_seconds: V,
+    keyguard_secret_key_path: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
@@ -114,11 +118,24 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     access_ttl_seconds: V,
     refresh_ttl_seconds: V,
     audience: V,
+    session_ttl_seconds: V,
+    totp_required_roles: V,
+    totp_issuer: V,
   }),
   oauth: _map({
     clients: {
       kind: "list",
-      item: _map({ id: V, secret_hash: V, audiences: V, scopes: V }),
+      item: _map({
+        id: V,
+        name: V,
+        secret_hash: V,
+        audiences: V,
+        scopes: V,
+        public: V,
+        redirect_uris: V,
+        post_logout_redirect_uris: V,
+        first_party: V,
+      }),
     },
     trusted_issuers: {
       kind: "list",
@@ -132,6 +149,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       }),
     },
     exchange_audiences: V,
+    token_exchange: V,
   }),
 };
 

@@ -11,6 +11,7 @@
  *   key_prefix: kp_live_              # prefix of new keys
  *   accepted_prefixes: [kg_live_]     # other prefixes accepted (migrated keyguard keys)
  *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
+ *   keyguard_secret_key_path: kg.secret  # keyguard's secret_key, for keys imported from it
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
  * ```
@@ -28,6 +29,11 @@ export interface StoreConfig {
   /** Every prefix a presented key may carry (the key prefix first). */
   readonly acceptedPrefixes: readonly string[];
   readonly tokenTtlSeconds: number;
+  /**
+   * keyguard's `secret_key` file (issue 22): keys imported from keyguard are found by keyguard's
+   * hash with it until each is first presented. Read once at start, never logged.
+   */
+  readonly keyguardSecretKeyPath?: string;
 }
 
 /** The validated `shared_limits` section. */
@@ -53,6 +59,8 @@ export function readStoreSections(
   source: string,
   baseDir: string | undefined,
   where: (field: string) => string = (field) => `${source}: ${field}`,
+  /** Reads a file path (`${CREDENTIALS_DIRECTORY}` substituted, relative to the config). */
+  readPath?: (v: unknown, field: string) => string | undefined,
 ): { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } {
   const fail = (field: string, problem: string): never => {
     throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
@@ -92,6 +100,7 @@ export function readStoreSections(
       "key_prefix",
       "accepted_prefixes",
       "token_ttl_seconds",
+      "keyguard_secret_key_path",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
     if (url.startsWith("sqlite:")) {
@@ -124,6 +133,10 @@ export function readStoreSections(
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
     };
+    const kg = readPath === undefined
+      ? _opt(str(s.keyguard_secret_key_path, "store.keyguard_secret_key_path"), resolve)
+      : readPath(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
+    if (kg !== undefined) out.store = { ...out.store, keyguardSecretKeyPath: kg };
   }
   if (top.shared_limits !== undefined) {
     const l = mapping(top.shared_limits, "shared_limits", ["redis_url"]);
@@ -135,6 +148,10 @@ export function readStoreSections(
     out.sharedLimits = { redisUrl: redisUrl! };
   }
   return out;
+}
+
+function _opt(v: string | undefined, f: (s: string) => string): string | undefined {
+  return v === undefined ? undefined : f(v);
 }
 
 /**

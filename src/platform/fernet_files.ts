@@ -1,11 +1,29 @@
 /**
- * {@link FernetFiles} over `node:fs/promises`, which Deno and Bun both provide, so `keypebble
- * fernet setup|rotate` and the server read and write a key repository the same way on both.
+ * The file operations a Fernet key repository needs ({@link FernetFiles}, defined here in the
+ * platform layer as the spiffile root's are) and their implementation over `node:fs/promises`,
+ * which Deno and Bun both provide, so `keypebble fernet setup|rotate` and the server read and
+ * write a key repository the same way on both.
  *
  * @module
  */
 
-import type { FernetFiles } from "../fernet/files.ts";
+/** File access for a key repository (src/fernet/repository.ts). */
+export interface FernetFiles {
+  /** Entry names of a directory, or `undefined` when it does not exist. */
+  list(dir: string): Promise<string[] | undefined>;
+  /** A UTF-8 file's text, or `undefined` when it does not exist. */
+  readText(path: string): Promise<string | undefined>;
+  /** Create a new file with `mode` and flush it; rejects when it already exists. */
+  writeNew(path: string, text: string, mode: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a file; no error when it is already gone. */
+  remove(path: string): Promise<void>;
+  /** `mkdir -p` with `mode` for what it creates. */
+  mkdir(path: string, mode: number): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  /** Permission bits, or `undefined` when the file does not exist. */
+  mode(path: string): Promise<number | undefined>;
+}
 
 function _code(e: unknown): string | undefined {
   return typeof e === "object" && e !== null ? (e as { code?: string }).code : undefined;

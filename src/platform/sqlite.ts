@@ -18,5 +18,11 @@ export interface SqliteDatabase {
   close(): void;
 }
 
-/** Open (creating when missing, mode 0600) a SQLite database file. */
-export type SqliteOpener = (path: string) => Promise<SqliteDatabase>;
+/**
+ * Open (creating when missing, mode 0600) a SQLite database file. With `readOnly` the file must
+ * exist and is never written (another program's database, read by `keypebble import`).
+ */
+export type SqliteOpener = (
+  path: string,
+  options?: { readonly readOnly?: boolean },
+) => Promise<SqliteDatabase>;

@@ -14,18 +14,30 @@ interface BunDatabase {
   query(sql: string): BunStatement;
   close(): void;
 }
-type BunDatabaseClass = new (path: string, options?: { create?: boolean }) => BunDatabase;
+type BunDatabaseClass = new (
+  path: string,
+  options?: { create?: boolean; readonly?: boolean },
+) => BunDatabase;
 
 let _Database: BunDatabaseClass | undefined;
 
-/** Open a database file on Bun, creating it with mode 0600 when missing. */
-export async function openBunSqlite(path: string): Promise<SqliteDatabase> {
+/**
+ * Open a database file on Bun, creating it with mode 0600 when missing (read-only: never created,
+ * never written).
+ */
+export async function openBunSqlite(
+  path: string,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<SqliteDatabase> {
   if (_Database === undefined) {
     const name = "bun:sqlite";
     _Database = ((await import(name)) as { Database: BunDatabaseClass }).Database;
   }
-  if (path !== ":memory:") await _createPrivateFile(path);
-  const db = new _Database(path, { create: true });
+  const readOnly = options.readOnly === true;
+  if (path !== ":memory:" && !readOnly) await _createPrivateFile(path);
+  const db = readOnly
+    ? new _Database(path, { readonly: true })
+    : new _Database(path, { create: true });
   return {
     exec: (sql) => db.exec(sql),
     all: (sql, params) => db.query(sql).all(...(params as SqliteValue[])),

@@ -7,12 +7,20 @@
 import { DatabaseSync } from "node:sqlite";
 import type { SqliteDatabase, SqliteValue } from "./sqlite.ts";
 
-/** Open a database file on Deno. */
-export function openDenoSqlite(path: string): Promise<SqliteDatabase> {
-  return Promise.resolve(_open(path));
+/** Open a database file on Deno (read-only: never created, never written). */
+export function openDenoSqlite(
+  path: string,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<SqliteDatabase> {
+  try {
+    return Promise.resolve(_open(path, options.readOnly === true));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
-function _open(path: string): SqliteDatabase {
+function _open(path: string, readOnly: boolean): SqliteDatabase {
+  if (readOnly) return _wrap(new DatabaseSync(path, { readOnly: true }));
   if (path !== ":memory:") _createPrivate(path);
   return _wrap(new DatabaseSync(path));
 }

@@ -12,6 +12,7 @@
 import { KeypebbleError } from "../errors.ts";
 import type { VerifiedFernet } from "../fernet/mod.ts";
 import type { Profile, Profiles } from "./resolve.ts";
+import { kindOfToken } from "./table.ts";
 
 /** The forms a token takes. */
 export type TokenFormat = "jws" | "jwe" | "fernet";
@@ -60,7 +61,11 @@ export function checkFernetKind(
   verified: VerifiedFernet,
   options: { refresh?: boolean; audience?: string; requireFormat?: boolean } = {},
 ): Profile {
-  const profile = profileForTyp(profiles, verified.typ, options);
+  // The kind claim the mint path writes for server kinds names the kind exactly (several share a
+  // typ); else the typ does, as for a JWS.
+  const named = kindOfToken(verified.typ, verified.claims);
+  const profile = (named === undefined ? undefined : profiles[named]) ??
+    profileForTyp(profiles, verified.typ, options);
   const typ = String(profile.signer.header.typ);
   if (String(verified.typ ?? "").toLowerCase() !== typ.toLowerCase()) {
     throw new KeypebbleError("invalid_token_type", `Token type must be "${typ}"`);

@@ -5,7 +5,7 @@
  */
 
 import type { SqlDb } from "./sql.ts";
-import type { RefreshTokenRecord } from "./types.ts";
+import type { RefreshOrigin, RefreshTokenRecord } from "./types.ts";
 
 /** Refresh token queries. */
 export interface RefreshTokenQueries {
@@ -42,6 +42,7 @@ function _token(r: Row): RefreshTokenRecord {
     expiresAt: Number(r.expires_at),
     usedAt: _n(r.used_at),
     revokedAt: _n(r.revoked_at),
+    origin: r.origin === "pico-auth" ? "pico-auth" as RefreshOrigin : null,
   };
 }
 
@@ -51,7 +52,7 @@ export function refreshTokenQueries(db: SqlDb): RefreshTokenQueries {
     async insert(t: RefreshTokenRecord): Promise<void> {
       await db.run(
         `INSERT INTO refresh_tokens (hash, family_id, user_id, client_id, scope, created_at,
-          expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          expires_at, used_at, revoked_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           t.hash,
           t.familyId,
@@ -62,6 +63,7 @@ export function refreshTokenQueries(db: SqlDb): RefreshTokenQueries {
           t.expiresAt,
           t.usedAt,
           t.revokedAt,
+          t.origin ?? null,
         ],
       );
     },

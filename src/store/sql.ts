@@ -29,13 +29,22 @@ export interface SqlDb {
   close(): Promise<void>;
 }
 
-/** Wrap an opened SQLite database (WAL mode, busy timeout, foreign keys). */
-export function sqliteDb(db: SqliteDatabase, source: string): SqlDb {
+/**
+ * Wrap an opened SQLite database (WAL mode, busy timeout, foreign keys). `readOnly`: another
+ * program's database, opened read-only: only the busy timeout is set, nothing is changed.
+ */
+export function sqliteDb(
+  db: SqliteDatabase,
+  source: string,
+  options: { readOnly?: boolean } = {},
+): SqlDb {
   try {
     db.exec("PRAGMA busy_timeout = 3000");
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA foreign_keys = ON");
-    db.exec("PRAGMA synchronous = NORMAL");
+    if (options.readOnly !== true) {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA foreign_keys = ON");
+      db.exec("PRAGMA synchronous = NORMAL");
+    }
   } catch (e) {
     db.close();
     throw _storeError(source, e);
