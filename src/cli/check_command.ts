@@ -118,7 +118,7 @@ export function describeRuntime(
         p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
       }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
         p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
-      }`,
+      }${p.sealer === undefined ? "" : `; format ${p.sealer.description}`}`,
     );
   }
   if (c.spiffe !== undefined) {
@@ -143,6 +143,22 @@ export function describeRuntime(
       }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}`,
     );
   });
+  rt.keyring.decryptionKeys.forEach((k, i) => {
+    out.push(
+      `  decrypts  ${k.alg}/${k.enc} kid "${k.kid}"  from ${
+        c.encryptionKeys[i].field
+      } (published with use "enc"; never signs)`,
+    );
+  });
+  if (rt.fernet !== undefined) {
+    const l = rt.fernet.repository.layout;
+    out.push(
+      `  fernet    ${rt.fernet.repository.dir}: primary ${l.primary}${
+        l.secondary.length === 0 ? "" : `, secondary ${l.secondary.join(",")}`
+      }${l.staged === undefined ? ", NO staged key" : `, staged ${l.staged}`}; tokens accepted ` +
+        `for ${rt.fernet.ttlSeconds} s`,
+    );
+  }
   for (const p of extra.wouldWrite ?? []) {
     out.push(`  (missing: serve would GENERATE "${p}" because generate_missing_key is on)`);
   }
