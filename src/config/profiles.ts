@@ -157,7 +157,11 @@ export function readProfiles(
           `a caller chooses must never carry it`,
       );
     }
-    const clash = s.audiences?.find((a) => input.services.includes(a));
+    // Only audiences written for the kind can clash: a default taken from `audience` is the
+    // operator's single audience, shared on purpose.
+    const clash = s.audiencesDefaulted
+      ? undefined
+      : s.audiences?.find((a) => input.services.includes(a));
     if (clash !== undefined && !s.allowRegistryAudience && section[kind] !== undefined) {
       fail(
         `profiles.${kind}.audiences`,
