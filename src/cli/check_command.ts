@@ -115,7 +115,8 @@ export function describeRuntime(
       `    ${name.padEnd(10)} typ ${p.def.typ}, ${p.signer.alg} kid ${
         p.signer.kid === undefined ? "(none)" : `"${p.signer.kid}"`
       }, aud ${
-        p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
+        p.defaultAudience ?? p.audiences?.join(", ") ??
+          `(${p.def.audience.replaceAll("_", " ")})`
       }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
         p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
       }${p.sealer === undefined ? "" : `; format ${p.sealer.description}`}`,
