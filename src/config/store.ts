@@ -139,13 +139,43 @@ export function readStoreSections(
 
 /**
  * A store or Redis URL safe to print: the user-info (which may hold a password) becomes `***`,
- * and so does the value of any query parameter naming a password, secret, token or key
- * (libpq reads `?password=`). SQLite URLs hold a path only and are returned as they are.
+ * and so does the value of any query parameter naming a password, secret, token or key (libpq
+ * reads `?password=` and `?sslpassword=`, and percent-decodes parameter names, so
+ * `?%70assword=` is one too). The user-info ends at the last `@` before the query: a password
+ * may hold an unencoded `@`, `:` or `/`. SQLite URLs hold a path only and are returned as they
+ * are.
+ *
+ * @example
+ * ```ts
+ * redactUrl("postgres://kp:s3cret@db/kp?sslmode=require"); // "postgres://***@db/kp?sslmode=require"
+ * ```
  */
 export function redactUrl(url: string): string {
-  const noUser = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
-  return noUser.replace(
-    /([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi,
-    "$1***",
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (scheme === null) return url;
+  let rest = url.slice(scheme[0].length);
+  // The query starts at the first "?" or "#" that follows the user-info; a "?" inside an
+  // unencoded password comes before the last "@", so look for "@" first.
+  const firstQuery = rest.search(/[?#]/);
+  const lastAt = rest.lastIndexOf("@");
+  const queryEquals = firstQuery === -1 ? -1 : rest.indexOf("=", firstQuery);
+  // An "@" inside a query value (after a "=") is not user-info.
+  if (lastAt !== -1 && (queryEquals === -1 || lastAt < queryEquals)) {
+    rest = `***${rest.slice(lastAt)}`;
+  }
+  const q = rest.search(/[?#]/);
+  if (q === -1) return scheme[0] + rest;
+  const query = rest.slice(q).replace(
+    /([?&#])([^=&#]*)=([^&#]*)/g,
+    (whole, sep: string, name: string) => _secretName(name) ? `${sep}${name}=***` : whole,
   );
+  return scheme[0] + rest.slice(0, q) + query;
+}
+
+function _secretName(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name.replace(/\+/g, " "));
+  } catch { /* a malformed escape: test the raw text */ }
+  return /pass|secret|token|key/i.test(decoded) || /pass|secret|token|key/i.test(name);
 }

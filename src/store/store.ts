@@ -4,6 +4,7 @@
  * group (a file here) and one line below, without touching the others.
  */
 
+import { redactUrl } from "../config/store.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { SqliteOpener } from "../platform/sqlite.ts";
 import { type ApiKeyQueries, apiKeyQueries } from "./api_keys.ts";
@@ -53,9 +54,13 @@ export interface OpenStoreOptions {
   readonly schema?: "migrate" | "check" | "none";
 }
 
-/** A store URL without its password. */
+/**
+ * A store URL without its password, for messages and logs: the user-info and every query
+ * parameter naming a password (`?password=`, `&password=`, `?sslpassword=`, percent-encoded
+ * names too) become `***` (one implementation with the config's `redactUrl`).
+ */
 export function redactStoreUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, "$1:***@");
+  return redactUrl(url);
 }
 
 /**
