@@ -18,5 +18,11 @@ export interface SqliteDatabase {
   close(): void;
 }
 
-/** Open (creating when missing, mode 0600) a SQLite database file. */
-export type SqliteOpener = (path: string) => Promise<SqliteDatabase>;
+/** Options of a {@link SqliteOpener}. */
+export interface SqliteOpenOptions {
+  /** Open an existing file for reading only; never create it. */
+  readonly readOnly?: boolean;
+}
+
+/** Open (creating when missing, mode 0600, unless read-only) a SQLite database file. */
+export type SqliteOpener = (path: string, options?: SqliteOpenOptions) => Promise<SqliteDatabase>;

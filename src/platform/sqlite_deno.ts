@@ -5,14 +5,22 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import type { SqliteDatabase, SqliteValue } from "./sqlite.ts";
+import type { SqliteDatabase, SqliteOpenOptions, SqliteValue } from "./sqlite.ts";
 
 /** Open a database file on Deno. */
-export function openDenoSqlite(path: string): Promise<SqliteDatabase> {
-  return Promise.resolve(_open(path));
+export function openDenoSqlite(
+  path: string,
+  options: SqliteOpenOptions = {},
+): Promise<SqliteDatabase> {
+  try {
+    return Promise.resolve(_open(path, options));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
-function _open(path: string): SqliteDatabase {
+function _open(path: string, options: SqliteOpenOptions): SqliteDatabase {
+  if (options.readOnly) return _wrap(new DatabaseSync(path, { readOnly: true }));
   if (path !== ":memory:") _createPrivate(path);
   return _wrap(new DatabaseSync(path));
 }

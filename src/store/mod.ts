@@ -28,7 +28,7 @@
 export { type Migration, MIGRATIONS } from "./migrations.ts";
 export { LATEST_VERSION, type SchemaStatus } from "./migrate.ts";
 export { openStore, type OpenStoreOptions, redactStoreUrl, type Store } from "./store.ts";
-export type { Dialect, SqlDb, SqlValue } from "./sql.ts";
+export type { Dialect, SqlDb, SqlValue, StoreFault } from "./sql.ts";
 export type { ApiKeyQueries } from "./api_keys.ts";
 export type { BlockQueries } from "./blocks.ts";
 export type { OrgQueries } from "./orgs.ts";
