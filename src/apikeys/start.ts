@@ -6,10 +6,12 @@
 import type { Config } from "../config/mod.ts";
 import { type Counters, MemoryCounters } from "../limits/counters.ts";
 import { connectRedisCounters } from "../limits/redis_counters.ts";
+import type { Logger } from "../log/mod.ts";
+import type { BuildNotice } from "../platform/io.ts";
 import type { Platform } from "../platform/platform.ts";
-import type { Store } from "../store/mod.ts";
-import { loadOrCreatePepper, openConfiguredStore, requireStoreConfig } from "./open.ts";
+import { requireStoreConfig } from "./open.ts";
 import { ApiKeyService } from "./service.ts";
+import { openStoreState } from "./state.ts";
 
 /** Open everything the API key service needs. Closes what it opened when a later step fails. */
 export async function startApiKeys(
@@ -25,18 +27,33 @@ export async function startApiKeys(
     schema?: "migrate" | "check";
     /** Workers sharing the port: memory counters enforce a share of each key's limits. */
     workers?: number;
+    /**
+     * Where store failures are logged (`store_unavailable` with the engine's reason, at most
+     * once every 10 s) and the usage a shutdown could not write.
+     */
+    logger?: Logger;
   } = {},
-): Promise<{ service: ApiKeyService; pepperCreated: boolean; close(): Promise<void> }> {
+): Promise<{
+  service: ApiKeyService;
+  pepperCreated: boolean;
+  /** The start-up checks' warnings ({@link openStoreState}): serve logs them. */
+  notices: BuildNotice[];
+  close(): Promise<void>;
+}> {
   const sc = requireStoreConfig(config);
   const now = options.now ?? (() => Date.now());
-  const store: Store = await openConfiguredStore(
-    platform,
-    config,
-    options.schema === undefined ? {} : { schema: options.schema },
-  );
+  const logger = options.logger;
+  const state = await openStoreState(platform, config, {
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    // `schema: "check"` is a worker: its siblings have the SQLite file open in this process.
+    fileChecks: options.schema !== "check",
+    ...(logger === undefined ? {} : { onFault: faultLogger(logger) }),
+  });
+  const store = state.store!;
   let counters: Counters | undefined;
   try {
-    const { pepper, created } = await loadOrCreatePepper(platform, sc, store);
+    const pepper = state.pepper!;
+    const created = state.pepperCreated;
     if (options.counters !== undefined) counters = options.counters;
     else if (config.sharedLimits === undefined || options.memoryCounters) {
       counters = new MemoryCounters({ now });
@@ -55,6 +72,7 @@ export async function startApiKeys(
     return {
       service,
       pepperCreated: created,
+      notices: state.notices,
       async close() {
         await service.close();
         if (ownCounters) await c.close();
@@ -66,4 +84,24 @@ export async function startApiKeys(
     await store.close().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * A store-fault reporter for `logger`: `store_unavailable` with the store and the engine's
+ * reason (disk full, read-only, locked, connection refused), at most once every 10 s per
+ * reason, so an outage is in the log without a line per request.
+ */
+export function faultLogger(
+  logger: Logger,
+  now: () => number = () => Date.now(),
+): (fault: { source: string; reason: string }) => void {
+  const last = new Map<string, number>();
+  return (fault) => {
+    const t = now();
+    const key = fault.reason;
+    if ((last.get(key) ?? -Infinity) > t - 10_000) return;
+    if (last.size > 100) last.clear();
+    last.set(key, t);
+    logger.error("store_unavailable", { store: fault.source, reason: fault.reason });
+  };
 }

@@ -135,11 +135,10 @@ async function _serveOne(
   let accounts: AccountService | undefined;
   if (rt.config.store !== undefined) {
     try {
-      apiKeys = await startApiKeys(
-        platform,
-        rt.config,
-        shared === undefined ? {} : { counters: shared },
-      );
+      apiKeys = await startApiKeys(platform, rt.config, {
+        ...(shared === undefined ? {} : { counters: shared }),
+        logger,
+      });
     } catch (e) {
       await shared?.close();
       bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
@@ -148,6 +147,7 @@ async function _serveOne(
     if (apiKeys.pepperCreated) {
       logger.info("pepper_created", { path: rt.config.store.pepperPath });
     }
+    logNotices(logger, apiKeys.notices); // the store's start-up checks (src/apikeys/state.ts)
     // Accounts live in the same store; the bootstrap admin is created here (issue 13).
     if (rt.config.accounts !== undefined) {
       try {

@@ -32,15 +32,23 @@ export async function storeCommand(platform: Platform, args: ParsedArgs): Promis
   });
   try {
     if (sub === "init") {
-      const { created } = await loadOrCreatePepper(platform, sc, store);
+      // The pepper is created for a fresh store, and its fingerprint recorded: from now on a
+      // missing or different pepper stops serve and check (src/apikeys/pepper.ts).
+      const { created, verdict } = await loadOrCreatePepper(platform, sc, store);
       const st = await store.status();
-      const out = { store: store.source, schema_version: st.current, pepper_created: created };
+      const out = {
+        store: store.source,
+        schema_version: st.current,
+        pepper_created: created,
+        pepper_fingerprint: verdict === "match" ? "verified" : "recorded",
+      };
       platform.stdout(
         json
           ? JSON.stringify(out) + "\n"
           : `store ${store.source} ready at schema version ${st.current}` +
             (created ? `; pepper written to ${sc.pepperPath} (mode 0600, keep it secret)` : "") +
-            "\n",
+            `; pepper fingerprint ${out.pepper_fingerprint}` +
+            "\nBack up the pepper file with the database: the keys cannot be checked without it\n",
       );
       return 0;
     }

@@ -11,6 +11,7 @@
  *   default_org: default
  *   access_ttl_seconds: 900      # capped by max_ttl_seconds
  *   refresh_ttl_seconds: 2592000
+ *   refresh_reuse_seconds: 30    # a just-used refresh token returns the same successor this long
  *   audience: my-api             # aud of account tokens (default: the top-level audience)
  * oauth:
  *   clients:
@@ -43,6 +44,12 @@ export interface AccountsConfig {
   readonly defaultOrg: string;
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
+  /**
+   * Seconds after a refresh during which presenting the same refresh token again returns the
+   * same successor (a client whose answer was lost retries) instead of revoking the family.
+   * 0 turns the window off; default 30.
+   */
+  readonly refreshReuseSeconds?: number;
   readonly audience?: string;
 }
 
@@ -140,6 +147,7 @@ export function readAccountSections(
       "default_org",
       "access_ttl_seconds",
       "refresh_ttl_seconds",
+      "refresh_reuse_seconds",
       "audience",
     ]);
     // YAML 1.1 readers turn a bare `off` into false; accept both spellings.
@@ -156,6 +164,7 @@ export function readAccountSections(
     const defaultOrg = str(a.default_org, "accounts.default_org") ?? "default";
     if (!ID.test(defaultOrg)) fail("accounts.default_org", "is not a valid organisation name");
     const audience = str(a.audience, "accounts.audience");
+    const reuse = int(a.refresh_reuse_seconds, "accounts.refresh_reuse_seconds", 0, 300);
     out.accounts = {
       registration,
       passwordMinLength: int(a.password_min_length, "accounts.password_min_length", 8, 128) ?? 8,
@@ -167,6 +176,7 @@ export function readAccountSections(
       refreshTtlSeconds:
         int(a.refresh_ttl_seconds, "accounts.refresh_ttl_seconds", 300, 31_536_000) ??
           2_592_000,
+      ...(reuse === undefined ? {} : { refreshReuseSeconds: reuse }),
       ...(audience === undefined ? {} : { audience }),
     };
     if (top.store === undefined) fail("accounts", 'needs a "store" section to keep accounts in');

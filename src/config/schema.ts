@@ -89,6 +89,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     key_prefix: V,
     accepted_prefixes: V,
     token_ttl_seconds: V,
+    busy_timeout_ms: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
@@ -100,6 +101,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     default_org: V,
     access_ttl_seconds: V,
     refresh_ttl_seconds: V,
+    refresh_reuse_seconds: V,
     audience: V,
   }),
   oauth: _map({

@@ -11,6 +11,7 @@
  *   key_prefix: kp_live_              # prefix of new keys
  *   accepted_prefixes: [kg_live_]     # other prefixes accepted (migrated keyguard keys)
  *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
+ *   busy_timeout_ms: 5000             # longest wait for a lock another process holds; then 503
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
  * ```
@@ -28,6 +29,12 @@ export interface StoreConfig {
   /** Every prefix a presented key may carry (the key prefix first). */
   readonly acceptedPrefixes: readonly string[];
   readonly tokenTtlSeconds: number;
+  /**
+   * The longest a store query waits for a lock another connection holds, in milliseconds
+   * (SQLite: retried on a timer, never blocking other requests; PostgreSQL: `lock_timeout`).
+   * Default 5000.
+   */
+  readonly busyTimeoutMs?: number;
 }
 
 /** The validated `shared_limits` section. */
@@ -92,6 +99,7 @@ export function readStoreSections(
       "key_prefix",
       "accepted_prefixes",
       "token_ttl_seconds",
+      "busy_timeout_ms",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
     if (url.startsWith("sqlite:")) {
@@ -116,6 +124,7 @@ export function readStoreSections(
         return v;
       });
     }
+    const busy = int(s.busy_timeout_ms, "store.busy_timeout_ms", 0, 60_000);
     out.store = {
       url,
       pepperPath: resolve(str(s.pepper_path, "store.pepper_path") ?? "keypebble.pepper"),
@@ -123,6 +132,7 @@ export function readStoreSections(
       keyPrefix,
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
+      ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
     };
   }
   if (top.shared_limits !== undefined) {

@@ -11,7 +11,16 @@ import { type ApiKeyQueries, apiKeyQueries } from "./api_keys.ts";
 import { type BlockQueries, blockQueries } from "./blocks.ts";
 import { assertNotNewer, migrate, type SchemaStatus, schemaStatus } from "./migrate.ts";
 import { type OrgQueries, orgQueries } from "./orgs.ts";
-import { type PgLike, postgresDb, type SqlDb, sqliteDb } from "./sql.ts";
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  faultReason,
+  type PgLike,
+  postgresDb,
+  type SqlDb,
+  type SqlDbOptions,
+  sqliteDb,
+  type StoreFault,
+} from "./sql.ts";
 import { type UsageQueries, usageQueries } from "./usage.ts";
 import { type UserQueries, userQueries } from "./users.ts";
 import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.ts";
@@ -38,6 +47,13 @@ export interface Store {
   status(): Promise<SchemaStatus>;
   /** Run several query groups in one transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Whether the store takes writes: tries one in a transaction that is rolled back (nothing
+   * stays). Resolves to undefined when it does, else the engine's reason (a read-only file,
+   * -wal or -shm, a read-only mount, a Postgres standby). A store opened read-only (`check`)
+   * is asked without writing: only whether Postgres is a standby.
+   */
+  probeWrite(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -52,6 +68,16 @@ export interface OpenStoreOptions {
    * `check`: refuse a store that is behind or ahead of this binary. `none`: open only.
    */
   readonly schema?: "migrate" | "check" | "none";
+  /**
+   * The longest a query waits for a lock another connection holds, in milliseconds
+   * (`store.busy_timeout_ms`): SQLite retries on a timer (never blocking the event loop),
+   * PostgreSQL sets `lock_timeout`. Then `store_unavailable` (503).
+   */
+  readonly busyTimeoutMs?: number;
+  /** Open for reading only: nothing is migrated or written (`keypebble check`). */
+  readonly readOnly?: boolean;
+  /** Told the engine's reason each time a query fails with `store_unavailable`. */
+  readonly onFault?: (fault: StoreFault) => void;
 }
 
 /**
@@ -74,6 +100,11 @@ export function redactStoreUrl(url: string): string {
  */
 export async function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
   const source = redactStoreUrl(url);
+  const sqlOptions: SqlDbOptions = {
+    busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.onFault === undefined ? {} : { onFault: options.onFault }),
+  };
   let db: SqlDb;
   if (url.startsWith("sqlite:")) {
     if (options.sqlite === undefined) {
@@ -81,13 +112,13 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     }
     const path = url.slice("sqlite:".length);
     try {
-      db = sqliteDb(await options.sqlite(path), source);
-    } catch (e) {
-      if (e instanceof KeypebbleError) throw e;
-      throw new KeypebbleError(
-        "store_error",
-        `Cannot open store ${source}: ${e instanceof Error ? e.message : String(e)}`,
+      db = sqliteDb(
+        await options.sqlite(path, options.readOnly ? { readOnly: true } : {}),
+        source,
+        sqlOptions,
       );
+    } catch (e) {
+      throw _atStart(source, e);
     }
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     // Every tunable is given here (the client would otherwise read a PG* environment variable
@@ -113,17 +144,26 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       publications: "alltables",
       target_session_attrs: null,
       onnotice: () => {},
+      // A row lock held by another instance (a refresh being rotated) is waited for this long,
+      // then the query fails as unavailable (55P03) instead of holding the request.
+      connection: {
+        application_name: "keypebble",
+        lock_timeout: String(sqlOptions.busyTimeoutMs),
+        ...(options.readOnly ? { default_transaction_read_only: "on" } : {}),
+      },
     } as Record<string, unknown>) as unknown as PgLike;
-    db = postgresDb(pg, source);
+    db = postgresDb(pg, source, sqlOptions);
   } else {
     throw new KeypebbleError(
       "config_invalid",
       `Store URL ${source} must start with "sqlite:" or "postgres://"`,
     );
   }
-  const store = _assemble(db, source);
+  const store = _assemble(db, source, options.readOnly === true);
   try {
-    const mode = options.schema ?? "migrate";
+    // A read-only store is never migrated: it is checked.
+    let mode = options.schema ?? "migrate";
+    if (options.readOnly && mode === "migrate") mode = "check";
     if (mode === "migrate") await store.migrate(options.now);
     else if (mode === "check") {
       const s = await store.status();
@@ -137,12 +177,35 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     }
   } catch (e) {
     await store.close().catch(() => {});
-    throw e;
+    throw _atStart(source, e);
   }
   return store;
 }
 
-function _assemble(db: SqlDb, source: string): Store {
+/**
+ * A failure while opening: the message names the store (redacted) and the engine's reason,
+ * since it goes to the operator (the start-up log, the CLI), never to a client.
+ */
+function _atStart(source: string, e: unknown): KeypebbleError {
+  if (e instanceof KeypebbleError && e.code !== "store_unavailable") return e;
+  const reason = faultReason(e);
+  if (e instanceof KeypebbleError && !/unable to open database file/.test(reason)) {
+    return new KeypebbleError("store_unavailable", `Store ${source} is unavailable: ${reason}`, {
+      cause: e,
+    });
+  }
+  // SQLite needs to create the file, or its -wal and -shm beside it, in the directory.
+  const hint = /unable to open database file|EACCES|EROFS|permission denied/i.test(reason) &&
+      source.startsWith("sqlite:")
+    ? " (the directory must be writable for the user Keypebble runs as: systemd " +
+      "StateDirectory=keypebble, a writable volume in a container)"
+    : "";
+  return new KeypebbleError("store_error", `Cannot open store ${source}: ${reason}${hint}`, {
+    cause: e,
+  });
+}
+
+function _assemble(db: SqlDb, source: string, readOnly: boolean): Store {
   return {
     kind: db.dialect,
     source,
@@ -160,7 +223,28 @@ function _assemble(db: SqlDb, source: string): Store {
       assertNotNewer(s, source);
       return s;
     },
-    transaction: (fn) => db.transaction((tx) => fn(_assemble(tx, source))),
+    transaction: (fn) => db.transaction((tx) => fn(_assemble(tx, source, readOnly))),
+    probeWrite: () => _probeWrite(db, readOnly),
     close: () => db.close(),
   };
+}
+
+async function _probeWrite(db: SqlDb, readOnly: boolean): Promise<string | undefined> {
+  if (readOnly) {
+    if (db.dialect !== "postgres") return undefined;
+    const rows = await db.all<{ r: unknown }>("SELECT pg_is_in_recovery() AS r");
+    return rows[0]?.r === true ? "the server is a standby (in recovery)" : undefined;
+  }
+  const rollBack = new Error("probe done");
+  try {
+    await db.transaction(async (tx) => {
+      const name = `_write_probe_${crypto.randomUUID()}`;
+      await tx.run("INSERT INTO settings (name, value) VALUES (?, ?)", [name, ""]);
+      throw rollBack;
+    });
+  } catch (e) {
+    if (e === rollBack) return undefined;
+    return faultReason(e);
+  }
+  return undefined;
 }
