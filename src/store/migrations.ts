@@ -5,13 +5,15 @@
  * `sqlite` and `postgres` variants.
  *
  * Version ranges keep parallel work from colliding: 1–9 API keys, organisations, usage and
- * blocks (issue 12); 10–19 accounts, refresh families, revoked jtis and groups (issue 13); later
- * features take the next free block of ten. A released migration is never edited: change the
+ * blocks (issue 12); 10–19 accounts, refresh families, revoked jtis and groups (issue 13); 30–39
+ * what the store needs to survive faults (issue 20); later features take the next free block of
+ * ten. A released migration is never edited: change the
  * schema with a new one.
  */
 
 import type { Dialect } from "./sql.ts";
 import { ACCOUNT_MIGRATIONS } from "./migrations_accounts.ts";
+import { RELIABILITY_MIGRATIONS } from "./migrations_reliability.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -80,6 +82,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
 export const MIGRATIONS: readonly Migration[] = _ordered([
   ...CORE_MIGRATIONS,
   ...ACCOUNT_MIGRATIONS,
+  ...RELIABILITY_MIGRATIONS,
 ]);
 
 /** The newest schema version this binary knows. */

@@ -40,11 +40,14 @@ export async function makeAccountInstance(
     accounts?: Partial<AccountsConfig>;
     fetchJwks?: typeof fetch;
     shared?: Counters;
+    /** The store (default: a private in-memory SQLite). */
+    storeUrl?: string;
   } = {},
 ): Promise<AccountTestInstance> {
   const clock = { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
   const base = await makeKeyInstance({
     clock,
+    ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
     ...(options.extraYaml === undefined ? {} : { extraYaml: options.extraYaml }),
   });
   const accounts = new AccountService({
