@@ -316,10 +316,42 @@ export class ApiKeyService {
     this.#flushTimer = setInterval(() => this.flushUsage().catch(onError), seconds * 1000);
   }
 
-  /** Flush what is left and stop the timer (the store is closed by its owner). */
-  async close(): Promise<void> {
+  /** Requests counted and not yet written to the store. */
+  pendingUsage(): number {
+    let n = 0;
+    for (const e of this.#usage.values()) n += e.requests;
+    return n;
+  }
+
+  /**
+   * Flush what is left and stop the timer (the store is closed by its owner). A failed flush is
+   * tried again (`attempts` in all, waiting 0.25, 0.5, 1, 2 s in between), each failure told to
+   * `onError`; if the last one fails too, this throws a `store_unavailable` error saying how
+   * many counted requests are lost, so that a shutdown says so and exits non-zero instead of
+   * dropping them silently.
+   */
+  async close(
+    options: { attempts?: number; onError?: (e: unknown, attempt: number) => void } = {},
+  ): Promise<void> {
     if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
-    await this.flushUsage().catch(() => {});
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.flushUsage();
+        return;
+      } catch (e) {
+        options.onError?.(e, attempt);
+        if (attempt >= attempts) {
+          throw new KeypebbleError(
+            "store_unavailable",
+            `${this.pendingUsage()} counted request(s) could not be written to the store ` +
+              `${this.store.source} at shutdown (${attempts} attempts)`,
+            { cause: e },
+          );
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
   }
 
   // ---- administration ------------------------------------------------------------------------

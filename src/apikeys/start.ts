@@ -73,10 +73,28 @@ export async function startApiKeys(
       service,
       pepperCreated: created,
       notices: state.notices,
+      /**
+       * Flush usage (tried again on failure, each failure logged), then close the counters and
+       * the store. Rejects, after closing, when counted usage could not be written: the caller
+       * exits non-zero.
+       */
       async close() {
-        await service.close();
-        if (ownCounters) await c.close();
-        await store.close();
+        let lost: unknown;
+        try {
+          await service.close({
+            onError: (e, attempt) =>
+              logger?.warn("usage_flush_failed", {
+                attempt,
+                message: e instanceof Error ? e.message : String(e),
+              }),
+          });
+        } catch (e) {
+          lost = e;
+          logger?.error("usage_lost", { message: e instanceof Error ? e.message : String(e) });
+        }
+        if (ownCounters) await c.close().catch(() => {});
+        await store.close().catch(() => {});
+        if (lost !== undefined) throw lost;
       },
     };
   } catch (e) {

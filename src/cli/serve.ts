@@ -173,8 +173,11 @@ async function _serveOne(
   }, 3_600_000);
   const closeState = async (): Promise<void> => {
     if (purge !== undefined) clearInterval(purge);
-    await apiKeys?.close();
-    await shared?.close();
+    try {
+      await apiKeys?.close(); // rejects when counted usage could not be written (logged)
+    } finally {
+      await shared?.close();
+    }
   };
   let instance;
   try {
@@ -253,9 +256,11 @@ async function _serveOne(
 
   await inst.finished;
   watcher.stop();
-  await closeState();
+  // Usage counted since the last flush is written now; if it cannot be, the loss is logged
+  // (src/apikeys/start.ts) and the exit code says so.
+  const closed = await closeState().then(() => true, () => false);
   logger.info("stopped", {});
-  return 0;
+  return closed ? 0 : 1;
 }
 
 /** Poll file modification times every two seconds when `watch: true`. */

@@ -113,8 +113,11 @@ export async function openWorkerState(
     ...(shared === undefined ? {} : { shared }),
     async close() {
       if (purge !== undefined) clearInterval(purge);
-      await apiKeys.close();
-      await shared?.close();
+      try {
+        await apiKeys.close(); // rejects when counted usage could not be written (logged)
+      } finally {
+        await shared?.close();
+      }
     },
   };
 }
