@@ -15,6 +15,13 @@ export interface SqliteDatabase {
   all(sql: string, params: readonly SqliteValue[]): Record<string, unknown>[];
   /** Run a statement; returns the number of rows changed. */
   run(sql: string, params: readonly SqliteValue[]): number;
+  /**
+   * Copy the database, consistently, into `path` (an empty or missing file) while it stays in
+   * use, leaving a self-contained file (rollback journal, no -wal or -shm). Deno: SQLite's
+   * online backup API (`VACUUM INTO` needs ATTACH, which Deno's SQLite refuses unless every
+   * permission is granted); Bun: `VACUUM INTO`.
+   */
+  backupTo(path: string): Promise<void>;
   close(): void;
 }
 

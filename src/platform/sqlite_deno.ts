@@ -4,7 +4,7 @@
  * files the same mode as the database.
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { backup, DatabaseSync } from "node:sqlite";
 import type { SqliteDatabase, SqliteOpenOptions, SqliteValue } from "./sqlite.ts";
 
 /** Open a database file on Deno. */
@@ -50,6 +50,16 @@ function _wrap(db: DatabaseSync): SqliteDatabase {
     all: (sql, params) =>
       prepared(sql).all(...(params as SqliteValue[])) as Record<string, unknown>[],
     run: (sql, params) => Number(prepared(sql).run(...(params as SqliteValue[])).changes),
+    async backupTo(path: string): Promise<void> {
+      await backup(db, path);
+      // The copy carries the source's WAL flag: make it one file that opens anywhere.
+      const copy = new DatabaseSync(path);
+      try {
+        copy.exec("PRAGMA journal_mode = DELETE");
+      } finally {
+        copy.close();
+      }
+    },
     close: () => db.close(),
   };
 }

@@ -22,6 +22,15 @@ export interface Migration {
   readonly name: string;
   /** Statements for both engines, or one list per engine. */
   readonly up: readonly string[] | Readonly<Record<Dialect, readonly string[]>>;
+  /**
+   * The tables this migration creates, parents before children (a table a foreign key points
+   * to comes first). `store export`, `store import`, `store backup` (on Postgres) and
+   * `store restore` move exactly these tables, in migration order, with every column they have
+   * (columns added later by `ALTER TABLE` come along by themselves). A migration that creates
+   * a table must list it: `store_test.ts` fails otherwise, and `store export` refuses a store
+   * with a table nobody declared rather than leave it behind.
+   */
+  readonly tables?: readonly string[];
 }
 
 /** Issue 12: organisations, API keys, per-minute usage counters, blocks. */
@@ -29,6 +38,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "orgs_api_keys_usage_blocks",
+    tables: ["orgs", "api_keys", "usage_minutes", "blocks"],
     up: [
       `CREATE TABLE orgs (
         id TEXT PRIMARY KEY,
@@ -84,6 +94,13 @@ export const MIGRATIONS: readonly Migration[] = _ordered([
   ...ACCOUNT_MIGRATIONS,
   ...RELIABILITY_MIGRATIONS,
 ]);
+
+/**
+ * Every table a store's data lives in, in the order they are copied (parents first): the
+ * `tables` of every migration, in version order. `schema_migrations` is not among them: each
+ * store keeps its own.
+ */
+export const DATA_TABLES: readonly string[] = MIGRATIONS.flatMap((m) => m.tables ?? []);
 
 /** The newest schema version this binary knows. */
 export const LATEST_VERSION: number = MIGRATIONS.length === 0

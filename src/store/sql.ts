@@ -53,6 +53,8 @@ export interface SqlDb {
    * `fn`, `tx.transaction` runs its function in the same transaction.
    */
   transaction<T>(fn: (tx: SqlDb) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** SQLite only: a consistent copy of the database file into `path` (see SqliteDatabase). */
+  backup?(path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -195,6 +197,15 @@ export function sqliteDb(db: SqliteDatabase, source: string, options: SqlDbOptio
           throw e;
         }
         return out;
+      });
+    },
+    backup(path: string): Promise<void> {
+      return inTurn(async () => {
+        try {
+          await db.backupTo(path);
+        } catch (e) {
+          throw fail(e);
+        }
       });
     },
     close(): Promise<void> {

@@ -26,6 +26,7 @@ import { type UserQueries, userQueries } from "./users.ts";
 import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.ts";
 import { type RevocationQueries, revocationQueries } from "./revocations.ts";
 import { type GroupQueries, groupQueries } from "./groups.ts";
+import { exportRows, type ExportSink, type ExportSource, importRows } from "./transfer.ts";
 
 /** The one storage interface. No query exists outside `src/store/`. */
 export interface Store {
@@ -54,7 +55,29 @@ export interface Store {
    * is asked without writing: only whether Postgres is a standby.
    */
   probeWrite(): Promise<string | undefined>;
+  /** Export, import, restore and backup (issue 20); see `transfer.ts`. */
+  readonly transfer: TransferQueries;
   close(): Promise<void>;
+}
+
+/** Moving a store's data: see `transfer.ts` for the format. */
+export interface TransferQueries {
+  /** Hand every data table's rows to `sink` as export lines, from one snapshot. */
+  exportTo(sink: ExportSink, options?: { now?: Date }): Promise<Record<string, number>>;
+  /**
+   * Load an export's lines in one transaction: into an empty store (`import`) or replacing what
+   * it holds (`restore`). `beforeCommit` runs in the transaction with the loaded rows visible.
+   */
+  importFrom(
+    source: ExportSource,
+    options: { mode: "import" | "restore"; beforeCommit?: (tx: Store) => Promise<void> },
+  ): Promise<Record<string, number>>;
+  /**
+   * SQLite: write a consistent copy of the database to `path` while it is in use (the online
+   * backup API on Deno, `VACUUM INTO` on Bun: writers are not held). `path` must not exist or
+   * be empty.
+   */
+  backupTo(path: string): Promise<void>;
 }
 
 /** Options of {@link openStore}. */
@@ -225,6 +248,22 @@ function _assemble(db: SqlDb, source: string, readOnly: boolean): Store {
     },
     transaction: (fn) => db.transaction((tx) => fn(_assemble(tx, source, readOnly))),
     probeWrite: () => _probeWrite(db, readOnly),
+    transfer: {
+      exportTo: (sink, o) => exportRows(db, sink, o),
+      importFrom: (src, o) =>
+        importRows(db, src, {
+          mode: o.mode,
+          ...(o.beforeCommit === undefined
+            ? {}
+            : { beforeCommit: (tx) => o.beforeCommit!(_assemble(tx, source, readOnly)) }),
+        }),
+      async backupTo(path: string): Promise<void> {
+        if (db.backup === undefined) {
+          throw new KeypebbleError("store_error", "A file copy is for SQLite stores only");
+        }
+        await db.backup(path);
+      },
+    },
     close: () => db.close(),
   };
 }
