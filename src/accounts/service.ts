@@ -438,15 +438,42 @@ export class AccountService {
     await this.#setPassword(user.id, next, false);
   }
 
-  /** Set a password as an administrator; the account's refresh tokens are revoked. */
-  async resetPassword(id: string, newPassword: unknown): Promise<UserRecord> {
+  /**
+   * Set a password as an administrator; the account's refresh tokens are revoked. With
+   * `mustChange` (`keypebble account reset-password`) it must be changed at the next login.
+   */
+  async resetPassword(
+    id: string,
+    newPassword: unknown,
+    options: { mustChange?: boolean } = {},
+  ): Promise<UserRecord> {
     const user = await this.user(id);
     await this.#setPassword(
       user.id,
       checkNewPassword(newPassword, this.config.passwordMinLength),
-      false,
+      options.mustChange ?? false,
     );
     return user;
+  }
+
+  /**
+   * Suspend or resume an account. A suspended account cannot log in or refresh, and its
+   * refresh tokens are revoked; access tokens it already holds run until they expire
+   * (`accounts.access_ttl_seconds`) until revocation by account reaches every consumer.
+   */
+  async setStatus(id: string, status: "active" | "suspended"): Promise<UserRecord> {
+    const user = await this.user(id);
+    const at = this.#sec();
+    await this.store.transaction(async (tx) => {
+      await tx.users.setStatus(id, status, at);
+      if (status === "suspended") await tx.refreshTokens.revokeUser(id, at);
+    });
+    return { ...user, status, updatedAt: at };
+  }
+
+  /** A new random password (128 bits, hex), as the bootstrap admin's printed one. */
+  static generatePassword(): string {
+    return hexOf(crypto.getRandomValues(new Uint8Array(16)));
   }
 
   async #setPassword(id: string, password: string, mustChange: boolean): Promise<void> {
