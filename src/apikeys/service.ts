@@ -127,6 +127,7 @@ export class ApiKeyService {
   #blocksUntil = 0;
   #blocksLoading: Promise<void> | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
+  #dropped = 0;
 
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
@@ -275,7 +276,10 @@ export class ApiKeyService {
     const k = `${keyId}\u0000${minute}`;
     let e = this.#usage.get(k);
     if (e === undefined) {
-      if (this.#usage.size >= MAX_CACHED) return; // flush is overdue; drop rather than grow
+      if (this.#usage.size >= MAX_CACHED) {
+        this.#dropped++; // flush is overdue; drop rather than grow (reported by the flush timer)
+        return;
+      }
       this.#usage.set(k, e = { keyId, minute, requests: 0, errors: 0, last: 0 });
     }
     e.requests++;
@@ -311,9 +315,25 @@ export class ApiKeyService {
     }
   }
 
-  /** Flush usage every `seconds` until {@link close}. */
+  /**
+   * Flush usage every `seconds` until {@link close}. A failed flush, and requests dropped because
+   * the store was failing for so long that {@link MAX_CACHED} key-minutes were waiting, are told
+   * to `onError` (logged as `usage_flush_failed`).
+   */
   startFlushing(seconds: number, onError: (e: unknown) => void): void {
-    this.#flushTimer = setInterval(() => this.flushUsage().catch(onError), seconds * 1000);
+    this.#flushTimer = setInterval(() => {
+      if (this.#dropped > 0) {
+        onError(
+          new KeypebbleError(
+            "store_unavailable",
+            `${this.#dropped} counted request(s) were dropped: ${MAX_CACHED} key-minutes were ` +
+              "waiting for the store",
+          ),
+        );
+        this.#dropped = 0;
+      }
+      this.flushUsage().catch(onError);
+    }, seconds * 1000);
   }
 
   /** Requests counted and not yet written to the store. */
