@@ -7,13 +7,26 @@
  * SHA-256 only. Each is single use: exchanging it marks it used and issues the next token of the
  * same family. Presenting a used token again means it was copied: the whole family is revoked
  * (the thief's and the owner's latest token alike) and the event is logged.
+ *
+ * Refresh tokens imported from pico-auth (issue 22) keep pico-auth's form (`uuid4().hex`: 32 hex
+ * characters, stored by pico-auth as their SHA-256 too) and are accepted in that form only for
+ * rows imported from pico-auth; each starts a family and rotates into one of ours.
  */
 
 import type { AccountsConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { dummyHashFor } from "../identity/password.ts";
 import type { Logger } from "../log/mod.ts";
-import type { GroupRecord, RefreshTokenRecord, Role, Store, UserRecord } from "../store/mod.ts";
+import type {
+  GroupRecord,
+  RefreshTokenRecord,
+  RevocationEvent,
+  RevocationListener,
+  Role,
+  Store,
+  UserRecord,
+  UserStatus,
+} from "../store/mod.ts";
 import {
   checkNewPassword,
   hashNewPassword,
@@ -77,6 +90,8 @@ export interface Rotation {
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,255}$/u;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const REFRESH = /^kprt_[0-9a-f]{64}$/;
+/** pico-auth 0.3.0's refresh tokens (`uuid4().hex`), valid only on rows imported from it. */
+const PICO_REFRESH = /^[0-9a-f]{32}$/;
 const ORG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const hexOf = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -85,6 +100,15 @@ export async function tokenHash(raw: string): Promise<string> {
   return hexOf(
     new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw))),
   );
+}
+
+/**
+ * True when `raw` has the form of an account refresh token: ours (`kprt_…`) or pico-auth's
+ * (imported, issue 22). For routes that tell refresh tokens from JWTs (introspection, RFC 7009
+ * revocation); only {@link AccountService} decides whether one is valid.
+ */
+export function hasRefreshTokenForm(raw: string): boolean {
+  return REFRESH.test(raw) || PICO_REFRESH.test(raw);
 }
 
 /** A random id: 12 bytes, hex (24 characters). */
@@ -122,6 +146,7 @@ export class AccountService {
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #iterations: number | undefined;
+  readonly #listeners: RevocationListener[] = [];
 
   constructor(options: AccountServiceOptions) {
     this.store = options.store;
@@ -149,21 +174,6 @@ export class AccountService {
   /** Create an account (registration, admin creation, bootstrap). */
   async create(input: NewAccount): Promise<UserRecord> {
     const email = normaliseEmail(input.email);
-    let passwordHash: string;
-    if (input.passwordHash !== undefined) {
-      if (typeof input.passwordHash !== "string" || !isAcceptedHash(input.passwordHash)) {
-        throw new KeypebbleError(
-          "invalid_request",
-          '"password_hash" must be a PBKDF2, bcrypt ($2a$, $2b$, $2y$) or apr1 hash',
-        );
-      }
-      passwordHash = input.passwordHash;
-    } else {
-      passwordHash = await hashNewPassword(
-        checkNewPassword(input.password, this.config.passwordMinLength),
-        this.#iterations,
-      );
-    }
     let username: string | null = null;
     if (input.username !== undefined && input.username !== null) {
       if (typeof input.username !== "string" || !USERNAME.test(input.username)) {
@@ -178,6 +188,27 @@ export class AccountService {
     if (!ORG.test(orgId)) {
       throw new KeypebbleError("invalid_request", '"org_id" is not a valid organisation name');
     }
+    // Cheap checks first, then friendly conflicts, before any PBKDF2 work is spent (the unique
+    // index settles races).
+    const password = input.passwordHash === undefined
+      ? checkNewPassword(input.password, this.config.passwordMinLength)
+      : undefined;
+    if (await this.store.users.byEmail(email) !== undefined) {
+      throw new KeypebbleError("conflict", "An account with this e-mail already exists");
+    }
+    if (username !== null && await this.store.users.byUsername(username) !== undefined) {
+      throw new KeypebbleError("conflict", "An account with this username already exists");
+    }
+    let passwordHash: string;
+    if (password === undefined) {
+      if (typeof input.passwordHash !== "string" || !isAcceptedHash(input.passwordHash)) {
+        throw new KeypebbleError(
+          "invalid_request",
+          '"password_hash" must be a PBKDF2, bcrypt ($2a$, $2b$, $2y$) or apr1 hash',
+        );
+      }
+      passwordHash = input.passwordHash;
+    } else passwordHash = await hashNewPassword(password, this.#iterations);
     const now = this.#sec();
     const user: UserRecord = {
       id: newId(),
@@ -193,13 +224,6 @@ export class AccountService {
       updatedAt: now,
       lastLoginAt: null,
     };
-    // Friendly conflicts first; the unique index settles races.
-    if (await this.store.users.byEmail(email) !== undefined) {
-      throw new KeypebbleError("conflict", "An account with this e-mail already exists");
-    }
-    if (username !== null && await this.store.users.byUsername(username) !== undefined) {
-      throw new KeypebbleError("conflict", "An account with this username already exists");
-    }
     try {
       await this.store.users.insert(user);
     } catch (e) {
@@ -212,23 +236,27 @@ export class AccountService {
   }
 
   /**
-   * Check a password for the account named by e-mail or username. Unknown accounts cost the
-   * same PBKDF2 work as known ones. Suspended accounts are refused after the password check.
-   * Old-scheme hashes (bcrypt, apr1) are replaced by PBKDF2 on success.
+   * The account a login names (e-mail, or username; `admin` is the bootstrap admin whatever its
+   * e-mail), or undefined. Separate from the password check so that lockout can count failures
+   * against the account itself, whichever name was used.
    */
-  async checkPassword(
-    who: { email?: string; username?: string },
-    password: string,
-  ): Promise<UserRecord | null> {
-    let user: UserRecord | undefined;
-    if (who.email !== undefined) user = await this.store.users.byEmail(who.email.trim());
-    else if (who.username !== undefined) {
-      user = await this.store.users.byUsername(who.username);
-      // The bootstrap admin logs in as "admin" whatever its e-mail (issue 13 contract).
-      if (user === undefined && who.username === "admin") {
-        user = await this.store.users.byEmail(this.config.adminEmail);
-      }
+  async findLogin(who: { email?: string; username?: string }): Promise<UserRecord | undefined> {
+    if (who.email !== undefined) return await this.store.users.byEmail(who.email.trim());
+    if (who.username === undefined) return undefined;
+    const user = await this.store.users.byUsername(who.username);
+    // The bootstrap admin logs in as "admin" whatever its e-mail (issue 13 contract).
+    if (user === undefined && who.username === "admin") {
+      return await this.store.users.byEmail(this.config.adminEmail);
     }
+    return user;
+  }
+
+  /**
+   * Check a password for an account found by {@link findLogin} (undefined: none was found, and
+   * the same PBKDF2 work is done anyway). Old-scheme hashes (bcrypt, apr1) are replaced by PBKDF2
+   * on success. Resolves to the account, or null for a wrong password.
+   */
+  async verifyLogin(user: UserRecord | undefined, password: string): Promise<UserRecord | null> {
     if (user === undefined) {
       await verifyAnyPassword(password, dummyHashFor(this.#iterations));
       return null;
@@ -246,6 +274,14 @@ export class AccountService {
       );
     }
     return user;
+  }
+
+  /** {@link findLogin} then {@link verifyLogin}. */
+  async checkPassword(
+    who: { email?: string; username?: string },
+    password: string,
+  ): Promise<UserRecord | null> {
+    return await this.verifyLogin(await this.findLogin(who), password);
   }
 
   /** Record a successful login. */
@@ -298,7 +334,9 @@ export class AccountService {
   ): Promise<Rotation> {
     const logger = options.logger ?? this.#logger;
     const invalid = (message: string) => new KeypebbleError("invalid_grant", message);
-    if (!REFRESH.test(raw)) throw invalid("The refresh token is not valid");
+    // Ours (`kprt_…`), or pico-auth's form on rows imported from pico-auth (issue 22).
+    const ours = REFRESH.test(raw);
+    if (!ours && !PICO_REFRESH.test(raw)) throw invalid("The refresh token is not valid");
     const hash = await tokenHash(raw);
     const now = this.#sec();
     // The successor is made (and sealed under `raw`) before the transaction, so that the
@@ -308,12 +346,15 @@ export class AccountService {
     const window = this.config.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS;
     const outcome = await this.store.transaction(async (tx): Promise<_RotateOutcome> => {
       const rec = await tx.refreshTokens.byHash(hash, { forUpdate: true });
-      if (rec === undefined) return { kind: "invalid", message: "The refresh token is not valid" };
+      if (rec === undefined || (rec.origin ?? null) !== (ours ? null : "pico-auth")) {
+        return { kind: "invalid", message: "The refresh token is not valid" };
+      }
       if (rec.revokedAt !== null) {
         return { kind: "invalid", message: "The refresh token has been revoked" };
       }
-      const otherClient = options.clientId !== undefined && rec.clientId !== null &&
-        rec.clientId !== options.clientId;
+      // A family bound to a client is refreshed by that client only: a route without client
+      // authentication (pico-auth's) passes none and is refused (issue 19 finding 6).
+      const otherClient = rec.clientId !== null && rec.clientId !== (options.clientId ?? null);
       if (rec.usedAt !== null) {
         // The retry window: the same successor, while it is itself unused and unrevoked.
         if (
@@ -399,10 +440,21 @@ export class AccountService {
     return { raw, hash: await tokenHash(raw) };
   }
 
+  /**
+   * The stored token a presented refresh token names: ours (`kprt_…`) on rows of ours, or
+   * pico-auth's form on rows imported from pico-auth; undefined for anything else.
+   */
+  async #findRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    const ours = REFRESH.test(raw);
+    if (!ours && !PICO_REFRESH.test(raw)) return undefined;
+    const rec = await this.store.refreshTokens.byHash(await tokenHash(raw));
+    if (rec === undefined) return undefined;
+    return (rec.origin ?? null) === (ours ? null : "pico-auth") ? rec : undefined;
+  }
+
   /** Look up an unexpired refresh token without using it (introspection). */
-  async peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
-    if (!REFRESH.test(raw)) return undefined;
-    return await this.store.refreshTokens.byHash(await tokenHash(raw));
+  peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    return this.#findRefresh(raw);
   }
 
   /** Revoke the family of a refresh token (RFC 7009); false when unknown. */
@@ -420,7 +472,12 @@ export class AccountService {
     return u;
   }
 
-  /** Change one's own password: the old one must match; every refresh token is revoked. */
+  /**
+   * Change one's own password: the old one must match (the caller runs this under the account's
+   * lockout); every refresh token is revoked and older access tokens stop working.
+   *
+   * @throws {KeypebbleError} `unauthorized` when the old password is wrong
+   */
   async changePassword(
     user: UserRecord,
     oldPassword: unknown,
@@ -431,7 +488,7 @@ export class AccountService {
     }
     const next = checkNewPassword(newPassword, this.config.passwordMinLength);
     const r = await verifyAnyPassword(oldPassword, user.passwordHash);
-    if (!r.ok) throw new KeypebbleError("forbidden", "The old password is not correct");
+    if (!r.ok) throw new KeypebbleError("unauthorized", "The old password is not correct");
     if (next === oldPassword) {
       throw new KeypebbleError("invalid_request", "The new password must differ from the old one");
     }
@@ -456,21 +513,6 @@ export class AccountService {
     return user;
   }
 
-  /**
-   * Suspend or resume an account. A suspended account cannot log in or refresh, and its
-   * refresh tokens are revoked; access tokens it already holds run until they expire
-   * (`accounts.access_ttl_seconds`) until revocation by account reaches every consumer.
-   */
-  async setStatus(id: string, status: "active" | "suspended"): Promise<UserRecord> {
-    const user = await this.user(id);
-    const at = this.#sec();
-    await this.store.transaction(async (tx) => {
-      await tx.users.setStatus(id, status, at);
-      if (status === "suspended") await tx.refreshTokens.revokeUser(id, at);
-    });
-    return { ...user, status, updatedAt: at };
-  }
-
   /** A new random password (128 bits, hex), as the bootstrap admin's printed one. */
   static generatePassword(): string {
     return hexOf(crypto.getRandomValues(new Uint8Array(16)));
@@ -483,6 +525,40 @@ export class AccountService {
       mustChange,
     });
     await this.store.refreshTokens.revokeUser(id, at);
+    await this.#cutoff(id, at);
+  }
+
+  /**
+   * Suspend or resume an account. Suspending revokes its refresh tokens and, through the
+   * revocation list, every access token it holds; resuming lets it sign in again, but tokens
+   * issued before the suspension stay revoked (a cutoff at the suspension).
+   */
+  async setStatus(id: string, status: UserStatus): Promise<UserRecord> {
+    const user = await this.user(id);
+    const at = this.#sec();
+    await this.store.users.setStatus(id, status, at);
+    if (status === "suspended") {
+      await this.store.refreshTokens.revokeUser(id, at);
+      // Every token issued up to this second is from before the suspension.
+      await this.#cutoff(id, at + 1);
+    }
+    this.#tell({ kind: "account", id, suspended: status === "suspended" });
+    return { ...user, status };
+  }
+
+  /** Tokens of `subject` issued before `at` are revoked (for as long as one could live). */
+  async #cutoff(subject: string, at: number): Promise<void> {
+    await this.store.revocations.setCutoff(subject, at, at + this.config.accessTtlSeconds + 60);
+    this.#tell({ kind: "cutoff", subject, notBefore: at });
+  }
+
+  /** Hear of revocation changes made here (the process's revocation list). */
+  onRevocation(listener: RevocationListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #tell(e: RevocationEvent): void {
+    for (const l of this.#listeners) l(e);
   }
 
   /** Change a role. */

@@ -20,12 +20,17 @@ import type {
   ApiKeyWithOrg,
   Block,
   BlockKind,
+  KeyReach,
   Org,
   OrgStatus,
   OrgSummary,
+  RevocationEvent,
+  RevocationListener,
   Store,
 } from "../store/mod.ts";
+import { reservedClaims } from "../profiles/table.ts";
 import { checkKeyShape, displayPrefix, generateRawKey, KeyHasher } from "./format.ts";
+import { hasImportedShape, importedCandidates, importedPrefix } from "./imported_keys.ts";
 
 /** Most key checks kept in memory. */
 export const MAX_CACHED = 10_000;
@@ -77,6 +82,8 @@ export interface NewKey {
   readonly expiresInSeconds?: number | null;
   /** One of the accepted prefixes; default `store.key_prefix`. */
   readonly prefix?: string;
+  /** An admin key's reach (default `org`: its own organisation). */
+  readonly reach?: KeyReach;
 }
 
 /** Options of {@link ApiKeyService}. */
@@ -95,6 +102,11 @@ export interface ApiKeyServiceOptions {
    * count for the whole process, so the full figures apply. Default 1.
    */
   readonly workers?: number;
+  /**
+   * keyguard's `secret_key` (its UTF-8 bytes, from `store.keyguard_secret_key_path`): keys
+   * imported from keyguard and not yet presented here are found by keyguard's own hash with it.
+   */
+  readonly keyguardSecret?: Uint8Array;
 }
 
 interface CacheEntry {
@@ -105,6 +117,8 @@ interface CacheEntry {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE = /^[\x21-\x7e]{1,128}$/;
 const LABEL_MAX = 128;
+/** Claims a key may not carry (the `api` kind's reserved and refused claims). */
+const API_RESERVED = reservedClaims("api");
 
 /** The API key service (one per process; it outlives config reloads). */
 export class ApiKeyService {
@@ -114,6 +128,7 @@ export class ApiKeyService {
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
   readonly #lockout: KeyLockout;
+  readonly #keyguardSecret: Uint8Array | undefined;
   /** Divisor of the limits counted here (1 with shared counters). */
   readonly #share: number;
   readonly #cache = new Map<string, CacheEntry>();
@@ -128,6 +143,7 @@ export class ApiKeyService {
   #blocksLoading: Promise<void> | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
   #dropped = 0;
+  readonly #listeners: RevocationListener[] = [];
 
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
@@ -136,6 +152,7 @@ export class ApiKeyService {
     this.#hasher = new KeyHasher(options.pepper);
     this.#now = options.now ?? (() => Date.now());
     this.#lockout = options.lockout;
+    this.#keyguardSecret = options.keyguardSecret;
     this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
   }
 
@@ -146,13 +163,24 @@ export class ApiKeyService {
 
   // ---- checking keys (the hot path) ----------------------------------------------------------
 
-  /** Check a presented key: shape, then the cache or the store, then status and expiry. */
+  /**
+   * Check a presented key: shape, then the cache or the store, then status and expiry.
+   *
+   * A key imported from keyguard or pico-auth may carry a prefix that is not configured (within a
+   * safe shape) and, until first presented here, a hash of its source's scheme: the lookup then
+   * tries that hash too (in the same query), and a key found by it moves to our scheme at once.
+   */
   async check(raw: string | undefined): Promise<KeyCheck> {
     if (raw === undefined || raw === "") return { ok: false, reason: "missing" };
     const shape = checkKeyShape(raw, this.config.acceptedPrefixes);
-    if ("problem" in shape) return { ok: false, reason: shape.problem };
-    const key = await this.#lookup(this.#hasher.hash(raw));
-    if (key === null) return { ok: false, reason: "unknown" };
+    const imported = hasImportedShape(raw);
+    if ("problem" in shape && !imported) return { ok: false, reason: shape.problem };
+    const key = await this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
+    if (key === null) return { ok: false, reason: "problem" in shape ? shape.problem : "unknown" };
+    // Only an imported key may carry a prefix that is not (or no longer) accepted.
+    if ("problem" in shape && (key.origin ?? null) === null) {
+      return { ok: false, reason: shape.problem };
+    }
     if (key.status === "revoked") return { ok: false, reason: "revoked" };
     if (key.expiresAt !== null && key.expiresAt * 1000 <= this.#now()) {
       return { ok: false, reason: "expired" };
@@ -161,19 +189,37 @@ export class ApiKeyService {
     return { ok: true, key };
   }
 
-  async #lookup(hash: string): Promise<ApiKeyWithOrg | null> {
+  /** The key with our `hash`, or (given the raw key) one still under an imported scheme. */
+  async #lookup(hash: string, raw?: string): Promise<ApiKeyWithOrg | null> {
     const now = this.#now();
     const hit = this.#cache.get(hash);
     if (hit !== undefined && hit.until > now) return hit.key;
     let p = this.#inflight.get(hash);
     if (p === undefined) {
-      p = this.store.apiKeys.byHash(hash).then((k) => {
-        this.#remember(hash, k ?? null);
-        return k ?? null;
+      p = this.#load(hash, raw).then((k) => {
+        this.#remember(hash, k);
+        return k;
       }).finally(() => this.#inflight.delete(hash));
       this.#inflight.set(hash, p);
     }
     return await p;
+  }
+
+  async #load(hash: string, raw: string | undefined): Promise<ApiKeyWithOrg | null> {
+    const extra = raw === undefined ? [] : importedCandidates(raw, this.#keyguardSecret);
+    const key = await this.store.apiKeys.byHashes([{ scheme: "hmac", hash }, ...extra]);
+    if (key === undefined) return null;
+    if (raw === undefined || (key.hashScheme ?? "hmac") === "hmac") return key;
+    // Found under its source's scheme: the key is proven, so the row moves to ours now. When the
+    // write fails the key is still accepted, and moves at a later presentation.
+    const prefix = importedPrefix(raw);
+    const moved = { hash, prefix, displayPrefix: displayPrefix(raw, prefix) };
+    try {
+      await this.store.apiKeys.moveHash(key.id, key.hash, moved);
+      return { ...key, ...moved, hashScheme: "hmac" };
+    } catch {
+      return key;
+    }
   }
 
   #remember(hash: string, key: ApiKeyWithOrg | null): void {
@@ -419,7 +465,17 @@ export class ApiKeyService {
     const org = await this.org(nameOrId);
     await this.store.orgs.setStatus(org.id, status);
     this.#forget();
+    this.#tell({ kind: "org", name: org.name, suspended: status === "suspended" });
     return { ...org, status };
+  }
+
+  /** Hear of revocation changes made here (the process's revocation list). */
+  onRevocation(listener: RevocationListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #tell(e: RevocationEvent): void {
+    for (const l of this.#listeners) l(e);
   }
 
   /** Create a key; the raw key is returned this once and never stored. */
@@ -458,22 +514,11 @@ export class ApiKeyService {
     }
     const audiences = [...(input.audiences ?? [])];
     const claims = { ...(input.claims ?? {}) };
-    for (
-      const reserved of [
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "nbf",
-        "iat",
-        "jti",
-        "scope",
-        "typ",
-        "client_id",
-      ]
-    ) {
-      if (reserved in claims) {
-        throw new KeypebbleError("invalid_claims", `Claim "${reserved}" is set by the server`);
+    // A key's claims go into its tokens: never a claim the server sets, another kind's, or an
+    // account's (src/profiles/table.ts, the `api` kind's refused claims).
+    for (const name of Object.keys(claims)) {
+      if (name === "sub" || name === "aud" || API_RESERVED.has(name)) {
+        throw new KeypebbleError("invalid_claims", `Claim "${name}" cannot be set on a key`);
       }
     }
     const positive = (v: number | null | undefined, what: string): number | null => {
@@ -506,6 +551,7 @@ export class ApiKeyService {
         status: "active",
         revokedAt: null,
         replacedBy: null,
+        reach: input.reach === "all" ? "all" : "org",
       },
     };
   }
@@ -527,6 +573,7 @@ export class ApiKeyService {
     const k = await this.key(id);
     if (k.status !== "revoked") await this.store.apiKeys.revoke(id, this.#sec());
     this.#forget();
+    this.#tell({ kind: "key", id });
     return { ...k, status: "revoked" };
   }
 
@@ -553,6 +600,7 @@ export class ApiKeyService {
       monthlyQuota: old.monthlyQuota,
       expiresInSeconds: remaining,
       prefix: old.prefix,
+      reach: old.reach,
     });
     await this.store.transaction(async (tx) => {
       await tx.apiKeys.insert(rec.record);

@@ -10,6 +10,7 @@ import type { Logger } from "../log/mod.ts";
 import type { BuildNotice } from "../platform/io.ts";
 import type { Platform } from "../platform/platform.ts";
 import { requireStoreConfig } from "./open.ts";
+import { readKeyguardSecret } from "./keyguard_secret.ts";
 import { ApiKeyService } from "./service.ts";
 import { openStoreState } from "./state.ts";
 
@@ -54,6 +55,9 @@ export async function startApiKeys(
   try {
     const pepper = state.pepper!;
     const created = state.pepperCreated;
+    const keyguardSecret = sc.keyguardSecretKeyPath === undefined
+      ? undefined
+      : await readKeyguardSecret(platform, sc.keyguardSecretKeyPath);
     if (options.counters !== undefined) counters = options.counters;
     else if (config.sharedLimits === undefined || options.memoryCounters) {
       counters = new MemoryCounters({ now });
@@ -65,6 +69,7 @@ export async function startApiKeys(
       counters,
       lockout: config.lockout,
       now,
+      ...(keyguardSecret === undefined ? {} : { keyguardSecret }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
     });
     const c = counters;

@@ -7,9 +7,9 @@
  *   it, POST /api/v1/auth/me/password); the account's refresh tokens are revoked. The password
  *   is generated (128 random bits) and printed once on stdout, or read from stdin with
  *   `--password-stdin` (then never printed).
- * - `suspend` refuses the account's logins and refreshes and revokes its refresh tokens; access
- *   tokens it already holds run until they expire (`accounts.access_ttl_seconds`, 900 s by
- *   default): revocation by account for access tokens comes with the trust model (issue 19).
+ * - `suspend` refuses the account's logins and refreshes, revokes its refresh tokens and, through
+ *   the revocation list in the store (a cutoff at the suspension), every access token it holds:
+ *   a running server refuses them within `store.cache_seconds`.
  * - `resume` lets it in again.
  *
  * Whoever can run this can read the config and the store: it is a root-equivalent operation,
@@ -38,8 +38,8 @@ export const ACCOUNT_COMMAND: {
 
 reset-password  a new password that must be changed at the next login; generated and printed
                 once (or read from stdin with --password-stdin); refresh tokens revoked
-suspend         no login or refresh any more; refresh tokens revoked (access tokens already
-                issued run until they expire, accounts.access_ttl_seconds)
+suspend         no login or refresh any more; refresh tokens and access tokens revoked (a
+                running server refuses them within store.cache_seconds)
 resume          the account may log in again
 Works without a running server (a lost superadmin password). Exit 0, or 2 with a message.`,
   flags: { config: "string", email: "string", "password-stdin": "boolean", json: "boolean" },
@@ -102,9 +102,10 @@ export async function accountCommand(platform: Platform, args: ParsedArgs): Prom
       json
         ? JSON.stringify({ email: user.email, id: user.id, status }) + "\n"
         : status === "suspended"
-        ? `${user.email} suspended: no login or refresh; its refresh tokens are revoked (access ` +
-          "tokens already issued run until they expire, accounts.access_ttl_seconds)\n"
-        : `${user.email} resumed: it may log in again\n`,
+        ? `${user.email} suspended: no login or refresh, and every token it holds is revoked ` +
+          "(a running server refuses them within store.cache_seconds)\n"
+        : `${user.email} resumed: it may log in again (tokens from before the suspension stay ` +
+          "revoked)\n",
     );
     return 0;
   } finally {

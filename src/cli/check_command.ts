@@ -12,7 +12,7 @@ import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
 import { openStoreState } from "../apikeys/state.ts";
 import { KeypebbleError } from "../errors.ts";
-import { ROUTES } from "../http/routes.ts";
+import { ROUTES } from "../app/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { type BuildNotice, loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { type ParsedArgs, requireFlag, stringFlag } from "./args.ts";

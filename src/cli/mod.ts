@@ -22,6 +22,7 @@ import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
+import { IMPORT_FLAGS, IMPORT_USAGE, importCommand } from "./import_commands.ts";
 import {
   BLOCK_COMMAND,
   BLOCKS_COMMAND,
@@ -190,6 +191,12 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     usage: STORE_USAGE,
     flags: STORE_FLAGS,
     run: storeCommand,
+  },
+  import: {
+    summary: "Import a keyguard or pico-auth database into the store",
+    usage: IMPORT_USAGE,
+    flags: IMPORT_FLAGS,
+    run: importCommand,
   },
   org: ORG_COMMAND,
   key: KEY_COMMAND,

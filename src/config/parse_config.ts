@@ -10,11 +10,12 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KeypebbleError } from "../errors.ts";
 import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
 import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
-import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
+import { closest, CONFIG_SHAPE, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
-import { readStoreSections, STORE_KEYS } from "./store.ts";
-import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
+import { readStoreSections } from "./store.ts";
+import { readAccountSections } from "./accounts.ts";
 import type {
+  AnonymousKind,
   CompatNote,
   Config,
   ConfigWarning,
@@ -26,43 +27,8 @@ import type {
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
 
-/** Keys read from the top level of a config. Anything else is reported as unknown. */
-const KNOWN_KEYS = new Set([
-  "issuer",
-  "audience",
-  "services",
-  "default_ttl_seconds",
-  "max_ttl_seconds",
-  "refresh_ttl_seconds",
-  "hs256_secret",
-  "hs256_secret_path",
-  "rs256_private_key_path",
-  "rs256_private_key",
-  "algorithm",
-  "kid",
-  "key_id",
-  "x5c_chain_path",
-  "generate_missing_key",
-  "keys",
-  "static_claims",
-  "allowed_custom_claims",
-  "service",
-  "policy_path",
-  "spiffe",
-  "trusted_proxies",
-  "realm",
-  "require_authentication",
-  "rate_limit",
-  "lockout",
-  "limits",
-  "log_level",
-  "jwks_max_age_seconds",
-  "watch",
-  "profiles",
-  "public_url",
-  ...STORE_KEYS,
-  ...ACCOUNT_KEYS,
-]);
+/** Keys of the top level of a config: the shape table's (src/config/schema.ts), the one list. */
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(CONFIG_SHAPE));
 
 /** Registered claims that neither `static_claims` nor a request may set. */
 export const SERVER_CLAIMS: readonly string[] = ["iss", "iat", "nbf", "exp", "jti"];
@@ -154,8 +120,18 @@ export function parseConfig(
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
   const audience = r.nonEmptyString(top.audience, "audience");
+  const accountSections = readAccountSections(top, r);
+  // Audiences the server gives its own kinds (an account's, a client's, an exchange's): never a
+  // registry service by default, nor /auth's default (a token a caller shapes must not carry it).
+  const serverAudiences = new Set<string>([
+    ...(accountSections.accounts?.audience === undefined
+      ? []
+      : [accountSections.accounts.audience]),
+    ...(accountSections.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    ...(accountSections.oauth?.exchangeAudiences ?? []),
+  ]);
   const services = top.services === undefined
-    ? (audience === undefined ? [] : [audience])
+    ? (audience === undefined || serverAudiences.has(audience) ? [] : [audience])
     : r.stringList(top.services, "services");
 
   const defaultTtl = r.integer(top.default_ttl_seconds, "default_ttl_seconds", {
@@ -203,6 +179,12 @@ export function parseConfig(
   const trustedProxies = top.trusted_proxies === undefined
     ? []
     : r.stringList(top.trusted_proxies, "trusted_proxies");
+  const trustedProxyHeader = (r.nonEmptyString(top.trusted_proxy_header, "trusted_proxy_header") ??
+    "X-Forwarded-For").toLowerCase();
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(trustedProxyHeader)) {
+    r.fail("trusted_proxy_header", "must be an HTTP header name such as X-Forwarded-For");
+  }
+  const anonymous = _readAnonymous(r, top.anonymous);
   const realm = r.nonEmptyString(top.realm, "realm") ?? "Keypebble";
   if (/["\\\r\n]/.test(realm)) r.fail("realm", "must not contain quotes, backslashes or newlines");
 
@@ -291,6 +273,7 @@ export function parseConfig(
   }
   const { profiles, publicUrl } = readProfiles(top, {
     source,
+    serverAudiences,
     ...(audience === undefined ? {} : { audience }),
     services,
     servicesExplicit: top.services !== undefined,
@@ -312,6 +295,8 @@ export function parseConfig(
     port,
     ...(policyPath === undefined ? {} : { policyPath }),
     trustedProxies,
+    trustedProxyHeader,
+    anonymous,
     realm,
     requireAuth,
     rateLimit: { perAddress, perPrincipal },
@@ -325,9 +310,9 @@ export function parseConfig(
     warnings,
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
-    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
-    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
-    ...readAccountSections(top, source, options.baseDir, (f) => r.where(f)),
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, r)),
+    ...readStoreSections(top, r),
+    ...accountSections,
   };
   return _deepFreeze(config);
 }
@@ -478,6 +463,25 @@ function _checkUniqueKids(r: _Reader, specs: KeySpec[]): void {
     }
     seen.set(s.kid.value, s.field);
   }
+}
+
+/** The kinds `anonymous:` may open on a listener that is not loopback. */
+export const ANONYMOUS_KINDS: readonly AnonymousKind[] = ["auth", "command", "kubernetes", "svid"];
+
+function _readAnonymous(r: _Reader, raw: unknown): readonly AnonymousKind[] {
+  if (raw === undefined || raw === null) return [];
+  const list = r.stringList(raw, "anonymous");
+  list.forEach((k, i) => {
+    if (!(ANONYMOUS_KINDS as readonly string[]).includes(k)) {
+      r.fail(
+        `anonymous[${i}]`,
+        `"${k}" is not a kind that can answer anonymous callers (known: ${
+          ANONYMOUS_KINDS.join(", ")
+        })`,
+      );
+    }
+  });
+  return list as AnonymousKind[];
 }
 
 function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {

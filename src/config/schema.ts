@@ -5,8 +5,8 @@
  * - environment overrides: every path here can be set with `KEYPEBBLE_<PATH>` (see `env.ts`);
  * - documentation: `keypebble check` and the README list the same names.
  *
- * A new config section adds one entry to {@link CONFIG_SHAPE} (and its top-level key to
- * `KNOWN_KEYS` in `parse_config.ts`); its own file still validates the values.
+ * A new config section adds one entry to {@link CONFIG_SHAPE} and nothing else
+ * (`parse_config.ts` reads the top-level keys from here); its own file validates the values.
  *
  * @module
  */
@@ -41,6 +41,7 @@ const PROFILE = _map({
   issuer: V,
   claims: { kind: "free" },
   allow_registry_audience: V,
+  enabled: V,
 });
 
 /** Every key of the config file, at every level. */
@@ -69,6 +70,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   service: _map({ host: V, port: V }),
   policy_path: V,
   trusted_proxies: V,
+  trusted_proxy_header: V,
+  anonymous: V,
   realm: V,
   require_authentication: _map({ auth: V, command: V, kubernetes: V }),
   rate_limit: _map({ per_address: RATE, per_principal: RATE }),
@@ -90,6 +93,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     accepted_prefixes: V,
     token_ttl_seconds: V,
     busy_timeout_ms: V,
+    keyguard_secret_key_path: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
@@ -103,11 +107,24 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     refresh_ttl_seconds: V,
     refresh_reuse_seconds: V,
     audience: V,
+    session_ttl_seconds: V,
+    totp_required_roles: V,
+    totp_issuer: V,
   }),
   oauth: _map({
     clients: {
       kind: "list",
-      item: _map({ id: V, secret_hash: V, audiences: V, scopes: V }),
+      item: _map({
+        id: V,
+        name: V,
+        secret_hash: V,
+        audiences: V,
+        scopes: V,
+        public: V,
+        redirect_uris: V,
+        post_logout_redirect_uris: V,
+        first_party: V,
+      }),
     },
     trusted_issuers: {
       kind: "list",
@@ -121,6 +138,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       }),
     },
     exchange_audiences: V,
+    token_exchange: V,
   }),
 };
 

@@ -58,6 +58,9 @@ export interface RateLimitSpec {
   readonly windowSeconds: number;
 }
 
+/** Kinds whose endpoints may be opened to anonymous callers. */
+export type AnonymousKind = "auth" | "command" | "kubernetes" | "svid";
+
 /** Which issuing endpoints require an authenticated caller. */
 export interface RequireAuth {
   readonly auth: boolean;
@@ -85,6 +88,16 @@ export interface Config {
   readonly port: number;
   readonly policyPath?: string;
   readonly trustedProxies: readonly string[];
+  /**
+   * The header a trusted proxy names its client in (lower case; default `x-forwarded-for`, whose
+   * rightmost entry that is not itself a trusted proxy is the client).
+   */
+  readonly trustedProxyHeader: string;
+  /**
+   * Kinds whose endpoints answer anonymous callers on a listener that is not loopback (closed
+   * unless opened); on a loopback listener every kind's anonymous rule applies as configured.
+   */
+  readonly anonymous: readonly AnonymousKind[];
   readonly realm: string;
   readonly requireAuth: RequireAuth;
   /** Per address and per principal; `undefined` disables that limit. */

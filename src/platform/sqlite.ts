@@ -27,7 +27,10 @@ export interface SqliteDatabase {
 
 /** Options of a {@link SqliteOpener}. */
 export interface SqliteOpenOptions {
-  /** Open an existing file for reading only; never create it. */
+  /**
+   * Open an existing file for reading only; never create or write it (`keypebble check`, a
+   * backup being restored, another program's database read by `keypebble import`).
+   */
   readonly readOnly?: boolean;
 }
 

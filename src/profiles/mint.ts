@@ -25,7 +25,7 @@ import {
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { InvalidSpiffeIdError, parseSpiffeId } from "../spiffe/spiffe_id.ts";
 import type { Profile } from "./resolve.ts";
-import { REFRESH_AUDIENCE } from "./table.ts";
+import { KIND_CLAIM, REFRESH_AUDIENCE } from "./table.ts";
 
 /** What a handler asks the mint for. */
 export interface MintInput {
@@ -107,6 +107,8 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   _assign(claims, profile.staticClaims);
   if (subject !== undefined) claims.sub = subject;
   if (input.own !== undefined) _assign(claims, input.own);
+  // The kind, for the consumers that accept it (src/profiles/table.ts); never a caller's choice.
+  if (profile.def.acceptedBy.length > 0) claims[KIND_CLAIM] = profile.def.name;
   // Last, so nothing above can choose them (RFC 7519 §4.1).
   _assign(
     claims,

@@ -13,6 +13,9 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "identity/credential_cache.ts": "an HMAC of cached credentials, not a token",
   "apikeys/format.ts": "the peppered HMAC an API key is stored under, not a token",
   "spiffe/svid.ts": "signSvid: the services' own library (a service signs with its own key)",
+  "oidc/totp.ts": "HOTP's HMAC-SHA-1 (RFC 4226), a one-time code, not a token",
+  "oidc/csrf.ts": "the HMAC of CSRF tokens and second-factor tickets, not a token",
+  "oidc/recovery_codes.ts": "the peppered HMAC recovery codes are stored under, not a token",
 };
 
 async function* _sources(dir: string, rel = ""): AsyncGenerator<[string, string]> {

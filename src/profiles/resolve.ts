@@ -69,7 +69,22 @@ export async function buildProfiles(
   keys: { entries: readonly KeyEntry[]; x5c?: readonly string[]; svid?: SvidIssuer },
 ): Promise<Profiles> {
   const out: Partial<Record<ProfileName, Profile>> = {};
-  const forbidden = new Set<string>([...config.services, REFRESH_AUDIENCE]);
+  // The audience model: a kind whose claims a caller shapes (auth, command, kubernetes) may never
+  // carry an audience that a relying party of another kind trusts: a registry service, the
+  // refresh audience, or one the server gives its own kinds (an account's, a client's, an
+  // exchange's). The server's own kinds choose their audiences from the config, so only the
+  // refresh audience is out of their reach.
+  const accountAudience = config.accounts === undefined
+    ? undefined
+    : config.accounts.audience ?? config.profiles.account?.audiences?.[0] ?? config.issuer;
+  const forbidden = new Set<string>([
+    ...config.services,
+    REFRESH_AUDIENCE,
+    ...(accountAudience === undefined ? [] : [accountAudience]),
+    ...(config.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    ...(config.oauth?.exchangeAudiences ?? []),
+  ]);
+  const serverChosen = new Set<string>([REFRESH_AUDIENCE]);
   for (const name of PROFILE_NAMES) {
     const def = PROFILES[name];
     const s = config.profiles[name] ?? { allowRegistryAudience: false };
@@ -111,9 +126,12 @@ export async function buildProfiles(
       key === keys.entries[0] && keys.x5c !== undefined ? { typ, x5c: [...keys.x5c] } : { typ },
     );
     const lifetimes = _lifetimes(name, config, s.maxTtlSeconds);
-    const allowed = new Set(forbidden);
+    const shaped = def.caller.mode === "anonymous_unless_required";
+    const allowed = new Set(shaped ? forbidden : serverChosen);
     // The operator said an audience may be shared with the registry: do not forbid it.
-    if (s.allowRegistryAudience) { for (const a of s.audiences ?? []) allowed.delete(a); }
+    if (s.allowRegistryAudience) {
+      for (const a of s.audiences ?? []) if (config.services.includes(a)) allowed.delete(a);
+    }
     out[name] = {
       def,
       issuer: s.issuer ?? config.issuer,

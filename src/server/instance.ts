@@ -4,7 +4,8 @@
  * no logging of its own lifecycle: the caller says what happened, once, for the whole process.
  */
 
-import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
+import { createHandler, createServices } from "../app/mod.ts";
+import type { ReloadStatus } from "../http/mod.ts";
 import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Counters } from "../limits/mod.ts";

@@ -5,15 +5,19 @@
  * `sqlite` and `postgres` variants.
  *
  * Version ranges keep parallel work from colliding: 1–9 API keys, organisations, usage and
- * blocks (issue 12); 10–19 accounts, refresh families, revoked jtis and groups (issue 13); 30–39
- * what the store needs to survive faults (issue 20); later features take the next free block of
- * ten. A released migration is never edited: change the
+ * blocks (issue 12); 10–19 accounts, refresh families, revoked jtis and groups (issue 13); 20–29
+ * the trust model (issue 19); 30–39 store operations (issue 20); 40–49 imports (issue 22); 50–59
+ * OpenID Connect sign-in (issue 24); later
+ * features take the next free block of ten. A released migration is never edited: change the
  * schema with a new one.
  */
 
 import type { Dialect } from "./sql.ts";
 import { ACCOUNT_MIGRATIONS } from "./migrations_accounts.ts";
 import { RELIABILITY_MIGRATIONS } from "./migrations_reliability.ts";
+import { TRUST_MIGRATIONS } from "./migrations_trust.ts";
+import { IMPORT_MIGRATIONS } from "./migrations_imports.ts";
+import { OIDC_MIGRATIONS } from "./migrations_oidc.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -92,7 +96,10 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
 export const MIGRATIONS: readonly Migration[] = _ordered([
   ...CORE_MIGRATIONS,
   ...ACCOUNT_MIGRATIONS,
+  ...TRUST_MIGRATIONS,
   ...RELIABILITY_MIGRATIONS,
+  ...IMPORT_MIGRATIONS,
+  ...OIDC_MIGRATIONS,
 ]);
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import type { SqlDb } from "./sql.ts";
-import type { RefreshTokenRecord } from "./types.ts";
+import type { RefreshOrigin, RefreshTokenRecord } from "./types.ts";
 
 /** Refresh token queries. */
 export interface RefreshTokenQueries {
@@ -54,6 +54,7 @@ function _token(r: Row): RefreshTokenRecord {
     revokedAt: _n(r.revoked_at),
     successorHash: _s(r.successor_hash),
     successorSealed: _s(r.successor_sealed),
+    origin: r.origin === "pico-auth" ? "pico-auth" as RefreshOrigin : null,
   };
 }
 
@@ -63,7 +64,7 @@ export function refreshTokenQueries(db: SqlDb): RefreshTokenQueries {
     async insert(t: RefreshTokenRecord): Promise<void> {
       await db.run(
         `INSERT INTO refresh_tokens (hash, family_id, user_id, client_id, scope, created_at,
-          expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          expires_at, used_at, revoked_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           t.hash,
           t.familyId,
@@ -74,6 +75,7 @@ export function refreshTokenQueries(db: SqlDb): RefreshTokenQueries {
           t.expiresAt,
           t.usedAt,
           t.revokedAt,
+          t.origin ?? null,
         ],
       );
     },

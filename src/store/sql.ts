@@ -73,7 +73,10 @@ export interface SqlDbOptions {
    * (`store.busy_timeout_ms`, default {@link DEFAULT_BUSY_TIMEOUT_MS}); then 503.
    */
   readonly busyTimeoutMs?: number;
-  /** Open for reading only (`keypebble check`, a backup being restored from). */
+  /**
+   * Open for reading only (`keypebble check`, a backup being restored from, another program's
+   * database read by `keypebble import`): nothing is changed.
+   */
   readonly readOnly?: boolean;
   /** Told about every `store_unavailable` failure, with the engine's reason. */
   readonly onFault?: (fault: StoreFault) => void;
@@ -91,9 +94,13 @@ export function sqliteDb(db: SqliteDatabase, source: string, options: SqlDbOptio
   const fail = (e: unknown) => _storeError(source, e, options.onFault);
   try {
     db.exec("PRAGMA busy_timeout = 0");
-    if (!options.readOnly) db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA foreign_keys = ON");
-    db.exec("PRAGMA synchronous = NORMAL");
+    // Read-only (`check`, a backup, another program's database read by `keypebble import`):
+    // nothing about the file is changed.
+    if (!options.readOnly) {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA foreign_keys = ON");
+      db.exec("PRAGMA synchronous = NORMAL");
+    }
   } catch (e) {
     db.close();
     throw fail(e);

@@ -27,6 +27,11 @@ import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.
 import { type RevocationQueries, revocationQueries } from "./revocations.ts";
 import { type GroupQueries, groupQueries } from "./groups.ts";
 import { exportRows, type ExportSink, type ExportSource, importRows } from "./transfer.ts";
+import { type ImportQueries, importQueries } from "./imports.ts";
+import { type OidcSessionQueries, oidcSessionQueries } from "./oidc_sessions.ts";
+import { type AuthCodeQueries, authCodeQueries } from "./oidc_codes.ts";
+import { type TotpQueries, totpQueries } from "./account_totp.ts";
+import { type OidcClientQueries, oidcClientQueries } from "./oidc_clients.ts";
 
 /** The one storage interface. No query exists outside `src/store/`. */
 export interface Store {
@@ -43,6 +48,13 @@ export interface Store {
   readonly refreshTokens: RefreshTokenQueries;
   readonly revocations: RevocationQueries;
   readonly groups: GroupQueries;
+  /** What `keypebble import` brought from keyguard or pico-auth (issue 22). */
+  readonly imports: ImportQueries;
+  /** Sign-in with Keypebble (issue 24): browser sessions, codes, TOTP, stored OIDC clients. */
+  readonly oidcSessions: OidcSessionQueries;
+  readonly authCodes: AuthCodeQueries;
+  readonly totp: TotpQueries;
+  readonly oidcClients: OidcClientQueries;
   /** Apply pending migrations; resolves to the versions applied. */
   migrate(now: number): Promise<number[]>;
   status(): Promise<SchemaStatus>;
@@ -144,38 +156,17 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
       throw _atStart(source, e);
     }
   } else if (/^postgres(ql)?:\/\//.test(url)) {
-    // Every tunable is given here (the client would otherwise read a PG* environment variable
-    // for each, and least-privilege runs allow only the connection ones: PGHOST, PGPORT, PGUSER,
-    // PGPASSWORD, PGDATABASE, …). `?sslmode=` in the URL still chooses TLS.
-    const sslmode = new URL(url).searchParams.get("sslmode");
-    // Loaded here, not at the top: evaluating the client costs start-up time on every box,
-    // and only a Postgres store needs it.
-    const { default: postgres } = await import("postgres");
-    const pg = postgres(url, {
-      max: 8,
-      ssl: sslmode === null || sslmode === "disable" ? false : sslmode as "require",
-      sslnegotiation: null,
-      connect_timeout: 5,
-      idle_timeout: 60,
-      max_lifetime: 60 * 30,
-      max_pipeline: 100,
-      backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 2),
-      keep_alive: 60,
-      prepare: true,
-      debug: false,
-      fetch_types: false,
-      publications: "alltables",
-      target_session_attrs: null,
-      onnotice: () => {},
-      // A row lock held by another instance (a refresh being rotated) is waited for this long,
-      // then the query fails as unavailable (55P03) instead of holding the request.
-      connection: {
+    db = postgresDb(
+      await postgresClient(url, {
         application_name: "keypebble",
+        // A row lock held by another instance (a refresh being rotated) is waited for this
+        // long, then the query fails as unavailable (55P03) instead of holding the request.
         lock_timeout: String(sqlOptions.busyTimeoutMs),
         ...(options.readOnly ? { default_transaction_read_only: "on" } : {}),
-      },
-    } as Record<string, unknown>) as unknown as PgLike;
-    db = postgresDb(pg, source, sqlOptions);
+      }),
+      source,
+      sqlOptions,
+    );
   } else {
     throw new KeypebbleError(
       "config_invalid",
@@ -228,6 +219,41 @@ function _atStart(source: string, e: unknown): KeypebbleError {
   });
 }
 
+/**
+ * A `postgres` client for `url` with every tunable given. `connection` sets run-time parameters
+ * for each session (e.g. `default_transaction_read_only` for a database only read).
+ */
+export async function postgresClient(
+  url: string,
+  connection: Readonly<Record<string, string>> = {},
+): Promise<PgLike> {
+  // Every tunable is given here (the client would otherwise read a PG* environment variable
+  // for each, and least-privilege runs allow only the connection ones: PGHOST, PGPORT, PGUSER,
+  // PGPASSWORD, PGDATABASE, …). `?sslmode=` in the URL still chooses TLS.
+  const sslmode = new URL(url).searchParams.get("sslmode");
+  // Loaded here, not at the top: evaluating the client costs start-up time on every box,
+  // and only a Postgres store needs it.
+  const { default: postgres } = await import("postgres");
+  return postgres(url, {
+    max: 8,
+    ssl: sslmode === null || sslmode === "disable" ? false : sslmode as "require",
+    sslnegotiation: null,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    max_lifetime: 60 * 30,
+    max_pipeline: 100,
+    backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 2),
+    keep_alive: 60,
+    prepare: true,
+    debug: false,
+    fetch_types: false,
+    publications: "alltables",
+    target_session_attrs: null,
+    onnotice: () => {},
+    ...(Object.keys(connection).length === 0 ? {} : { connection }),
+  } as Record<string, unknown>) as unknown as PgLike;
+}
+
 function _assemble(db: SqlDb, source: string, readOnly: boolean): Store {
   return {
     kind: db.dialect,
@@ -240,6 +266,11 @@ function _assemble(db: SqlDb, source: string, readOnly: boolean): Store {
     refreshTokens: refreshTokenQueries(db),
     revocations: revocationQueries(db),
     groups: groupQueries(db),
+    imports: importQueries(db),
+    oidcSessions: oidcSessionQueries(db),
+    authCodes: authCodeQueries(db),
+    totp: totpQueries(db),
+    oidcClients: oidcClientQueries(db),
     migrate: (now) => migrate(db, { source, now }),
     status: async () => {
       const s = await schemaStatus(db);

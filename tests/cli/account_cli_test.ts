@@ -9,12 +9,28 @@ import { storeFixture } from "../helpers/workers_store.ts";
 
 const ADMIN = "admin@localhost";
 
+/**
+ * Ask until the answer is `want` (a change made by another process reaches the server's
+ * revocation list within store.cache_seconds); resolves to the last answer, at most ~10 s.
+ */
+async function eventually(ask: () => Promise<number>, want: number): Promise<number> {
+  let got = await ask();
+  for (let i = 0; i < 50 && got !== want; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    got = await ask();
+  }
+  return got;
+}
+
 Deno.test({
   name: "account reset-password, suspend and resume work on the store while the server runs",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await storeFixture('store: {url: "sqlite:kp.db"}', "accounts: {}\n");
+    const dir = await storeFixture(
+      'store: {url: "sqlite:kp.db", cache_seconds: 1}',
+      "accounts: {}\n",
+    );
     const config = `${dir}/kp.yaml`;
     const account = (args: string[], stdin?: string) =>
       runKeypebble(["account", ...args, "--config", config], stdin === undefined ? {} : { stdin });
@@ -62,15 +78,28 @@ Deno.test({
       assert.equal(short.code, 2);
 
       const mine = await (await login("chosen-password-9")).json();
+      const me = async () => {
+        const r = await fetch(`${s.url}/api/v1/auth/me`, {
+          headers: { authorization: `Bearer ${mine.access_token}` },
+        });
+        await r.body?.cancel();
+        return r.status;
+      };
+      assert.equal(await me(), 200);
       assert.equal((await account(["suspend", "--email", ADMIN])).code, 0);
+      // The running server re-reads the revocation list within store.cache_seconds (1 s).
+      assert.equal(await eventually(me, 401), 401, "its access token is revoked too");
       const refused = await login("chosen-password-9");
       assert.equal(refused.status, 403);
       assert.match((await refused.json()).message, /suspended/);
       assert.equal(await refresh(mine.refresh_token), 401);
       assert.equal((await account(["resume", "--email", ADMIN])).code, 0);
-      const back = await login("chosen-password-9");
-      assert.equal(back.status, 200);
-      await back.body?.cancel();
+      const back = async () => {
+        const r = await login("chosen-password-9");
+        await r.body?.cancel();
+        return r.status;
+      };
+      assert.equal(await eventually(back, 200), 200);
 
       const nobody = await account(["suspend", "--email", "nobody@example.com"]);
       assert.equal(nobody.code, 2);

@@ -41,6 +41,7 @@ async function instance() {
       scopes: [deploy]
       subject_prefix: "ci-cluster:"
   exchange_audiences: [deploy-api]
+  token_exchange: true
 `,
   });
   const k8sToken = (claims: Record<string, unknown>, exp = "10m") =>
