@@ -67,7 +67,12 @@ Deno.test({
         assert.notEqual(r.status, 200);
       }
       await kp.svc.createOrg("acme");
-      const key = await kp.svc.createKey({ orgName: "acme", label: "ops", scopes: ["admin"] });
+      const key = await kp.svc.createKey({
+        orgName: "acme",
+        label: "ops",
+        scopes: ["admin"],
+        reach: "all",
+      });
       for (const path of ["/admin/keys/a%00b", "/admin/orgs/a%00b/suspend"]) {
         const r = await kp.fetch(path, {
           method: path.endsWith("suspend") ? "POST" : "GET",
