@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["apikeys", "accounts", "oidc"],
   ["runtime"],
   ["profiles"],
-  ["identity", "spiffe"],
+  ["identity", "spiffe", "fernet"],
   ["policy", "store"],
   ["platform", "limits", "metrics", "log", "claims"],
   ["config"],

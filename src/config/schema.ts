@@ -41,6 +41,8 @@ const PROFILE = _map({
   issuer: V,
   claims: { kind: "free" },
   allow_registry_audience: V,
+  format: V,
+  encrypt: _map({ to: V, alg: V, enc: V }),
   enabled: V,
 });
 
@@ -63,7 +65,16 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   generate_missing_key: V,
   keys: {
     kind: "list",
-    item: _map({ path: V, secret_path: V, secret: V, alg: V, kid: V, x5c_chain_path: V }),
+    item: _map({
+      path: V,
+      secret_path: V,
+      secret: V,
+      alg: V,
+      kid: V,
+      x5c_chain_path: V,
+      use: V,
+      enc: V,
+    }),
   },
   static_claims: { kind: "free" },
   allowed_custom_claims: V,
@@ -80,10 +91,13 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   log_level: V,
   jwks_max_age_seconds: V,
   watch: V,
+  metrics: _map({ org_labels: V }),
   spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
+  // Fernet tokens (issue 25; values checked in fernet.ts).
+  fernet: _map({ keys_dir: V, ttl_seconds: V }),
   // API keys and fleet mode (issue 12; values checked by `store.ts`).
   store: _map({
     url: V,

@@ -34,3 +34,12 @@ Deno.test("a bad value set by a KEYPEBBLE_SPIFFE__* variable is reported against
     /^.*KEYPEBBLE_SPIFFE__REFRESH_HINT_SECONDS.*1 to 86400/,
   );
 });
+
+Deno.test("profiles.auth settings without audiences do not clash with the default registry service", () => {
+  const c = parseConfig(
+    BASE + "audience: edge\nprofiles:\n  auth:\n    max_ttl_seconds: 600\n",
+    "/etc/kp/kp.yaml",
+  );
+  assert.deepEqual(c.profiles.auth.audiences, ["edge"]);
+  assert.deepEqual(c.services, ["edge"]);
+});
