@@ -11,6 +11,7 @@
  *   default_org: default
  *   access_ttl_seconds: 900      # capped by max_ttl_seconds
  *   refresh_ttl_seconds: 2592000
+ *   refresh_reuse_seconds: 30    # a just-used refresh token returns the same successor this long
  *   audience: my-api             # aud of account tokens (default: the top-level audience)
  *   session_ttl_seconds: 28800   # browser sign-in sessions (issue 24)
  *   totp_required_roles: [superadmin, org_admin]   # these roles must use a second factor
@@ -54,6 +55,12 @@ export interface AccountsConfig {
   readonly defaultOrg: string;
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
+  /**
+   * Seconds after a refresh during which presenting the same refresh token again returns the
+   * same successor (a client whose answer was lost retries) instead of revoking the family.
+   * 0 turns the window off; default 30.
+   */
+  readonly refreshReuseSeconds?: number;
   readonly audience?: string;
   /** Lifetime of a browser sign-in session (issue 24); absent: the sign-in default. */
   readonly sessionTtlSeconds?: number;
@@ -183,6 +190,7 @@ export function readAccountSections(
       "default_org",
       "access_ttl_seconds",
       "refresh_ttl_seconds",
+      "refresh_reuse_seconds",
       "audience",
       "session_ttl_seconds",
       "totp_required_roles",
@@ -202,6 +210,7 @@ export function readAccountSections(
     const defaultOrg = str(a.default_org, "accounts.default_org") ?? "default";
     if (!ID.test(defaultOrg)) fail("accounts.default_org", "is not a valid organisation name");
     const audience = str(a.audience, "accounts.audience");
+    const reuse = int(a.refresh_reuse_seconds, "accounts.refresh_reuse_seconds", 0, 300);
     const sessionTtl = int(a.session_ttl_seconds, "accounts.session_ttl_seconds", 300, 2_592_000);
     const totpRoles = a.totp_required_roles === undefined || a.totp_required_roles === null
       ? undefined
@@ -221,6 +230,7 @@ export function readAccountSections(
       refreshTtlSeconds:
         int(a.refresh_ttl_seconds, "accounts.refresh_ttl_seconds", 300, 31_536_000) ??
           2_592_000,
+      ...(reuse === undefined ? {} : { refreshReuseSeconds: reuse }),
       ...(audience === undefined ? {} : { audience }),
       ...(sessionTtl === undefined ? {} : { sessionTtlSeconds: sessionTtl }),
       ...(totpRoles === undefined ? {} : { totpRequiredRoles: totpRoles }),
