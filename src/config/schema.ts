@@ -114,6 +114,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   accounts: _map({
     registration: V,
     password_min_length: V,
+    registrations_per_hour: V,
     admin_email: V,
     admin_password_path: V,
     default_org: V,
