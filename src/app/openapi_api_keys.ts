@@ -114,6 +114,71 @@ export const API_KEY_SCHEMAS: Readonly<Json> = {
       replaced_by: { type: ["string", "null"], description: "The key that rolled this one" },
     },
   },
+  Usage: {
+    type: "object",
+    required: [
+      "range",
+      "bucket_seconds",
+      "from",
+      "to",
+      "key_id",
+      "org_name",
+      "requests",
+      "errors",
+      "error_rate",
+      "buckets",
+      "top_keys",
+      "quota",
+    ],
+    properties: {
+      range: { type: "string", enum: ["hour", "day", "month"] },
+      bucket_seconds: { type: "integer", enum: [60, 3600, 86400] },
+      from: rfc3339("Start of the first bucket", false),
+      to: rfc3339("End of the last bucket (the current one, still filling)", false),
+      key_id: { type: ["string", "null"] },
+      org_name: { type: ["string", "null"] },
+      requests: { type: "integer" },
+      errors: { type: "integer", description: "Requests answered with a status of 400 or more" },
+      error_rate: { type: "number", minimum: 0, maximum: 1 },
+      buckets: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["start", "requests", "errors"],
+          properties: {
+            start: rfc3339("Start of the bucket", false),
+            requests: { type: "integer" },
+            errors: { type: "integer" },
+          },
+        },
+      },
+      top_keys: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id", "label", "prefix", "org_name", "requests", "errors"],
+          properties: {
+            id: { type: "string" },
+            label: { type: "string" },
+            prefix: { type: "string" },
+            org_name: { type: ["string", "null"] },
+            requests: { type: "integer" },
+            errors: { type: "integer" },
+          },
+        },
+      },
+      quota: {
+        type: ["object", "null"],
+        description: "For one key: its monthly quota (null: none) and this UTC month's use",
+        required: ["monthly_quota", "used_this_month", "month_start"],
+        properties: {
+          monthly_quota: NULLABLE_INT,
+          used_this_month: { type: "integer" },
+          month_start: rfc3339("Start of the current UTC month", false),
+        },
+      },
+    },
+  },
   ApiKeyCreated: {
     type: "object",
     description: "A new key; raw_key is shown this once and never stored",
@@ -468,6 +533,36 @@ export const API_KEY_PATHS: Readonly<Json> = {
             error_rate: { type: "number", minimum: 0, maximum: 1 },
           },
         }),
+        ...ADMIN_ERRORS,
+      },
+    },
+  },
+  "/admin/usage": {
+    get: {
+      summary: "Requests over time, per key or per organisation",
+      description:
+        "The last hour in minutes, the last day in hours or the last 30 days in days (every " +
+        "bucket, empty ones as 0), with the totals, the error rate and the busiest keys of the " +
+        "range; for one key, its monthly quota and what this UTC month used. Within the " +
+        "caller's reach: an org admin (or an admin key of reach org) sees its own organisation, " +
+        "and naming another organisation or another organisation's key answers 404.",
+      security: ADMIN,
+      parameters: [
+        {
+          name: "range",
+          in: "query",
+          schema: { type: "string", enum: ["hour", "day", "month"], default: "hour" },
+        },
+        { name: "key_id", in: "query", description: "One key", schema: { type: "string" } },
+        {
+          name: "org_name",
+          in: "query",
+          description: "One organisation's keys (default: the caller's own unless root)",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        "200": ok("The series and its totals", ref("Usage")),
         ...ADMIN_ERRORS,
       },
     },

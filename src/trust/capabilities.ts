@@ -12,6 +12,7 @@
  * | `service_tokens.validate` | yes | yes | yes | – | – | – | – |
  * | `keys.manage` (`/admin/keys…`) | yes | yes | – | – | yes | – | – |
  * | `stats.read` (`/admin/stats`) | yes | – | – | – | yes (reach all) | – | – |
+ * | `usage.read` (`/admin/usage`, within reach) | yes | yes | – | – | yes | – | – |
  * | `orgs.manage`, `blocks.manage` | yes | – | – | – | yes (reach all) | – | – |
  * | `registration.manage` | yes | – | – | – | – | – | – |
  * | `audit.read` (`/admin/audit`) | yes | yes | – | – | yes | – | – |
@@ -40,6 +41,7 @@ export type Capability =
   | "service_tokens.validate"
   | "keys.manage"
   | "stats.read"
+  | "usage.read"
   | "orgs.manage"
   | "blocks.manage"
   | "registration.manage"
@@ -56,6 +58,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
   "service_tokens.validate": ["superadmin", "org_admin", "operator"],
   "keys.manage": ["superadmin", "org_admin"],
   "stats.read": ["superadmin"],
+  "usage.read": ["superadmin", "org_admin"],
   "orgs.manage": ["superadmin"],
   "blocks.manage": ["superadmin"],
   "registration.manage": ["superadmin"],
@@ -67,6 +70,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
 const ADMIN_KEY: ReadonlySet<Capability> = new Set([
   "keys.manage",
   "stats.read",
+  "usage.read",
   "orgs.manage",
   "blocks.manage",
   "audit.read",
