@@ -567,6 +567,55 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
   },
+  "/admin/clients": {
+    get: {
+      summary: "OAuth2 clients (read-only; declared in oauth.clients)",
+      description: "Never a secret nor its hash. Root principals only.",
+      security: ADMIN,
+      responses: {
+        "200": ok("The clients", {
+          type: "object",
+          required: ["clients", "total"],
+          properties: {
+            clients: {
+              type: "array",
+              items: {
+                type: "object",
+                required: [
+                  "id",
+                  "name",
+                  "source",
+                  "public",
+                  "first_party",
+                  "audiences",
+                  "scopes",
+                  "redirect_uris",
+                  "post_logout_redirect_uris",
+                ],
+                properties: {
+                  id: { type: "string" },
+                  name: { type: "string" },
+                  source: {
+                    type: "string",
+                    enum: ["config", "store"],
+                    description: "config: declared in the YAML (read-only)",
+                  },
+                  public: { type: "boolean" },
+                  first_party: { type: "boolean" },
+                  audiences: STRINGS,
+                  scopes: STRINGS,
+                  redirect_uris: STRINGS,
+                  post_logout_redirect_uris: STRINGS,
+                },
+              },
+            },
+            total: { type: "integer" },
+          },
+        }),
+        ...ADMIN_ERRORS,
+      },
+    },
+  },
   "/admin/blocks": {
     get: {
       summary: "List blocks in force",

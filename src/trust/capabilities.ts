@@ -14,6 +14,7 @@
  * | `stats.read` (`/admin/stats`) | yes | – | – | – | yes (reach all) | – | – |
  * | `usage.read` (`/admin/usage`, within reach) | yes | yes | – | – | yes | – | – |
  * | `orgs.manage`, `blocks.manage` | yes | – | – | – | yes (reach all) | – | – |
+ * | `clients.read` (`/admin/clients`) | yes | – | – | – | yes (reach all) | – | – |
  * | `registration.manage` | yes | – | – | – | – | – | – |
  * | `audit.read` (`/admin/audit`) | yes | yes | – | – | yes | – | – |
  * | `introspect` | – | – | – | – | yes | `introspect` scope | yes |
@@ -44,6 +45,7 @@ export type Capability =
   | "usage.read"
   | "orgs.manage"
   | "blocks.manage"
+  | "clients.read"
   | "registration.manage"
   | "audit.read"
   | "introspect";
@@ -61,6 +63,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
   "usage.read": ["superadmin", "org_admin"],
   "orgs.manage": ["superadmin"],
   "blocks.manage": ["superadmin"],
+  "clients.read": ["superadmin"],
   "registration.manage": ["superadmin"],
   "audit.read": ["superadmin", "org_admin"],
   "introspect": [],
@@ -73,6 +76,7 @@ const ADMIN_KEY: ReadonlySet<Capability> = new Set([
   "usage.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.read",
   "audit.read",
   "introspect",
 ]);
@@ -81,6 +85,7 @@ const ROOT_ONLY: ReadonlySet<Capability> = new Set([
   "stats.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.read",
   "registration.manage",
 ]);
 
