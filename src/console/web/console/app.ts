@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * What every view of the console is given: the API client, the signed-in account, navigation
  * and messages.

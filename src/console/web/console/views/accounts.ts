@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /** Accounts: list, create, role, suspend and resume, reset password. */
 
 import type { App } from "../app.ts";

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /** Blocks of client addresses and principals. */
 
 import type { App } from "../app.ts";

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * OAuth2 clients. Today they are declared in the config (`oauth.clients`) and shown read-only.
  *

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /** Groups and their members. */
 
 import type { App } from "../app.ts";

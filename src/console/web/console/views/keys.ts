@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * API keys: list (masked: only the prefix is ever shown), create (the raw key shown once, with a
  * copy button and a warning), roll with a grace period, revoke; limits, quota, scopes, expiry.

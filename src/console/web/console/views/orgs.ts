@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /** Organisations: list, create, suspend, resume (root principals). */
 
 import type { App } from "../app.ts";
