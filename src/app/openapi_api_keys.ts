@@ -224,6 +224,7 @@ export const API_KEY_SCHEMAS: Readonly<Json> = {
 export const API_KEY_PATHS: Readonly<Json> = {
   "/forward-auth": {
     get: {
+      operationId: "forwardAuth",
       summary: "Gateway check of an API key (nginx auth_request, Traefik, Caddy, Envoy)",
       description: "The key comes in X-API-Key or Authorization: Bearer; a required scope in " +
         "X-Required-Scope or ?scope=. A 200 carries who the caller is for the gateway to copy " +
@@ -265,6 +266,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/oauth2/token": {
     post: {
+      operationId: "oauthToken",
       summary: "OAuth2 client_credentials with an API key (RFC 6749 §4.4) → an api JWT; with " +
         "accounts and oauth (issue 13) also the password and refresh_token grants and RFC 8693 " +
         "token exchange",
@@ -354,6 +356,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs": {
     get: {
+      operationId: "listOrgs",
       summary: "List organisations (keyguard)",
       security: ADMIN,
       responses: {
@@ -369,6 +372,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createOrg",
       summary: "Create an organisation (keyguard)",
       security: ADMIN,
       requestBody: jsonBody({
@@ -385,6 +389,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs/{name}/suspend": {
     post: {
+      operationId: "suspendOrg",
       summary: "Suspend an organisation: its keys are refused until resumed",
       security: ADMIN,
       parameters: [pathParam("name", "Organisation name or id")],
@@ -393,6 +398,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs/{name}/resume": {
     post: {
+      operationId: "resumeOrg",
       summary: "Resume a suspended organisation",
       security: ADMIN,
       parameters: [pathParam("name", "Organisation name or id")],
@@ -401,6 +407,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys": {
     get: {
+      operationId: "listKeys",
       summary: "List keys, optionally of one organisation (keyguard)",
       security: ADMIN,
       parameters: [{ name: "org_name", in: "query", schema: { type: "string" } }],
@@ -417,6 +424,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createKey",
       summary: "Create a key (keyguard); raw_key is in the answer, this once",
       security: ADMIN,
       requestBody: jsonBody({
@@ -439,12 +447,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys/{id}": {
     get: {
+      operationId: "getKey",
       summary: "One key",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
       responses: { "200": ok("The key", ref("ApiKey")), ...ADMIN_ERRORS },
     },
     delete: {
+      operationId: "revokeKey",
       summary: "Revoke a key (keyguard); refused everywhere within store.cache_seconds",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
@@ -460,6 +470,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys/{id}/roll": {
     post: {
+      operationId: "rollKey",
       summary: "Roll a key: a new key now, the old one ends after grace_seconds",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
@@ -496,6 +507,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/stats": {
     get: {
+      operationId: "getStats",
       summary: "Usage statistics (keyguard)",
       security: ADMIN,
       responses: {
@@ -539,6 +551,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/usage": {
     get: {
+      operationId: "getUsage",
       summary: "Requests over time, per key or per organisation",
       description:
         "The last hour in minutes, the last day in hours or the last 30 days in days (every " +
@@ -569,6 +582,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/clients": {
     get: {
+      operationId: "listClients",
       summary: "OAuth2 clients (read-only; declared in oauth.clients)",
       description: "Never a secret nor its hash. Root principals only.",
       security: ADMIN,
@@ -618,6 +632,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/blocks": {
     get: {
+      operationId: "listBlocks",
       summary: "List blocks in force",
       security: ADMIN,
       responses: {
@@ -633,6 +648,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createBlock",
       summary: "Block a client address or a principal for a time",
       security: ADMIN,
       requestBody: jsonBody({
@@ -650,6 +666,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/blocks/{kind}/{value}": {
     delete: {
+      operationId: "deleteBlock",
       summary: "Lift a block",
       security: ADMIN,
       parameters: [

@@ -18,6 +18,22 @@ const HTML = (description: string): Json => ({
   content: { "text/html": { schema: { type: "string" }, example: "<!doctype html>…" } },
 });
 
+const ERROR = (description: string, code: string, message: string): Json => ({
+  description,
+  content: {
+    "application/json": {
+      schema: { $ref: "#/components/schemas/Error" },
+      example: { error: code, message },
+    },
+  },
+});
+
+/** Refusals of the admission step every public route goes through. */
+const ADMITTED: Json = {
+  "403": ERROR("The client address is blocked", "blocked", "The client address is blocked"),
+  "429": ERROR("Rate limited (per address)", "rate_limited", "Too many requests"),
+};
+
 const NOT_FOUND: Json = {
   description: "No such page or file",
   content: {
@@ -39,7 +55,7 @@ export const CONSOLE_OPENAPI_PATHS: Readonly<Json> = {
         "Sign in with an account; everything the console shows or changes goes through this " +
         "API with the account's token, so an account sees and does what its role allows.",
       security: [],
-      responses: { "200": HTML("The console's page") },
+      responses: { "200": HTML("The console's page"), ...ADMITTED },
     },
   },
   "/console/{page}": {
@@ -69,7 +85,7 @@ export const CONSOLE_OPENAPI_PATHS: Readonly<Json> = {
         },
         example: "keys",
       }],
-      responses: { "200": HTML("The console's page"), "404": NOT_FOUND },
+      responses: { "200": HTML("The console's page"), "404": NOT_FOUND, ...ADMITTED },
     },
   },
   "/console/assets/{file}": {
@@ -95,6 +111,7 @@ export const CONSOLE_OPENAPI_PATHS: Readonly<Json> = {
           },
         },
         "404": NOT_FOUND,
+        ...ADMITTED,
       },
     },
   },
@@ -104,7 +121,7 @@ export const CONSOLE_OPENAPI_PATHS: Readonly<Json> = {
       tags: ["console"],
       summary: "The interactive API reference (HTML), rendered from /openapi.json",
       security: [],
-      responses: { "200": HTML("The reference's page") },
+      responses: { "200": HTML("The reference's page"), ...ADMITTED },
     },
   },
 };
