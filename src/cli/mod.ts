@@ -18,6 +18,7 @@ import {
   UsageError,
 } from "./args.ts";
 import { checkCommand } from "./check_command.ts";
+import { configJsonSchema } from "../config/mod.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
@@ -185,6 +186,22 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     run: hashPasswordCommand,
   },
   spiffe: SPIFFE_COMMAND,
+  config: {
+    summary: "Print the JSON Schema (draft 2020-12) of the config file",
+    usage: `keypebble config schema > keypebble.schema.json
+
+Generated from the one table of config keys (src/config/schema.ts): every key, its type,
+default and meaning. Point an editor at it with a first line in keypebble.yaml:
+  # yaml-language-server: $schema=./keypebble.schema.json`,
+    flags: {},
+    run: (p, a) => {
+      if (a.positionals.length !== 1 || a.positionals[0] !== "schema") {
+        throw new UsageError('Say "keypebble config schema"');
+      }
+      p.stdout(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      return Promise.resolve(0);
+    },
+  },
   store: {
     summary: "Create, migrate or inspect the state store",
     usage: STORE_USAGE,

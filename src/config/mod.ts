@@ -35,3 +35,4 @@ export type {
   Registration,
   TrustedIssuerConfig,
 } from "./accounts.ts";
+export { CONFIG_SCHEMA_ID, configJsonSchema } from "./json_schema.ts";
