@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web console and the API reference in a real browser: Debian's Chromium, headless, driven
  * by npm `puppeteer-core` against a real `keypebble serve` (the source, or the binary with

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Building the page from nodes and text, never from HTML strings (the CSP's Trusted Types
  * refuse `innerHTML`), and never with a `style` attribute (the CSP refuses inline style).

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The console's entry: sign-in, the forced password change, the layout with a navigation that
  * follows the account's role, and client-side pages under `/console/<page>`.

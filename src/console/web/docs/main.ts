@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The interactive API reference at `/docs`: rendered in the browser from this server's own
  * `/openapi.json`, each operation with its parameters, body and answers (schemas and examples),

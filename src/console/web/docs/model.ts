@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The API reference's logic, without the page: the operations of an OpenAPI 3.1 document grouped
  * for the navigation, `$ref` resolution, a compact text form of a schema, an example value for a

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /** Accounts: list, create, role, suspend and resume, reset password. */
 
 import type { App } from "../app.ts";

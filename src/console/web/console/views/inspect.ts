@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The token inspector: paste a JWT to see its header and claims, which kind of Keypebble token it
  * is, whether its signature matches our own published keys (checked in the browser with Web

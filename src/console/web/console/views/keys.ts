@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * API keys: list (masked: only the prefix is ever shown), create (the raw key shown once, with a
  * copy button and a warning), roll with a grace period, revoke; limits, quota, scopes, expiry.

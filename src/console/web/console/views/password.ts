@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /** Changing the signed-in account's own password (and the forced change of a fresh admin). */
 
 import type { Api } from "../api.ts";

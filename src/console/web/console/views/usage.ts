@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Usage: requests over time per key, per organisation or overall (last hour, day, month) drawn
  * as SVG by us, the monthly quota of a key as a bar, the error rate, and the busiest keys.
