@@ -10,12 +10,12 @@
  */
 
 import { isRole } from "../accounts/roles.ts";
-import { isUsable } from "../apikeys/service.ts";
+import { isUsable, USAGE_RANGES, type UsageRange } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import { json } from "../http/mod.ts";
 import { rfc3339OrNull } from "../profiles/context.ts";
 import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary, Role } from "../store/mod.ts";
-import { checkGrant, type Ctx, orgLimitOf, requireKeys } from "../trust/mod.ts";
+import { checkGrant, type Ctx, orgLimitOf, requireKeys, requireReach } from "../trust/mod.ts";
 
 /** An organisation as keyguard lists it. */
 export function orgJson(o: OrgSummary): Record<string, unknown> {
@@ -282,6 +282,84 @@ export async function postRoll(ctx: Ctx): Promise<Response> {
 /** `GET /admin/stats` (root principals). */
 export async function getStats(ctx: Ctx): Promise<Response> {
   return json(await requireKeys(ctx).stats());
+}
+
+/**
+ * `GET /admin/usage?range=hour|day|month&key_id=|org_name=`: requests over time within the
+ * caller's reach. A root principal sees every key unless it names one or an organisation; anyone
+ * else sees its own organisation (naming another one, or a key of another one, is a 404).
+ */
+export async function getUsage(ctx: Ctx): Promise<Response> {
+  const range = ctx.query.get("range") ?? "hour";
+  if (!Object.hasOwn(USAGE_RANGES, range)) {
+    throw KeypebbleError.answer("invalid_request", '"range" must be "hour", "day" or "month"');
+  }
+  const keyId = ctx.query.get("key_id") ?? undefined;
+  let orgName = ctx.query.get("org_name") ?? undefined;
+  if (keyId !== undefined && orgName !== undefined) {
+    throw KeypebbleError.answer("invalid_request", 'Give "key_id" or "org_name", not both');
+  }
+  const svc = requireKeys(ctx);
+  if (keyId !== undefined) {
+    await _reachableKey(ctx, keyId);
+  } else {
+    orgName ??= orgLimitOf(ctx.caller);
+    if (orgName !== undefined) {
+      requireReach(ctx.caller, orgName, "No such organisation");
+      await svc.org(orgName);
+    }
+  }
+  const filter = keyId !== undefined ? { keyId } : orgName !== undefined ? { orgName } : {};
+  const r = await svc.usage(range as UsageRange, filter);
+  const at = (s: number) => new Date(s * 1000).toISOString();
+  return json({
+    range: r.range,
+    bucket_seconds: r.bucketSeconds,
+    from: at(r.from),
+    to: at(r.to),
+    key_id: keyId ?? null,
+    org_name: orgName ?? null,
+    requests: r.requests,
+    errors: r.errors,
+    error_rate: r.requests === 0 ? 0 : Math.round((r.errors / r.requests) * 10_000) / 10_000,
+    buckets: r.buckets.map((b) => ({ start: at(b.start), requests: b.requests, errors: b.errors })),
+    top_keys: r.topKeys.map((t) => ({
+      id: t.keyId,
+      label: t.key?.label ?? "",
+      prefix: t.key?.displayPrefix ?? "",
+      org_name: t.key?.orgName ?? null,
+      requests: t.requests,
+      errors: t.errors,
+    })),
+    quota: r.quota === undefined ? null : {
+      monthly_quota: r.quota.monthlyQuota,
+      used_this_month: r.quota.used,
+      month_start: at(r.quota.monthStart),
+    },
+  });
+}
+
+/**
+ * `GET /admin/clients` (root principals): the OAuth2 clients this server knows, never a secret or
+ * its hash. Today they are the ones declared in the config (`oauth.clients`, `source: "config"`,
+ * read-only: change the YAML and reload).
+ *
+ * HOOK (sign-in branch): clients kept in the store (`src/store/oidc_clients.ts`) are to be
+ * appended here with `source: "store"`, and the console shows them with the same table.
+ */
+export function getClients(ctx: Ctx): Response {
+  const clients = (ctx.rt.config.oauth?.clients ?? []).map((c) => ({
+    id: c.id,
+    name: c.name ?? c.id,
+    source: "config",
+    public: c.public,
+    first_party: c.firstParty,
+    audiences: c.audiences,
+    scopes: c.scopes,
+    redirect_uris: c.redirectUris,
+    post_logout_redirect_uris: c.postLogoutRedirectUris,
+  }));
+  return json({ clients, total: clients.length });
 }
 
 /** `GET /admin/blocks` (root principals). */

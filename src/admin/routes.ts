@@ -33,6 +33,8 @@ export const ADMIN_ROUTES: readonly AppRoute[] = [
   _route("DELETE", "/admin/keys/{id}", "keys.manage", h.deleteKey),
   _route("POST", "/admin/keys/{id}/roll", "keys.manage", h.postRoll, "json"),
   _route("GET", "/admin/stats", "stats.read", h.getStats),
+  _route("GET", "/admin/usage", "usage.read", h.getUsage),
+  _route("GET", "/admin/clients", "clients.read", h.getClients),
   _route("GET", "/admin/blocks", "blocks.manage", h.getBlocks),
   _route("POST", "/admin/blocks", "blocks.manage", h.postBlock, "json"),
   _route("DELETE", "/admin/blocks/{kind}/{value}", "blocks.manage", h.deleteBlock),

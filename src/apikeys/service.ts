@@ -27,6 +27,7 @@ import type {
   RevocationEvent,
   RevocationListener,
   Store,
+  UsageFilter,
 } from "../store/mod.ts";
 import { reservedClaims } from "../profiles/table.ts";
 import { checkKeyShape, displayPrefix, generateRawKey, KeyHasher } from "./format.ts";
@@ -681,9 +682,92 @@ export class ApiKeyService {
     };
   }
 
+  /**
+   * Requests over time for one key, one organisation's keys, or every key: the last hour in
+   * minutes, the last day in hours or the last 30 days in days (every bucket, empty ones as 0),
+   * the totals and error rate of the range, the keys with most requests, and for one key its
+   * monthly quota and what the current UTC month has used of it.
+   */
+  async usage(range: UsageRange, filter: UsageFilter): Promise<UsageReport> {
+    await this.flushUsage().catch(() => {});
+    const { bucket, count } = USAGE_RANGES[range];
+    const now = this.#sec();
+    const last = Math.floor(now / bucket) * bucket;
+    const from = last - (count - 1) * bucket;
+    const d = new Date(this.#now());
+    const monthStart = Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000);
+    const [rows, top, keys, monthUsed] = await Promise.all([
+      this.store.usage.series(from, bucket, filter),
+      this.store.usage.perKeyWithin(from, 10, filter),
+      this.store.apiKeys.list(),
+      filter.keyId === undefined
+        ? Promise.resolve(0)
+        : this.store.usage.forKey(filter.keyId, monthStart),
+    ]);
+    const byStart = new Map(rows.map((r) => [r.start, r]));
+    const buckets = [];
+    let requests = 0;
+    let errors = 0;
+    for (let t = from; t <= last; t += bucket) {
+      const r = byStart.get(t);
+      buckets.push({ start: t, requests: r?.requests ?? 0, errors: r?.errors ?? 0 });
+      requests += r?.requests ?? 0;
+      errors += r?.errors ?? 0;
+    }
+    const byId = new Map(keys.map((k) => [k.id, k]));
+    const key = filter.keyId === undefined ? undefined : byId.get(filter.keyId);
+    return {
+      range,
+      bucketSeconds: bucket,
+      from,
+      to: last + bucket,
+      buckets,
+      requests,
+      errors,
+      topKeys: top.map((u) => ({ ...u, key: byId.get(u.keyId) })),
+      ...(filter.keyId === undefined ? {} : {
+        quota: {
+          monthlyQuota: key?.monthlyQuota ?? null,
+          used: monthUsed,
+          monthStart,
+        },
+      }),
+    };
+  }
+
   #sec(): number {
     return Math.floor(this.#now() / 1000);
   }
+}
+
+/** The windows of {@link ApiKeyService.usage}: bucket size and count. */
+export const USAGE_RANGES = {
+  hour: { bucket: 60, count: 60 },
+  day: { bucket: 3600, count: 24 },
+  month: { bucket: 86_400, count: 30 },
+} as const;
+
+/** A window of {@link ApiKeyService.usage}. */
+export type UsageRange = keyof typeof USAGE_RANGES;
+
+/** What {@link ApiKeyService.usage} answers (times in seconds since the epoch). */
+export interface UsageReport {
+  readonly range: UsageRange;
+  readonly bucketSeconds: number;
+  readonly from: number;
+  readonly to: number;
+  readonly buckets: readonly { start: number; requests: number; errors: number }[];
+  readonly requests: number;
+  readonly errors: number;
+  /** Most requests first; `key` is absent for a key deleted since. */
+  readonly topKeys: readonly {
+    keyId: string;
+    requests: number;
+    errors: number;
+    key: ApiKeyWithOrg | undefined;
+  }[];
+  /** For one key: its monthly quota (null: none) and the requests of this UTC month. */
+  readonly quota?: { monthlyQuota: number | null; used: number; monthStart: number };
 }
 
 /** keyguard's `GET /admin/stats` body. */

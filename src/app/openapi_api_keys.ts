@@ -114,6 +114,71 @@ export const API_KEY_SCHEMAS: Readonly<Json> = {
       replaced_by: { type: ["string", "null"], description: "The key that rolled this one" },
     },
   },
+  Usage: {
+    type: "object",
+    required: [
+      "range",
+      "bucket_seconds",
+      "from",
+      "to",
+      "key_id",
+      "org_name",
+      "requests",
+      "errors",
+      "error_rate",
+      "buckets",
+      "top_keys",
+      "quota",
+    ],
+    properties: {
+      range: { type: "string", enum: ["hour", "day", "month"] },
+      bucket_seconds: { type: "integer", enum: [60, 3600, 86400] },
+      from: rfc3339("Start of the first bucket", false),
+      to: rfc3339("End of the last bucket (the current one, still filling)", false),
+      key_id: { type: ["string", "null"] },
+      org_name: { type: ["string", "null"] },
+      requests: { type: "integer" },
+      errors: { type: "integer", description: "Requests answered with a status of 400 or more" },
+      error_rate: { type: "number", minimum: 0, maximum: 1 },
+      buckets: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["start", "requests", "errors"],
+          properties: {
+            start: rfc3339("Start of the bucket", false),
+            requests: { type: "integer" },
+            errors: { type: "integer" },
+          },
+        },
+      },
+      top_keys: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id", "label", "prefix", "org_name", "requests", "errors"],
+          properties: {
+            id: { type: "string" },
+            label: { type: "string" },
+            prefix: { type: "string" },
+            org_name: { type: ["string", "null"] },
+            requests: { type: "integer" },
+            errors: { type: "integer" },
+          },
+        },
+      },
+      quota: {
+        type: ["object", "null"],
+        description: "For one key: its monthly quota (null: none) and this UTC month's use",
+        required: ["monthly_quota", "used_this_month", "month_start"],
+        properties: {
+          monthly_quota: NULLABLE_INT,
+          used_this_month: { type: "integer" },
+          month_start: rfc3339("Start of the current UTC month", false),
+        },
+      },
+    },
+  },
   ApiKeyCreated: {
     type: "object",
     description: "A new key; raw_key is shown this once and never stored",
@@ -159,6 +224,7 @@ export const API_KEY_SCHEMAS: Readonly<Json> = {
 export const API_KEY_PATHS: Readonly<Json> = {
   "/forward-auth": {
     get: {
+      operationId: "forwardAuth",
       summary: "Gateway check of an API key (nginx auth_request, Traefik, Caddy, Envoy)",
       description: "The key comes in X-API-Key or Authorization: Bearer; a required scope in " +
         "X-Required-Scope or ?scope=. A 200 carries who the caller is for the gateway to copy " +
@@ -200,6 +266,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/oauth2/token": {
     post: {
+      operationId: "oauthToken",
       summary: "OAuth2 client_credentials with an API key (RFC 6749 §4.4) → an api JWT; with " +
         "accounts and oauth (issue 13) also the password and refresh_token grants and RFC 8693 " +
         "token exchange",
@@ -289,6 +356,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs": {
     get: {
+      operationId: "listOrgs",
       summary: "List organisations (keyguard)",
       security: ADMIN,
       responses: {
@@ -304,6 +372,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createOrg",
       summary: "Create an organisation (keyguard)",
       security: ADMIN,
       requestBody: jsonBody({
@@ -320,6 +389,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs/{name}/suspend": {
     post: {
+      operationId: "suspendOrg",
       summary: "Suspend an organisation: its keys are refused until resumed",
       security: ADMIN,
       parameters: [pathParam("name", "Organisation name or id")],
@@ -328,6 +398,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs/{name}/resume": {
     post: {
+      operationId: "resumeOrg",
       summary: "Resume a suspended organisation",
       security: ADMIN,
       parameters: [pathParam("name", "Organisation name or id")],
@@ -336,6 +407,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys": {
     get: {
+      operationId: "listKeys",
       summary: "List keys, optionally of one organisation (keyguard)",
       security: ADMIN,
       parameters: [{ name: "org_name", in: "query", schema: { type: "string" } }],
@@ -352,6 +424,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createKey",
       summary: "Create a key (keyguard); raw_key is in the answer, this once",
       security: ADMIN,
       requestBody: jsonBody({
@@ -374,12 +447,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys/{id}": {
     get: {
+      operationId: "getKey",
       summary: "One key",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
       responses: { "200": ok("The key", ref("ApiKey")), ...ADMIN_ERRORS },
     },
     delete: {
+      operationId: "revokeKey",
       summary: "Revoke a key (keyguard); refused everywhere within store.cache_seconds",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
@@ -395,6 +470,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys/{id}/roll": {
     post: {
+      operationId: "rollKey",
       summary: "Roll a key: a new key now, the old one ends after grace_seconds",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
@@ -431,6 +507,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/stats": {
     get: {
+      operationId: "getStats",
       summary: "Usage statistics (keyguard)",
       security: ADMIN,
       responses: {
@@ -472,8 +549,90 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
   },
+  "/admin/usage": {
+    get: {
+      operationId: "getUsage",
+      summary: "Requests over time, per key or per organisation",
+      description:
+        "The last hour in minutes, the last day in hours or the last 30 days in days (every " +
+        "bucket, empty ones as 0), with the totals, the error rate and the busiest keys of the " +
+        "range; for one key, its monthly quota and what this UTC month used. Within the " +
+        "caller's reach: an org admin (or an admin key of reach org) sees its own organisation, " +
+        "and naming another organisation or another organisation's key answers 404.",
+      security: ADMIN,
+      parameters: [
+        {
+          name: "range",
+          in: "query",
+          schema: { type: "string", enum: ["hour", "day", "month"], default: "hour" },
+        },
+        { name: "key_id", in: "query", description: "One key", schema: { type: "string" } },
+        {
+          name: "org_name",
+          in: "query",
+          description: "One organisation's keys (default: the caller's own unless root)",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        "200": ok("The series and its totals", ref("Usage")),
+        ...ADMIN_ERRORS,
+      },
+    },
+  },
+  "/admin/clients": {
+    get: {
+      operationId: "listClients",
+      summary: "OAuth2 clients (read-only; declared in oauth.clients)",
+      description: "Never a secret nor its hash. Root principals only.",
+      security: ADMIN,
+      responses: {
+        "200": ok("The clients", {
+          type: "object",
+          required: ["clients", "total"],
+          properties: {
+            clients: {
+              type: "array",
+              items: {
+                type: "object",
+                required: [
+                  "id",
+                  "name",
+                  "source",
+                  "public",
+                  "first_party",
+                  "audiences",
+                  "scopes",
+                  "redirect_uris",
+                  "post_logout_redirect_uris",
+                ],
+                properties: {
+                  id: { type: "string" },
+                  name: { type: "string" },
+                  source: {
+                    type: "string",
+                    enum: ["config", "store"],
+                    description: "config: declared in the YAML (read-only)",
+                  },
+                  public: { type: "boolean" },
+                  first_party: { type: "boolean" },
+                  audiences: STRINGS,
+                  scopes: STRINGS,
+                  redirect_uris: STRINGS,
+                  post_logout_redirect_uris: STRINGS,
+                },
+              },
+            },
+            total: { type: "integer" },
+          },
+        }),
+        ...ADMIN_ERRORS,
+      },
+    },
+  },
   "/admin/blocks": {
     get: {
+      operationId: "listBlocks",
       summary: "List blocks in force",
       security: ADMIN,
       responses: {
@@ -489,6 +648,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createBlock",
       summary: "Block a client address or a principal for a time",
       security: ADMIN,
       requestBody: jsonBody({
@@ -506,6 +666,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/blocks/{kind}/{value}": {
     delete: {
+      operationId: "deleteBlock",
       summary: "Lift a block",
       security: ADMIN,
       parameters: [

@@ -6,6 +6,7 @@
 
 import { ACCOUNT_ROUTES } from "../accounts_api/routes.ts";
 import { ADMIN_ROUTES } from "../admin/mod.ts";
+import { CONSOLE_ROUTES } from "../console/mod.ts";
 import { GATEWAY_ROUTES } from "../gateway/forward_auth.ts";
 import { type CallerDecl, RouteIndex } from "../http/mod.ts";
 import { getHealth } from "../http/health_route.ts";
@@ -32,6 +33,7 @@ export const ROUTE_TABLE: readonly AppRoute[] = [
   ...OAUTH_ROUTES,
   ...ACCOUNT_ROUTES,
   ...ADMIN_ROUTES,
+  ...CONSOLE_ROUTES,
 ];
 
 /** The table grouped by path, with its matcher. */

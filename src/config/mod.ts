@@ -44,3 +44,4 @@ export {
   type TokenFormatName,
   type TokenFormatSettings,
 } from "./token_format.ts";
+export { CONFIG_SCHEMA_ID, configJsonSchema } from "./json_schema.ts";

@@ -12,7 +12,9 @@
  * | `service_tokens.validate` | yes | yes | yes | – | – | – | – |
  * | `keys.manage` (`/admin/keys…`) | yes | yes | – | – | yes | – | – |
  * | `stats.read` (`/admin/stats`) | yes | – | – | – | yes (reach all) | – | – |
+ * | `usage.read` (`/admin/usage`, within reach) | yes | yes | – | – | yes | – | – |
  * | `orgs.manage`, `blocks.manage` | yes | – | – | – | yes (reach all) | – | – |
+ * | `clients.read` (`/admin/clients`) | yes | – | – | – | yes (reach all) | – | – |
  * | `registration.manage` | yes | – | – | – | – | – | – |
  * | `audit.read` (`/admin/audit`) | yes | yes | – | – | yes | – | – |
  * | `introspect` | – | – | – | – | yes | `introspect` scope | yes |
@@ -40,8 +42,10 @@ export type Capability =
   | "service_tokens.validate"
   | "keys.manage"
   | "stats.read"
+  | "usage.read"
   | "orgs.manage"
   | "blocks.manage"
+  | "clients.read"
   | "registration.manage"
   | "audit.read"
   | "introspect";
@@ -56,8 +60,10 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
   "service_tokens.validate": ["superadmin", "org_admin", "operator"],
   "keys.manage": ["superadmin", "org_admin"],
   "stats.read": ["superadmin"],
+  "usage.read": ["superadmin", "org_admin"],
   "orgs.manage": ["superadmin"],
   "blocks.manage": ["superadmin"],
+  "clients.read": ["superadmin"],
   "registration.manage": ["superadmin"],
   "audit.read": ["superadmin", "org_admin"],
   "introspect": [],
@@ -67,8 +73,10 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
 const ADMIN_KEY: ReadonlySet<Capability> = new Set([
   "keys.manage",
   "stats.read",
+  "usage.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.read",
   "audit.read",
   "introspect",
 ]);
@@ -77,6 +85,7 @@ const ROOT_ONLY: ReadonlySet<Capability> = new Set([
   "stats.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.read",
   "registration.manage",
 ]);
 

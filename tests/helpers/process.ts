@@ -82,7 +82,9 @@ export function collectLines(
   const lines: string[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
     let buf = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    // Typed for both Deno's and the DOM's lib (the browser suite checks this file with the DOM's).
+    const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
+    for await (const chunk of stream.pipeThrough(decoder)) {
       buf += chunk;
       let i;
       while ((i = buf.indexOf("\n")) !== -1) {

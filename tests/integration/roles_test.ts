@@ -55,6 +55,8 @@ Deno.test("each role against each admin endpoint: allowed and refused as the per
       ["GET", "/admin/orgs", undefined, ["superadmin"]],
       ["GET", "/admin/keys", undefined, ADMINS],
       ["GET", "/admin/stats", undefined, ["superadmin"]],
+      ["GET", "/admin/usage", undefined, ADMINS],
+      ["GET", "/admin/clients", undefined, ["superadmin"]],
       ["GET", "/admin/blocks", undefined, ["superadmin"]],
       ["POST", "/admin/blocks", () => ({ kind: "address", value: `192.0.2.${++n}` }), [
         "superadmin",
