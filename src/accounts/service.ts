@@ -34,6 +34,7 @@ import {
   verifyAnyPassword,
 } from "./passwords.ts";
 import { isRole } from "./roles.ts";
+import { CODE_RETENTION_SECONDS } from "../oidc/codes.ts";
 
 /** Options of {@link AccountService}. */
 export interface AccountServiceOptions {
@@ -411,7 +412,10 @@ export class AccountService {
     await this.#setPassword(user.id, next, false);
   }
 
-  /** Set a password as an administrator; the account's refresh tokens are revoked. */
+  /**
+   * Set a password as an administrator; the account's refresh tokens are revoked and its browser
+   * sessions end.
+   */
   async resetPassword(id: string, newPassword: unknown): Promise<UserRecord> {
     const user = await this.user(id);
     await this.#setPassword(
@@ -429,6 +433,8 @@ export class AccountService {
       mustChange,
     });
     await this.store.refreshTokens.revokeUser(id, at);
+    // Browser sessions end too (sign-in with Keypebble): a changed password signs out everywhere.
+    await this.store.oidcSessions.endForUser(id, at, "password_change");
     await this.#cutoff(id, at);
   }
 
@@ -443,6 +449,8 @@ export class AccountService {
     await this.store.users.setStatus(id, status, at);
     if (status === "suspended") {
       await this.store.refreshTokens.revokeUser(id, at);
+      // Its browser sessions end (they would be refused at use anyway: sessions.ts).
+      await this.store.oidcSessions.endForUser(id, at, "suspended");
       await this.#cutoff(id, at);
     }
     this.#tell({ kind: "account", id, suspended: status === "suspended" });
@@ -570,11 +578,17 @@ export class AccountService {
     }
   }
 
-  /** Delete refresh tokens and revoked ids whose tokens have expired. */
+  /**
+   * Delete refresh tokens and revoked ids whose tokens have expired, and (sign-in) browser
+   * sessions and authorization codes past their retention: a day after they ended or expired,
+   * long enough to recognise a replayed code or nonce (`src/oidc/codes.ts`).
+   */
   async purge(): Promise<void> {
     const now = this.#sec();
     await this.store.refreshTokens.purge(now);
     await this.store.revocations.purge(now);
+    await this.store.authCodes.purge(now - CODE_RETENTION_SECONDS);
+    await this.store.oidcSessions.purge(now - CODE_RETENTION_SECONDS);
   }
 
   // ---- bootstrap --------------------------------------------------------------------------

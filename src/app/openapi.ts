@@ -13,6 +13,7 @@ import { type AppRoute, kindEnabled } from "../trust/mod.ts";
 import { VERSION } from "../version.ts";
 import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
 import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts_api/openapi_paths.ts";
+import { SIGNIN_OPENAPI_PATHS } from "../signin/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
 
@@ -429,6 +430,8 @@ export const OPENAPI: Readonly<Json> = {
     ...API_KEY_PATHS,
     // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
     ...ACCOUNT_OPENAPI_PATHS,
+    // Sign in with Keypebble (issue 24): pages, UserInfo, second factor, sign-in clients
+    ...SIGNIN_OPENAPI_PATHS,
   },
   components: {
     securitySchemes: {

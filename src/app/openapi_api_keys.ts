@@ -210,7 +210,11 @@ export const API_KEY_PATHS: Readonly<Json> = {
         "A client of oauth.clients authenticates the same way and gets a `client` token; " +
         "grant_type=password (username, password) and refresh_token answer an `account` token " +
         "and a new refresh_token; token exchange takes subject_token and subject_token_type and " +
-        "answers issued_token_type.",
+        "answers issued_token_type. With sign-in (issue 24), grant_type=authorization_code " +
+        "redeems a code once (code, redirect_uri, code_verifier; a public client sends client_id " +
+        "alone) for an account token, a refresh_token and, with the openid scope, an id_token; " +
+        "a reused code revokes what it issued. An account with a second factor sends otp with " +
+        "the password grant.",
       security: [{ clientBasic: [] }, { oauthClient: [] }, {}],
       requestBody: {
         required: true,
@@ -224,6 +228,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   type: "string",
                   enum: [
                     "client_credentials",
+                    "authorization_code",
                     "password",
                     "refresh_token",
                     "urn:ietf:params:oauth:grant-type:token-exchange",
@@ -237,6 +242,16 @@ export const API_KEY_PATHS: Readonly<Json> = {
                 username: { type: "string", description: "password grant: the account's email" },
                 password: { type: "string", description: "password grant" },
                 refresh_token: { type: "string", description: "refresh_token grant" },
+                otp: {
+                  type: "string",
+                  description: "password grant: the second-factor code (TOTP or recovery code)",
+                },
+                code: { type: "string", description: "authorization_code grant" },
+                redirect_uri: { type: "string", description: "authorization_code grant" },
+                code_verifier: {
+                  type: "string",
+                  description: "authorization_code grant: the PKCE verifier (RFC 7636 §4.5)",
+                },
                 subject_token: { type: "string", description: "token exchange (RFC 8693 §2.1)" },
                 subject_token_type: { type: "string", description: "token exchange" },
                 requested_token_type: { type: "string", description: "token exchange" },
@@ -262,7 +277,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   token_type: { type: "string", const: "Bearer" },
                   expires_in: { type: "integer" },
                   scope: { type: "string" },
-                  refresh_token: { type: "string", description: "password and refresh_token" },
+                  refresh_token: {
+                    type: "string",
+                    description: "password, refresh_token and authorization_code",
+                  },
+                  id_token: {
+                    type: "string",
+                    description: "authorization_code with the openid scope: the ID token",
+                  },
                   issued_token_type: { type: "string", description: "token exchange" },
                 },
               },

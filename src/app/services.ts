@@ -62,6 +62,11 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
     keyWindowSeconds: Math.max(config.store?.tokenTtlSeconds ?? 900, 86_400),
     logger: options.logger,
   });
+  // Sign-in's keys come from the store pepper, derived once (not per request).
+  const oidcKeys = options.accounts === undefined ? undefined : options.apiKeys?.oidcKeys();
+  // A pepper is at least 32 bytes (checked when it is read), so this does not fail; should it,
+  // the sign-in routes answer the error, and nothing is left unhandled meanwhile.
+  oidcKeys?.catch(() => {});
   options.apiKeys?.onRevocation((e) => revocations.apply(e));
   options.accounts?.onRevocation((e) => revocations.apply(e));
   revocations.start();
@@ -93,6 +98,7 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
     }),
     revocations,
     ...(options.shared === undefined ? {} : { shared: options.shared }),
+    ...(oidcKeys === undefined ? {} : { oidcKeys }),
   };
 }
 

@@ -257,6 +257,11 @@ ${_csrf(p.csrf)}
   );
 }
 
+/** A page with a title and one sentence (e.g. "You are still signed in"). */
+export function messagePage(p: PageBase & { title: string; message: string }): string {
+  return _layout(p, p.title, `<h1>${escapeHtml(p.title)}</h1>\n<p>${escapeHtml(p.message)}</p>`);
+}
+
 /** The page after signing out when there is nowhere registered to go back to. */
 export function signedOutPage(p: PageBase = {}): string {
   return _layout(p, "Signed out", `<h1>Signed out</h1>\n<p>You have been signed out.</p>`);

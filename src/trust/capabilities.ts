@@ -13,6 +13,7 @@
  * | `keys.manage` (`/admin/keys…`) | yes | yes | – | – | yes | – | – |
  * | `stats.read` (`/admin/stats`) | yes | – | – | – | yes (reach all) | – | – |
  * | `orgs.manage`, `blocks.manage` | yes | – | – | – | yes (reach all) | – | – |
+ * | `clients.manage` (`/admin/clients…`, sign-in clients) | yes | – | – | – | yes (reach all) | – | – |
  * | `registration.manage` | yes | – | – | – | – | – | – |
  * | `audit.read` (`/admin/audit`) | yes | yes | – | – | yes | – | – |
  * | `introspect` | – | – | – | – | yes | `introspect` scope | yes |
@@ -42,6 +43,7 @@ export type Capability =
   | "stats.read"
   | "orgs.manage"
   | "blocks.manage"
+  | "clients.manage"
   | "registration.manage"
   | "audit.read"
   | "introspect";
@@ -58,6 +60,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
   "stats.read": ["superadmin"],
   "orgs.manage": ["superadmin"],
   "blocks.manage": ["superadmin"],
+  "clients.manage": ["superadmin"],
   "registration.manage": ["superadmin"],
   "audit.read": ["superadmin", "org_admin"],
   "introspect": [],
@@ -69,6 +72,7 @@ const ADMIN_KEY: ReadonlySet<Capability> = new Set([
   "stats.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.manage",
   "audit.read",
   "introspect",
 ]);
@@ -77,6 +81,7 @@ const ROOT_ONLY: ReadonlySet<Capability> = new Set([
   "stats.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.manage",
   "registration.manage",
 ]);
 
@@ -129,7 +134,8 @@ export function holds(caller: Caller | null, cap: Capability): boolean {
       }
       return caller.key.scopes.includes(ADMIN_SCOPE) && ADMIN_KEY.has(cap);
     case "client":
-      return cap === "introspect";
+      // A sign-in client kept in the store signs people in, nothing more.
+      return cap === "introspect" && caller.stored !== true;
     default:
       return false;
   }
