@@ -181,6 +181,22 @@ export function describeRuntime(
         `${s.keyPrefix}…; accepted: ${s.acceptedPrefixes.join(", ")}`,
     );
   }
+  if (c.accounts !== undefined) {
+    const signin = (c.oauth?.clients ?? []).filter((x) => x.redirectUris.length > 0);
+    const id = rt.profiles.id;
+    line(
+      "sign-in",
+      id === undefined || c.profiles.id?.enabled === false
+        ? "off (it needs an RS256, ES256 or EdDSA key for ID tokens)"
+        : `clients ${
+          signin.length === 0 ? "none in the config" : signin.map((x) => x.id).join(", ")
+        } (and those kept in the store); sessions ${
+          c.accounts.sessionTtlSeconds ?? 28_800
+        } s; second factor required for ${
+          (c.accounts.totpRequiredRoles ?? []).join(", ") || "no role"
+        } (and enrolled or required accounts)`,
+    );
+  }
   line(
     "shared limits",
     c.sharedLimits === undefined
@@ -201,6 +217,11 @@ export function describeRuntime(
   }
   if (c.store !== undefined) {
     anon.push("GET /forward-auth, POST /oauth2/token: only refusals without a valid API key");
+  }
+  if (c.accounts !== undefined && rt.profiles.id !== undefined) {
+    anon.push(
+      "GET /authorize, /end_session, /assets/login.css: the sign-in pages (nothing without a password)",
+    );
   }
   line("anonymous", "");
   for (const a of anon) out.push(`  ${a}`);
