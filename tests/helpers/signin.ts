@@ -69,10 +69,16 @@ export interface SigninInstance extends TestHandler {
 
 /** Build the provider. */
 export async function makeSigninInstance(
-  options: { accounts?: Partial<AccountsConfig>; extraYaml?: string; clients?: string } = {},
+  options: {
+    accounts?: Partial<AccountsConfig>;
+    extraYaml?: string;
+    clients?: string;
+    /** The wall clock (for relying-party libraries that check `iat` and `exp` against it). */
+    realClock?: boolean;
+  } = {},
 ): Promise<SigninInstance> {
   const clock = { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
-  const now = () => clock.t;
+  const now = options.realClock === true ? () => Date.now() : () => clock.t;
   const store = await openStore("sqlite::memory:", {
     sqlite: openDenoSqlite,
     now: Math.floor(now() / 1000),
