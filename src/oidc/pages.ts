@@ -31,8 +31,9 @@ function _layout(base: PageBase, title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} · ${escapeHtml(site)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${LOGIN_CSS_PATH}">
 </head>
 <body>
