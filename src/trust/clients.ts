@@ -20,6 +20,8 @@ import { addressKey, guarded } from "./guard.ts";
 import { keyCaller } from "./keys.ts";
 import type { Ctx } from "./services.ts";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Credentials as presented. */
 export interface PresentedClient {
   readonly clientId: string;
@@ -128,8 +130,9 @@ export async function clientCaller(ctx: Ctx): Promise<ClientCaller | KeyCaller |
     return { kind: "client", subject: declared.id, method: "client", client: declared };
   }
   // A sign-in client kept in the store (the admin API, issue 24): after the config's, before
-  // API keys, whose ids have their own form.
-  const stored = ctx.services.accounts === undefined
+  // API keys. Key ids are UUIDs, which stored clients may not take (src/admin/clients.ts), so a
+  // key's request costs no store read here.
+  const stored = ctx.services.accounts === undefined || UUID.test(presented.clientId)
     ? undefined
     : await ctx.services.accounts.store.oidcClients.byId(presented.clientId);
   if (stored !== undefined) {
