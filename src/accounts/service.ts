@@ -451,7 +451,8 @@ export class AccountService {
       await this.store.refreshTokens.revokeUser(id, at);
       // Its browser sessions end (they would be refused at use anyway: sessions.ts).
       await this.store.oidcSessions.endForUser(id, at, "suspended");
-      await this.#cutoff(id, at);
+      // Every token issued up to this second is from before the suspension.
+      await this.#cutoff(id, at + 1);
     }
     this.#tell({ kind: "account", id, suspended: status === "suspended" });
     return { ...user, status };
