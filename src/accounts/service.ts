@@ -34,7 +34,6 @@ import {
   verifyAnyPassword,
 } from "./passwords.ts";
 import { isRole } from "./roles.ts";
-import { CODE_RETENTION_SECONDS } from "../oidc/codes.ts";
 
 /** Options of {@link AccountService}. */
 export interface AccountServiceOptions {
@@ -579,17 +578,11 @@ export class AccountService {
     }
   }
 
-  /**
-   * Delete refresh tokens and revoked ids whose tokens have expired, and (sign-in) browser
-   * sessions and authorization codes past their retention: a day after they ended or expired,
-   * long enough to recognise a replayed code or nonce (`src/oidc/codes.ts`).
-   */
+  /** Delete refresh tokens and revoked ids whose tokens have expired. */
   async purge(): Promise<void> {
     const now = this.#sec();
     await this.store.refreshTokens.purge(now);
     await this.store.revocations.purge(now);
-    await this.store.authCodes.purge(now - CODE_RETENTION_SECONDS);
-    await this.store.oidcSessions.purge(now - CODE_RETENTION_SECONDS);
   }
 
   // ---- bootstrap --------------------------------------------------------------------------

@@ -12,7 +12,6 @@
  * still within their lifetime keep answering; anything else is refused with 503.
  */
 
-import { deriveOidcKeys, type OidcKeys } from "../oidc/keys.ts";
 import type { StoreConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { Counters } from "../limits/mod.ts";
@@ -126,13 +125,16 @@ export class ApiKeyService {
   readonly store: Store;
   readonly config: StoreConfig;
   readonly counters: Counters;
+  /**
+   * The pepper, for the keys derived from it with HKDF, one purpose each (sign-in's CSRF,
+   * recovery-code and TOTP-sealing keys: `src/oidc/keys.ts`, derived once by the composition
+   * root). Never logged, never sent.
+   */
+  readonly pepper: Uint8Array;
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
   readonly #lockout: KeyLockout;
   readonly #keyguardSecret: Uint8Array | undefined;
-  /** The pepper, kept for the keys derived from it on demand ({@link oidcKeys}). */
-  readonly #pepper: Uint8Array;
-  #oidcKeys: Promise<OidcKeys> | undefined;
   /** Divisor of the limits counted here (1 with shared counters). */
   readonly #share: number;
   readonly #cache = new Map<string, CacheEntry>();
@@ -153,19 +155,11 @@ export class ApiKeyService {
     this.config = options.config;
     this.counters = options.counters;
     this.#hasher = new KeyHasher(options.pepper);
-    this.#pepper = options.pepper;
+    this.pepper = options.pepper;
     this.#now = options.now ?? (() => Date.now());
     this.#lockout = options.lockout;
     this.#keyguardSecret = options.keyguardSecret;
     this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
-  }
-
-  /**
-   * The sign-in keys (CSRF, recovery codes, TOTP sealing) derived from the pepper with HKDF,
-   * once (`src/oidc/keys.ts`): one secret file, one purpose per derived key.
-   */
-  oidcKeys(): Promise<OidcKeys> {
-    return this.#oidcKeys ??= deriveOidcKeys(this.#pepper);
   }
 
   /** This instance's share of a limit counted in memory (at least 1). */

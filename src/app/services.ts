@@ -13,6 +13,7 @@ import { CredentialCache } from "../identity/mod.ts";
 import { type Counters, Lockout, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
+import { deriveOidcKeys } from "../oidc/keys.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { IssuerKeyCache, type KeypebbleServices, RevocationList } from "../trust/mod.ts";
 import { VERSION } from "../version.ts";
@@ -63,7 +64,10 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
     logger: options.logger,
   });
   // Sign-in's keys come from the store pepper, derived once (not per request).
-  const oidcKeys = options.accounts === undefined ? undefined : options.apiKeys?.oidcKeys();
+  const pepper = options.apiKeys?.pepper;
+  const oidcKeys = options.accounts === undefined || pepper === undefined
+    ? undefined
+    : deriveOidcKeys(pepper);
   // A pepper is at least 32 bytes (checked when it is read), so this does not fail; should it,
   // the sign-in routes answer the error, and nothing is left unhandled meanwhile.
   oidcKeys?.catch(() => {});

@@ -43,6 +43,7 @@ export {
   CODE_TTL_SECONDS,
   issueAuthorizationCode,
   nonceWindowStart,
+  purgeSignin,
   redeemAuthorizationCode,
   type Redemption,
 } from "./codes.ts";

@@ -594,3 +594,37 @@ Deno.test("attack: password guessing at the login page locks out like the API lo
     await kp.close();
   }
 });
+
+Deno.test("page errors are HTML pages (the html wire style): a JSON body, sign-in switched off", async () => {
+  const kp = await makeSigninInstance({ extraYaml: "" });
+  try {
+    const res = await kp.fetch(`/authorize?${authorizeQuery(WIKI, pkce().challenge)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: ORIGIN },
+      body: "{}",
+    });
+    assert.equal(res.status, 415);
+    assert.match(res.headers.get("content-type")!, /^text\/html/);
+    assert.equal(res.headers.get("x-error-code"), "unsupported_media_type");
+    assert.match(res.headers.get("content-security-policy")!, /default-src 'none'/);
+    const html = await res.text();
+    assert.match(html, /Error code: <code>unsupported_media_type<\/code>/);
+    assert.doesNotMatch(html, /<script|<link|style=/);
+  } finally {
+    await kp.close();
+  }
+  const off = await makeSigninInstance({ extraYaml: "profiles:\n  id: {enabled: false}\n" });
+  try {
+    for (const path of ["/authorize", "/end_session", "/assets/login.css"]) {
+      const r = await off.fetch(path);
+      assert.equal(r.status, 404, path);
+      assert.match(r.headers.get("content-type")!, /^text\/html/);
+      await r.body?.cancel();
+    }
+    const doc = await (await off.fetch("/.well-known/openid-configuration")).json();
+    assert.equal(doc.authorization_endpoint, undefined);
+    assert.ok(!doc.grant_types_supported.includes("authorization_code"));
+  } finally {
+    await off.close();
+  }
+});
