@@ -52,6 +52,7 @@ export type ErrorCode =
   | "invalid_grant"
   | "unsupported_grant_type"
   | "invalid_client"
+  | "unauthorized_client"
   | "invalid_target"
   | "unsupported_token_type"
   // API keys, blocks and the store (issue 12)
@@ -107,6 +108,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_grant: 400,
   unsupported_grant_type: 400,
   invalid_client: 401,
+  unauthorized_client: 400,
   invalid_target: 400,
   unsupported_token_type: 400,
   insufficient_scope: 403,

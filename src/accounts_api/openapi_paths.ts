@@ -106,7 +106,105 @@ export const ACCOUNT_SECURITY_SCHEMES: Readonly<Json> = {
 };
 
 /** Paths of issue 13, by template and method. */
+/** Sign-in's second factor (issue 24). */
+const BOOL = { type: "boolean" };
+const LIST = { type: "array", items: S };
+const TOTP_OK = (description: string, schema: Json = { type: "object" }): Json => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const TOTP_STATUS = {
+  type: "object",
+  properties: {
+    enrolled: BOOL,
+    required: BOOL,
+    required_by_account: BOOL,
+    pending: BOOL,
+    recovery_codes_left: { type: "integer" },
+  },
+};
+
+const TOTP_ERRORS: Json = {
+  "400": ERR("Bad input"),
+  "401": ERR("No valid account token"),
+  "403": ERR("The role may not do this, or the password was wrong"),
+  "404": ERR("No such user within the caller's reach, or accounts are not enabled"),
+  "429": ERR("Rate limited or locked out"),
+};
+
 export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
+  "/api/v1/auth/me/totp": {
+    get: {
+      operationId: "getMyTotp",
+      summary: "The caller's second factor: enrolled, required, recovery codes left",
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+    post: {
+      operationId: "enrolMyTotp",
+      summary: "Begin TOTP enrolment (the password again): secret, otpauth URI, QR code, " +
+        "recovery codes",
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { type: "object", required: ["password"], properties: { password: S } },
+          },
+        },
+      },
+      responses: {
+        "201": TOTP_OK("Shown once", {
+          type: "object",
+          properties: { secret: S, otpauth_uri: S, qr_svg: S, recovery_codes: LIST },
+        }),
+        ...TOTP_ERRORS,
+      },
+    },
+  },
+  "/api/v1/auth/me/totp/confirm": {
+    post: {
+      operationId: "confirmMyTotp",
+      summary: "Turn the pending TOTP secret on with a code from the app",
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { type: "object", required: ["code"], properties: { code: S } },
+          },
+        },
+      },
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+  },
+  "/api/v1/auth/users/{id}/totp": {
+    get: {
+      operationId: "getUserTotp",
+      summary: "An account's second factor",
+      parameters: [...PATH("id")],
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+    put: {
+      operationId: "setUserTotpRequired",
+      summary: "Require (or not) a second factor of this account",
+      parameters: [...PATH("id")],
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { type: "object", required: ["required"], properties: { required: BOOL } },
+          },
+        },
+      },
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+    delete: {
+      operationId: "resetUserTotp",
+      summary: "Reset the account's second factor (secret and recovery codes; its browser " +
+        "sessions end)",
+      parameters: [...PATH("id")],
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+  },
+
   "/oauth2/introspect": {
     post: op("introspectToken", "RFC 7662 token introspection", {
       security: [{ oauthClient: [] }],

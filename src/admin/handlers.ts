@@ -339,29 +339,6 @@ export async function getUsage(ctx: Ctx): Promise<Response> {
   });
 }
 
-/**
- * `GET /admin/clients` (root principals): the OAuth2 clients this server knows, never a secret or
- * its hash. Today they are the ones declared in the config (`oauth.clients`, `source: "config"`,
- * read-only: change the YAML and reload).
- *
- * HOOK (sign-in branch): clients kept in the store (`src/store/oidc_clients.ts`) are to be
- * appended here with `source: "store"`, and the console shows them with the same table.
- */
-export function getClients(ctx: Ctx): Response {
-  const clients = (ctx.rt.config.oauth?.clients ?? []).map((c) => ({
-    id: c.id,
-    name: c.name ?? c.id,
-    source: "config",
-    public: c.public,
-    first_party: c.firstParty,
-    audiences: c.audiences,
-    scopes: c.scopes,
-    redirect_uris: c.redirectUris,
-    post_logout_redirect_uris: c.postLogoutRedirectUris,
-  }));
-  return json({ clients, total: clients.length });
-}
-
 /** `GET /admin/blocks` (root principals). */
 export async function getBlocks(ctx: Ctx): Promise<Response> {
   const blocks = await requireKeys(ctx).listBlocks();

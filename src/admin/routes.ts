@@ -7,6 +7,7 @@
 
 import type { CallerDecl } from "../http/mod.ts";
 import type { AppRoute, Capability } from "../trust/mod.ts";
+import * as clients from "./clients.ts";
 import * as h from "./handlers.ts";
 
 const ADMIN: CallerDecl = { accepts: ["api_key", "account"], anonymous: "never" };
@@ -34,8 +35,13 @@ export const ADMIN_ROUTES: readonly AppRoute[] = [
   _route("POST", "/admin/keys/{id}/roll", "keys.manage", h.postRoll, "json"),
   _route("GET", "/admin/stats", "stats.read", h.getStats),
   _route("GET", "/admin/usage", "usage.read", h.getUsage),
-  _route("GET", "/admin/clients", "clients.read", h.getClients),
   _route("GET", "/admin/blocks", "blocks.manage", h.getBlocks),
   _route("POST", "/admin/blocks", "blocks.manage", h.postBlock, "json"),
   _route("DELETE", "/admin/blocks/{kind}/{value}", "blocks.manage", h.deleteBlock),
+  // Sign-in clients kept in the store (issue 24); the config's are listed, read-only.
+  _route("GET", "/admin/clients", "clients.manage", clients.getClients),
+  _route("POST", "/admin/clients", "clients.manage", clients.postClient, "json"),
+  _route("GET", "/admin/clients/{id}", "clients.manage", clients.getClient),
+  _route("PUT", "/admin/clients/{id}", "clients.manage", clients.putClient, "json"),
+  _route("DELETE", "/admin/clients/{id}", "clients.manage", clients.deleteClient),
 ];

@@ -126,6 +126,12 @@ export class ApiKeyService {
   readonly store: Store;
   readonly config: StoreConfig;
   readonly counters: Counters;
+  /**
+   * The pepper, for the keys derived from it with HKDF, one purpose each (sign-in's CSRF,
+   * recovery-code and TOTP-sealing keys: `src/oidc/keys.ts`, derived once by the composition
+   * root). Never logged, never sent.
+   */
+  readonly pepper: Uint8Array;
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
   readonly #lockout: KeyLockout;
@@ -151,6 +157,7 @@ export class ApiKeyService {
     this.config = options.config;
     this.counters = options.counters;
     this.#hasher = new KeyHasher(options.pepper);
+    this.pepper = options.pepper;
     this.#now = options.now ?? (() => Date.now());
     this.#lockout = options.lockout;
     this.#keyguardSecret = options.keyguardSecret;

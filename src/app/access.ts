@@ -52,6 +52,13 @@ export function anonymousSurface(rt: Runtime): string[] {
       lines.push(`${a.method} ${a.template}: a new account (registration is open)`);
     } else if (a.template === "/oauth2/token" && rt.config.oauth?.tokenExchange === true) {
       lines.push(`${a.method} ${a.template}: token exchange of a token already held`);
+    } else if (
+      a.template === "/authorize" && a.method === "GET" && rt.config.accounts !== undefined &&
+      rt.profiles.id !== undefined && kindEnabled({ rt }, "id")
+    ) {
+      lines.push(
+        "GET /authorize, /end_session, /assets/login.css: the sign-in pages (nothing without a password)",
+      );
     }
   }
   return lines;

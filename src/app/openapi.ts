@@ -15,6 +15,7 @@ import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./open
 import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts_api/openapi_paths.ts";
 import { CONSOLE_OPENAPI_PATHS } from "../console/openapi_paths.ts";
 import { withExamples } from "./openapi_examples.ts";
+import { SIGNIN_OPENAPI_PATHS } from "../signin/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
 
@@ -461,6 +462,8 @@ export const OPENAPI: Readonly<Json> = withExamples({
     // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
     ...ACCOUNT_OPENAPI_PATHS,
     ...CONSOLE_OPENAPI_PATHS,
+    // Sign in with Keypebble (issue 24): pages, UserInfo, second factor, sign-in clients
+    ...SIGNIN_OPENAPI_PATHS,
   },
   components: {
     securitySchemes: {

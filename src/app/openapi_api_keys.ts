@@ -277,7 +277,11 @@ export const API_KEY_PATHS: Readonly<Json> = {
         "A client of oauth.clients authenticates the same way and gets a `client` token; " +
         "grant_type=password (username, password) and refresh_token answer an `account` token " +
         "and a new refresh_token; token exchange takes subject_token and subject_token_type and " +
-        "answers issued_token_type.",
+        "answers issued_token_type. With sign-in (issue 24), grant_type=authorization_code " +
+        "redeems a code once (code, redirect_uri, code_verifier; a public client sends client_id " +
+        "alone) for an account token, a refresh_token and, with the openid scope, an id_token; " +
+        "a reused code revokes what it issued. An account with a second factor sends otp with " +
+        "the password grant.",
       security: [{ clientBasic: [] }, { oauthClient: [] }, {}],
       requestBody: {
         required: true,
@@ -291,6 +295,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   type: "string",
                   enum: [
                     "client_credentials",
+                    "authorization_code",
                     "password",
                     "refresh_token",
                     "urn:ietf:params:oauth:grant-type:token-exchange",
@@ -304,6 +309,16 @@ export const API_KEY_PATHS: Readonly<Json> = {
                 username: { type: "string", description: "password grant: the account's email" },
                 password: { type: "string", description: "password grant" },
                 refresh_token: { type: "string", description: "refresh_token grant" },
+                otp: {
+                  type: "string",
+                  description: "password grant: the second-factor code (TOTP or recovery code)",
+                },
+                code: { type: "string", description: "authorization_code grant" },
+                redirect_uri: { type: "string", description: "authorization_code grant" },
+                code_verifier: {
+                  type: "string",
+                  description: "authorization_code grant: the PKCE verifier (RFC 7636 §4.5)",
+                },
                 subject_token: { type: "string", description: "token exchange (RFC 8693 §2.1)" },
                 subject_token_type: { type: "string", description: "token exchange" },
                 requested_token_type: { type: "string", description: "token exchange" },
@@ -329,7 +344,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   token_type: { type: "string", const: "Bearer" },
                   expires_in: { type: "integer" },
                   scope: { type: "string" },
-                  refresh_token: { type: "string", description: "password and refresh_token" },
+                  refresh_token: {
+                    type: "string",
+                    description: "password, refresh_token and authorization_code",
+                  },
+                  id_token: {
+                    type: "string",
+                    description: "authorization_code with the openid scope: the ID token",
+                  },
                   issued_token_type: { type: "string", description: "token exchange" },
                 },
               },
@@ -576,56 +598,6 @@ export const API_KEY_PATHS: Readonly<Json> = {
       ],
       responses: {
         "200": ok("The series and its totals", ref("Usage")),
-        ...ADMIN_ERRORS,
-      },
-    },
-  },
-  "/admin/clients": {
-    get: {
-      operationId: "listClients",
-      summary: "OAuth2 clients (read-only; declared in oauth.clients)",
-      description: "Never a secret nor its hash. Root principals only.",
-      security: ADMIN,
-      responses: {
-        "200": ok("The clients", {
-          type: "object",
-          required: ["clients", "total"],
-          properties: {
-            clients: {
-              type: "array",
-              items: {
-                type: "object",
-                required: [
-                  "id",
-                  "name",
-                  "source",
-                  "public",
-                  "first_party",
-                  "audiences",
-                  "scopes",
-                  "redirect_uris",
-                  "post_logout_redirect_uris",
-                ],
-                properties: {
-                  id: { type: "string" },
-                  name: { type: "string" },
-                  source: {
-                    type: "string",
-                    enum: ["config", "store"],
-                    description: "config: declared in the YAML (read-only)",
-                  },
-                  public: { type: "boolean" },
-                  first_party: { type: "boolean" },
-                  audiences: STRINGS,
-                  scopes: STRINGS,
-                  redirect_uris: STRINGS,
-                  post_logout_redirect_uris: STRINGS,
-                },
-              },
-            },
-            total: { type: "integer" },
-          },
-        }),
         ...ADMIN_ERRORS,
       },
     },

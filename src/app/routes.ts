@@ -12,6 +12,7 @@ import { type CallerDecl, RouteIndex } from "../http/mod.ts";
 import { getHealth } from "../http/health_route.ts";
 import { getMetrics } from "../http/metrics_route.ts";
 import { OAUTH_ROUTES } from "../oauth/routes.ts";
+import { SIGNIN_ROUTES } from "../signin/mod.ts";
 import { TOKEN_ROUTES } from "../tokens/routes.ts";
 import type { AppRoute, KeypebbleServices } from "../trust/mod.ts";
 import { openApiResponse } from "./openapi.ts";
@@ -31,6 +32,7 @@ export const ROUTE_TABLE: readonly AppRoute[] = [
   _public("/openapi.json", (ctx) => openApiResponse(ctx.rt, ROUTE_TABLE)),
   ...GATEWAY_ROUTES,
   ...OAUTH_ROUTES,
+  ...SIGNIN_ROUTES,
   ...ACCOUNT_ROUTES,
   ...ADMIN_ROUTES,
   ...CONSOLE_ROUTES,

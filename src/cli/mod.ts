@@ -61,7 +61,9 @@ also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle 
 accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
 /api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,
-/api/v1/auth/service-tokens/validate and /api/v1/groups.
+/api/v1/auth/service-tokens/validate, /api/v1/auth/me/totp, /api/v1/auth/me/totp/confirm and
+/api/v1/groups, and sign-in with an RS256, ES256 or EdDSA key: /authorize, /userinfo,
+/end_session, /assets/login.css and /admin/clients.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
 Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);

@@ -130,8 +130,22 @@ export function parseConfig(
       ? []
       : [accountSections.accounts.audience]),
     ...(accountSections.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    // A sign-in client's id is the audience of its ID tokens (issue 24).
+    ...(accountSections.oauth?.clients.filter((c) => c.redirectUris.length > 0).map((c) => c.id) ??
+      []),
     ...(accountSections.oauth?.exchangeAudiences ?? []),
   ]);
+  // OpenID Connect Discovery §3: a provider's issuer is a URL (http only for loopback and
+  // development; https in production), without query or fragment.
+  const signinClient = accountSections.oauth?.clients.findIndex((c) => c.redirectUris.length > 0);
+  if (signinClient !== undefined && signinClient >= 0 && !/^https?:\/\/[^\s?#]+$/.test(issuer)) {
+    throw new KeypebbleError(
+      "config_invalid",
+      `${
+        r.where("issuer")
+      }: must be an "https://" URL without query when oauth.clients[${signinClient}] signs people in (OpenID Connect Discovery §3)`,
+    );
+  }
   const services = top.services === undefined
     ? (audience === undefined || serverAudiences.has(audience) ? [] : [audience])
     : r.stringList(top.services, "services");

@@ -51,9 +51,11 @@ export type BodyType = "none" | "json" | "json_value" | "form" | "oauth_form";
  * How a route's errors are written (`wire_styles.ts`):
  * - `keypebble`: `{"error", "message"}`;
  * - `oauth`: RFC 6749 §5.2, plus `error_description`, `Cache-Control: no-store`, `Pragma: no-cache`;
- * - `pico`: ours plus `detail` (pico-auth's FastAPI clients read it).
+ * - `pico`: ours plus `detail` (pico-auth's FastAPI clients read it);
+ * - `html`: a page a browser shows (the sign-in pages), under a Content-Security-Policy that
+ *   allows nothing but the page itself.
  */
-export type WireStyle = "keypebble" | "oauth" | "pico";
+export type WireStyle = "keypebble" | "oauth" | "pico" | "html";
 
 /** HTTP methods a route may declare. */
 export type Method = "GET" | "POST" | "PUT" | "DELETE";

@@ -29,9 +29,52 @@ export function styledError(style: WireStyle, e: KeypebbleError): Response {
       return json({ error: e.code, message: e.message, detail: e.message }, e.status, {
         ...e.headers,
       });
+    case "html":
+      return htmlError(e.status, e.code, e.message, e.headers);
     default:
       return errorResponse(e.code, e.message, _isEmpty(e.headers) ? undefined : e.headers);
   }
+}
+
+/** Headers of an HTML error: nothing may load, frame or be cached (CSP Level 3, RFC 7034). */
+const HTML_ERROR_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy":
+    "default-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+/**
+ * A self-contained HTML error page (the `html` style): the message and the stable code, every
+ * character escaped, no script, no style, no link. The code is also sent as `X-Error-Code`.
+ */
+export function htmlError(
+  status: number,
+  code: string,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  const body = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Error</title></head>
+<body>
+<h1>Error</h1>
+<p>${_escape(message)}</p>
+<p>Error code: <code>${_escape(code)}</code></p>
+</body>
+</html>
+`;
+  return new Response(body, {
+    status,
+    headers: { ...headers, ...HTML_ERROR_HEADERS, "x-error-code": code },
+  });
+}
+
+function _escape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function _isEmpty(record: Readonly<Record<string, string>>): boolean {

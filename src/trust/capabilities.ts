@@ -14,7 +14,7 @@
  * | `stats.read` (`/admin/stats`) | yes | – | – | – | yes (reach all) | – | – |
  * | `usage.read` (`/admin/usage`, within reach) | yes | yes | – | – | yes | – | – |
  * | `orgs.manage`, `blocks.manage` | yes | – | – | – | yes (reach all) | – | – |
- * | `clients.read` (`/admin/clients`) | yes | – | – | – | yes (reach all) | – | – |
+ * | `clients.manage` (`/admin/clients…`, sign-in clients) | yes | – | – | – | yes (reach all) | – | – |
  * | `registration.manage` | yes | – | – | – | – | – | – |
  * | `audit.read` (`/admin/audit`) | yes | yes | – | – | yes | – | – |
  * | `introspect` | – | – | – | – | yes | `introspect` scope | yes |
@@ -45,7 +45,7 @@ export type Capability =
   | "usage.read"
   | "orgs.manage"
   | "blocks.manage"
-  | "clients.read"
+  | "clients.manage"
   | "registration.manage"
   | "audit.read"
   | "introspect";
@@ -63,7 +63,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
   "usage.read": ["superadmin", "org_admin"],
   "orgs.manage": ["superadmin"],
   "blocks.manage": ["superadmin"],
-  "clients.read": ["superadmin"],
+  "clients.manage": ["superadmin"],
   "registration.manage": ["superadmin"],
   "audit.read": ["superadmin", "org_admin"],
   "introspect": [],
@@ -76,7 +76,7 @@ const ADMIN_KEY: ReadonlySet<Capability> = new Set([
   "usage.read",
   "orgs.manage",
   "blocks.manage",
-  "clients.read",
+  "clients.manage",
   "audit.read",
   "introspect",
 ]);
@@ -85,7 +85,7 @@ const ROOT_ONLY: ReadonlySet<Capability> = new Set([
   "stats.read",
   "orgs.manage",
   "blocks.manage",
-  "clients.read",
+  "clients.manage",
   "registration.manage",
 ]);
 
@@ -138,7 +138,8 @@ export function holds(caller: Caller | null, cap: Capability): boolean {
       }
       return caller.key.scopes.includes(ADMIN_SCOPE) && ADMIN_KEY.has(cap);
     case "client":
-      return cap === "introspect";
+      // A sign-in client kept in the store signs people in, nothing more.
+      return cap === "introspect" && caller.stored !== true;
     default:
       return false;
   }

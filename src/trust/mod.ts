@@ -56,3 +56,14 @@ export {
 export { RevocationList, type TokenFacts } from "./revocation.ts";
 export type { AppRoute, Ctx, KeypebbleServices } from "./services.ts";
 export { admitPolicyUser, checkPolicyPassword } from "./users.ts";
+export {
+  checkSecondFactor,
+  clientsOf,
+  loginWithSecondFactor,
+  requireSignin,
+  secondFactorDeps,
+  secondFactorOf,
+  type Signin,
+  signinOn,
+  totpIssuerOf,
+} from "./signin.ts";

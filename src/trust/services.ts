@@ -10,6 +10,7 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import type { RequestContext, RouteDecl, Services } from "../http/mod.ts";
 import type { CredentialCache } from "../identity/mod.ts";
 import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import type { OidcKeys } from "../oidc/keys.ts";
 import type { IssuerKeyCache } from "./issuer_keys.ts";
 import type { RevocationList } from "./revocation.ts";
 
@@ -32,6 +33,11 @@ export interface KeypebbleServices extends Services {
   readonly issuerKeys?: IssuerKeyCache;
   /** Every kind of revocation, as one list checked by every consumer of our tokens. */
   readonly revocations: RevocationList;
+  /**
+   * Sign in with Keypebble (issue 24): the CSRF, recovery-code and TOTP-sealing keys, derived
+   * once from the store pepper when accounts are configured (`src/oidc/keys.ts`).
+   */
+  readonly oidcKeys?: Promise<OidcKeys>;
 }
 
 /** A request as Keypebble's routes see it. */

@@ -118,9 +118,16 @@ export interface RunningServer {
  */
 export async function startServer(
   config: string,
-  options: { args?: string[]; cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    args?: string[];
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** A port chosen by the caller (e.g. named in the config's issuer); default a free one. */
+    port?: number;
+  } = {},
 ): Promise<RunningServer> {
-  const port = freePort();
+  const port = options.port ?? freePort();
   const { cmd, prefix } = keypebbleCommand();
   const child = new Deno.Command(cmd, {
     args: [...prefix, "serve", "--config", config, "--port", String(port), ...(options.args ?? [])],
