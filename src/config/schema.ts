@@ -76,7 +76,15 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   require_authentication: _map({ auth: V, command: V, kubernetes: V }),
   rate_limit: _map({ per_address: RATE, per_principal: RATE }),
   lockout: _map({ enabled: V, max_failures: V, window_seconds: V, lock_seconds: V }),
-  limits: _map({ max_body_bytes: V, max_scopes: V, max_header_bytes: V, max_json_depth: V }),
+  limits: _map({
+    max_body_bytes: V,
+    max_scopes: V,
+    max_header_bytes: V,
+    max_json_depth: V,
+    // `limits.routes.NAME: {requests, window_seconds, lock_after, lock_seconds}` (issue 22;
+    // names are the operator's, values checked by parse_config.ts).
+    routes: { kind: "free" },
+  }),
   log_level: V,
   jwks_max_age_seconds: V,
   watch: V,
@@ -93,6 +101,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     accepted_prefixes: V,
     token_ttl_seconds: V,
     keyguard_secret_key_path: V,
+    default_rate_limit_per_minute: V,
+    default_scopes: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
