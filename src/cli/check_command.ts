@@ -202,6 +202,13 @@ export function describeRuntime(
   if (c.store !== undefined) {
     anon.push("GET /forward-auth, POST /oauth2/token: only refusals without a valid API key");
   }
+  const routeLimits = Object.keys(c.limits.routes);
+  if (routeLimits.length > 0) {
+    anon.push(
+      `GET /forward-auth?limit= ${routeLimits.join(", ")}: 200 or 429 for the client address ` +
+        "(no key, nothing about a key)",
+    );
+  }
   line("anonymous", "");
   for (const a of anon) out.push(`  ${a}`);
   line("environment", c.envOverrides.length === 0 ? "no KEYPEBBLE_* overrides" : "");
