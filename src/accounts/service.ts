@@ -443,7 +443,8 @@ export class AccountService {
     await this.store.users.setStatus(id, status, at);
     if (status === "suspended") {
       await this.store.refreshTokens.revokeUser(id, at);
-      await this.#cutoff(id, at);
+      // Every token issued up to this second is from before the suspension.
+      await this.#cutoff(id, at + 1);
     }
     this.#tell({ kind: "account", id, suspended: status === "suspended" });
     return { ...user, status };

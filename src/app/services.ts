@@ -46,8 +46,8 @@ export interface ServicesOptions {
 
 /**
  * Build the services for a handler. The revocation list reads the store of the key and account
- * services (they share one), hears of their changes at once, and is re-read in the background
- * every `store.cache_seconds`; call `revocations.stop()` when the server stops.
+ * services (they share one), hears of their changes at once, and is re-read when older than
+ * `store.cache_seconds`.
  */
 export function createServices(options: ServicesOptions): KeypebbleServices {
   const { config } = options;
@@ -64,7 +64,6 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
   });
   options.apiKeys?.onRevocation((e) => revocations.apply(e));
   options.accounts?.onRevocation((e) => revocations.apply(e));
-  revocations.start();
   return {
     runtime: options.runtime,
     now,

@@ -12,7 +12,8 @@ import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
 import { readPepper } from "../apikeys/pepper.ts";
 import { KeypebbleError } from "../errors.ts";
-import { ROUTES } from "../app/mod.ts";
+import { anonymousSurface, routeAccess, ROUTES } from "../app/mod.ts";
+import { loopbackListener } from "../trust/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { type BuildNotice, loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { type ParsedArgs, requireFlag, stringFlag } from "./args.ts";
@@ -87,10 +88,14 @@ export function describeRuntime(
   for (const r of ROUTES) {
     out.push(`  ${Object.keys(r.methods).join(",").padEnd(9)} ${r.template}`);
   }
-  const open = (on: boolean) => on ? "authenticated callers only" : "ANYONE who can reach the port";
+  const access = routeAccess(rt);
+  const open = (kind: string) =>
+    access.some((a) => a.kind === kind && a.anonymous)
+      ? "ANYONE who can reach the port"
+      : "authenticated callers only";
   line("profiles", "");
   out.push(
-    `  auth        POST /auth: ${open(c.requireAuth.auth)}; lifetime ${c.defaultTtlSeconds} s ` +
+    `  auth        POST /auth: ${open("auth")}; lifetime ${c.defaultTtlSeconds} s ` +
       `(max ${c.maxTtlSeconds} s); request claims: ${
         c.allowedCustomClaims === undefined
           ? "any (no allowed_custom_claims)"
@@ -102,8 +107,8 @@ export function describeRuntime(
       c.services.join(", ") || "NONE (every request refused)"
     }; refresh tokens ${c.refreshTtlSeconds} s`,
   );
-  out.push(`  command     POST /command/token: ${open(c.requireAuth.command)}`);
-  out.push(`  kubernetes  TokenRequest: ${open(c.requireAuth.kubernetes)}; aud from the request`);
+  out.push(`  command     POST /command/token: ${open("command")}`);
+  out.push(`  kubernetes  TokenRequest: ${open("kubernetes")}; aud from the request`);
   // What each kind signs with (the mint path's resolved profiles).
   for (const [name, p] of Object.entries(rt.profiles)) {
     out.push(
@@ -113,7 +118,7 @@ export function describeRuntime(
         p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
       }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
         p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
-      }`,
+      }${p.sealer === undefined ? "" : `; format ${p.sealer.description}`}`,
     );
   }
   if (c.spiffe !== undefined) {
@@ -138,6 +143,22 @@ export function describeRuntime(
       }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}`,
     );
   });
+  rt.keyring.decryptionKeys.forEach((k, i) => {
+    out.push(
+      `  decrypts  ${k.alg}/${k.enc} kid "${k.kid}"  from ${
+        c.encryptionKeys[i].field
+      } (published with use "enc"; never signs)`,
+    );
+  });
+  if (rt.fernet !== undefined) {
+    const l = rt.fernet.repository.layout;
+    out.push(
+      `  fernet    ${rt.fernet.repository.dir}: primary ${l.primary}${
+        l.secondary.length === 0 ? "" : `, secondary ${l.secondary.join(",")}`
+      }${l.staged === undefined ? ", NO staged key" : `, staged ${l.staged}`}; tokens accepted ` +
+        `for ${rt.fernet.ttlSeconds} s`,
+    );
+  }
   for (const p of extra.wouldWrite ?? []) {
     out.push(`  (missing: serve would GENERATE "${p}" because generate_missing_key is on)`);
   }
@@ -190,27 +211,24 @@ export function describeRuntime(
       }: counters shared by every instance (not contacted by check)`,
   );
   line("proxies", c.trustedProxies.join(", ") || "none (X-Authenticated-User is ignored)");
-  const anon = [
-    "GET /healthz, /readyz, /metrics, /.well-known/jwks.json, /.well-known/openid-configuration, /openapi.json",
-  ];
-  if (!c.requireAuth.auth) anon.push("POST /auth (a token with the claims it asks for)");
-  if (!c.requireAuth.command) anon.push("POST /command/token (a command token for any target)");
-  if (!c.requireAuth.kubernetes) anon.push("TokenRequest (a service-account token for any name)");
-  if (c.spiffe !== undefined) {
-    anon.push("GET /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle; POST /spiffe/v1/verify");
-  }
-  if (c.store !== undefined) {
-    anon.push("GET /forward-auth, POST /oauth2/token: only refusals without a valid API key");
-  }
-  const routeLimits = Object.keys(c.limits.routes);
-  if (routeLimits.length > 0) {
-    anon.push(
-      `GET /forward-auth?limit= ${routeLimits.join(", ")}: 200 or 429 for the client address ` +
-        "(no key, nothing about a key)",
+  // Who can call what: rendered from the route table's declarations under this runtime.
+  line("anonymous", "");
+  out.push(
+    "  GET /healthz, /readyz, /metrics, /.well-known/jwks.json, " +
+      "/.well-known/openid-configuration, /openapi.json (public documents)",
+  );
+  const surface = anonymousSurface(rt);
+  if (surface.length === 0) out.push("  no route mints or grants anything without credentials");
+  for (const l of surface) out.push(`  ${l}`);
+  line("callers", "");
+  for (const a of access) {
+    if (a.callers === "-") continue;
+    out.push(
+      `  ${a.method.padEnd(6)} ${a.template}: ${a.callers}${a.anonymous ? " or anonymous" : ""}${
+        a.needs === undefined ? "" : `; needs ${a.needs}`
+      }`,
     );
   }
-  line("anonymous", "");
-  for (const a of anon) out.push(`  ${a}`);
   line("environment", c.envOverrides.length === 0 ? "no KEYPEBBLE_* overrides" : "");
   for (const o of c.envOverrides) out.push(`  ${o.name} sets ${o.field}`);
 
@@ -235,13 +253,19 @@ export function describeRuntime(
   ];
   line("python compat", compat.length === 0 ? "nothing from the Python Keypebble met" : "");
   for (const n of compat) out.push(`  ${n}`);
-  const warnings = extra.notices.filter((n) =>
+  const warnings: string[] = extra.notices.filter((n) =>
     n.level === "warn" && n.event !== "policy_pattern_changed"
-  );
-  line("warnings", warnings.length === 0 ? "none" : String(warnings.length));
-  for (const w of warnings) {
-    out.push(`  ${w.fields.field ?? w.fields.path ?? w.event}: ${w.fields.message}`);
+  ).map((w) => `${w.fields.field ?? w.fields.path ?? w.event}: ${w.fields.message}`);
+  // Closed unless opened: anything anonymous on a listener others can reach is called out.
+  if (!loopbackListener(c.host)) {
+    for (const l of surface) {
+      warnings.push(
+        `ANONYMOUS on ${c.host}: ${l} (opened by "anonymous:" or an open registration)`,
+      );
+    }
   }
+  line("warnings", warnings.length === 0 ? "none" : String(warnings.length));
+  for (const w of warnings) out.push(`  ${w}`);
   return out.join("\n") + "\n";
 }
 

@@ -39,6 +39,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import type { SectionReader } from "./where.ts";
 import { redirectUriProblem } from "./redirect_uris.ts";
 
 /** `open` lets anyone register; `off` leaves account creation to administrators. */
@@ -104,9 +105,6 @@ export interface OAuthConfig {
   readonly tokenExchange: boolean;
 }
 
-/** Top-level keys this file reads. */
-export const ACCOUNT_KEYS: readonly string[] = ["accounts", "oauth"];
-
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const SCOPE = /^[\x21-\x7e]{1,128}$/;
 const ROLE = /^(superadmin|org_admin|operator|viewer)$/;
@@ -115,12 +113,10 @@ const PBKDF2 = /^\$pbkdf2-sha256\$(?:i=)?[1-9][0-9]{3,7}\$[A-Za-z0-9+/.]{11,}\$[
 /** Read the sections; returns the fields to spread into the `Config`. */
 export function readAccountSections(
   top: Record<string, unknown>,
-  source: string,
-  baseDir: string | undefined,
-  where: (field: string) => string = (field) => `${source}: ${field}`,
+  reader: SectionReader,
 ): { accounts?: AccountsConfig; oauth?: OAuthConfig } {
   const fail = (field: string, problem: string): never => {
-    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${reader.where(field)}: ${problem}`);
   };
   const mapping = (v: unknown, field: string, keys: string[]): Record<string, unknown> => {
     if (v === null || v === undefined) return {};
@@ -177,9 +173,6 @@ export function readAccountSections(
     });
     return out;
   };
-  const resolve = (p: string): string =>
-    baseDir === undefined || p.startsWith("/") ? p : `${baseDir.replace(/\/$/, "")}/${p}`;
-
   const out: { accounts?: AccountsConfig; oauth?: OAuthConfig } = {};
   if (top.accounts !== undefined) {
     const a = mapping(top.accounts, "accounts", [
@@ -205,7 +198,7 @@ export function readAccountSections(
     if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
       fail("accounts.admin_email", "must be an e-mail address");
     }
-    const adminPasswordPath = str(a.admin_password_path, "accounts.admin_password_path");
+    const adminPasswordPath = reader.path(a.admin_password_path, "accounts.admin_password_path");
     const defaultOrg = str(a.default_org, "accounts.default_org") ?? "default";
     if (!ID.test(defaultOrg)) fail("accounts.default_org", "is not a valid organisation name");
     const audience = str(a.audience, "accounts.audience");
@@ -221,7 +214,7 @@ export function readAccountSections(
       registration,
       passwordMinLength: int(a.password_min_length, "accounts.password_min_length", 8, 128) ?? 8,
       adminEmail: adminEmail.toLowerCase(),
-      ...(adminPasswordPath === undefined ? {} : { adminPasswordPath: resolve(adminPasswordPath) }),
+      ...(adminPasswordPath === undefined ? {} : { adminPasswordPath }),
       defaultOrg,
       accessTtlSeconds: int(a.access_ttl_seconds, "accounts.access_ttl_seconds", 60, 86_400) ??
         900,

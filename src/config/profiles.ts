@@ -19,6 +19,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import { readTokenFormat, type TokenFormatSettings } from "./token_format.ts";
 
 /** The kinds the section accepts (kept equal to `PROFILE_NAMES` by a test). */
 export const PROFILE_KEYS: readonly string[] = [
@@ -50,6 +51,8 @@ const SETTINGS = [
   "issuer",
   "claims",
   "allow_registry_audience",
+  "format",
+  "encrypt",
   "enabled",
 ];
 
@@ -66,6 +69,8 @@ export interface ProfileSettings {
   readonly claims?: Readonly<Record<string, unknown>>;
   /** The operator's explicit yes to an audience that is also a registry `service`. */
   readonly allowRegistryAudience: boolean;
+  /** `format` and `encrypt` (src/config/token_format.ts); absent: JWS. */
+  readonly tokenFormat?: TokenFormatSettings;
   /** `false`: the kind is switched off (its routes answer 404). */
   readonly enabled?: boolean;
   /** The audiences were not configured for this kind but taken from the top-level `audience`. */
@@ -83,6 +88,8 @@ export interface ProfilesInput {
   /** `services` was written (not defaulted from `audience`). */
   readonly servicesExplicit: boolean;
   readonly policyPath?: string;
+  /** Resolves a file path as the rest of the config does (relative to the config's directory). */
+  readonly resolvePath?: (path: string, field: string) => string;
   /** Audiences the server gives its own kinds (accounts, clients, exchange). */
   readonly serverAudiences: ReadonlySet<string>;
 }
@@ -118,6 +125,14 @@ export function readProfiles(
   const out: Record<string, ProfileSettings> = {};
   for (const kind of PROFILE_KEYS) {
     out[kind] = _readOne(section[kind], `profiles.${kind}`, kind, fail);
+    const o = section[kind] as Record<string, unknown> | undefined;
+    const tokenFormat = readTokenFormat(o?.format, o?.encrypt, {
+      at: `profiles.${kind}`,
+      kind,
+      fail,
+      resolvePath: input.resolvePath ?? ((p) => p),
+    });
+    if (tokenFormat !== undefined) out[kind] = { ...out[kind], tokenFormat };
   }
   // The default audience of /auth: the top-level `audience`, unless the registry or one of the
   // server's own kinds (accounts, clients, exchange) owns it.
@@ -142,7 +157,11 @@ export function readProfiles(
           `a caller chooses must never carry it`,
       );
     }
-    const clash = s.audiences?.find((a) => input.services.includes(a));
+    // Only audiences written for the kind can clash: a default taken from `audience` is the
+    // operator's single audience, shared on purpose.
+    const clash = s.audiencesDefaulted
+      ? undefined
+      : s.audiences?.find((a) => input.services.includes(a));
     if (clash !== undefined && !s.allowRegistryAudience && section[kind] !== undefined) {
       fail(
         `profiles.${kind}.audiences`,
@@ -175,6 +194,7 @@ function _readOne(
     if (!SETTINGS.includes(k)) {
       fail(`${at}.${k}`, `is not a known setting (known: ${SETTINGS.join(", ")})`);
     }
+    if (k === "format" || k === "encrypt") continue; // read by readTokenFormat
     if (kind === "svid" && !SVID_SETTINGS.includes(k)) {
       fail(
         `${at}.${k}`,

@@ -5,8 +5,8 @@
  * - environment overrides: every path here can be set with `KEYPEBBLE_<PATH>` (see `env.ts`);
  * - documentation: `keypebble check` and the README list the same names.
  *
- * A new config section adds one entry to {@link CONFIG_SHAPE} (and its top-level key to
- * `KNOWN_KEYS` in `parse_config.ts`); its own file still validates the values.
+ * A new config section adds one entry to {@link CONFIG_SHAPE} and nothing else
+ * (`parse_config.ts` reads the top-level keys from here); its own file validates the values.
  *
  * @module
  */
@@ -41,6 +41,8 @@ const PROFILE = _map({
   issuer: V,
   claims: { kind: "free" },
   allow_registry_audience: V,
+  format: V,
+  encrypt: _map({ to: V, alg: V, enc: V }),
   enabled: V,
 });
 
@@ -63,7 +65,16 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   generate_missing_key: V,
   keys: {
     kind: "list",
-    item: _map({ path: V, secret_path: V, secret: V, alg: V, kid: V, x5c_chain_path: V }),
+    item: _map({
+      path: V,
+      secret_path: V,
+      secret: V,
+      alg: V,
+      kid: V,
+      x5c_chain_path: V,
+      use: V,
+      enc: V,
+    }),
   },
   static_claims: { kind: "free" },
   allowed_custom_claims: V,
@@ -88,10 +99,13 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   log_level: V,
   jwks_max_age_seconds: V,
   watch: V,
+  metrics: _map({ org_labels: V }),
   spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
+  // Fernet tokens (issue 25; values checked in fernet.ts).
+  fernet: _map({ keys_dir: V, ttl_seconds: V }),
   // API keys and fleet mode (issue 12; values checked by `store.ts`).
   store: _map({
     url: V,

@@ -20,6 +20,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import type { SectionReader } from "./where.ts";
 
 /** The validated `store` section. */
 export interface StoreConfig {
@@ -59,9 +60,6 @@ export interface SharedLimitsConfig {
   readonly redisUrl: string;
 }
 
-/** Top-level keys this file reads. */
-export const STORE_KEYS: readonly string[] = ["store", "shared_limits"];
-
 /** Default lifetime of a cached key check, in seconds (and the longest a revocation waits). */
 export const DEFAULT_CACHE_SECONDS = 5;
 
@@ -74,19 +72,11 @@ const PREFIX = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
  */
 export function readStoreSections(
   top: Record<string, unknown>,
-  source: string,
-  baseDir: string | undefined,
-  where: (field: string) => string = (field) => `${source}: ${field}`,
-  /** Reads a file path (`${CREDENTIALS_DIRECTORY}` substituted, relative to the config). */
-  readPath?: (v: unknown, field: string) => string | undefined,
+  reader: SectionReader,
 ): { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } {
   const fail = (field: string, problem: string): never => {
-    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${reader.where(field)}: ${problem}`);
   };
-  const resolve = (p: string): string =>
-    baseDir === undefined || p.startsWith("/") || p === ":memory:"
-      ? p
-      : `${baseDir.replace(/\/$/, "")}/${p}`;
   const str = (v: unknown, field: string): string | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "string" || v.trim() === "") fail(field, "must be a non-empty string");
@@ -126,7 +116,7 @@ export function readStoreSections(
     if (url.startsWith("sqlite:")) {
       const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
       if (path === "") fail("store.url", 'needs a file name after "sqlite:"');
-      url = `sqlite:${resolve(path)}`;
+      url = `sqlite:${path === ":memory:" ? path : reader.path(path, "store.url")}`;
     } else if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url)) {
       fail("store.url", 'must start with "sqlite:" or "postgres://"');
     }
@@ -147,7 +137,7 @@ export function readStoreSections(
     }
     out.store = {
       url,
-      pepperPath: resolve(str(s.pepper_path, "store.pepper_path") ?? "keypebble.pepper"),
+      pepperPath: reader.path(s.pepper_path ?? "keypebble.pepper", "store.pepper_path")!,
       cacheSeconds: int(s.cache_seconds, "store.cache_seconds", 1, 10) ?? DEFAULT_CACHE_SECONDS,
       keyPrefix,
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
@@ -180,9 +170,7 @@ export function readStoreSections(
       defaultScopes = s.default_scopes as string[];
     }
     out.store = { ...out.store, defaultRateLimitPerMinute, defaultScopes };
-    const kg = readPath === undefined
-      ? _opt(str(s.keyguard_secret_key_path, "store.keyguard_secret_key_path"), resolve)
-      : readPath(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
+    const kg = reader.path(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
     if (kg !== undefined) out.store = { ...out.store, keyguardSecretKeyPath: kg };
   }
   if (top.shared_limits !== undefined) {
@@ -195,10 +183,6 @@ export function readStoreSections(
     out.sharedLimits = { redisUrl: redisUrl! };
   }
   return out;
-}
-
-function _opt(v: string | undefined, f: (s: string) => string): string | undefined {
-  return v === undefined ? undefined : f(v);
 }
 
 /**

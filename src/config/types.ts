@@ -3,7 +3,8 @@
  * `parseConfig`; inner code trusts these types.
  */
 
-import type { Alg } from "../jose/mod.ts";
+import type { Alg, JweAlg, JweEnc } from "../jose/mod.ts";
+import type { FernetConfig } from "./fernet.ts";
 import type { ProfilesConfig } from "./profiles.ts";
 import type { SpiffeConfig } from "./spiffe.ts";
 import type { SharedLimitsConfig, StoreConfig } from "./store.ts";
@@ -41,6 +42,20 @@ export type KeySpec =
     /** The inline secret had surrounding whitespace, removed as the Python Keypebble does. */
     readonly stripped?: boolean;
   };
+
+/**
+ * One of our encryption keys (`keys:` entry with `use: enc`): never signs; published in the
+ * JWKS with `use: "enc"` and its `alg`; decrypts JWEs sent to us with exactly its `alg`/`enc`.
+ */
+export interface EncKeySpec {
+  /** Path of a private key: PEM (PKCS#8, PKCS#1, SEC1) or a private JWK. */
+  readonly path: string;
+  readonly alg: Exclude<JweAlg, "dir">;
+  readonly enc: JweEnc;
+  readonly kid: KidMode;
+  /** Where in the config this key came from, for error messages. */
+  readonly field: string;
+}
 
 /** Something `keypebble check` and the start log report without refusing the config. */
 export interface ConfigWarning {
@@ -94,6 +109,8 @@ export interface Config {
   readonly refreshTtlSeconds: number;
   /** Signing key first, then keys kept for verification and publication only. */
   readonly keys: readonly KeySpec[];
+  /** `keys:` entries with `use: enc`, in order (see {@link EncKeySpec}). */
+  readonly encryptionKeys: readonly EncKeySpec[];
   readonly staticClaims: Readonly<Record<string, unknown>>;
   /** When set, the only request claims /auth will sign. */
   readonly allowedCustomClaims?: readonly string[];
@@ -137,6 +154,11 @@ export interface Config {
   readonly jwksMaxAgeSeconds: number;
   /** Poll the config, key and policy files and reload on change. */
   readonly watch: boolean;
+  /**
+   * `metrics.org_labels`: label per-organisation series with the organisation's name. Off by
+   * default: whoever can scrape `/metrics` would otherwise read every tenant's name.
+   */
+  readonly metrics: { readonly orgLabels: boolean };
   /** `KEYPEBBLE_*` variables applied over the file. */
   readonly envOverrides: readonly { readonly name: string; readonly field: string }[];
   /** Python Keypebble keys and behaviours met (accepted; listed by `keypebble check`). */
@@ -157,4 +179,6 @@ export interface Config {
   readonly accounts?: AccountsConfig;
   /** Declared OAuth2 clients and trusted issuers (issue 13). */
   readonly oauth?: OAuthConfig;
+  /** The Fernet key repository and token lifetime (`fernet:`), when set. */
+  readonly fernet?: FernetConfig;
 }

@@ -118,8 +118,20 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   _checkSubject(profile, claims.sub);
   // Serialised once: the signature covers these bytes and answers can embed them as they are.
   const payload = JSON.stringify(claims);
-  const token = await profile.signer.signBytes(payload);
-  return { token, claims, payload, ttl, jti, alg: profile.signer.alg, dropped };
+  // A kind whose format is JWE or Fernet is finished by its sealer (src/profiles/sealers.ts).
+  const sealer = profile.sealer;
+  const token = sealer === undefined
+    ? await profile.signer.signBytes(payload)
+    : await sealer.seal(profile.signer, payload, input.now);
+  return {
+    token,
+    claims,
+    payload,
+    ttl,
+    jti,
+    alg: sealer?.metricAlg ?? profile.signer.alg,
+    dropped,
+  };
 }
 
 /** Copy `from`'s own members into `to` (an existing member keeps its place, as with spread). */

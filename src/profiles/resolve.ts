@@ -9,6 +9,7 @@ import type { Config } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { JwsSigner, type KeyEntry } from "../jose/mod.ts";
 import { SVID_DEFAULT_TTL_SECONDS, SVID_MAX_TTL_SECONDS } from "../spiffe/svid.ts";
+import type { TokenSealer } from "./sealers.ts";
 import {
   foreignSubjectPrefixes,
   PROFILE_NAMES,
@@ -41,6 +42,8 @@ export interface Profile {
   readonly allowedCustomClaims?: readonly string[];
   /** The trust domain `sub` and `aud` belong to (kinds whose `subjectForm` is `spiffe_id`). */
   readonly trustDomain?: string;
+  /** `format: jwe | fernet` (src/profiles/sealers.ts); absent: the signed JWS is the token. */
+  readonly sealer?: TokenSealer;
 }
 
 /**
@@ -66,7 +69,13 @@ export interface SvidIssuer {
  */
 export async function buildProfiles(
   config: Config,
-  keys: { entries: readonly KeyEntry[]; x5c?: readonly string[]; svid?: SvidIssuer },
+  keys: {
+    entries: readonly KeyEntry[];
+    x5c?: readonly string[];
+    svid?: SvidIssuer;
+    /** Kinds with `format: jwe | fernet`, built by the runtime (src/runtime/token_formats.ts). */
+    sealers?: Readonly<Record<string, TokenSealer>>;
+  },
 ): Promise<Profiles> {
   const out: Partial<Record<ProfileName, Profile>> = {};
   // The audience model: a kind whose claims a caller shapes (auth, command, kubernetes) may never
@@ -125,7 +134,20 @@ export async function buildProfiles(
       key,
       key === keys.entries[0] && keys.x5c !== undefined ? { typ, x5c: [...keys.x5c] } : { typ },
     );
+    const sealer = keys.sealers?.[name];
     const lifetimes = _lifetimes(name, config, s.maxTtlSeconds);
+    // A Fernet token is refused once older than fernet.ttl_seconds: never promise more.
+    if (sealer?.format === "fernet" && config.fernet !== undefined) {
+      if (def.minTtlSeconds > config.fernet.ttlSeconds) {
+        throw new KeypebbleError(
+          "config_invalid",
+          `${config.source}: fernet.ttl_seconds: ${config.fernet.ttlSeconds} s is shorter than ` +
+            `the ${name} kind's minimum lifetime (${def.minTtlSeconds} s)`,
+        );
+      }
+      lifetimes.maxTtl = Math.min(lifetimes.maxTtl, config.fernet.ttlSeconds);
+      lifetimes.defaultTtl = Math.min(lifetimes.defaultTtl, lifetimes.maxTtl);
+    }
     const shaped = def.caller.mode === "anonymous_unless_required";
     const allowed = new Set(shaped ? forbidden : serverChosen);
     // The operator said an audience may be shared with the registry: do not forbid it.
@@ -146,6 +168,7 @@ export async function buildProfiles(
       ...(name === "auth" && config.allowedCustomClaims !== undefined
         ? { allowedCustomClaims: config.allowedCustomClaims }
         : {}),
+      ...(sealer === undefined ? {} : { sealer }),
     };
   }
   return Object.freeze(out as Profiles);
@@ -192,6 +215,17 @@ function _lifetimes(
       // below the Kubernetes minimum of 600.
       const max = Math.max(min, override ?? config.maxTtlSeconds);
       return { defaultTtl: Math.min(max, Math.max(min, config.defaultTtlSeconds)), maxTtl: max };
+    }
+    case "api":
+    case "client":
+    case "exchange": {
+      // Tokens of a key or a client live `store.token_ttl_seconds` (900 by default).
+      const max = override ?? config.maxTtlSeconds;
+      return { defaultTtl: Math.min(config.store?.tokenTtlSeconds ?? 900, max), maxTtl: max };
+    }
+    case "account": {
+      const max = override ?? config.maxTtlSeconds;
+      return { defaultTtl: Math.min(config.accounts?.accessTtlSeconds ?? 900, max), maxTtl: max };
     }
     default: {
       const max = override ?? config.maxTtlSeconds;

@@ -181,10 +181,7 @@ export function startInstance(o: InstanceOptions): Instance {
       reloading ??= reloadOnce().finally(() => (reloading = undefined));
       return reloading;
     },
-    shutdown: () => {
-      services.revocations.stop();
-      return server.shutdown();
-    },
+    shutdown: () => server.shutdown(),
     finished: server.finished,
     ownExposition: (format) => own[format](),
   };

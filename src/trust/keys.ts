@@ -90,7 +90,7 @@ export async function keyCaller(
   const counted = options.counted !== false;
   if (principalBlock !== undefined) {
     if (counted) svc.recordUse(key.id, true);
-    counter.labels(key.orgName, "refused").inc();
+    counter.labels(orgLabel(ctx, key.orgName), "refused").inc();
     throw KeypebbleError.answer("blocked", "This API key is blocked", {
       headers: { "retry-after": String(Math.max(1, principalBlock.until - ctx.nowSec)) },
     });
@@ -98,7 +98,7 @@ export async function keyCaller(
   const admission = await svc.admit(key);
   if (!admission.allowed) {
     if (counted) svc.recordUse(key.id, true);
-    counter.labels(key.orgName, "refused").inc();
+    counter.labels(orgLabel(ctx, key.orgName), "refused").inc();
     ctx.services.metrics.rateLimited.labels("principal").inc();
     throw KeypebbleError.answer(
       admission.reason ?? "rate_limited",
@@ -117,6 +117,14 @@ export async function keyCaller(
   return { kind: "api_key", subject: key.id, method: "api_key", key, admission };
 }
 
+/**
+ * The `org` label of per-organisation series: the name only when `metrics.org_labels` is on
+ * (anyone who can scrape `/metrics` reads it), else `all`.
+ */
+export function orgLabel(ctx: Ctx, org: string): string {
+  return ctx.rt.config.metrics.orgLabels ? org : "all";
+}
+
 function _guess(reason: KeyRefusal): boolean {
   return reason === "unknown" || reason === "malformed" || reason === "wrong_prefix";
 }
@@ -128,7 +136,10 @@ function _guess(reason: KeyRefusal): boolean {
 export function settleKey(ctx: Ctx, caller: KeyCaller, status: number): void {
   const refused = status >= 400;
   ctx.services.apiKeys?.recordUse(caller.key.id, refused);
-  apiKeyRequests(ctx.services.metrics).labels(caller.key.orgName, refused ? "refused" : "allowed")
+  apiKeyRequests(ctx.services.metrics).labels(
+    orgLabel(ctx, caller.key.orgName),
+    refused ? "refused" : "allowed",
+  )
     .inc();
 }
 

@@ -17,7 +17,9 @@
 
 import type { TrustedIssuerConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import { decodeJws, verifyJws } from "../jose/mod.ts";
+import { looksLikeFernet, verifyFernet } from "../fernet/mod.ts";
+import { decodeJws, looksLikeJwe, unwrapJwe, verifyJws } from "../jose/mod.ts";
+import { acceptsFormat, checkFernetKind } from "../profiles/formats.ts";
 import {
   type Consumer,
   kindOfToken,
@@ -64,6 +66,18 @@ export async function verifyOwnToken(
   token: string,
   consumer: Consumer,
 ): Promise<OwnToken> {
+  // Our encrypted forms: a nested JWE holds one of our JWSs; a Fernet token holds the claims.
+  // Each is accepted only for a kind issued in that format (src/profiles/formats.ts).
+  if (looksLikeFernet(token)) return await _ownFernet(ctx, token, consumer);
+  if (looksLikeJwe(token)) {
+    const { jws } = await unwrapJwe(token, ctx.rt.keyring.decryptionKeys);
+    const inner = await verifyOwnToken(ctx, jws, consumer);
+    const profile = inner.kind === "svid" ? undefined : ctx.rt.profiles[inner.kind];
+    if (profile === undefined || !acceptsFormat(profile, "jwe")) {
+      throw KeypebbleError.answer("invalid_token_type", "This kind of token is not accepted here");
+    }
+    return inner;
+  }
   const { header, payload: unverified } = decodeJws(token);
   const typ = typeof header.typ === "string" ? header.typ : undefined;
   const claimed = kindOfToken(typ, unverified);
@@ -85,7 +99,15 @@ export async function verifyOwnToken(
     ...(claimed === "refresh" ? { audience: REFRESH_AUDIENCE } : {}),
   });
   // The same bytes were verified: the kind read before the signature is the one signed.
-  const kind = claimed;
+  return await _notRevoked(ctx, claimed, payload);
+}
+
+/** The one revocation check of every form: the list, and a client still declared. */
+async function _notRevoked(
+  ctx: Ctx,
+  kind: ProfileName,
+  payload: Readonly<Record<string, unknown>>,
+): Promise<OwnToken> {
   const facts = factsOf(kind, payload);
   const waiting = ctx.services.revocations.ready();
   if (waiting !== undefined) await waiting;
@@ -94,6 +116,24 @@ export async function verifyOwnToken(
     throw KeypebbleError.answer("invalid_token", "The token has been revoked");
   }
   return { kind, payload, facts };
+}
+
+/** One of our Fernet tokens (the repository's keys, its TTL), of a kind issued as Fernet. */
+async function _ownFernet(ctx: Ctx, token: string, consumer: Consumer): Promise<OwnToken> {
+  const keys = ctx.rt.fernet;
+  if (keys === undefined) {
+    throw KeypebbleError.answer("invalid_token", "Fernet tokens are not issued here");
+  }
+  const f = await verifyFernet(token, keys, ctx.nowSec);
+  const kind = kindOfToken(f.typ, f.claims);
+  if (kind === undefined || !PROFILES[kind].acceptedBy.includes(consumer)) {
+    throw KeypebbleError.answer("invalid_token_type", "This kind of token is not accepted here");
+  }
+  const profile = checkFernetKind(ctx.rt.profiles, f, { requireFormat: true });
+  if (profile.def.name !== kind || f.claims.iss !== profile.issuer) {
+    throw KeypebbleError.answer("invalid_token", "The token was not issued here");
+  }
+  return await _notRevoked(ctx, kind, f.claims);
 }
 
 /** What the revocation list must be asked about a verified token of `kind`. */

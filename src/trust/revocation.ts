@@ -8,8 +8,9 @@
  * - it was issued before its subject's cutoff (a password change or reset, a suspension).
  *
  * The list is a snapshot of the store held in memory, so a check costs no database round trip:
- * it is re-read in the background every `store.cache_seconds`, and changes made by this process
- * apply at once (the services tell it, {@link RevocationList.apply}). A revocation made on another
+ * once it is older than `store.cache_seconds` the next check starts a re-read in the background
+ * (and goes on with the snapshot it has), and changes made by this process apply at once (the
+ * services tell it, {@link RevocationList.apply}). A revocation made on another
  * worker or instance therefore holds everywhere within `store.cache_seconds`. When the store
  * cannot be read for longer than {@link STALE_FACTOR} times that (at least 30 s), checks answer
  * 503 `store_unavailable` rather than trust an old list: a failure never allows what a working
@@ -82,7 +83,6 @@ export class RevocationList {
   #pending: RevocationEvent[] = [];
   #loadedAt = Number.NEGATIVE_INFINITY;
   #loading: Promise<void> | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: RevocationListOptions) {
     this.#store = options.store;
@@ -96,22 +96,6 @@ export class RevocationList {
   /** Whether anything can be revoked here (a store is configured). */
   get enabled(): boolean {
     return this.#store !== undefined;
-  }
-
-  /** Re-read the snapshot every `cache_seconds` in the background (the timer does not keep the
-   * process alive). */
-  start(): void {
-    if (this.#store === undefined || this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      this.refresh().catch(() => {});
-    }, this.#periodMs);
-    (this.#timer as { unref?: () => void }).unref?.();
-  }
-
-  /** Stop the background refresh. */
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
   /**

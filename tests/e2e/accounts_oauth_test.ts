@@ -131,6 +131,7 @@ oauth:
       scopes: [deploy]
       subject_prefix: "ci:"
   exchange_audiences: [deploy-api]
+  token_exchange: true
 `,
     );
     server = await serveAt(`${dir}/config.yaml`, port, {

@@ -523,10 +523,20 @@ Deno.test("usage: requests and errors are counted per minute and written in one 
     await kp.svc.flushUsage();
     assert.deepEqual(await kp.store.usage.totals(0), { requests: 3, errors: 1 });
     assert.ok((await kp.store.apiKeys.byId(key.id))?.lastUsedAt !== null);
+    // Tenant names are not for whoever can scrape /metrics, unless metrics.org_labels is on.
     const metrics = await (await kp.fetch("/metrics")).text();
-    assert.match(metrics, /keypebble_api_key_requests_total\{org="acme",outcome="allowed"\} 2/);
-    assert.match(metrics, /keypebble_api_key_requests_total\{org="acme",outcome="refused"\} 1/);
+    assert.match(metrics, /keypebble_api_key_requests_total\{org="all",outcome="allowed"\} 2/);
+    assert.match(metrics, /keypebble_api_key_requests_total\{org="all",outcome="refused"\} 1/);
+    assert.ok(!metrics.includes("acme"), "no tenant name in the anonymous scrape");
   } finally {
     await kp.close();
+  }
+  const named = await setup({ extraYaml: "metrics:\n  org_labels: true\n" });
+  try {
+    await named.kp.fetch("/forward-auth", fa(named.raw));
+    const metrics = await (await named.kp.fetch("/metrics")).text();
+    assert.match(metrics, /keypebble_api_key_requests_total\{org="acme",outcome="allowed"\} 1/);
+  } finally {
+    await named.kp.close();
   }
 });
