@@ -3,6 +3,11 @@
  * `Authorization: Bearer`, or an account's access token) and the capability it needs
  * (src/trust/capabilities.ts). Organisations, blocks and statistics need a root principal; keys
  * are managed within the caller's reach.
+ *
+ * They answer as keyguard's admin router does (the `keyguard` wire style: `detail` in every error,
+ * 422 for invalid input, 400 for a duplicate, 403 for an admin key not accepted); an admin key's
+ * calls here are not counted as its usage, and its refusals count in the admin API's own lockout
+ * bucket (a mistyped admin key never locks a gateway's address out of `/forward-auth`).
  */
 
 import type { CallerDecl } from "../http/mod.ts";
@@ -10,7 +15,12 @@ import type { AppRoute, Capability } from "../trust/mod.ts";
 import * as clients from "./clients.ts";
 import * as h from "./handlers.ts";
 
-const ADMIN: CallerDecl = { accepts: ["api_key", "account"], anonymous: "never" };
+const ADMIN: CallerDecl = {
+  accepts: ["api_key", "account"],
+  anonymous: "never",
+  lockoutBucket: "admin",
+  counted: false,
+};
 
 function _route(
   method: AppRoute["method"],
@@ -19,7 +29,7 @@ function _route(
   handle: AppRoute["handle"],
   body: AppRoute["body"] = "none",
 ): AppRoute {
-  return { method, template, caller: ADMIN, needs, body, style: "keypebble", handle };
+  return { method, template, caller: ADMIN, needs, body, style: "keyguard", handle };
 }
 
 /** The routes of this feature. */

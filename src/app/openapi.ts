@@ -588,6 +588,9 @@ export function openApiFor(rt: Runtime, routes: readonly AppRoute[]): string {
   const all = OPENAPI.paths as Record<string, Record<string, unknown>>;
   for (const decl of routes) {
     if (decl.profile !== undefined && !kindEnabled({ rt }, decl.profile)) continue;
+    // A query mode shares its path and method with the route's declaration: OpenAPI has one
+    // operation for both, described there, with the security of the declaration without a mode.
+    if (decl.queryMode !== undefined) continue;
     const op = all[decl.template]?.[decl.method.toLowerCase()];
     if (op === undefined) continue;
     paths[decl.template] ??= {};

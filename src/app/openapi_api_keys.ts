@@ -33,10 +33,17 @@ const NO_STORE = error("API keys are not enabled on this server (no store is con
 const STORE_DOWN = error("The store cannot answer (and the answer is not cached)");
 
 /** Errors every admin operation can answer. */
+/**
+ * Errors every admin operation can answer, with keyguard's statuses (the `keyguard` wire style):
+ * every body has `detail` beside `error` and `message`.
+ */
 const ADMIN_ERRORS: Json = {
-  "400": error("Bad input: invalid_request, invalid_scope, invalid_claims"),
-  "401": error("No admin key, or a malformed, unknown, revoked or expired one"),
-  "403": error('The key lacks the "admin" scope, or its organisation or address is blocked'),
+  "401": error("An account's access token that is not valid"),
+  "403": error(
+    "No admin key, or one not accepted (malformed, unknown, revoked, expired: keyguard's " +
+      '"Invalid admin key"); a key without the "admin" scope; a blocked organisation or address',
+  ),
+  "422": error("Bad input: invalid_request, invalid_json, invalid_scope, invalid_claims"),
   "404": error("No such organisation, key or block; or no store is configured"),
   "413": error("Body larger than limits.max_body_bytes"),
   "429": error("Rate limited or locked out; see Retry-After", RETRY_AFTER),
@@ -228,11 +235,20 @@ export const API_KEY_PATHS: Readonly<Json> = {
       summary: "Gateway check of an API key (nginx auth_request, Traefik, Caddy, Envoy)",
       description: "The key comes in X-API-Key or Authorization: Bearer; a required scope in " +
         "X-Required-Scope or ?scope=. A 200 carries who the caller is for the gateway to copy " +
-        "upstream. Key checks are cached for store.cache_seconds (the longest a revocation waits).",
+        "upstream. Key checks are cached for store.cache_seconds (the longest a revocation waits). " +
+        "With ?limit=NAME the request is a route limit instead (its own declaration): no key, " +
+        "limits.routes.NAME applied to the client address; 200, or 429 with Retry-After, 403 " +
+        "for a blocked address, 404 for a name not configured. Errors carry `detail`.",
       security: [{ apiKey: [] }, { apiKeyBearer: [] }],
       parameters: [
         { name: "X-Required-Scope", in: "header", schema: { type: "string", maxLength: 128 } },
         { name: "scope", in: "query", schema: { type: "string", maxLength: 128 } },
+        {
+          name: "limit",
+          in: "query",
+          description: "A route limit's name (limits.routes): the route-limit mode, no key",
+          schema: { type: "string", maxLength: 64 },
+        },
       ],
       responses: {
         "200": {
@@ -240,7 +256,15 @@ export const API_KEY_PATHS: Readonly<Json> = {
           headers: {
             "X-Auth-Subject": { description: "The key id", schema: { type: "string" } },
             "X-Auth-Key-Id": { schema: { type: "string" } },
-            "X-Auth-Org": { description: "The organisation's name", schema: { type: "string" } },
+            "X-Auth-Org": {
+              description: "The organisation's name, percent-encoded where needed",
+              schema: { type: "string" },
+            },
+            "X-Auth-Org-Id": { description: "The organisation's id", schema: { type: "string" } },
+            "X-Auth-Key-Label": {
+              description: "The key's label, percent-encoded where needed",
+              schema: { type: "string" },
+            },
             "X-Auth-Scopes": { description: "Space-separated", schema: { type: "string" } },
             "RateLimit": {
               description: "When the key has a rate limit",
@@ -261,6 +285,49 @@ export const API_KEY_PATHS: Readonly<Json> = {
           RETRY_AFTER,
         ),
         "503": STORE_DOWN,
+      },
+    },
+  },
+  "/forward-auth/failures": {
+    post: {
+      operationId: "reportRouteFailure",
+      summary: "Report a failed attempt against a route limit (limits.routes.NAME.lock_after)",
+      description: "The application says an attempt from an address failed (a wrong password); " +
+        "lock_after failures within window_seconds lock the address out of the limit for " +
+        "lock_seconds. Needs a key with the limits.report scope, or a root principal.",
+      security: [{ apiKey: [] }, { apiKeyBearer: [] }, { accountBearer: [] }],
+      parameters: [
+        {
+          name: "limit",
+          in: "query",
+          required: true,
+          description: "The route limit's name",
+          schema: { type: "string", maxLength: 64 },
+        },
+      ],
+      requestBody: jsonBody({
+        type: "object",
+        required: ["address"],
+        properties: { address: { type: "string", description: "The client's IP address" } },
+      }),
+      responses: {
+        "200": ok("Counted", {
+          type: "object",
+          required: ["limit", "address", "failures", "lock_after", "locked", "retry_after_seconds"],
+          properties: {
+            limit: { type: "string" },
+            address: { type: "string" },
+            failures: { type: "integer" },
+            lock_after: NULLABLE_INT,
+            locked: { type: "boolean" },
+            retry_after_seconds: { type: "integer" },
+          },
+        }),
+        "400": error("No address, or not an address; no limit named"),
+        "401": error("No key, or one not valid"),
+        "403": error("The caller may not report failures (the limits.report scope)"),
+        "404": error("No limit of that name is configured"),
+        "429": error("Rate limited or locked out; see Retry-After", RETRY_AFTER),
       },
     },
   },
@@ -400,11 +467,18 @@ export const API_KEY_PATHS: Readonly<Json> = {
       requestBody: jsonBody({
         type: "object",
         required: ["name"],
-        properties: { name: { type: "string" } },
+        properties: {
+          name: {
+            type: "string",
+            minLength: 1,
+            maxLength: 255,
+            description: "Any printable text, no leading or trailing spaces",
+          },
+        },
       }),
       responses: {
-        "201": ok("Created", ref("Organization")),
-        "409": error("An organisation of that name exists (conflict)"),
+        "200": ok("Created (as keyguard answers)", ref("Organization")),
+        "400": error("An organisation of that name exists (conflict)"),
         ...ADMIN_ERRORS,
       },
     },
@@ -454,17 +528,34 @@ export const API_KEY_PATHS: Readonly<Json> = {
         required: ["org_name", "label"],
         properties: {
           org_name: { type: "string" },
-          label: { type: "string", minLength: 1, maxLength: 128 },
-          prefix: { type: "string", description: 'e.g. "kp_test" ("_" is added)' },
-          rate_limit_per_minute: { type: "integer", minimum: 1 },
-          scopes: { ...STRINGS, maxItems: 64 },
+          label: { type: "string", minLength: 1, maxLength: 255 },
+          prefix: {
+            type: "string",
+            pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$",
+            description: "Taken as given; default store.key_prefix",
+          },
+          rate_limit_per_minute: {
+            type: ["integer", "null"],
+            minimum: 1,
+            maximum: 10_000,
+            description: "Default store.default_rate_limit_per_minute (60); null: no limit",
+          },
+          scopes: {
+            ...STRINGS,
+            maxItems: 64,
+            description: 'Default store.default_scopes (["read"])',
+          },
           claims: { type: "object", description: "Registered claims are refused" },
           audiences: { ...STRINGS, maxItems: 64 },
           monthly_quota: { type: "integer", minimum: 1 },
           expires_in_seconds: { type: "integer", minimum: 1 },
         },
       }),
-      responses: { "201": ok("Created", ref("ApiKeyCreated")), ...ADMIN_ERRORS },
+      responses: {
+        "200": ok("Created (as keyguard answers)", ref("ApiKeyCreated")),
+        "404": error("No such organisation"),
+        ...ADMIN_ERRORS,
+      },
     },
   },
   "/admin/keys/{id}": {
@@ -548,10 +639,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
             total_organizations: { type: "integer" },
             total_keys: { type: "integer" },
             active_keys: { type: "integer" },
-            total_requests: { type: "integer" },
+            total_requests: {
+              type: "integer",
+              description: "Requests of keys (calls of the admin API are not counted)",
+            },
             recent_requests_1h: { type: "integer" },
             top_keys: {
               type: "array",
+              maxItems: 5,
               items: {
                 type: "object",
                 required: ["id", "label", "prefix", "requests", "errors"],
@@ -564,7 +659,12 @@ export const API_KEY_PATHS: Readonly<Json> = {
                 },
               },
             },
-            error_rate: { type: "number", minimum: 0, maximum: 1 },
+            error_rate: {
+              type: "number",
+              minimum: 0,
+              maximum: 100,
+              description: "Percentage of requests answered 400 or more (2 decimals), as keyguard",
+            },
           },
         }),
         ...ADMIN_ERRORS,

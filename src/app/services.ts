@@ -10,7 +10,7 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
 import type { ReloadStatus } from "../http/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
-import { type Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import { type Counters, Lockout, MemoryCounters, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
 import { deriveOidcKeys } from "../oidc/keys.ts";
@@ -88,6 +88,7 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
       lockSeconds: config.lockout.lockSeconds,
       maxKeys: MAX_TRACKED,
     }),
+    routeCounters: new MemoryCounters({ now, maxKeys: MAX_TRACKED }),
     credentials: new CredentialCache(),
     reloadStatus: options.reloadStatus ?? (() => NEVER_RELOADED),
     ...(options.ready === undefined ? {} : { ready: options.ready }),

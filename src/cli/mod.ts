@@ -53,11 +53,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
 /.well-known/jwks.json, /.well-known/openid-configuration, /metrics, /openapi.json
 (the OpenAPI 3.1 description of every endpoint), the web console /console and the API
-reference /docs; with a spiffe section
-also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
-/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token, /oauth2/introspect,
-/oauth2/revoke and the admin API (/admin/orgs, /admin/keys, /admin/stats, /admin/usage, /admin/clients,
-/admin/blocks); with
+reference /docs, and /forward-auth?limit=NAME for each route limit (limits.routes); with a
+spiffe section also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle
+and /spiffe/v1/verify; with a store section also /forward-auth (the key check),
+/forward-auth/failures, /oauth2/token, /oauth2/introspect, /oauth2/revoke and the admin API
+(/admin/orgs, /admin/keys, /admin/stats, /admin/usage, /admin/clients, /admin/blocks); with
 accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
 /api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,

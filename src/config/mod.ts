@@ -12,6 +12,7 @@ export type {
   KidMode,
   RateLimitSpec,
   RequireAuth,
+  RouteLimit,
 } from "./types.ts";
 export { parseConfig, SERVER_CLAIMS, yamlErrorText } from "./parse_config.ts";
 export type { ConfigEnv, ParseConfigOptions } from "./parse_config.ts";
@@ -29,6 +30,7 @@ export { fieldWhere } from "./where.ts";
 export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
 export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";
 export type { SharedLimitsConfig, StoreConfig } from "./store.ts";
+export { KEY_DEFAULTS } from "./store.ts";
 export type {
   AccountsConfig,
   OAuthClientConfig,

@@ -160,6 +160,12 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     max_scopes: v(INT, "Most scopes in one request", { default: 32 }),
     max_header_bytes: v(INT, "Largest request headers", { default: 8192 }),
     max_json_depth: v(INT, "Deepest JSON nesting", { default: 8 }),
+    // `limits.routes.NAME: {requests, window_seconds, lock_after, lock_seconds}` (issue 22;
+    // names are the operator's, values checked by parse_config.ts).
+    routes: {
+      kind: "free",
+      description: "Per-address limits of the app's own routes, asked by GET /forward-auth?limit=",
+    },
   }),
   log_level: v(STR, "Log level", { enum: ["debug", "info", "warn", "error"], default: "info" }),
   jwks_max_age_seconds: v(INT, "Cache-Control max-age of the JWKS and discovery", {
@@ -197,6 +203,15 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       default: 5000,
     }),
     keyguard_secret_key_path: v(STR, "keyguard's secret_key, for keys imported from keyguard"),
+    default_rate_limit_per_minute: v(
+      [INT, "null"],
+      "Per-minute limit of keys created without one (keyguard's default; null: none)",
+      { default: 60 },
+    ),
+    default_scopes: v(STRS, "Scopes of keys created without any (keyguard's default)", {
+      items: STR,
+      default: ["read"],
+    }),
   }),
   shared_limits: _map({ redis_url: v(STR, "redis://… shared by a fleet of instances") }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).

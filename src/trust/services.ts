@@ -25,6 +25,11 @@ export interface KeypebbleServices extends Services {
    * sign-in lockout are counted here, for every instance, instead of in this process.
    */
   readonly shared?: Counters;
+  /**
+   * Counters of this process for what is counted in fixed windows without Redis: the failures
+   * and locks of route limits (`limits.routes`, route_limits.ts). In fleet mode `shared` is used.
+   */
+  readonly routeCounters: Counters;
   /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
   readonly apiKeys?: ApiKeyService;
   /** Stored accounts, when the config has an `accounts` section. */

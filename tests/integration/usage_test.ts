@@ -107,12 +107,12 @@ Deno.test("usage: an org admin sees its own organisation only; others are a 404,
   }
 });
 
-Deno.test("usage: bad input is a 400 with a stable code, anonymous a 401", async () => {
+Deno.test("usage: bad input is a 422 with a stable code (the admin API answers as keyguard's), anonymous a 401", async () => {
   const { kp, root, a1 } = await setup();
   try {
     for (const q of ["?range=year", "?range=", `?key_id=${a1.key.id}&org_name=acme`]) {
       const r = await usage(kp, root, q);
-      assert.equal(r.status, 400, q);
+      assert.equal(r.status, 422, q);
       assert.equal(r.body.error, "invalid_request");
     }
     const anon = await kp.fetch("/admin/usage", {});
