@@ -6,7 +6,7 @@
  * sign-in with the second factor (pyotp again), and RP-initiated sign-out after which the
  * provider asks for the password again. Every page must load with no console error and no
  * Content-Security-Policy violation (the stylesheet applies; nothing is refused). Screenshots go
- * to `tests/e2e/artifacts/` (or `$KEYPEBBLE_E2E_ARTIFACTS`) for CI to keep.
+ * to `tests/e2e/artifacts/` (or `$E2E_ARTIFACTS_DIR`) for CI to keep.
  */
 
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import puppeteer, { type Browser, type Page } from "npm:puppeteer-core@24.10.0";
 import { freePort } from "../helpers/process.ts";
 import { CLIENT_SECRET, type Provider, startProvider, USER_PASSWORD } from "./signin_helpers.ts";
 
-const ARTIFACTS = Deno.env.get("KEYPEBBLE_E2E_ARTIFACTS") ??
+const ARTIFACTS = Deno.env.get("E2E_ARTIFACTS_DIR") ??
   new URL("./artifacts/", import.meta.url).pathname;
 
 /** A code for the base32 `secret` from pyotp (an implementation that is not ours). */
