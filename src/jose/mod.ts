@@ -45,3 +45,9 @@ export {
   verifyJws,
   type VerifyOptions,
 } from "./jws.ts";
+export {
+  assertKeyMatchesCertificate,
+  type Certificate,
+  parseCertificate,
+  TLS_KEY_TYPES,
+} from "./x509.ts";
