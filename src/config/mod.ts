@@ -11,6 +11,7 @@ export type {
   KidMode,
   RateLimitSpec,
   RequireAuth,
+  TlsConfig,
 } from "./types.ts";
 export { parseConfig, SERVER_CLAIMS, yamlErrorText } from "./parse_config.ts";
 export type { ConfigEnv, ParseConfigOptions } from "./parse_config.ts";

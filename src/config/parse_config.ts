@@ -22,6 +22,7 @@ import type {
   KidMode,
   RateLimitSpec,
   RequireAuth,
+  TlsConfig,
 } from "./types.ts";
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
@@ -187,9 +188,10 @@ export function parseConfig(
     : r.stringList(top.allowed_custom_claims, "allowed_custom_claims");
 
   const service = top.service === undefined ? {} : r.object(top.service, "service");
-  r.onlyKeys(service, "service", ["host", "port"]);
+  r.onlyKeys(service, "service", ["host", "port", "tls"]);
   const host = r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
   const port = r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
+  const tls = _readTls(r, service.tls);
 
   let policyPath = options.policyPath ?? r.path(top.policy_path, "policy_path");
   if (policyPath === undefined && options.fallbackPolicyPath !== undefined) {
@@ -310,6 +312,7 @@ export function parseConfig(
     ...(allowedCustomClaims === undefined ? {} : { allowedCustomClaims }),
     host,
     port,
+    ...(tls === undefined ? {} : { tls }),
     ...(policyPath === undefined ? {} : { policyPath }),
     trustedProxies,
     realm,
@@ -480,6 +483,35 @@ function _checkUniqueKids(r: _Reader, specs: KeySpec[]): void {
   }
 }
 
+/** `service.tls` (the files are read and checked when the runtime is built: src/tls/). */
+function _readTls(r: _Reader, raw: unknown): TlsConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const f = "service.tls";
+  const o = r.object(raw, f);
+  r.onlyKeys(o, f, ["cert_path", "key_path", "client_ca_path", "client_certificates"]);
+  const certPath = r.path(o.cert_path, `${f}.cert_path`);
+  const keyPath = r.path(o.key_path, `${f}.key_path`);
+  if (certPath === undefined) r.fail(`${f}.cert_path`, "is required (the PEM certificate chain)");
+  if (keyPath === undefined) r.fail(`${f}.key_path`, "is required (the PEM private key)");
+  const clientCaPath = r.path(o.client_ca_path, `${f}.client_ca_path`);
+  const mode = r.nonEmptyString(o.client_certificates, `${f}.client_certificates`) ?? "required";
+  if (mode !== "required" && mode !== "optional") {
+    r.fail(`${f}.client_certificates`, `must be "required" or "optional", got "${mode}"`);
+  }
+  if (o.client_certificates !== undefined && clientCaPath === undefined) {
+    r.fail(
+      `${f}.client_certificates`,
+      "needs client_ca_path (the CAs client certificates chain to)",
+    );
+  }
+  return {
+    certPath,
+    keyPath,
+    ...(clientCaPath === undefined ? {} : { clientCaPath }),
+    clientCertificates: mode,
+  };
+}
+
 function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {
   if (raw === undefined) return { auth: false, command: false, kubernetes: false };
   if (typeof raw === "boolean") return { auth: raw, command: raw, kubernetes: raw };
@@ -586,7 +618,8 @@ class _Reader {
   path(v: unknown, field: string): string | undefined {
     const s = this.nonEmptyString(v, field);
     if (s === undefined) return undefined;
-    const creds = this.options.env?.CREDENTIALS_DIRECTORY;
+    const creds = this.options.env?.CREDENTIALS_DIRECTORY ??
+      this.options.readEnv?.("CREDENTIALS_DIRECTORY");
     let out = s;
     if (out.includes("${CREDENTIALS_DIRECTORY}")) {
       const dir = creds ?? this.options.credentialsDir;

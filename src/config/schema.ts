@@ -66,7 +66,11 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   },
   static_claims: { kind: "free" },
   allowed_custom_claims: V,
-  service: _map({ host: V, port: V }),
+  service: _map({
+    host: V,
+    port: V,
+    tls: _map({ cert_path: V, key_path: V, client_ca_path: V, client_certificates: V }),
+  }),
   policy_path: V,
   trusted_proxies: V,
   realm: V,

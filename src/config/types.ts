@@ -58,6 +58,22 @@ export interface RateLimitSpec {
   readonly windowSeconds: number;
 }
 
+/** `service.tls`: HTTPS in the binary (src/tls/). Paths are resolved like every other path. */
+export interface TlsConfig {
+  /** PEM certificate chain, leaf first. */
+  readonly certPath: string;
+  /** PEM private key of the leaf (PKCS#8, PKCS#1 or SEC1, unencrypted). */
+  readonly keyPath: string;
+  /** PEM bundle of the CAs that client certificates must chain to (mTLS). */
+  readonly clientCaPath?: string;
+  /**
+   * With `clientCaPath`: `required` (default) refuses a handshake without a valid client
+   * certificate; `optional` also lets clients without one in (a presented certificate must still
+   * be valid).
+   */
+  readonly clientCertificates: "required" | "optional";
+}
+
 /** Which issuing endpoints require an authenticated caller. */
 export interface RequireAuth {
   readonly auth: boolean;
@@ -83,6 +99,8 @@ export interface Config {
   readonly allowedCustomClaims?: readonly string[];
   readonly host: string;
   readonly port: number;
+  /** `service.tls`: serve HTTPS; absent: plain HTTP. */
+  readonly tls?: TlsConfig;
   readonly policyPath?: string;
   readonly trustedProxies: readonly string[];
   readonly realm: string;
