@@ -118,6 +118,11 @@ export function watchedFiles(configPath: string, rt: Runtime): string[] {
   }
   const policy = rt.policy?.source ?? rt.config.policyPath;
   if (policy !== undefined) files.push(policy);
+  const tls = rt.config.tls;
+  if (tls !== undefined) {
+    files.push(tls.certPath, tls.keyPath);
+    if (tls.clientCaPath !== undefined) files.push(tls.clientCaPath);
+  }
   return files;
 }
 
