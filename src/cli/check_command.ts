@@ -10,71 +10,65 @@
 
 import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
-import { readPepper } from "../apikeys/pepper.ts";
-import { KeypebbleError } from "../errors.ts";
 import { ROUTES } from "../http/routes.ts";
 import type { Platform } from "../platform/platform.ts";
-import { type BuildNotice, loadRuntime, type Runtime } from "../runtime/mod.ts";
-import { type ParsedArgs, requireFlag, stringFlag } from "./args.ts";
+import { clampTtl } from "../claims/mod.ts";
+import { createLogger } from "../log/mod.ts";
+import type { BuildNotice, Runtime } from "../runtime/mod.ts";
+import { type Started, startUp, StartupError } from "../server/preflight.ts";
+import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
 /** Run `check`; resolves to the exit code. */
 export async function checkCommand(platform: Platform, args: ParsedArgs): Promise<number> {
   const configPath = requireFlag(args, "config");
   const credentialsDir = stringFlag(args, "credentials-dir");
   const policyPath = stringFlag(args, "policy");
-  const notices: BuildNotice[] = [];
-  const wouldWrite: string[] = [];
-  // Everything serve reads, nothing it writes.
-  const io: Platform = {
-    ...platform,
-    writePrivateFile: (path: string) => {
-      wouldWrite.push(path);
-      return Promise.resolve();
-    },
-  };
-  let rt: Runtime;
+  if (args.positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${args.positionals[0].slice(0, 40)}"`);
+  }
+  // serve's own start-up sequence, in check mode: it reads everything serve reads (the store
+  // too) and writes nothing.
+  const silent = createLogger({ level: "error", write: () => {}, now: () => new Date() });
+  let started: Started;
   try {
-    rt = await loadRuntime(io, configPath, {
-      generation: 1,
-      notices,
+    started = await startUp(platform, {
+      configPath,
+      mode: "check",
+      logger: silent,
       ...(policyPath === undefined ? {} : { overrides: { policyPath } }),
       ...(credentialsDir === undefined ? {} : { credentialsDir }),
     });
   } catch (e) {
-    if (!(e instanceof KeypebbleError)) throw e;
+    if (!(e instanceof StartupError)) throw e;
     platform.stderr(`error (${e.code}): ${e.message}\n`);
     platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
     return 2;
   }
-  // The pepper is read as serve reads it (a short or unreadable one stops serve); the store and
-  // Redis are not contacted: check reads files only.
-  let pepper: PepperState | undefined;
-  if (rt.config.store !== undefined) {
-    try {
-      await readPepper(io, rt.config.store.pepperPath);
-      pepper = "ok";
-    } catch (e) {
-      if (!(e instanceof KeypebbleError)) throw e;
-      // As serve: a missing pepper is created while the store holds no keys.
-      if (/does not exist/.test(e.message)) pepper = "missing";
-      else {
-        platform.stderr(`error (${e.code}): ${e.message}\n`);
-        platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
-        return 2;
-      }
-    }
-  }
-  platform.stdout(describeRuntime(rt, { notices, wouldWrite, pepper }));
+  const wouldWrite = started.notices.filter((n) => n.event === "would_generate").map((n) =>
+    String(n.fields.path)
+  );
+  platform.stdout(
+    describeRuntime(started.runtime, {
+      notices: started.notices.filter((n) => n.event !== "would_generate"),
+      wouldWrite,
+      report: started.report,
+      alpn: platform.alpnFor?.(started.runtime.tls?.clientCa !== undefined) ?? [],
+    }),
+  );
   return 0;
 }
-
-/** What `check` found at `store.pepper_path`. */
-export type PepperState = "ok" | "missing";
 
 /** The summary `check` prints (exported for tests). */
 export function describeRuntime(
   rt: Runtime,
-  extra: { notices: readonly BuildNotice[]; wouldWrite?: readonly string[]; pepper?: PepperState },
+  extra: {
+    notices: readonly BuildNotice[];
+    wouldWrite?: readonly string[];
+    /** What the start-up steps found (src/server/preflight.ts): [label, text]. */
+    report?: readonly (readonly [string, string])[];
+    /** ALPN protocols this runtime's server offers for the config's TLS. */
+    alpn?: readonly string[];
+  },
 ): string {
   const c = rt.config;
   const out: string[] = [];
@@ -82,20 +76,30 @@ export function describeRuntime(
   out.push(`${c.source}: OK, serve would start`);
   out.push("");
   line("issuer", c.issuer);
-  line("listen", `${c.host}:${c.port}`);
+  line("listen", `${rt.tls === undefined ? "http" : "https"}://${_hostPort(c.host, c.port)}`);
+  if (rt.tls !== undefined) _describeTls(rt, extra.alpn ?? [], line, out);
   line("endpoints", "");
   for (const r of ROUTES) {
     out.push(`  ${Object.keys(r.methods).join(",").padEnd(9)} ${r.template}`);
   }
   const open = (on: boolean) => on ? "authenticated callers only" : "ANYONE who can reach the port";
   line("profiles", "");
+  const life = (p: { defaultTtl: number; maxTtl: number; def: { minTtlSeconds?: number } }) =>
+    `lifetime ${
+      clampTtl(undefined, {
+        defaultTtl: p.defaultTtl,
+        maxTtl: p.maxTtl,
+        minTtl: p.def.minTtlSeconds,
+      })
+    } s (max ${p.maxTtl} s)`;
   out.push(
-    `  auth        POST /auth: ${open(c.requireAuth.auth)}; lifetime ${c.defaultTtlSeconds} s ` +
-      `(max ${c.maxTtlSeconds} s); request claims: ${
-        c.allowedCustomClaims === undefined
-          ? "any (no allowed_custom_claims)"
-          : c.allowedCustomClaims.join(", ") || "none"
-      }; static claims: ${Object.keys(c.staticClaims).join(", ") || "none"}`,
+    `  auth        POST /auth: ${open(c.requireAuth.auth)}; ${
+      life(rt.profiles.auth)
+    }; request claims: ${
+      c.allowedCustomClaims === undefined
+        ? "any (no allowed_custom_claims)"
+        : c.allowedCustomClaims.join(", ") || "none"
+    }; static claims: ${Object.keys(c.staticClaims).join(", ") || "none"}`,
   );
   out.push(
     `  registry    /v2/token: authenticated callers only; services: ${
@@ -109,9 +113,7 @@ export function describeRuntime(
     out.push(
       `    ${name.padEnd(10)} typ ${p.def.typ}, ${p.signer.alg} kid ${
         p.signer.kid === undefined ? "(none)" : `"${p.signer.kid}"`
-      }, aud ${
-        p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
-      }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
+      }, aud ${p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`}, ${life(p)}${
         p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
       }`,
     );
@@ -125,7 +127,9 @@ export function describeRuntime(
   if (c.store !== undefined) {
     out.push(
       `  api         POST /oauth2/token (client_credentials): holders of an API key; ` +
-        `lifetime ${c.store.tokenTtlSeconds} s; GET /forward-auth: checks a key for a gateway; ` +
+        `${
+          rt.profiles.api === undefined ? "" : `${life(rt.profiles.api)}; `
+        }GET /forward-auth: checks a key for a gateway; ` +
         `/admin/*: keys with the "admin" scope`,
     );
   }
@@ -155,7 +159,12 @@ export function describeRuntime(
     }; body ${c.limits.maxBodyBytes} B, ${c.limits.maxScopes} scopes, headers ${c.limits.maxHeaderBytes} B`,
   );
   if (rt.policy === undefined) {
-    line("policy", "none: /v2/token grants nothing and no user can log in");
+    line(
+      "policy",
+      c.accounts === undefined
+        ? "none: /v2/token grants nothing and no user can log in"
+        : "none: /v2/token grants nothing; accounts sign in at /api/v1/auth/login",
+    );
   } else {
     line(
       "policy",
@@ -168,14 +177,11 @@ export function describeRuntime(
     line("store", "none: API keys, /forward-auth, /oauth2/token and /admin/* answer 404");
   } else {
     const s = c.store;
-    line("store", `${redactUrl(s.url)} (not contacted by check)`);
-    out.push(
-      `  pepper      ${s.pepperPath}${
-        extra.pepper === "missing"
-          ? ' (MISSING: serve creates it only while the store holds no keys; "keypebble store init")'
-          : ""
-      }`,
-    );
+    const found = extra.report?.find(([l]) => l === "store")?.[1];
+    line("store", found ?? redactUrl(s.url));
+    for (const [label, text] of extra.report ?? []) {
+      if (label === "pepper" || label === "accounts") out.push(`  ${label.padEnd(11)} ${text}`);
+    }
     out.push(
       `  key checks  cached ${s.cacheSeconds} s (a revocation takes effect within it); new keys ` +
         `${s.keyPrefix}…; accepted: ${s.acceptedPrefixes.join(", ")}`,
@@ -186,9 +192,12 @@ export function describeRuntime(
     c.sharedLimits === undefined
       ? "none: rate limits and lockout are counted per instance"
       : `${
-        redactUrl(c.sharedLimits.redisUrl)
-      }: counters shared by every instance (not contacted by check)`,
+        extra.report?.find(([l]) => l === "shared limits")?.[1] ??
+          redactUrl(c.sharedLimits.redisUrl)
+      }: counters shared by every instance`,
   );
+  const shown = new Set(["store", "shared limits", "pepper", "accounts"]);
+  for (const [label, text] of extra.report ?? []) if (!shown.has(label)) line(label, text);
   line("proxies", c.trustedProxies.join(", ") || "none (X-Authenticated-User is ignored)");
   const anon = [
     "GET /healthz, /readyz, /metrics, /.well-known/jwks.json, /.well-known/openid-configuration, /openapi.json",
@@ -236,6 +245,46 @@ export function describeRuntime(
     out.push(`  ${w.fields.field ?? w.fields.path ?? w.event}: ${w.fields.message}`);
   }
   return out.join("\n") + "\n";
+}
+
+function _hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The TLS lines: what the certificate is, what this runtime's server offers, client certs. */
+function _describeTls(
+  rt: Runtime,
+  alpn: readonly string[],
+  line: (label: string, text: string) => void,
+  out: string[],
+): void {
+  const t = rt.tls!;
+  const leaf = t.leaf;
+  line(
+    "tls",
+    `TLS 1.2 and 1.3; ALPN ${alpn.length === 0 ? "(none)" : alpn.join(", ")}${
+      alpn.includes("h2") ? "" : " (no HTTP/2 from this runtime's server)"
+    }`,
+  );
+  out.push(
+    `  certificate ${leaf.subject}, ${leaf.keyType}, until ${
+      new Date(leaf.notAfter).toISOString()
+    }`,
+  );
+  const names = [...leaf.sanDns, ...leaf.sanIps];
+  out.push(
+    `  names       ${names.length === 0 ? "(no subject alternative names)" : names.join(", ")}`,
+  );
+  out.push(`  chain       ${t.chainLength} certificate(s) sent`);
+  out.push(
+    `  clients     ${
+      t.clientCa === undefined
+        ? "no client certificates asked for"
+        : `certificates ${t.clientCertificates} (verified against ${
+          t.clientCas.map((ca) => `"${ca.subject}"`).join(", ")
+        }); routes see their subject and SANs`
+    }`,
+  );
 }
 
 /** Python-compatible keys `check` can report (re-exported for the README test). */

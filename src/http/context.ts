@@ -53,6 +53,8 @@ export interface Services {
 export interface ConnInfo {
   /** The peer's IP address as the socket saw it. */
   readonly remoteAddr: string;
+  /** The client certificate a TLS handshake verified (`service.tls.client_ca_path`). */
+  readonly peerCertificate?: import("../platform/platform.ts").PeerCertificate;
 }
 
 /** Everything a route needs for one request. */

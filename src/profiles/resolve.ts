@@ -175,6 +175,20 @@ function _lifetimes(
       const max = Math.max(min, override ?? config.maxTtlSeconds);
       return { defaultTtl: Math.min(max, Math.max(min, config.defaultTtlSeconds)), maxTtl: max };
     }
+    // The kinds whose routes ask for their own section's lifetime: the profile's default is that
+    // lifetime (clamped as a mint clamps it), so `check` and /openapi.json tell what tokens get.
+    case "account": {
+      const max = override ?? config.maxTtlSeconds;
+      const own = config.accounts?.accessTtlSeconds ?? config.defaultTtlSeconds;
+      return { defaultTtl: Math.max(min, Math.min(own, max)), maxTtl: max };
+    }
+    case "api":
+    case "client":
+    case "exchange": {
+      const max = override ?? config.maxTtlSeconds;
+      const own = config.store?.tokenTtlSeconds ?? 900;
+      return { defaultTtl: Math.max(min, Math.min(own, max)), maxTtl: max };
+    }
     default: {
       const max = override ?? config.maxTtlSeconds;
       return { defaultTtl: Math.min(config.defaultTtlSeconds, max), maxTtl: max };

@@ -14,7 +14,7 @@ import {
   type KeypebbleMetrics,
   type MetricsFormat,
 } from "../metrics/mod.ts";
-import type { ClientTimeouts, Platform } from "../platform/platform.ts";
+import type { ClientTimeouts, ConnFacts, Platform } from "../platform/platform.ts";
 import {
   type BuildNotice,
   type ConfigOverrides,
@@ -23,6 +23,7 @@ import {
   watchedFiles,
 } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
+import { isReadyz, notReadyResponse } from "./draining.ts";
 import { shareLimits } from "./limit_shares.ts";
 import { mergeExpositions } from "./metrics_merge.ts";
 
@@ -73,23 +74,32 @@ export interface ReloadResult {
   readonly listenChanged: boolean;
   /** The new config changes `store` or `shared_limits` (only a restart changes those). */
   readonly storeChanged: boolean;
+  /**
+   * The new config turns TLS on or off, or changes whether client certificates are asked for
+   * (only a restart changes those; a new certificate, key or CA bundle is swapped in).
+   */
+  readonly tlsModeChanged?: boolean;
+  /** A new certificate is served from now on (its subject and end), for the log. */
+  readonly tlsSwapped?: { readonly subject: string; readonly notAfter: string };
 }
 
 /** A running instance. */
 export interface Instance {
   readonly port: number;
+  /** ALPN protocols the listener offers (`[]` without TLS). */
+  readonly protocols: readonly string[];
   readonly metrics: KeypebbleMetrics;
   current(): Runtime;
   reload(why: string): Promise<ReloadResult>;
-  /** Stop accepting, finish requests in flight. */
+  /** Stop accepting (new connections are refused), `/readyz` 503, finish requests in flight. */
   shutdown(): Promise<void>;
   readonly finished: Promise<void>;
   /** This instance's own exposition (no siblings), for a sibling's merge. */
   ownExposition(format: MetricsFormat): string;
 }
 
-/** Build services and start listening; throws when the port cannot be bound. */
-export function startInstance(o: InstanceOptions): Instance {
+/** Build services and start listening; rejects when the port cannot be bound. */
+export async function startInstance(o: InstanceOptions): Promise<Instance> {
   const { platform } = o;
   let raw = o.runtime;
   let rt = shareLimits(raw, o.workers);
@@ -124,18 +134,27 @@ export function startInstance(o: InstanceOptions): Instance {
     ...(o.shared === undefined ? {} : { shared: o.shared }),
   });
   const handler = createHandler(services);
-  const serveHandler = sib === undefined
-    ? handler
-    : (req: Request, info: { remoteAddr: string }) =>
-      _isMetrics(req.url) ? sib.gather().then(() => handler(req, info)) : handler(req, info);
+  let draining = false;
+  const serveHandler = (req: Request, info: ConnFacts): Promise<Response> => {
+    // Once draining, /readyz says so (a probe on a kept-alive connection takes this instance
+    // out of rotation); everything else in flight is served as usual.
+    if (draining && isReadyz(req.url)) return Promise.resolve(notReadyResponse());
+    if (sib !== undefined && _isMetrics(req.url)) {
+      return sib.gather().then(() => handler(req, info));
+    }
+    return handler(req, info);
+  };
 
-  const server = platform.serve({
+  const server = await platform.serve({
     host: rt.config.host,
     port: o.port,
     handler: serveHandler,
     reusePort: o.reusePort,
     timeouts: o.timeouts,
+    ...(raw.tls === undefined ? {} : { tls: raw.tls }),
   });
+  /** The TLS material the listener serves (a reload may not be able to change it). */
+  let served = raw.tls;
 
   let reloading: Promise<ReloadResult> | undefined;
   const reloadOnce = async (): Promise<ReloadResult> => {
@@ -151,12 +170,40 @@ export function startInstance(o: InstanceOptions): Instance {
         next.config.port !== raw.config.port;
       const storeChanged = JSON.stringify([next.config.store, next.config.sharedLimits]) !==
         JSON.stringify([raw.config.store, raw.config.sharedLimits]);
+      const tlsModeChanged = _tlsMode(next.tls) !== _tlsMode(served);
+      let tlsSwapped: ReloadResult["tlsSwapped"];
+      if (!tlsModeChanged && next.tls !== undefined && next.tls.id !== served?.id) {
+        // The new pair is served before the runtime swaps: if the listener refuses it, the
+        // whole reload fails and the old pair, like the old config, keeps serving.
+        try {
+          await server.updateTls!(next.tls);
+        } catch (e) {
+          throw new Error(
+            `${next.config.source}: service.tls: the new certificate cannot be served: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+          );
+        }
+        served = next.tls;
+        tlsSwapped = {
+          subject: next.tls.leaf.subject,
+          notAfter: new Date(next.tls.leaf.notAfter).toISOString(),
+        };
+      }
       raw = next;
       rt = shareLimits(next, o.workers); // the swap: requests in flight keep the one they read
       reloadStatus = { outcome: "success", at };
       metrics.configReloads.labels("success").inc();
       metrics.configGeneration.labels().set(raw.generation);
-      return { ok: true, generation: raw.generation, notices, listenChanged, storeChanged };
+      return {
+        ok: true,
+        generation: raw.generation,
+        notices,
+        listenChanged,
+        storeChanged,
+        ...(tlsModeChanged ? { tlsModeChanged } : {}),
+        ...(tlsSwapped === undefined ? {} : { tlsSwapped }),
+      };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       reloadStatus = { outcome: "failure", at, error: message };
@@ -174,16 +221,26 @@ export function startInstance(o: InstanceOptions): Instance {
 
   return {
     port: server.port,
+    protocols: server.protocols,
     metrics,
     current: () => raw,
     reload(): Promise<ReloadResult> {
       reloading ??= reloadOnce().finally(() => (reloading = undefined));
       return reloading;
     },
-    shutdown: () => server.shutdown(),
+    shutdown: () => {
+      draining = true;
+      return server.shutdown();
+    },
     finished: server.finished,
     ownExposition: (format) => own[format](),
   };
+}
+
+/** `http`, `https` or `mtls-required` / `mtls-optional`: what only a restart changes. */
+function _tlsMode(tls: Runtime["tls"]): string {
+  if (tls === undefined) return "http";
+  return tls.clientCa === undefined ? "https" : `mtls-${tls.clientCertificates}`;
 }
 
 /** The files a reload reads (config, keys, policy) for the `watch: true` poller. */
@@ -206,7 +263,11 @@ export function logNotices(logger: Logger, notices: readonly BuildNotice[]): voi
 /** Warn about the settings a reload read but cannot apply: they change only on restart. */
 export function warnRestartOnly(
   logger: Logger,
-  r: { readonly listenChanged: boolean; readonly storeChanged?: boolean },
+  r: {
+    readonly listenChanged: boolean;
+    readonly storeChanged?: boolean;
+    readonly tlsModeChanged?: boolean;
+  },
 ): void {
   if (r.listenChanged) {
     logger.warn("reload_listen_unchanged", {
@@ -216,6 +277,12 @@ export function warnRestartOnly(
   if (r.storeChanged) {
     logger.warn("reload_store_unchanged", {
       message: "store and shared_limits change only on restart",
+    });
+  }
+  if (r.tlsModeChanged) {
+    logger.warn("reload_tls_unchanged", {
+      message:
+        "Turning service.tls on or off, and client_ca_path or client_certificates, change only on restart (a new certificate, key or CA bundle is swapped on reload)",
     });
   }
 }
