@@ -11,6 +11,7 @@ import type { Platform } from "../platform/platform.ts";
 import { loadConfig } from "../runtime/mod.ts";
 import type { BlockKind } from "../store/mod.ts";
 import {
+  type ArgsSpec,
   type FlagSpec,
   intFlag,
   listFlag,
@@ -21,7 +22,7 @@ import {
 } from "./args.ts";
 
 /** A CLI command of this group. */
-export interface ApiKeyCommand {
+export interface ApiKeyCommand extends ArgsSpec {
   readonly summary: string;
   readonly usage: string;
   readonly flags: FlagSpec;
@@ -66,6 +67,7 @@ export const ORG_COMMAND: ApiKeyCommand = {
   summary: "Create, list, suspend or resume organisations (API key owners)",
   usage: `keypebble org create|list|suspend|resume --config FILE [NAME] [--json]`,
   flags: { config: "string", json: "boolean" },
+  subcommands: { create: ["NAME"], list: [], suspend: ["NAME"], resume: ["NAME"] },
   run: (p, a) =>
     _withService(p, a, async (svc) => {
       const sub = a.positionals[0];
@@ -116,6 +118,7 @@ export const KEY_COMMAND: ApiKeyCommand = {
        keypebble key roll --config FILE ID [--grace SECONDS] [--json]
 
 create and roll print the key once (in "key" with --json); it cannot be shown again.`,
+  subcommands: { create: [], list: [], show: ["ID"], revoke: ["ID"], roll: ["ID"] },
   flags: {
     config: "string",
     json: "boolean",

@@ -16,16 +16,13 @@ import { clampTtl } from "../claims/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import type { BuildNotice, Runtime } from "../runtime/mod.ts";
 import { type Started, startUp, StartupError } from "../server/preflight.ts";
-import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
+import { type ParsedArgs, requireFlag, stringFlag } from "./args.ts";
 
 /** Run `check`; resolves to the exit code. */
 export async function checkCommand(platform: Platform, args: ParsedArgs): Promise<number> {
   const configPath = requireFlag(args, "config");
   const credentialsDir = stringFlag(args, "credentials-dir");
   const policyPath = stringFlag(args, "policy");
-  if (args.positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${args.positionals[0].slice(0, 40)}"`);
-  }
   // serve's own start-up sequence, in check mode: it reads everything serve reads (the store
   // too) and writes nothing.
   const silent = createLogger({ level: "error", write: () => {}, now: () => new Date() });
