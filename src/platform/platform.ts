@@ -4,6 +4,7 @@
  */
 
 import type { RuntimeIo } from "./io.ts";
+import type { ProcessStats } from "./process_stats.ts";
 import type { SqliteOpener } from "./sqlite.ts";
 
 /** A running HTTP server. */
@@ -136,6 +137,8 @@ export interface Platform extends RuntimeIo {
   cwd(): string;
   /** Logical CPUs the process may use (the default `serve --workers`). */
   cpuCount(): number;
+  /** The `process_*` facts of `/metrics`, read when scraped (src/platform/process_stats.ts). */
+  processStats?(): Promise<ProcessStats>;
   /** Whether {@link ServeOptions.reusePort} works here (Deno: only with `--unstable-net`). */
   canReusePort(): boolean;
   /** Start a worker thread running `src/main.ts` in worker mode; see `src/server/worker.ts`. */

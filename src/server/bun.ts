@@ -23,6 +23,7 @@ import { serveNodeTls } from "./node_tls.ts";
 import { linkOf } from "./worker_link.ts";
 import { installNativeHmacSha256 } from "../jose/hmac_sha256.ts";
 import { bunHmacSha256 } from "../platform/hmac_bun.ts";
+import { readProcessStats } from "../platform/process_stats.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -65,6 +66,8 @@ interface ProcessLike {
   on(event: string, fn: () => void): void;
   readonly stdout: { write(text: string): boolean };
   readonly stderr: { write(text: string): boolean };
+  memoryUsage?(): { rss: number };
+  cpuUsage?(): { user: number; system: number };
 }
 
 function _bun(): BunGlobal {
@@ -195,6 +198,23 @@ export function bunPlatform(): Platform {
     canReusePort(): boolean {
       return true; // Bun passes SO_REUSEPORT through on Linux
     },
+    processStats: () =>
+      readProcessStats({
+        // node:fs: Bun.file reads a /proc file by its stat size, which is 0 there.
+        readText: async (path) =>
+          await (await import("node:fs/promises")).readFile(path, "latin1").catch(() => undefined),
+        countEntries: async (path) =>
+          await (await import("node:fs/promises")).readdir(path).then(
+            (l) => l.length, // the listing includes readdir's own descriptor, as in Deno
+            () => undefined,
+          ),
+        rss: () => proc.memoryUsage?.().rss,
+        cpuMicros: () => {
+          const u = proc.cpuUsage?.();
+          return Promise.resolve(u === undefined ? undefined : u.user + u.system);
+        },
+        startTime: () => performance.timeOrigin / 1000,
+      }),
     alpnFor: (withClientCertificates: boolean) =>
       withClientCertificates ? ["h2", "http/1.1"] : ["http/1.1"],
     startWorker(): WorkerLink {

@@ -13,6 +13,7 @@ import type {
 } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openDenoSqlite } from "../platform/sqlite_deno.ts";
+import { readProcessStats } from "../platform/process_stats.ts";
 import { withRequestDeadline } from "./deadline.ts";
 import { closing, shuttingDownResponse } from "./draining.ts";
 import { serveNodeTls } from "./node_tls.ts";
@@ -116,6 +117,29 @@ export function denoPlatform(): Platform {
       return navigator.hardwareConcurrency || 1;
     },
     canReusePort: _canReusePort,
+    processStats: () =>
+      readProcessStats({
+        readText: (path) => Deno.readTextFile(path).catch(() => undefined),
+        async countEntries(path) {
+          try {
+            let n = 0;
+            for await (const _ of Deno.readDir(path)) n++;
+            return n;
+          } catch {
+            return undefined; // not Linux, or no --allow-read for /proc
+          }
+        },
+        rss: () => Deno.memoryUsage().rss,
+        async cpuMicros() {
+          try {
+            const u = (await import("node:process")).default.cpuUsage();
+            return u.user + u.system;
+          } catch {
+            return undefined;
+          }
+        },
+        startTime: () => performance.timeOrigin / 1000,
+      }),
     alpnFor: () => ["h2", "http/1.1"],
     startWorker(): WorkerLink {
       return linkOf(new Worker(Deno.mainModule, { type: "module" }));

@@ -13,6 +13,8 @@ import {
   createKeypebbleMetrics,
   type KeypebbleMetrics,
   type MetricsFormat,
+  type ProcessMetricsUpdate,
+  registerProcessMetrics,
 } from "../metrics/mod.ts";
 import type { ClientTimeouts, ConnFacts, Platform } from "../platform/platform.ts";
 import {
@@ -55,6 +57,11 @@ export interface InstanceOptions {
   /** The account service (with a `store` and `accounts`), opened by the caller like `apiKeys`. */
   readonly accounts?: AccountService;
   /**
+   * Expose the `process_*` series (one worker per process does: they describe the process, and
+   * the workers' expositions are summed).
+   */
+  readonly processMetrics?: boolean;
+  /**
    * With several workers: fetch the other workers' expositions before `/metrics` renders, so the
    * answer covers the whole process.
    */
@@ -96,6 +103,8 @@ export interface Instance {
   readonly finished: Promise<void>;
   /** This instance's own exposition (no siblings), for a sibling's merge. */
   ownExposition(format: MetricsFormat): string;
+  /** Read the `process_*` facts now (before an exposition is rendered). */
+  refreshProcessMetrics(): Promise<void>;
 }
 
 /** Build services and start listening; rejects when the port cannot be bound. */
@@ -121,6 +130,14 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
         SAME_IN_EVERY_WORKER,
       );
   }
+  // process_* (read when scraped, never per request)
+  let updateProcess: ProcessMetricsUpdate | undefined;
+  if (o.processMetrics && platform.processStats !== undefined) {
+    updateProcess = registerProcessMetrics(registry, await platform.processStats());
+  }
+  const refreshProcess = async (): Promise<void> => {
+    if (updateProcess !== undefined) updateProcess(await platform.processStats!());
+  };
   let reloadStatus: ReloadStatus = { outcome: "none" };
   const services = createServices({
     runtime: () => rt,
@@ -139,8 +156,8 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
     // Once draining, /readyz says so (a probe on a kept-alive connection takes this instance
     // out of rotation); everything else in flight is served as usual.
     if (draining && isReadyz(req.url)) return Promise.resolve(notReadyResponse());
-    if (sib !== undefined && _isMetrics(req.url)) {
-      return sib.gather().then(() => handler(req, info));
+    if ((sib !== undefined || updateProcess !== undefined) && _isMetrics(req.url)) {
+      return refreshProcess().then(() => sib?.gather()).then(() => handler(req, info));
     }
     return handler(req, info);
   };
@@ -234,6 +251,7 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
     },
     finished: server.finished,
     ownExposition: (format) => own[format](),
+    refreshProcessMetrics: refreshProcess,
   };
 }
 

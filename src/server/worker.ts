@@ -79,6 +79,7 @@ export function runWorker(
             workers: start.workers,
             port: m.port,
             reusePort: start.workers > 1,
+            processMetrics: start.index === 0,
             timeouts: start.timeouts,
             siblings: {
               gather: () =>
@@ -147,6 +148,7 @@ export function runWorker(
         return;
       }
       case "snap": {
+        await instance?.refreshProcessMetrics().catch(() => {});
         send({
           t: "snap",
           id: m.id,
