@@ -133,10 +133,16 @@ export function describeRuntime(
   line("keys", "");
   rt.keyring.keys.forEach((k, i) => {
     const spec = c.keys[i];
+    const staged = spec.kind === "pem" && spec.staged === true;
     out.push(
-      `  ${i === 0 ? "signs   " : "verifies"}  ${k.alg.padEnd(6)} kid ${
+      `  ${i === 0 ? "signs   " : staged ? "staged  " : "verifies"}  ${k.alg.padEnd(6)} kid ${
         k.kid === undefined ? "(none: HMAC key without a kid)" : `"${k.kid}"`
-      }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}`,
+      }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}${
+        staged
+          ? ` (published, not signing: verifiers caching the JWKS know it ${c.jwksMaxAgeSeconds} s ` +
+            "after it was first served; then move it first)"
+          : ""
+      }`,
     );
   });
   for (const p of extra.wouldWrite ?? []) {

@@ -355,6 +355,12 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
     }
     const list = top.keys as unknown[];
     const specs = list.map((raw, i) => _readKeyEntry(r, raw, `keys[${i}]`, generate && i === 0));
+    if (specs[0].kind === "pem" && specs[0].staged) {
+      r.fail(
+        "keys[0].staged",
+        "the first key signs, so it cannot be staged: list the staged key after the signing one",
+      );
+    }
     // Beside other keys, an HMAC key needs a name: asymmetric keys get their thumbprint, but an
     // HMAC secret has no public form to derive one from, and verify picks keys by kid.
     for (const s of specs) {
@@ -421,7 +427,8 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
 
 function _readKeyEntry(r: _Reader, raw: unknown, field: string, generate: boolean): KeySpec {
   const o = r.object(raw, field);
-  r.onlyKeys(o, field, ["path", "secret_path", "secret", "alg", "kid", "x5c_chain_path"]);
+  r.onlyKeys(o, field, ["path", "secret_path", "secret", "alg", "kid", "x5c_chain_path", "staged"]);
+  const staged = r.boolean(o.staged, `${field}.staged`) ?? false;
   const alg = o.alg === undefined ? undefined : r.alg(o.alg, `${field}.alg`);
   const kid = _readKid(r, o.kid, `${field}.kid`);
   const sources = ["path", "secret_path", "secret"].filter((k) => o[k] !== undefined);
@@ -439,7 +446,14 @@ function _readKeyEntry(r: _Reader, raw: unknown, field: string, generate: boolea
       ...(x5cChainPath === undefined ? {} : { x5cChainPath }),
       generateIfMissing: generate,
       field,
+      ...(staged ? { staged } : {}),
     };
+  }
+  if (staged) {
+    r.fail(
+      `${field}.staged`,
+      "needs an asymmetric key: an HMAC secret is never published, so there is nothing to stage",
+    );
   }
   if (alg !== undefined && alg !== "HS256") {
     r.fail(`${field}.alg`, `is "${alg}" but the key is an HMAC secret (HS256)`);

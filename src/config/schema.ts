@@ -62,7 +62,15 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   generate_missing_key: V,
   keys: {
     kind: "list",
-    item: _map({ path: V, secret_path: V, secret: V, alg: V, kid: V, x5c_chain_path: V }),
+    item: _map({
+      path: V,
+      secret_path: V,
+      secret: V,
+      alg: V,
+      kid: V,
+      x5c_chain_path: V,
+      staged: V,
+    }),
   },
   static_claims: { kind: "free" },
   allowed_custom_claims: V,

@@ -30,6 +30,11 @@ export type KeySpec =
     readonly generateIfMissing: boolean;
     /** Where in the config this key came from, for error messages. */
     readonly field: string;
+    /**
+     * Published in the JWKS but never signing (a key rotation's next key, README "Keys and
+     * rotation"); never the first key.
+     */
+    readonly staged?: boolean;
   }
   | {
     readonly kind: "hmac";

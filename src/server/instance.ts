@@ -173,6 +173,14 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
   /** The TLS material the listener serves (a reload may not be able to change it). */
   let served = raw.tls;
 
+  /**
+   * When this process first published each kid in its JWKS. Keys served at start count as
+   * published long ago (their history is unknown): only a reload can be caught signing with a
+   * key verifiers may not have fetched yet.
+   */
+  const published = new Map<string, number>();
+  _notePublished(published, raw, -Infinity);
+
   let reloading: Promise<ReloadResult> | undefined;
   const reloadOnce = async (): Promise<ReloadResult> => {
     const at = new Date().toISOString();
@@ -207,6 +215,7 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
           notAfter: new Date(next.tls.leaf.notAfter).toISOString(),
         };
       }
+      _warnEarlySigners(published, raw, next, Date.now(), notices);
       raw = next;
       rt = shareLimits(next, o.workers); // the swap: requests in flight keep the one they read
       reloadStatus = { outcome: "success", at };
@@ -253,6 +262,54 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
     ownExposition: (format) => own[format](),
     refreshProcessMetrics: refreshProcess,
   };
+}
+
+/** Record the kids `rt` publishes that were not published before, at `at`. */
+function _notePublished(published: Map<string, number>, rt: Runtime, at: number): void {
+  for (const k of rt.keyring.keys) {
+    if (k.publicJwk !== undefined && k.kid !== undefined && !published.has(k.kid)) {
+      published.set(k.kid, at);
+    }
+  }
+}
+
+/**
+ * A key that starts signing with this reload must have been in the JWKS for at least
+ * `jwks_max_age_seconds`, or a verifier caching the JWKS meets a kid it does not know (README
+ * "Keys and rotation": stage it first). Warned about, not refused: an emergency rotation after a
+ * leak must be able to switch at once.
+ */
+function _warnEarlySigners(
+  published: Map<string, number>,
+  before: Runtime,
+  next: Runtime,
+  now: number,
+  notices: BuildNotice[],
+): void {
+  const signers = (rt: Runtime) =>
+    new Set(Object.values(rt.profiles).map((p) => p.signer.kid).filter((k) => k !== undefined));
+  const was = signers(before);
+  _notePublished(published, next, now);
+  const maxAge = next.config.jwksMaxAgeSeconds;
+  for (const kid of signers(next)) {
+    if (was.has(kid)) continue;
+    const entry = next.keyring.keys.find((k) => k.kid === kid);
+    if (entry?.publicJwk === undefined) continue; // an HMAC secret: shared out of band
+    const since = (now - (published.get(kid) ?? now)) / 1000;
+    if (since >= maxAge) continue;
+    notices.push({
+      level: "warn",
+      event: "key_signs_early",
+      fields: {
+        kid,
+        published_seconds_ago: Math.floor(since),
+        jwks_max_age_seconds: maxAge,
+        message: `kid "${kid}" signs from now on but entered the JWKS ${
+          Math.floor(since)
+        } s ago: verifiers caching the JWKS (up to jwks_max_age_seconds, ${maxAge} s) may not know it yet; stage the next key first (keys[].staged: true), README "Keys and rotation"`,
+      },
+    });
+  }
 }
 
 /** `http`, `https` or `mtls-required` / `mtls-optional`: what only a restart changes. */
