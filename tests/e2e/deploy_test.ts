@@ -228,7 +228,19 @@ Deno.test("Dockerfile is multi-stage, non-root, exposes 8080, exec-form HEALTHCH
   const hcCmd = /\bCMD\s+(.*)$/.exec(hc[0].args);
   assert.ok(hcCmd, "HEALTHCHECK has a CMD");
   const hcArgv = JSON.parse(hcCmd[1]);
-  assert.deepEqual(hcArgv, ["/keypebble", "healthcheck"], "exec form, no shell");
+  assert.deepEqual(
+    hcArgv,
+    ["/keypebble", "healthcheck", "--config", "/etc/keypebble/config.yaml"],
+    "exec form, no shell, the port and TLS read from the config",
+  );
+  // State beside a read-only config: a volume owned by the unprivileged user.
+  assert.ok(final.some((i) => i.op === "VOLUME" && /\/var\/lib\/keypebble/.test(i.args)));
+  assert.ok(
+    final.some((i) =>
+      i.op === "COPY" && /--chown=65532:65532/.test(i.args) && /\/var\/lib\/keypebble$/.test(i.args)
+    ),
+    "the state directory belongs to uid 65532",
+  );
 
   const entry = final.find((i) => i.op === "ENTRYPOINT");
   assert.ok(entry);
@@ -255,6 +267,9 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
       "LoadCredential=signing.key:/etc/keypebble/signing.key",
       "MemoryDenyWriteExecute=no",
       "Environment=KEYPEBBLE_WORKERS=auto",
+      "StateDirectory=keypebble",
+      "StateDirectoryMode=0700",
+      "UMask=0077",
     ]
   ) {
     assert.ok(unit.split("\n").includes(line), `unit lacks "${line}"`);
