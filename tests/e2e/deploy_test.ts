@@ -292,6 +292,13 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
     // systemd-analyze exits 0 even for unknown keys or bad values; it only prints them.
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stdout + r.stderr).trim(), "", "systemd-analyze printed warnings");
+    // systemd's own exposure score of the sandbox (0 best, 10 worst): at most 2 ("OK").
+    const sec = await run("systemd-analyze", ["security", "--offline=true", copy], {
+      allowFail: true,
+    });
+    const score = /Overall exposure level for .*: ([\d.]+)/.exec(sec.stdout + sec.stderr);
+    assert.ok(score, sec.stdout + sec.stderr);
+    assert.ok(Number(score[1]) <= 2, `exposure ${score[1]}:\n${sec.stdout}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
