@@ -7,7 +7,6 @@ import type {
   Platform,
   ServeOptions,
   ServerHandle,
-  ServeTls,
   SignalName,
   WorkerLink,
 } from "../platform/platform.ts";
@@ -15,7 +14,7 @@ import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openDenoSqlite } from "../platform/sqlite_deno.ts";
 import { readProcessStats } from "../platform/process_stats.ts";
 import { withRequestDeadline } from "./deadline.ts";
-import { closing, shuttingDownResponse } from "./draining.ts";
+import { shuttingDownResponse } from "./draining.ts";
 import { serveNodeTls } from "./node_tls.ts";
 import { linkOf } from "./worker_link.ts";
 
@@ -103,9 +102,12 @@ export function denoPlatform(): Platform {
     },
     async serve(options: ServeOptions): Promise<ServerHandle> {
       const tls = options.tls;
-      // Deno.serve cannot ask for a client certificate: that server is node:http2's.
-      if (tls?.clientCa !== undefined) return await serveNodeTls({ ...options, tls });
-      return _serveDeno(options, _canReusePort());
+      // HTTPS is node:http2's server here (src/server/node_tls.ts): Deno.serve cannot ask for a
+      // client certificate, and its TLS sockets keep Nagle's algorithm on, so an HTTP/1.1 answer
+      // over about 400 bytes waits some 40 ms for the client's delayed ACK (measured: README
+      // "TLS").
+      if (tls !== undefined) return await serveNodeTls({ ...options, tls });
+      return _serveDeno(options);
     },
     onSignal(signal: SignalName, fn: () => void): void {
       Deno.addSignalListener(signal, fn);
@@ -140,7 +142,7 @@ export function denoPlatform(): Platform {
         },
         startTime: () => performance.timeOrigin / 1000,
       }),
-    alpnFor: () => ["h2", "http/1.1"],
+    alpnFor: () => ["h2", "http/1.1"], // node:http2's server, with or without client certificates
     startWorker(): WorkerLink {
       return linkOf(new Worker(Deno.mainModule, { type: "module" }));
     },
@@ -157,102 +159,60 @@ function _canReusePort(): boolean {
   return typeof (Deno as unknown as { connectQuic?: unknown }).connectQuic === "function";
 }
 
-/** One `Deno.serve` listener and what its drain needs to know. */
+/** The `Deno.serve` listener and what its drain needs to know. */
 interface _Listener {
   readonly server: Deno.HttpServer<Deno.NetAddr>;
   /** Requests whose body may still be arriving (their handler has not answered yet). */
   bodies: number;
-  /** Set when the drain starts: later requests get 503 `shutting_down` (final drain only). */
-  refuse: boolean;
-  /** Set when the drain starts: answers carry `connection: close` (see `closing()`). */
-  closing: boolean;
+  /** Set when the drain starts: later requests get 503 `shutting_down`. */
+  draining: boolean;
 }
 
-/**
- * `Deno.serve`, with TLS when asked (rustls: TLS 1.2 and 1.3 only; ALPN `h2` and `http/1.1`).
- * A certificate swap opens a second listener on the same port (`SO_REUSEPORT`) and drains the
- * first, so no connection is cut and none is refused; without `--unstable-net` there is no
- * second listener, and the swap is refused (the certificate then changes on restart).
- */
-function _serveDeno(options: ServeOptions, canReusePort: boolean): ServerHandle {
+/** Plain HTTP on `Deno.serve` (HTTPS goes to src/server/node_tls.ts). */
+function _serveDeno(options: ServeOptions): ServerHandle {
   // Deno.serve has no header-read time limit (hyper's needs a timer Deno does not install),
   // so only the request limit applies here; see README "Slow clients".
   const handler = options.timeouts === undefined
     ? options.handler
     : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
   const graceMs = (options.timeouts?.requestSeconds ?? 10) * 1000;
-  // With TLS the listener is always opened shareable, so a later certificate can join it.
-  const reusePort = options.reusePort === true || (options.tls !== undefined && canReusePort);
-  const open = (tls: ServeTls | undefined, port: number): _Listener => {
-    const l: _Listener = { bodies: 0, refuse: false, closing: false, server: undefined as never };
-    const done = () => void l.bodies--;
-    (l as { server: Deno.HttpServer<Deno.NetAddr> }).server = Deno.serve({
-      hostname: options.host,
-      port,
-      ...(reusePort ? { reusePort: true } : {}),
-      ...(tls === undefined ? {} : { cert: tls.cert, key: tls.key() }),
-      onListen: () => {},
-    }, (req, info) => {
-      if (l.refuse) return shuttingDownResponse();
-      // Answers made while the listener drains say `connection: close` (checked as they are
-      // made: a request in flight when the drain starts ends its connection cleanly too).
-      const p = handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname })
-        .then((r) => l.closing ? closing(r) : r);
-      // Headers, not `req.body` (building that stream costs about 12 µs per POST).
-      if (req.headers.has("content-length") || req.headers.has("transfer-encoding")) {
-        l.bodies++;
-        p.then(done, done);
-      }
-      return p;
-    });
-    return l;
-  };
+  const l: _Listener = { bodies: 0, draining: false, server: undefined as never };
+  const done = () => void l.bodies--;
+  (l as { server: Deno.HttpServer<Deno.NetAddr> }).server = Deno.serve({
+    hostname: options.host,
+    port: options.port,
+    ...(options.reusePort ? { reusePort: true } : {}),
+    onListen: () => {},
+  }, (req, info) => {
+    if (l.draining) return shuttingDownResponse();
+    const p = handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname });
+    // Headers, not `req.body` (building that stream costs about 12 µs per POST).
+    if (req.headers.has("content-length") || req.headers.has("transfer-encoding")) {
+      l.bodies++;
+      p.then(done, done);
+    }
+    return p;
+  });
   /**
    * Deno 2.9's shutdown() makes every request body still arriving unreadable (BadResource,
    * denoland/deno#36809), so the listener is closed once no body is in flight (bounded by the
-   * request limit); `refuse` turns away what arrives meanwhile.
+   * request limit); what arrives meanwhile is turned away (503 `shutting_down`, connection: close).
    */
-  const drain = async (l: _Listener, refuse: boolean): Promise<void> => {
-    l.closing = true;
-    l.refuse = refuse;
+  const drain = async (): Promise<void> => {
+    l.draining = true;
     const until = Date.now() + graceMs;
     while (l.bodies > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     await l.server.shutdown();
   };
-  let current = open(options.tls, options.port);
-  const port = current.server.addr.port;
-  let resolveFinished: () => void = () => {};
-  const finished = new Promise<void>((r) => (resolveFinished = r));
   let stopping: Promise<void> | undefined;
-  let swapping: Promise<void> = Promise.resolve();
   return {
-    port,
-    protocols: options.tls === undefined ? [] : ["h2", "http/1.1"],
-    finished,
+    port: l.server.addr.port,
+    protocols: [],
+    finished: l.server.finished,
     shutdown(): Promise<void> {
-      stopping ??= swapping.then(() => drain(current, true)).then(resolveFinished);
+      stopping ??= drain();
       return stopping;
     },
-    ...(options.tls === undefined ? {} : {
-      updateTls(next: ServeTls): Promise<void> {
-        if (!reusePort) {
-          return Promise.reject(
-            new Error(
-              "Deno without --unstable-net cannot open a second listener on the port, so the " +
-                "new certificate is served after a restart",
-            ),
-          );
-        }
-        const swap = swapping.then(() => {
-          if (stopping !== undefined) return;
-          const old = current;
-          current = open(next, port); // throws (old kept) when Deno refuses the pair
-          void drain(old, false).catch(() => {});
-        });
-        swapping = swap.catch(() => {});
-        return swap;
-      },
-    }),
   };
 }
 

@@ -70,14 +70,15 @@ export async function serveNodeTls(
     ? options.handler
     : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
   const tls = options.tls;
+  const asksForCertificates = tls.clientCa !== undefined;
   const server = http2.createSecureServer({
     allowHTTP1: true,
     minVersion: "TLSv1.2",
     ..._context(tls),
-    requestCert: true,
+    requestCert: asksForCertificates,
     // `optional`: a handshake without a certificate is let in; one presenting a certificate
     // that does not verify is dropped below, never treated as anonymous.
-    rejectUnauthorized: tls.clientCertificates === "required",
+    rejectUnauthorized: asksForCertificates && tls.clientCertificates === "required",
   }) as unknown as NodeSecureServer;
 
   /** Verified client certificate per TLS connection (the h2 session or the h1 socket). */
@@ -88,7 +89,7 @@ export async function serveNodeTls(
   let draining = false;
 
   server.on("secureConnection", (sock: TlsSocketLike) => {
-    if (sock.authorized !== true) {
+    if (asksForCertificates && sock.authorized !== true) {
       // Only `optional` lets an unverified handshake through: a certificate that was presented
       // and failed is refused, not served as if none had been sent.
       const presented = sock.getPeerCertificate(false);
@@ -103,6 +104,8 @@ export async function serveNodeTls(
     if (draining) session.close();
   });
   server.on("tlsClientError", () => {}); // a failed handshake is the client's problem, not ours
+  // No Nagle: an answer's last segment must not wait for the client's delayed ACK (40 ms).
+  server.on("connection", (sock: { setNoDelay?(on: boolean): void }) => sock.setNoDelay?.(true));
   const idleMs = ((options.timeouts?.requestSeconds ?? 10) + 5) * 1000;
   server.setTimeout(idleMs, (sock) => sock.destroy());
 
@@ -113,7 +116,7 @@ export async function serveNodeTls(
     if (known !== undefined) return known ?? undefined;
     const sock = session?.socket ?? req.socket;
     let peer: PeerCertificate | null = null;
-    if (sock.authorized === true) {
+    if (asksForCertificates && sock.authorized === true) {
       const raw = sock.getPeerCertificate(false)?.raw;
       if (raw !== undefined) peer = peerCertificateOf(new Uint8Array(raw)) ?? null;
     }
