@@ -58,7 +58,7 @@ interface NodeSecureServer {
   off(event: string, fn: (...a: never[]) => void): void;
 }
 
-/** Hop-by-hop headers HTTP/2 forbids (RFC 9113 §8.2.2); never copied into an answer. */
+/** Hop-by-hop headers HTTP/2 forbids (RFC 9113 §8.2.2); never copied into an h2 answer. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
 
 /** Start the client-certificate server (see the module comment). */
@@ -246,8 +246,10 @@ async function _answer(
     );
   }
   const out: Record<string, string | string[]> = {};
+  const h2 = req.stream !== undefined;
   response.headers.forEach((v, k) => {
-    if (HOP_BY_HOP.has(k)) return;
+    // HTTP/1.1 keeps `connection: close` (a 408 or a draining answer ends the connection).
+    if (h2 && HOP_BY_HOP.has(k)) return;
     const prev = out[k];
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   });
