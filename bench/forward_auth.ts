@@ -11,7 +11,7 @@
  */
 
 import { ApiKeyService } from "../src/apikeys/service.ts";
-import { createHandler, createServices } from "../src/http/mod.ts";
+import { createHandler, createServices } from "../src/app/mod.ts";
 import { MemoryCounters } from "../src/limits/mod.ts";
 import { createLogger } from "../src/log/mod.ts";
 import { openDenoSqlite } from "../src/platform/sqlite_deno.ts";

@@ -10,10 +10,9 @@
  *   deno bench --allow-env bench/layers_bench.ts
  */
 
-import { errorResponse, matchRoute, responseForError } from "../src/http/mod.ts";
+import { errorResponse, rawPath, responseForError } from "../src/http/mod.ts";
+import { READ_HEADERS, ROUTE_INDEX } from "../src/app/mod.ts";
 import { json, jsonText } from "../src/http/responses.ts";
-import { READ_HEADERS } from "../src/http/handler.ts";
-import { rawPath } from "../src/http/routes.ts";
 import { filterCustomClaims } from "../src/claims/mod.ts";
 import { mint } from "../src/profiles/mod.ts";
 import { readJsonObject } from "../src/http/body.ts";
@@ -100,17 +99,17 @@ Deno.bench({
   },
 });
 Deno.bench({
-  name: "routing: matchRoute (static path)",
+  name: "routing: ROUTE_INDEX.match (static path)",
   group: "layers",
   fn() {
-    matchRoute("/auth");
+    ROUTE_INDEX.match("/auth");
   },
 });
 Deno.bench({
-  name: "routing: matchRoute (templated Kubernetes path)",
+  name: "routing: ROUTE_INDEX.match (templated Kubernetes path)",
   group: "layers",
   fn() {
-    matchRoute("/api/v1/namespaces/default/serviceaccounts/builder/token");
+    ROUTE_INDEX.match("/api/v1/namespaces/default/serviceaccounts/builder/token");
   },
 });
 const HEADERS = new Headers({

@@ -69,6 +69,8 @@ export type ErrorCode =
   // keys and configuration (operator side)
   | "invalid_key"
   | "weak_key"
+  // a JWE kind's relying party key cannot be fetched (issue 25)
+  | "encryption_key_unavailable"
   | "config_invalid"
   | "policy_invalid"
   | "internal_error";
@@ -120,6 +122,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_subject_token: 400,
   invalid_key: 500,
   weak_key: 500,
+  encryption_key_unavailable: 503,
   config_invalid: 500,
   policy_invalid: 500,
   internal_error: 500,

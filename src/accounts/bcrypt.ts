@@ -151,6 +151,37 @@ export function bcryptRaw(key: Uint8Array, salt: Uint8Array, cost: number): Uint
     bf.expand(key, null);
     bf.expand(salt, null);
   }
+  return _finish(bf);
+}
+
+/** Longest stretch of bcrypt work done without letting the event loop run, in milliseconds. */
+const SLICE_MS = 5;
+
+/**
+ * {@link bcryptRaw} in slices of at most {@link SLICE_MS}: between slices the event loop runs,
+ * so a cost-12 check (about 0.4 s of work) never stalls the requests of everyone else.
+ */
+export async function bcryptRawAsync(
+  key: Uint8Array,
+  salt: Uint8Array,
+  cost: number,
+): Promise<Uint8Array> {
+  const bf = new _Blowfish();
+  bf.expand(key, salt);
+  const rounds = 2 ** cost;
+  let sliceStart = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    bf.expand(key, null);
+    bf.expand(salt, null);
+    if ((i & 7) === 7 && performance.now() - sliceStart > SLICE_MS) {
+      await new Promise((r) => setTimeout(r, 0));
+      sliceStart = performance.now();
+    }
+  }
+  return _finish(bf);
+}
+
+function _finish(bf: _Blowfish): Uint8Array {
   const text = new TextEncoder().encode("OrpheanBeholderScryDoubt");
   const c = new Uint32Array(6);
   const dv = new DataView(text.buffer);
@@ -199,6 +230,28 @@ export function verifyBcrypt(password: string, hash: string): boolean {
   if (new TextEncoder().encode(password).length > BCRYPT_MAX_PASSWORD_BYTES) return false;
   const salt = _b64Decode(m[2], 16);
   const again = bcryptHash(password, salt, cost, hash.slice(1, 3));
+  const enc = new TextEncoder();
+  return timingSafeEqual(enc.encode(again), enc.encode(hash));
+}
+
+/**
+ * {@link verifyBcrypt} without blocking the event loop: the server's path (a login against an
+ * imported bcrypt hash). Resolves to the same answer.
+ */
+export async function verifyBcryptAsync(password: string, hash: string): Promise<boolean> {
+  const m = BCRYPT.exec(hash);
+  if (m === null) return false;
+  const cost = Number(m[1]);
+  if (cost < 4 || cost > BCRYPT_MAX_COST) return false;
+  const pw = new TextEncoder().encode(password);
+  if (pw.length > BCRYPT_MAX_PASSWORD_BYTES) return false;
+  const key = new Uint8Array(pw.length + 1);
+  key.set(pw);
+  const salt = _b64Decode(m[2], 16);
+  const raw = await bcryptRawAsync(key, salt, cost);
+  const again = `$${hash.slice(1, 3)}$${m[1]}$${_b64Encode(salt).slice(0, 22)}${
+    _b64Encode(raw).slice(0, 31)
+  }`;
   const enc = new TextEncoder();
   return timingSafeEqual(enc.encode(again), enc.encode(hash));
 }

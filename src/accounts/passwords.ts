@@ -7,7 +7,7 @@
 import { KeypebbleError } from "../errors.ts";
 import { hashPassword, verifyPassword } from "../identity/mod.ts";
 import { isApr1, verifyApr1 } from "./apr1.ts";
-import { isBcrypt, verifyBcrypt } from "./bcrypt.ts";
+import { isBcrypt, verifyBcryptAsync } from "./bcrypt.ts";
 
 /** The most bytes a password may have (bounds the work of hashing it). */
 export const MAX_PASSWORD_BYTES = 1024;
@@ -42,12 +42,24 @@ export async function verifyAnyPassword(
   if (new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES) {
     return { ok: false, rehash: false };
   }
+  const nfc = password.normalize("NFC");
+  const first = await _verifyOne(nfc, hash);
+  // A password set before passwords were normalised may be stored in another form.
+  if (first.ok || nfc === password) return first;
+  return await _verifyOne(password, hash);
+}
+
+async function _verifyOne(
+  password: string,
+  hash: string,
+): Promise<{ ok: boolean; rehash: boolean }> {
   let ok = false;
   switch (hashKind(hash)) {
     case "pbkdf2":
       return { ok: await verifyPassword(password, hash), rehash: false };
     case "bcrypt":
-      ok = verifyBcrypt(password, hash);
+      // In slices: other requests run between them (a cost-12 check is about 0.4 s of work).
+      ok = await verifyBcryptAsync(password, hash);
       break;
     case "apr1":
       ok = verifyApr1(password, hash);
@@ -59,16 +71,96 @@ export async function verifyAnyPassword(
 }
 
 /**
- * Check a new password: a string of at least `minLength` characters (Unicode code points) and
- * at most {@link MAX_PASSWORD_BYTES} bytes.
+ * Passwords every list of breached passwords starts with: refused whatever their length. (A
+ * short list by design: the length rule and the lockout do the rest; operators who want more
+ * put a longer `password_min_length`.)
+ */
+const COMMON = new Set([
+  "password",
+  "password1",
+  "password12",
+  "password123",
+  "password1234",
+  "passw0rd",
+  "p@ssw0rd",
+  "p@ssword",
+  "12345678",
+  "123456789",
+  "1234567890",
+  "0123456789",
+  "87654321",
+  "11111111",
+  "00000000",
+  "12341234",
+  "12344321",
+  "11223344",
+  "qwertyui",
+  "qwertyuiop",
+  "qwerty123",
+  "qwerty12",
+  "1q2w3e4r",
+  "1q2w3e4r5t",
+  "1qaz2wsx",
+  "zaq12wsx",
+  "asdfghjk",
+  "asdfghjkl",
+  "zxcvbnm1",
+  "iloveyou",
+  "iloveyou1",
+  "letmein1",
+  "letmein!",
+  "welcome1",
+  "welcome123",
+  "sunshine",
+  "princess",
+  "football",
+  "baseball",
+  "superman",
+  "starwars",
+  "trustno1",
+  "whatever",
+  "computer",
+  "internet",
+  "changeme",
+  "changeme1",
+  "admin123",
+  "administrator",
+  "abc12345",
+  "abcd1234",
+  "abcdefgh",
+  "aaaaaaaa",
+  "monkey123",
+  "dragon123",
+  "master123",
+  "keypebble",
+  "keypebble1",
+]);
+
+/** Invisible characters: zero-width spaces and joiners, the BOM, soft hyphen, word joiners. */
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/gu;
+
+/**
+ * Check a new password and return it as stored: NFC-normalised (so the same password typed on
+ * another keyboard or system verifies), at least `minLength` characters (Unicode code points)
+ * that are not invisible, at most {@link MAX_PASSWORD_BYTES} bytes, without control characters
+ * (a NUL or a line break is never part of a password someone can type again), not only
+ * whitespace, not one character repeated, and not one of the most common passwords.
  *
  * @throws {KeypebbleError} `invalid_request`
  */
-export function checkNewPassword(password: unknown, minLength: number): string {
-  if (typeof password !== "string") {
+export function checkNewPassword(input: unknown, minLength: number): string {
+  if (typeof input !== "string") {
     throw new KeypebbleError("invalid_request", "The password must be a string");
   }
-  if ([...password].length < minLength) {
+  const password = input.normalize("NFC");
+  if (/\p{Cc}/u.test(password)) {
+    throw new KeypebbleError(
+      "invalid_request",
+      "The password must not contain control characters",
+    );
+  }
+  const visible = [...password.replace(INVISIBLE, "")];
+  if (visible.length < minLength) {
     throw new KeypebbleError(
       "invalid_request",
       `The password must be at least ${minLength} characters long`,
@@ -78,6 +170,13 @@ export function checkNewPassword(password: unknown, minLength: number): string {
     throw new KeypebbleError(
       "invalid_request",
       `The password must be at most ${MAX_PASSWORD_BYTES} bytes long`,
+    );
+  }
+  const plain = visible.join("");
+  if (plain.trim() === "" || new Set(visible).size === 1 || COMMON.has(plain.toLowerCase())) {
+    throw new KeypebbleError(
+      "invalid_request",
+      "The password is too easy to guess; choose a longer or less common one",
     );
   }
   return password;

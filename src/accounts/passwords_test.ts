@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { apr1Hash, verifyApr1 } from "./apr1.ts";
-import { bcryptHash, piWords, verifyBcrypt } from "./bcrypt.ts";
+import { bcryptHash, piWords, verifyBcrypt, verifyBcryptAsync } from "./bcrypt.ts";
 import { md5 } from "./md5.ts";
-import { checkNewPassword, hashKind, verifyAnyPassword } from "./passwords.ts";
+import { checkNewPassword, hashKind, hashNewPassword, verifyAnyPassword } from "./passwords.ts";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const A72 = "a".repeat(72);
@@ -96,4 +96,47 @@ Deno.test("checkNewPassword() enforces the minimum length in characters and a by
   assert.doesNotThrow(() => checkNewPassword("päßwörd!", 8));
   assert.throws(() => checkNewPassword("x".repeat(1025), 8), /at most 1024 bytes/);
   assert.throws(() => checkNewPassword(42 as unknown as string, 8), /must be a string/);
+});
+
+Deno.test("checkNewPassword() refuses the guessable and the untypeable, and stores NFC", () => {
+  for (
+    const bad of [
+      "12345678",
+      "password",
+      "Password1",
+      "\u0000".repeat(8),
+      "\u200b".repeat(8),
+      "        ",
+      "zzzzzzzzzz",
+      "abc\u200bdefg", // 7 visible characters
+      "line\nbreak-pw",
+    ]
+  ) {
+    assert.throws(() => checkNewPassword(bad, 8), /invalid|password/i, JSON.stringify(bad));
+  }
+  // "é" typed as e + combining acute is stored as the one code point.
+  assert.equal(checkNewPassword("caf\u0065\u0301-au-lait", 8), "caf\u00e9-au-lait");
+  assert.equal(checkNewPassword("correct horse", 8), "correct horse");
+});
+
+Deno.test("verifyAnyPassword() matches a password typed in another Unicode form", async () => {
+  const hash = await hashNewPassword(checkNewPassword("caf\u00e9-au-lait", 8), 1000);
+  assert.ok((await verifyAnyPassword("caf\u0065\u0301-au-lait", hash)).ok);
+  assert.ok(!(await verifyAnyPassword("cafe-au-lait", hash)).ok);
+});
+
+Deno.test("verifyBcryptAsync() answers as verifyBcrypt() and lets the event loop run meanwhile", async () => {
+  const hash = bcryptHash("correct horse", new Uint8Array(16).fill(7), 10);
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 0);
+  try {
+    assert.equal(await verifyBcryptAsync("correct horse", hash), true);
+    assert.equal(await verifyBcryptAsync("wrong horse", hash), false);
+  } finally {
+    clearInterval(ticker);
+  }
+  assert.ok(ticks > 0, "timers ran while bcrypt worked");
+  assert.ok(
+    await verifyBcryptAsync("U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"),
+  );
 });

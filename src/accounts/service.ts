@@ -7,19 +7,33 @@
  * SHA-256 only. Each is single use: exchanging it marks it used and issues the next token of the
  * same family. Presenting a used token again means it was copied: the whole family is revoked
  * (the thief's and the owner's latest token alike) and the event is logged.
+ *
+ * Refresh tokens imported from pico-auth (issue 22) keep pico-auth's form (`uuid4().hex`: 32 hex
+ * characters, stored by pico-auth as their SHA-256 too) and are accepted in that form only for
+ * rows imported from pico-auth; each starts a family and rotates into one of ours.
  */
 
 import type { AccountsConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { dummyHashFor } from "../identity/password.ts";
 import type { Logger } from "../log/mod.ts";
-import type { GroupRecord, RefreshTokenRecord, Role, Store, UserRecord } from "../store/mod.ts";
+import type {
+  GroupRecord,
+  RefreshTokenRecord,
+  RevocationEvent,
+  RevocationListener,
+  Role,
+  Store,
+  UserRecord,
+  UserStatus,
+} from "../store/mod.ts";
 import {
   checkNewPassword,
   hashNewPassword,
   isAcceptedHash,
   verifyAnyPassword,
 } from "./passwords.ts";
+import { openSuccessor, sealSuccessor } from "./refresh_seal.ts";
 import { isRole } from "./roles.ts";
 
 /** Options of {@link AccountService}. */
@@ -50,6 +64,22 @@ export interface NewAccount {
   readonly passwordHash?: unknown;
 }
 
+/** Default of `accounts.refresh_reuse_seconds`: the retry window of a just-used refresh token. */
+export const DEFAULT_REFRESH_REUSE_SECONDS = 30;
+
+/** What a rotation's transaction decided (acted on after it commits). */
+type _RotateOutcome =
+  | { kind: "invalid"; message: string }
+  | { kind: "reuse"; rec: RefreshTokenRecord; revoked: number }
+  | {
+    kind: "retry";
+    rec: RefreshTokenRecord;
+    succ: RefreshTokenRecord;
+    user: UserRecord;
+    sealed: string;
+  }
+  | { kind: "rotated"; user: UserRecord; record: RefreshTokenRecord };
+
 /** The result of a refresh: the account and the next token of the family. */
 export interface Rotation {
   readonly user: UserRecord;
@@ -60,6 +90,8 @@ export interface Rotation {
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,255}$/u;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const REFRESH = /^kprt_[0-9a-f]{64}$/;
+/** pico-auth 0.3.0's refresh tokens (`uuid4().hex`), valid only on rows imported from it. */
+const PICO_REFRESH = /^[0-9a-f]{32}$/;
 const ORG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const hexOf = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -68,6 +100,15 @@ export async function tokenHash(raw: string): Promise<string> {
   return hexOf(
     new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw))),
   );
+}
+
+/**
+ * True when `raw` has the form of an account refresh token: ours (`kprt_…`) or pico-auth's
+ * (imported, issue 22). For routes that tell refresh tokens from JWTs (introspection, RFC 7009
+ * revocation); only {@link AccountService} decides whether one is valid.
+ */
+export function hasRefreshTokenForm(raw: string): boolean {
+  return REFRESH.test(raw) || PICO_REFRESH.test(raw);
 }
 
 /** A random id: 12 bytes, hex (24 characters). */
@@ -105,6 +146,7 @@ export class AccountService {
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #iterations: number | undefined;
+  readonly #listeners: RevocationListener[] = [];
 
   constructor(options: AccountServiceOptions) {
     this.store = options.store;
@@ -132,21 +174,6 @@ export class AccountService {
   /** Create an account (registration, admin creation, bootstrap). */
   async create(input: NewAccount): Promise<UserRecord> {
     const email = normaliseEmail(input.email);
-    let passwordHash: string;
-    if (input.passwordHash !== undefined) {
-      if (typeof input.passwordHash !== "string" || !isAcceptedHash(input.passwordHash)) {
-        throw new KeypebbleError(
-          "invalid_request",
-          '"password_hash" must be a PBKDF2, bcrypt ($2a$, $2b$, $2y$) or apr1 hash',
-        );
-      }
-      passwordHash = input.passwordHash;
-    } else {
-      passwordHash = await hashNewPassword(
-        checkNewPassword(input.password, this.config.passwordMinLength),
-        this.#iterations,
-      );
-    }
     let username: string | null = null;
     if (input.username !== undefined && input.username !== null) {
       if (typeof input.username !== "string" || !USERNAME.test(input.username)) {
@@ -161,6 +188,27 @@ export class AccountService {
     if (!ORG.test(orgId)) {
       throw new KeypebbleError("invalid_request", '"org_id" is not a valid organisation name');
     }
+    // Cheap checks first, then friendly conflicts, before any PBKDF2 work is spent (the unique
+    // index settles races).
+    const password = input.passwordHash === undefined
+      ? checkNewPassword(input.password, this.config.passwordMinLength)
+      : undefined;
+    if (await this.store.users.byEmail(email) !== undefined) {
+      throw new KeypebbleError("conflict", "An account with this e-mail already exists");
+    }
+    if (username !== null && await this.store.users.byUsername(username) !== undefined) {
+      throw new KeypebbleError("conflict", "An account with this username already exists");
+    }
+    let passwordHash: string;
+    if (password === undefined) {
+      if (typeof input.passwordHash !== "string" || !isAcceptedHash(input.passwordHash)) {
+        throw new KeypebbleError(
+          "invalid_request",
+          '"password_hash" must be a PBKDF2, bcrypt ($2a$, $2b$, $2y$) or apr1 hash',
+        );
+      }
+      passwordHash = input.passwordHash;
+    } else passwordHash = await hashNewPassword(password, this.#iterations);
     const now = this.#sec();
     const user: UserRecord = {
       id: newId(),
@@ -176,13 +224,6 @@ export class AccountService {
       updatedAt: now,
       lastLoginAt: null,
     };
-    // Friendly conflicts first; the unique index settles races.
-    if (await this.store.users.byEmail(email) !== undefined) {
-      throw new KeypebbleError("conflict", "An account with this e-mail already exists");
-    }
-    if (username !== null && await this.store.users.byUsername(username) !== undefined) {
-      throw new KeypebbleError("conflict", "An account with this username already exists");
-    }
     try {
       await this.store.users.insert(user);
     } catch (e) {
@@ -195,23 +236,27 @@ export class AccountService {
   }
 
   /**
-   * Check a password for the account named by e-mail or username. Unknown accounts cost the
-   * same PBKDF2 work as known ones. Suspended accounts are refused after the password check.
-   * Old-scheme hashes (bcrypt, apr1) are replaced by PBKDF2 on success.
+   * The account a login names (e-mail, or username; `admin` is the bootstrap admin whatever its
+   * e-mail), or undefined. Separate from the password check so that lockout can count failures
+   * against the account itself, whichever name was used.
    */
-  async checkPassword(
-    who: { email?: string; username?: string },
-    password: string,
-  ): Promise<UserRecord | null> {
-    let user: UserRecord | undefined;
-    if (who.email !== undefined) user = await this.store.users.byEmail(who.email.trim());
-    else if (who.username !== undefined) {
-      user = await this.store.users.byUsername(who.username);
-      // The bootstrap admin logs in as "admin" whatever its e-mail (issue 13 contract).
-      if (user === undefined && who.username === "admin") {
-        user = await this.store.users.byEmail(this.config.adminEmail);
-      }
+  async findLogin(who: { email?: string; username?: string }): Promise<UserRecord | undefined> {
+    if (who.email !== undefined) return await this.store.users.byEmail(who.email.trim());
+    if (who.username === undefined) return undefined;
+    const user = await this.store.users.byUsername(who.username);
+    // The bootstrap admin logs in as "admin" whatever its e-mail (issue 13 contract).
+    if (user === undefined && who.username === "admin") {
+      return await this.store.users.byEmail(this.config.adminEmail);
     }
+    return user;
+  }
+
+  /**
+   * Check a password for an account found by {@link findLogin} (undefined: none was found, and
+   * the same PBKDF2 work is done anyway). Old-scheme hashes (bcrypt, apr1) are replaced by PBKDF2
+   * on success. Resolves to the account, or null for a wrong password.
+   */
+  async verifyLogin(user: UserRecord | undefined, password: string): Promise<UserRecord | null> {
     if (user === undefined) {
       await verifyAnyPassword(password, dummyHashFor(this.#iterations));
       return null;
@@ -231,6 +276,14 @@ export class AccountService {
     return user;
   }
 
+  /** {@link findLogin} then {@link verifyLogin}. */
+  async checkPassword(
+    who: { email?: string; username?: string },
+    password: string,
+  ): Promise<UserRecord | null> {
+    return await this.verifyLogin(await this.findLogin(who), password);
+  }
+
   /** Record a successful login. */
   async touchLogin(user: UserRecord): Promise<UserRecord> {
     const at = this.#sec();
@@ -243,10 +296,10 @@ export class AccountService {
     user: UserRecord,
     options: { clientId?: string | null; scope?: string | null; familyId?: string } = {},
   ): Promise<{ raw: string; record: RefreshTokenRecord }> {
-    const raw = `kprt_${hexOf(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const { raw, hash } = await this.#newRefresh();
     const now = this.#sec();
     const record: RefreshTokenRecord = {
-      hash: await tokenHash(raw),
+      hash,
       familyId: options.familyId ?? newId(),
       userId: user.id,
       clientId: options.clientId ?? null,
@@ -262,7 +315,15 @@ export class AccountService {
 
   /**
    * Exchange a refresh token for the next one of its family (single use, RFC 6749 §10.4 and
-   * OAuth 2.0 Security BCP §4.14 rotation). A used token presented again revokes the family.
+   * OAuth 2.0 Security BCP §4.14 rotation). A used token presented again revokes the family,
+   * except within `accounts.refresh_reuse_seconds` of its use (default 30; 0 turns it off),
+   * where it returns the same successor, while that is itself unused: a client whose answer was
+   * lost (a timeout, a store hiccup, a killed process) retries without being logged out.
+   *
+   * Marking the token used, issuing its successor and revoking a family on reuse happen in ONE
+   * store transaction, with the token's row locked: concurrent refreshes of one token run one
+   * after the other, so there is exactly one outcome per family, and a successor never survives
+   * the revocation of its family.
    *
    * @throws {KeypebbleError} `invalid_grant` for an unknown, used, revoked or expired token, or
    *   one issued to another client
@@ -273,58 +334,127 @@ export class AccountService {
   ): Promise<Rotation> {
     const logger = options.logger ?? this.#logger;
     const invalid = (message: string) => new KeypebbleError("invalid_grant", message);
-    if (!REFRESH.test(raw)) throw invalid("The refresh token is not valid");
+    // Ours (`kprt_…`), or pico-auth's form on rows imported from pico-auth (issue 22).
+    const ours = REFRESH.test(raw);
+    if (!ours && !PICO_REFRESH.test(raw)) throw invalid("The refresh token is not valid");
     const hash = await tokenHash(raw);
-    const rec = await this.store.refreshTokens.byHash(hash);
-    if (rec === undefined) throw invalid("The refresh token is not valid");
     const now = this.#sec();
-    if (rec.revokedAt !== null) throw invalid("The refresh token has been revoked");
-    if (rec.usedAt !== null) {
-      await this.#reuse(rec, now, logger);
-      throw invalid(
-        "The refresh token was already used; every token of its family has been revoked",
-      );
-    }
-    if (rec.expiresAt <= now) throw invalid("The refresh token has expired");
-    if (
-      options.clientId !== undefined && rec.clientId !== null && rec.clientId !== options.clientId
-    ) {
-      throw invalid("The refresh token was issued to another client");
-    }
-    const user = await this.store.users.byId(rec.userId);
-    if (user === undefined || user.status !== "active") {
-      await this.store.refreshTokens.revokeFamily(rec.familyId, now);
-      throw invalid("The account is not active");
-    }
-    if (!(await this.store.refreshTokens.consume(hash, now))) {
-      // Another request used it between our read and our write: the same as reuse.
-      await this.#reuse(rec, now, logger);
-      throw invalid(
-        "The refresh token was already used; every token of its family has been revoked",
-      );
-    }
-    const next = await this.issueRefresh(user, {
-      clientId: rec.clientId,
-      scope: rec.scope,
-      familyId: rec.familyId,
+    // The successor is made (and sealed under `raw`) before the transaction, so that the
+    // transaction holds the store for its reads and writes only.
+    const next = await this.#newRefresh();
+    const sealed = await sealSuccessor(raw, next.raw);
+    const window = this.config.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS;
+    const outcome = await this.store.transaction(async (tx): Promise<_RotateOutcome> => {
+      const rec = await tx.refreshTokens.byHash(hash, { forUpdate: true });
+      if (rec === undefined || (rec.origin ?? null) !== (ours ? null : "pico-auth")) {
+        return { kind: "invalid", message: "The refresh token is not valid" };
+      }
+      if (rec.revokedAt !== null) {
+        return { kind: "invalid", message: "The refresh token has been revoked" };
+      }
+      // A family bound to a client is refreshed by that client only: a route without client
+      // authentication (pico-auth's) passes none and is refused (issue 19 finding 6).
+      const otherClient = rec.clientId !== null && rec.clientId !== (options.clientId ?? null);
+      if (rec.usedAt !== null) {
+        // The retry window: the same successor, while it is itself unused and unrevoked.
+        if (
+          !otherClient && now - rec.usedAt < window && rec.successorHash && rec.successorSealed
+        ) {
+          const succ = await tx.refreshTokens.byHash(rec.successorHash, { forUpdate: true });
+          const user = await tx.users.byId(rec.userId);
+          if (
+            succ !== undefined && succ.usedAt === null && succ.revokedAt === null &&
+            succ.expiresAt > now && user !== undefined && user.status === "active"
+          ) {
+            return { kind: "retry", rec, succ, user, sealed: rec.successorSealed };
+          }
+        }
+        const n = await tx.refreshTokens.revokeFamily(rec.familyId, now);
+        return { kind: "reuse", rec, revoked: n };
+      }
+      if (rec.expiresAt <= now) {
+        return { kind: "invalid", message: "The refresh token has expired" };
+      }
+      if (otherClient) {
+        return { kind: "invalid", message: "The refresh token was issued to another client" };
+      }
+      const user = await tx.users.byId(rec.userId);
+      if (user === undefined || user.status !== "active") {
+        await tx.refreshTokens.revokeFamily(rec.familyId, now);
+        return { kind: "invalid", message: "The account is not active" };
+      }
+      if (!(await tx.refreshTokens.consume(hash, now))) {
+        // Cannot happen with the row locked; were it to, it is reuse.
+        const n = await tx.refreshTokens.revokeFamily(rec.familyId, now);
+        return { kind: "reuse", rec, revoked: n };
+      }
+      const record: RefreshTokenRecord = {
+        hash: next.hash,
+        familyId: rec.familyId,
+        userId: user.id,
+        clientId: rec.clientId,
+        scope: rec.scope,
+        createdAt: now,
+        expiresAt: now + this.config.refreshTtlSeconds,
+        usedAt: null,
+        revokedAt: null,
+      };
+      await tx.refreshTokens.insert(record);
+      await tx.refreshTokens.setSuccessor(hash, next.hash, sealed);
+      return { kind: "rotated", user, record };
     });
-    return { user, refreshToken: next.raw, record: next.record };
+    switch (outcome.kind) {
+      case "invalid":
+        throw invalid(outcome.message);
+      case "reuse":
+        logger?.warn("refresh_token_reuse", {
+          user_id: outcome.rec.userId,
+          family_id: outcome.rec.familyId,
+          revoked: outcome.revoked,
+          message: "A used refresh token was presented again; its family is revoked",
+        });
+        throw invalid(
+          "The refresh token was already used; every token of its family has been revoked",
+        );
+      case "retry": {
+        const again = await openSuccessor(raw, outcome.sealed);
+        if (again === undefined || (await tokenHash(again)) !== outcome.succ.hash) {
+          throw invalid("The refresh token is not valid");
+        }
+        logger?.info("refresh_token_retry", {
+          user_id: outcome.rec.userId,
+          family_id: outcome.rec.familyId,
+          message: "A just-used refresh token was presented again within " +
+            "accounts.refresh_reuse_seconds; the same successor was returned",
+        });
+        return { user: outcome.user, refreshToken: again, record: outcome.succ };
+      }
+      case "rotated":
+        return { user: outcome.user, refreshToken: next.raw, record: outcome.record };
+    }
   }
 
-  async #reuse(rec: RefreshTokenRecord, now: number, logger: Logger | undefined): Promise<void> {
-    const n = await this.store.refreshTokens.revokeFamily(rec.familyId, now);
-    logger?.warn("refresh_token_reuse", {
-      user_id: rec.userId,
-      family_id: rec.familyId,
-      revoked: n,
-      message: "A used refresh token was presented again; its family is revoked",
-    });
+  /** A new opaque refresh token and its hash. */
+  async #newRefresh(): Promise<{ raw: string; hash: string }> {
+    const raw = `kprt_${hexOf(crypto.getRandomValues(new Uint8Array(32)))}`;
+    return { raw, hash: await tokenHash(raw) };
+  }
+
+  /**
+   * The stored token a presented refresh token names: ours (`kprt_…`) on rows of ours, or
+   * pico-auth's form on rows imported from pico-auth; undefined for anything else.
+   */
+  async #findRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    const ours = REFRESH.test(raw);
+    if (!ours && !PICO_REFRESH.test(raw)) return undefined;
+    const rec = await this.store.refreshTokens.byHash(await tokenHash(raw));
+    if (rec === undefined) return undefined;
+    return (rec.origin ?? null) === (ours ? null : "pico-auth") ? rec : undefined;
   }
 
   /** Look up an unexpired refresh token without using it (introspection). */
-  async peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
-    if (!REFRESH.test(raw)) return undefined;
-    return await this.store.refreshTokens.byHash(await tokenHash(raw));
+  peekRefresh(raw: string): Promise<RefreshTokenRecord | undefined> {
+    return this.#findRefresh(raw);
   }
 
   /** Revoke the family of a refresh token (RFC 7009); false when unknown. */
@@ -342,7 +472,12 @@ export class AccountService {
     return u;
   }
 
-  /** Change one's own password: the old one must match; every refresh token is revoked. */
+  /**
+   * Change one's own password: the old one must match (the caller runs this under the account's
+   * lockout); every refresh token is revoked and older access tokens stop working.
+   *
+   * @throws {KeypebbleError} `unauthorized` when the old password is wrong
+   */
   async changePassword(
     user: UserRecord,
     oldPassword: unknown,
@@ -353,22 +488,34 @@ export class AccountService {
     }
     const next = checkNewPassword(newPassword, this.config.passwordMinLength);
     const r = await verifyAnyPassword(oldPassword, user.passwordHash);
-    if (!r.ok) throw new KeypebbleError("forbidden", "The old password is not correct");
+    if (!r.ok) throw new KeypebbleError("unauthorized", "The old password is not correct");
     if (next === oldPassword) {
       throw new KeypebbleError("invalid_request", "The new password must differ from the old one");
     }
     await this.#setPassword(user.id, next, false);
   }
 
-  /** Set a password as an administrator; the account's refresh tokens are revoked. */
-  async resetPassword(id: string, newPassword: unknown): Promise<UserRecord> {
+  /**
+   * Set a password as an administrator; the account's refresh tokens are revoked. With
+   * `mustChange` (`keypebble account reset-password`) it must be changed at the next login.
+   */
+  async resetPassword(
+    id: string,
+    newPassword: unknown,
+    options: { mustChange?: boolean } = {},
+  ): Promise<UserRecord> {
     const user = await this.user(id);
     await this.#setPassword(
       user.id,
       checkNewPassword(newPassword, this.config.passwordMinLength),
-      false,
+      options.mustChange ?? false,
     );
     return user;
+  }
+
+  /** A new random password (128 bits, hex), as the bootstrap admin's printed one. */
+  static generatePassword(): string {
+    return hexOf(crypto.getRandomValues(new Uint8Array(16)));
   }
 
   async #setPassword(id: string, password: string, mustChange: boolean): Promise<void> {
@@ -378,6 +525,40 @@ export class AccountService {
       mustChange,
     });
     await this.store.refreshTokens.revokeUser(id, at);
+    await this.#cutoff(id, at);
+  }
+
+  /**
+   * Suspend or resume an account. Suspending revokes its refresh tokens and, through the
+   * revocation list, every access token it holds; resuming lets it sign in again, but tokens
+   * issued before the suspension stay revoked (a cutoff at the suspension).
+   */
+  async setStatus(id: string, status: UserStatus): Promise<UserRecord> {
+    const user = await this.user(id);
+    const at = this.#sec();
+    await this.store.users.setStatus(id, status, at);
+    if (status === "suspended") {
+      await this.store.refreshTokens.revokeUser(id, at);
+      // Every token issued up to this second is from before the suspension.
+      await this.#cutoff(id, at + 1);
+    }
+    this.#tell({ kind: "account", id, suspended: status === "suspended" });
+    return { ...user, status };
+  }
+
+  /** Tokens of `subject` issued before `at` are revoked (for as long as one could live). */
+  async #cutoff(subject: string, at: number): Promise<void> {
+    await this.store.revocations.setCutoff(subject, at, at + this.config.accessTtlSeconds + 60);
+    this.#tell({ kind: "cutoff", subject, notBefore: at });
+  }
+
+  /** Hear of revocation changes made here (the process's revocation list). */
+  onRevocation(listener: RevocationListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #tell(e: RevocationEvent): void {
+    for (const l of this.#listeners) l(e);
   }
 
   /** Change a role. */
@@ -491,6 +672,10 @@ export class AccountService {
     const now = this.#sec();
     await this.store.refreshTokens.purge(now);
     await this.store.revocations.purge(now);
+    // Sealed successors are needed for the retry window only.
+    await this.store.refreshTokens.forgetSuccessors(
+      now - (this.config.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS),
+    );
   }
 
   // ---- bootstrap --------------------------------------------------------------------------

@@ -2,18 +2,20 @@
  * The admin API under `/admin/`, wire-compatible with keyguard's (paths, `X-Admin-Key`, field
  * names), plus what keyguard lacks: suspend/resume, roll, one key, blocks. JSON in and out; errors
  * in the usual `{"error", "message"}` form. Times are RFC 3339 strings.
+ *
+ * The caller (an admin key, or an account's token) and its capability are settled by the route
+ * declaration (src/admin/routes.ts); handlers act within the caller's reach (its own
+ * organisation, or every one for a root principal) and grant nothing the caller does not hold
+ * (src/trust/capabilities.ts `checkGrant`).
  */
 
-import type { ApiKeyService } from "../apikeys/service.ts";
+import { isRole } from "../accounts/roles.ts";
 import { isUsable } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
-import { readJsonObject } from "../http/body.ts";
-import type { RequestContext } from "../http/context.ts";
+import { json } from "../http/mod.ts";
 import { rfc3339OrNull } from "../profiles/context.ts";
-import { json } from "../http/responses.ts";
-import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary } from "../store/mod.ts";
-import { requireAdmin } from "./auth.ts";
-import type { Permission } from "../accounts/roles.ts";
+import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary, Role } from "../store/mod.ts";
+import { checkGrant, type Ctx, orgLimitOf, requireKeys } from "../trust/mod.ts";
 
 /** An organisation as keyguard lists it. */
 export function orgJson(o: OrgSummary): Record<string, unknown> {
@@ -44,6 +46,7 @@ export function keyJson(k: ApiKeyWithOrg, nowSec: number): Record<string, unknow
     audiences: k.audiences,
     claims: k.claims,
     replaced_by: k.replacedBy,
+    reach: k.reach,
   };
 }
 
@@ -58,91 +61,69 @@ export function blockJson(b: Block): Record<string, unknown> {
   };
 }
 
-async function _admin(
-  ctx: RequestContext,
-  permission: Permission = "orgs.manage",
-): Promise<ApiKeyService> {
-  await requireAdmin(ctx, permission);
-  return ctx.services.apiKeys!;
-}
-
-/** For key routes: the service and the organisation the caller is limited to. */
-async function _keyAdmin(
-  ctx: RequestContext,
-): Promise<{ svc: ApiKeyService; orgLimit?: string }> {
-  const p = await requireAdmin(ctx, "keys.manage");
-  return {
-    svc: ctx.services.apiKeys!,
-    ...(p.orgLimit === undefined ? {} : { orgLimit: p.orgLimit }),
-  };
-}
-
 /** A key within the caller's reach (404 otherwise, so other organisations' ids stay unknown). */
-async function _reachableKey(
-  svc: ApiKeyService,
-  id: string,
-  orgLimit: string | undefined,
-): Promise<ApiKeyWithOrg> {
-  const k = await svc.key(id);
-  if (orgLimit !== undefined && k.orgName !== orgLimit) {
-    throw new KeypebbleError("not_found", "No such key");
+async function _reachableKey(ctx: Ctx, id: string): Promise<ApiKeyWithOrg> {
+  const k = await requireKeys(ctx).key(id);
+  const limit = orgLimitOf(ctx.caller);
+  if (limit !== undefined && k.orgName !== limit) {
+    throw KeypebbleError.answer("not_found", "No such key");
   }
   return k;
 }
 
-async function _body(ctx: RequestContext): Promise<Record<string, unknown>> {
-  return await readJsonObject(ctx.req, ctx.rt.config.limits);
-}
-
-function _str(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
+function _str(
+  body: Readonly<Record<string, unknown>>,
+  name: string,
+  required: boolean,
+): string | undefined {
   const v = body[name];
   if (v === undefined || v === null) {
-    if (required) throw new KeypebbleError("invalid_request", `"${name}" is required`);
+    if (required) throw KeypebbleError.answer("invalid_request", `"${name}" is required`);
     return undefined;
   }
   if (typeof v !== "string") {
-    throw new KeypebbleError("invalid_request", `"${name}" must be a string`);
+    throw KeypebbleError.answer("invalid_request", `"${name}" must be a string`);
   }
   return v;
 }
 
-function _int(body: Record<string, unknown>, name: string): number | undefined {
+function _int(body: Readonly<Record<string, unknown>>, name: string): number | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new KeypebbleError("invalid_request", `"${name}" must be an integer`);
+    throw KeypebbleError.answer("invalid_request", `"${name}" must be an integer`);
   }
   return v;
 }
 
-function _strings(body: Record<string, unknown>, name: string): string[] | undefined {
+function _strings(body: Readonly<Record<string, unknown>>, name: string): string[] | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.some((s) => typeof s !== "string") || v.length > 64) {
-    throw new KeypebbleError("invalid_request", `"${name}" must be a list of at most 64 strings`);
+    throw KeypebbleError.answer(
+      "invalid_request",
+      `"${name}" must be a list of at most 64 strings`,
+    );
   }
   return v as string[];
 }
 
-/** `POST /admin/orgs` `{"name"}`. */
-export async function postOrg(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
-  const body = await _body(ctx);
-  const org = await svc.createOrg(_str(body, "name", true)!);
+/** `POST /admin/orgs` `{"name"}` (root principals). */
+export async function postOrg(ctx: Ctx): Promise<Response> {
+  const org = await requireKeys(ctx).createOrg(_str(ctx.json, "name", true)!);
   return json(orgJson({ ...org, keyCount: 0 }), 201);
 }
 
-/** `GET /admin/orgs`. */
-export async function getOrgs(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx);
-  const orgs = await svc.listOrgs();
+/** `GET /admin/orgs` (root principals). */
+export async function getOrgs(ctx: Ctx): Promise<Response> {
+  const orgs = await requireKeys(ctx).listOrgs();
   return json({ organizations: orgs.map(orgJson), total: orgs.length });
 }
 
-/** `POST /admin/orgs/{name}/suspend` and `/resume`. */
+/** `POST /admin/orgs/{name}/suspend` and `/resume` (root principals). */
 export function orgStatusRoute(status: "active" | "suspended") {
-  return async (ctx: RequestContext): Promise<Response> => {
-    const svc = await _admin(ctx);
+  return async (ctx: Ctx): Promise<Response> => {
+    const svc = requireKeys(ctx);
     const org = await svc.setOrgStatus(ctx.params.name, status);
     const summary = (await svc.listOrgs()).find((o) => o.id === org.id);
     return json(orgJson(summary ?? { ...org, keyCount: 0 }));
@@ -151,14 +132,19 @@ export function orgStatusRoute(status: "active" | "suspended") {
 
 /**
  * `POST /admin/keys` `{"org_name", "label", "prefix", "rate_limit_per_minute", "scopes"}` (plus
- * `claims`, `audiences`, `monthly_quota`, `expires_in_seconds`). The raw key is in `raw_key`,
- * this once.
+ * `claims`, `audiences`, `monthly_quota`, `expires_in_seconds`, `reach`). The raw key is in
+ * `raw_key`, this once. Refused (403) when it would grant what the caller does not hold.
  */
-export async function postKey(ctx: RequestContext): Promise<Response> {
-  const { svc, orgLimit } = await _keyAdmin(ctx);
-  const body = await _body(ctx);
-  if (orgLimit !== undefined && _str(body, "org_name", true) !== orgLimit) {
-    throw new KeypebbleError("forbidden", "An org admin manages its own organisation's keys only");
+export async function postKey(ctx: Ctx): Promise<Response> {
+  const svc = requireKeys(ctx);
+  const body = ctx.json;
+  const orgName = _str(body, "org_name", true)!;
+  const limit = orgLimitOf(ctx.caller);
+  if (limit !== undefined && orgName !== limit) {
+    throw KeypebbleError.answer(
+      "forbidden",
+      "An org admin manages its own organisation's keys only",
+    );
   }
   let prefix = _str(body, "prefix", false);
   if (prefix !== undefined && prefix !== "" && !prefix.endsWith("_")) prefix += "_";
@@ -166,15 +152,33 @@ export async function postKey(ctx: RequestContext): Promise<Response> {
   if (
     claims !== undefined && (claims === null || typeof claims !== "object" || Array.isArray(claims))
   ) {
-    throw new KeypebbleError("invalid_request", '"claims" must be an object');
+    throw KeypebbleError.answer("invalid_request", '"claims" must be an object');
   }
   const rate = _int(body, "rate_limit_per_minute");
   const quota = _int(body, "monthly_quota");
   const expiresIn = _int(body, "expires_in_seconds");
   const scopes = _strings(body, "scopes");
   const audiences = _strings(body, "audiences");
+  const reach = _str(body, "reach", false);
+  if (reach !== undefined && reach !== "org" && reach !== "all") {
+    throw KeypebbleError.answer("invalid_request", '"reach" must be "org" or "all"');
+  }
+  const { service_role: serviceRole, ...otherClaims } = (claims ?? {}) as Record<string, unknown>;
+  if (serviceRole !== undefined && !isRole(serviceRole)) {
+    throw KeypebbleError.answer("invalid_request", '"claims.service_role" is not a known role');
+  }
+  _checkAudiences(ctx, audiences ?? []);
+  checkGrant(ctx.caller, {
+    org: orgName,
+    ...(scopes === undefined ? {} : { scopes }),
+    claims: otherClaims,
+    ...(audiences === undefined ? {} : { audiences }),
+    ...(serviceRole === undefined ? {} : { serviceRole: serviceRole as Role }),
+    ...(reach === undefined ? {} : { reach }),
+    ..._allowedAudiences(ctx),
+  });
   const { key, raw } = await svc.createKey({
-    orgName: _str(body, "org_name", true)!,
+    orgName,
     label: _str(body, "label", true)!,
     ...(prefix === undefined || prefix === "" ? {} : { prefix }),
     ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
@@ -183,8 +187,30 @@ export async function postKey(ctx: RequestContext): Promise<Response> {
     ...(scopes === undefined ? {} : { scopes }),
     ...(audiences === undefined ? {} : { audiences }),
     ...(claims === undefined ? {} : { claims: claims as Record<string, unknown> }),
+    ...(reach === undefined ? {} : { reach }),
   });
   return json(_created(key, raw), 201);
+}
+
+/**
+ * A key's audiences are the grantor's choice, but never one a relying party of another kind
+ * trusts (an account's, a client's, an exchange's, a registry service, the refresh audience).
+ */
+function _checkAudiences(ctx: Ctx, audiences: readonly string[]): void {
+  const reserved = ctx.rt.profiles.command.forbiddenAudiences;
+  const taken = audiences.find((a) => reserved.has(a));
+  if (taken !== undefined) {
+    throw KeypebbleError.answer(
+      "forbidden",
+      `Audience ${JSON.stringify(taken.slice(0, 128))} belongs to another kind of token`,
+    );
+  }
+}
+
+/** The operator's allow-list of keys' audiences (`profiles.api.audiences`), when set. */
+function _allowedAudiences(ctx: Ctx): { allowedAudiences?: readonly string[] } {
+  const list = ctx.rt.profiles.api.audiences;
+  return list === undefined ? {} : { allowedAudiences: list };
 }
 
 function _created(key: ApiKeyWithOrg, raw: string): Record<string, unknown> {
@@ -199,76 +225,82 @@ function _created(key: ApiKeyWithOrg, raw: string): Record<string, unknown> {
     created_at: rfc3339OrNull(key.createdAt),
     expires_at: rfc3339OrNull(key.expiresAt),
     monthly_quota: key.monthlyQuota,
+    reach: key.reach,
   };
 }
 
-/** `GET /admin/keys` (optionally `?org_name=`). */
-export async function getKeys(ctx: RequestContext): Promise<Response> {
-  const { svc, orgLimit } = await _keyAdmin(ctx);
-  const asked = ctx.url.searchParams.get("org_name") ?? undefined;
-  if (orgLimit !== undefined && asked !== undefined && asked !== orgLimit) {
-    throw new KeypebbleError("forbidden", "An org admin manages its own organisation's keys only");
+/** `GET /admin/keys` (optionally `?org_name=`): the caller's organisation, or any for a root. */
+export async function getKeys(ctx: Ctx): Promise<Response> {
+  const limit = orgLimitOf(ctx.caller);
+  const asked = ctx.query.get("org_name") ?? undefined;
+  if (limit !== undefined && asked !== undefined && asked !== limit) {
+    throw KeypebbleError.answer(
+      "forbidden",
+      "An org admin manages its own organisation's keys only",
+    );
   }
-  const org = orgLimit ?? asked;
-  const keys = await svc.listKeys(org);
+  const keys = await requireKeys(ctx).listKeys(limit ?? asked);
   return json({ keys: keys.map((k) => keyJson(k, ctx.nowSec)), total: keys.length });
 }
 
 /** `GET /admin/keys/{id}`. */
-export async function getKey(ctx: RequestContext): Promise<Response> {
-  const { svc, orgLimit } = await _keyAdmin(ctx);
-  return json(keyJson(await _reachableKey(svc, ctx.params.id, orgLimit), ctx.nowSec));
+export async function getKey(ctx: Ctx): Promise<Response> {
+  return json(keyJson(await _reachableKey(ctx, ctx.params.id), ctx.nowSec));
 }
 
-/** `DELETE /admin/keys/{id}`: revoke. */
-export async function deleteKey(ctx: RequestContext): Promise<Response> {
-  const { svc, orgLimit } = await _keyAdmin(ctx);
-  await _reachableKey(svc, ctx.params.id, orgLimit);
-  const k = await svc.revoke(ctx.params.id);
+/** `DELETE /admin/keys/{id}`: revoke (its tokens die with it, through the revocation list). */
+export async function deleteKey(ctx: Ctx): Promise<Response> {
+  await _reachableKey(ctx, ctx.params.id);
+  const k = await requireKeys(ctx).revoke(ctx.params.id);
   return json({ detail: "API key revoked", key_id: k.id });
 }
 
 /** `POST /admin/keys/{id}/roll` `{"grace_seconds"}`: a new key; the old one ends after grace. */
-export async function postRoll(ctx: RequestContext): Promise<Response> {
-  const { svc, orgLimit } = await _keyAdmin(ctx);
-  await _reachableKey(svc, ctx.params.id, orgLimit);
-  const body = await _body(ctx);
-  const grace = _int(body, "grace_seconds") ?? 3600;
+export async function postRoll(ctx: Ctx): Promise<Response> {
+  const old = await _reachableKey(ctx, ctx.params.id);
+  // Rolling hands out a new secret for the same grants: the caller must hold the privileged ones
+  // (an org admin cannot roll its way into a root key kept in its organisation). Claims and
+  // audiences are the organisation's key's own and stay as they are.
+  checkGrant(ctx.caller, {
+    org: old.orgName,
+    scopes: old.scopes,
+    ...(isRole(old.claims.service_role) ? { serviceRole: old.claims.service_role } : {}),
+    ...(old.scopes.includes("admin") ? { reach: old.reach } : {}),
+  });
+  const grace = _int(ctx.json, "grace_seconds") ?? 3600;
   if (grace < 0 || grace > 2_592_000) {
-    throw new KeypebbleError("invalid_request", '"grace_seconds" must be 0 to 2592000');
+    throw KeypebbleError.answer("invalid_request", '"grace_seconds" must be 0 to 2592000');
   }
-  const { key, raw, old } = await svc.roll(ctx.params.id, grace);
+  const { key, raw } = await requireKeys(ctx).roll(ctx.params.id, grace);
+  const after = await requireKeys(ctx).key(old.id);
   return json(
-    { ..._created(key, raw), replaces: old.id, old_expires_at: rfc3339OrNull(old.expiresAt) },
+    { ..._created(key, raw), replaces: old.id, old_expires_at: rfc3339OrNull(after.expiresAt) },
     201,
   );
 }
 
-/** `GET /admin/stats`. */
-export async function getStats(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx, "stats.read");
-  return json(await svc.stats());
+/** `GET /admin/stats` (root principals). */
+export async function getStats(ctx: Ctx): Promise<Response> {
+  return json(await requireKeys(ctx).stats());
 }
 
-/** `GET /admin/blocks`. */
-export async function getBlocks(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx, "blocks.manage");
-  const blocks = await svc.listBlocks();
+/** `GET /admin/blocks` (root principals). */
+export async function getBlocks(ctx: Ctx): Promise<Response> {
+  const blocks = await requireKeys(ctx).listBlocks();
   return json({ blocks: blocks.map(blockJson), total: blocks.length });
 }
 
 function _kind(v: string | undefined): BlockKind {
   if (v !== "address" && v !== "principal") {
-    throw new KeypebbleError("invalid_request", '"kind" must be "address" or "principal"');
+    throw KeypebbleError.answer("invalid_request", '"kind" must be "address" or "principal"');
   }
   return v;
 }
 
 /** `POST /admin/blocks` `{"kind": "address"|"principal", "value", "seconds", "reason"}`. */
-export async function postBlock(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx, "blocks.manage");
-  const body = await _body(ctx);
-  const b = await svc.block(
+export async function postBlock(ctx: Ctx): Promise<Response> {
+  const body = ctx.json;
+  const b = await requireKeys(ctx).block(
     _kind(_str(body, "kind", true)),
     _str(body, "value", true)!,
     _int(body, "seconds") ?? 3600,
@@ -278,11 +310,10 @@ export async function postBlock(ctx: RequestContext): Promise<Response> {
 }
 
 /** `DELETE /admin/blocks/{kind}/{value}`. */
-export async function deleteBlock(ctx: RequestContext): Promise<Response> {
-  const svc = await _admin(ctx, "blocks.manage");
+export async function deleteBlock(ctx: Ctx): Promise<Response> {
   const kind = _kind(ctx.params.kind);
-  if (!(await svc.unblock(kind, ctx.params.value))) {
-    throw new KeypebbleError("not_found", "No such block");
+  if (!(await requireKeys(ctx).unblock(kind, ctx.params.value))) {
+    throw KeypebbleError.answer("not_found", "No such block");
   }
   return json({ detail: "Block lifted", kind, value: ctx.params.value });
 }

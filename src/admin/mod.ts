@@ -4,4 +4,4 @@
  * @module
  */
 export * from "./handlers.ts";
-export { ADMIN_SCOPE, requireAdmin } from "./auth.ts";
+export { ADMIN_ROUTES } from "./routes.ts";

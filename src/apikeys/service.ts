@@ -20,12 +20,17 @@ import type {
   ApiKeyWithOrg,
   Block,
   BlockKind,
+  KeyReach,
   Org,
   OrgStatus,
   OrgSummary,
+  RevocationEvent,
+  RevocationListener,
   Store,
 } from "../store/mod.ts";
+import { reservedClaims } from "../profiles/table.ts";
 import { checkKeyShape, displayPrefix, generateRawKey, KeyHasher } from "./format.ts";
+import { hasImportedShape, importedCandidates, importedPrefix } from "./imported_keys.ts";
 
 /** Most key checks kept in memory. */
 export const MAX_CACHED = 10_000;
@@ -81,6 +86,8 @@ export interface NewKey {
   readonly expiresInSeconds?: number | null;
   /** One of the accepted prefixes; default `store.key_prefix`. */
   readonly prefix?: string;
+  /** An admin key's reach (default `org`: its own organisation). */
+  readonly reach?: KeyReach;
 }
 
 /** Options of {@link ApiKeyService}. */
@@ -99,6 +106,11 @@ export interface ApiKeyServiceOptions {
    * count for the whole process, so the full figures apply. Default 1.
    */
   readonly workers?: number;
+  /**
+   * keyguard's `secret_key` (its UTF-8 bytes, from `store.keyguard_secret_key_path`): keys
+   * imported from keyguard and not yet presented here are found by keyguard's own hash with it.
+   */
+  readonly keyguardSecret?: Uint8Array;
 }
 
 interface CacheEntry {
@@ -109,6 +121,8 @@ interface CacheEntry {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE = /^[\x21-\x7e]{1,128}$/;
 const LABEL_MAX = 128;
+/** Claims a key may not carry (the `api` kind's reserved and refused claims). */
+const API_RESERVED = reservedClaims("api");
 
 /** The API key service (one per process; it outlives config reloads). */
 export class ApiKeyService {
@@ -118,6 +132,7 @@ export class ApiKeyService {
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
   readonly #lockout: KeyLockout;
+  readonly #keyguardSecret: Uint8Array | undefined;
   /** Divisor of the limits counted here (1 with shared counters). */
   readonly #share: number;
   readonly #cache = new Map<string, CacheEntry>();
@@ -131,6 +146,8 @@ export class ApiKeyService {
   #blocksUntil = 0;
   #blocksLoading: Promise<void> | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
+  #dropped = 0;
+  readonly #listeners: RevocationListener[] = [];
 
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
@@ -139,6 +156,7 @@ export class ApiKeyService {
     this.#hasher = new KeyHasher(options.pepper);
     this.#now = options.now ?? (() => Date.now());
     this.#lockout = options.lockout;
+    this.#keyguardSecret = options.keyguardSecret;
     this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
   }
 
@@ -149,13 +167,24 @@ export class ApiKeyService {
 
   // ---- checking keys (the hot path) ----------------------------------------------------------
 
-  /** Check a presented key: shape, then the cache or the store, then status and expiry. */
+  /**
+   * Check a presented key: shape, then the cache or the store, then status and expiry.
+   *
+   * A key imported from keyguard or pico-auth may carry a prefix that is not configured (within a
+   * safe shape) and, until first presented here, a hash of its source's scheme: the lookup then
+   * tries that hash too (in the same query), and a key found by it moves to our scheme at once.
+   */
   async check(raw: string | undefined): Promise<KeyCheck> {
     if (raw === undefined || raw === "") return { ok: false, reason: "missing" };
     const shape = checkKeyShape(raw, this.config.acceptedPrefixes);
-    if ("problem" in shape) return { ok: false, reason: shape.problem };
-    const key = await this.#lookup(this.#hasher.hash(raw));
-    if (key === null) return { ok: false, reason: "unknown" };
+    const imported = hasImportedShape(raw);
+    if ("problem" in shape && !imported) return { ok: false, reason: shape.problem };
+    const key = await this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
+    if (key === null) return { ok: false, reason: "problem" in shape ? shape.problem : "unknown" };
+    // Only an imported key may carry a prefix that is not (or no longer) accepted.
+    if ("problem" in shape && (key.origin ?? null) === null) {
+      return { ok: false, reason: shape.problem };
+    }
     if (key.status === "revoked") return { ok: false, reason: "revoked" };
     if (key.expiresAt !== null && key.expiresAt * 1000 <= this.#now()) {
       return { ok: false, reason: "expired" };
@@ -164,19 +193,37 @@ export class ApiKeyService {
     return { ok: true, key };
   }
 
-  async #lookup(hash: string): Promise<ApiKeyWithOrg | null> {
+  /** The key with our `hash`, or (given the raw key) one still under an imported scheme. */
+  async #lookup(hash: string, raw?: string): Promise<ApiKeyWithOrg | null> {
     const now = this.#now();
     const hit = this.#cache.get(hash);
     if (hit !== undefined && hit.until > now) return hit.key;
     let p = this.#inflight.get(hash);
     if (p === undefined) {
-      p = this.store.apiKeys.byHash(hash).then((k) => {
-        this.#remember(hash, k ?? null);
-        return k ?? null;
+      p = this.#load(hash, raw).then((k) => {
+        this.#remember(hash, k);
+        return k;
       }).finally(() => this.#inflight.delete(hash));
       this.#inflight.set(hash, p);
     }
     return await p;
+  }
+
+  async #load(hash: string, raw: string | undefined): Promise<ApiKeyWithOrg | null> {
+    const extra = raw === undefined ? [] : importedCandidates(raw, this.#keyguardSecret);
+    const key = await this.store.apiKeys.byHashes([{ scheme: "hmac", hash }, ...extra]);
+    if (key === undefined) return null;
+    if (raw === undefined || (key.hashScheme ?? "hmac") === "hmac") return key;
+    // Found under its source's scheme: the key is proven, so the row moves to ours now. When the
+    // write fails the key is still accepted, and moves at a later presentation.
+    const prefix = importedPrefix(raw);
+    const moved = { hash, prefix, displayPrefix: displayPrefix(raw, prefix) };
+    try {
+      await this.store.apiKeys.moveHash(key.id, key.hash, moved);
+      return { ...key, ...moved, hashScheme: "hmac" };
+    } catch {
+      return key;
+    }
   }
 
   #remember(hash: string, key: ApiKeyWithOrg | null): void {
@@ -280,7 +327,10 @@ export class ApiKeyService {
     const k = `${keyId}\u0000${minute}`;
     let e = this.#usage.get(k);
     if (e === undefined) {
-      if (this.#usage.size >= MAX_CACHED) return; // flush is overdue; drop rather than grow
+      if (this.#usage.size >= MAX_CACHED) {
+        this.#dropped++; // flush is overdue; drop rather than grow (reported by the flush timer)
+        return;
+      }
       this.#usage.set(k, e = { keyId, minute, requests: 0, errors: 0, last: 0 });
     }
     e.requests++;
@@ -316,15 +366,63 @@ export class ApiKeyService {
     }
   }
 
-  /** Flush usage every `seconds` until {@link close}. */
+  /**
+   * Flush usage every `seconds` until {@link close}. A failed flush, and requests dropped because
+   * the store was failing for so long that {@link MAX_CACHED} key-minutes were waiting, are told
+   * to `onError` (logged as `usage_flush_failed`).
+   */
   startFlushing(seconds: number, onError: (e: unknown) => void): void {
-    this.#flushTimer = setInterval(() => this.flushUsage().catch(onError), seconds * 1000);
+    this.#flushTimer = setInterval(() => {
+      if (this.#dropped > 0) {
+        onError(
+          new KeypebbleError(
+            "store_unavailable",
+            `${this.#dropped} counted request(s) were dropped: ${MAX_CACHED} key-minutes were ` +
+              "waiting for the store",
+          ),
+        );
+        this.#dropped = 0;
+      }
+      this.flushUsage().catch(onError);
+    }, seconds * 1000);
   }
 
-  /** Flush what is left and stop the timer (the store is closed by its owner). */
-  async close(): Promise<void> {
+  /** Requests counted and not yet written to the store. */
+  pendingUsage(): number {
+    let n = 0;
+    for (const e of this.#usage.values()) n += e.requests;
+    return n;
+  }
+
+  /**
+   * Flush what is left and stop the timer (the store is closed by its owner). A failed flush is
+   * tried again (`attempts` in all, waiting 0.25, 0.5, 1, 2 s in between), each failure told to
+   * `onError`; if the last one fails too, this throws a `store_unavailable` error saying how
+   * many counted requests are lost, so that a shutdown says so and exits non-zero instead of
+   * dropping them silently.
+   */
+  async close(
+    options: { attempts?: number; onError?: (e: unknown, attempt: number) => void } = {},
+  ): Promise<void> {
     if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
-    await this.flushUsage().catch(() => {});
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.flushUsage();
+        return;
+      } catch (e) {
+        options.onError?.(e, attempt);
+        if (attempt >= attempts) {
+          throw new KeypebbleError(
+            "store_unavailable",
+            `${this.pendingUsage()} counted request(s) could not be written to the store ` +
+              `${this.store.source} at shutdown (${attempts} attempts)`,
+            { cause: e },
+          );
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
   }
 
   // ---- administration ------------------------------------------------------------------------
@@ -372,7 +470,17 @@ export class ApiKeyService {
     const org = await this.org(nameOrId);
     await this.store.orgs.setStatus(org.id, status);
     this.#forget();
+    this.#tell({ kind: "org", name: org.name, suspended: status === "suspended" });
     return { ...org, status };
+  }
+
+  /** Hear of revocation changes made here (the process's revocation list). */
+  onRevocation(listener: RevocationListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #tell(e: RevocationEvent): void {
+    for (const l of this.#listeners) l(e);
   }
 
   /** Create a key; the raw key is returned this once and never stored. */
@@ -411,22 +519,11 @@ export class ApiKeyService {
     }
     const audiences = [...(input.audiences ?? [])];
     const claims = { ...(input.claims ?? {}) };
-    for (
-      const reserved of [
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "nbf",
-        "iat",
-        "jti",
-        "scope",
-        "typ",
-        "client_id",
-      ]
-    ) {
-      if (reserved in claims) {
-        throw new KeypebbleError("invalid_claims", `Claim "${reserved}" is set by the server`);
+    // A key's claims go into its tokens: never a claim the server sets, another kind's, or an
+    // account's (src/profiles/table.ts, the `api` kind's refused claims).
+    for (const name of Object.keys(claims)) {
+      if (name === "sub" || name === "aud" || API_RESERVED.has(name)) {
+        throw new KeypebbleError("invalid_claims", `Claim "${name}" cannot be set on a key`);
       }
     }
     const positive = (v: number | null | undefined, what: string): number | null => {
@@ -459,6 +556,7 @@ export class ApiKeyService {
         status: "active",
         revokedAt: null,
         replacedBy: null,
+        reach: input.reach === "all" ? "all" : "org",
       },
     };
   }
@@ -480,6 +578,7 @@ export class ApiKeyService {
     const k = await this.key(id);
     if (k.status !== "revoked") await this.store.apiKeys.revoke(id, this.#sec());
     this.#forget();
+    this.#tell({ kind: "key", id });
     return { ...k, status: "revoked" };
   }
 
@@ -506,6 +605,7 @@ export class ApiKeyService {
       monthlyQuota: old.monthlyQuota,
       expiresInSeconds: remaining,
       prefix: old.prefix,
+      reach: old.reach,
     });
     await this.store.transaction(async (tx) => {
       await tx.apiKeys.insert(rec.record);

@@ -112,12 +112,14 @@ export const KEY_COMMAND: ApiKeyCommand = {
   summary: "Create, list, show, revoke or roll API keys",
   usage: `keypebble key create --config FILE --org NAME --label L [--scope S]... [--claim K=V]...
                    [--audience A]... [--rate-limit N] [--quota N] [--expires-in SECONDS]
-                   [--prefix kp_test_] [--json]
+                   [--prefix kp_test_] [--reach all|org] [--json]
        keypebble key list --config FILE [--org NAME] [--json]
        keypebble key show|revoke --config FILE ID [--json]
        keypebble key roll --config FILE ID [--grace SECONDS] [--json]
 
-create and roll print the key once (in "key" with --json); it cannot be shown again.`,
+create and roll print the key once (in "key" with --json); it cannot be shown again.
+An "admin" key made here reaches every organisation (--reach all, the default: whoever runs
+this holds the store); --reach org limits it to its own organisation.`,
   subcommands: { create: [], list: [], show: ["ID"], revoke: ["ID"], roll: ["ID"] },
   flags: {
     config: "string",
@@ -132,6 +134,7 @@ create and roll print the key once (in "key" with --json); it cannot be shown ag
     "expires-in": "string",
     prefix: "string",
     grace: "string",
+    reach: "string",
   },
   run: (p, a) =>
     _withService(p, a, async (svc) => {
@@ -152,6 +155,10 @@ create and roll print the key once (in "key" with --json); it cannot be shown ag
         const quota = intFlag(a, "quota", { min: 1, max: 1_000_000_000 });
         const expires = intFlag(a, "expires-in", { min: 1, max: 1_000_000_000 });
         const prefix = stringFlag(a, "prefix");
+        const reach = stringFlag(a, "reach") ?? "all";
+        if (reach !== "all" && reach !== "org") {
+          throw new UsageError(`--reach must be "all" or "org", got "${reach.slice(0, 20)}"`);
+        }
         const { key, raw } = await svc.createKey({
           orgName: requireFlag(a, "org"),
           label: requireFlag(a, "label"),
@@ -162,6 +169,7 @@ create and roll print the key once (in "key" with --json); it cannot be shown ag
           ...(quota === undefined ? {} : { monthlyQuota: quota }),
           ...(expires === undefined ? {} : { expiresInSeconds: expires }),
           ...(prefix === undefined ? {} : { prefix }),
+          reach,
         });
         _out(p, a, { ...keyJson(key, now()), key: raw }, () =>
           `created key ${key.id} (${key.label}) for ${key.orgName}\n\n  ${raw}\n\n` +

@@ -10,9 +10,9 @@
 
 import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
-import { ROUTES } from "../http/routes.ts";
+import { anonymousSurface, routeAccess, ROUTES } from "../app/mod.ts";
+import { loopbackListener } from "../trust/mod.ts";
 import type { Platform } from "../platform/platform.ts";
-import { clampTtl } from "../claims/mod.ts";
 import { createLogger } from "../log/mod.ts";
 import type { BuildNotice, Runtime } from "../runtime/mod.ts";
 import { type Started, startUp, StartupError } from "../server/preflight.ts";
@@ -23,8 +23,8 @@ export async function checkCommand(platform: Platform, args: ParsedArgs): Promis
   const configPath = requireFlag(args, "config");
   const credentialsDir = stringFlag(args, "credentials-dir");
   const policyPath = stringFlag(args, "policy");
-  // serve's own start-up sequence, in check mode: it reads everything serve reads (the store
-  // too) and writes nothing.
+  // serve's own start-up sequence (src/server/preflight.ts), in check mode: it reads everything
+  // serve reads, the store and Redis included, and writes nothing.
   const silent = createLogger({ level: "error", write: () => {}, now: () => new Date() });
   let started: Started;
   try {
@@ -79,40 +79,38 @@ export function describeRuntime(
   for (const r of ROUTES) {
     out.push(`  ${Object.keys(r.methods).join(",").padEnd(9)} ${r.template}`);
   }
-  const open = (on: boolean) => on ? "authenticated callers only" : "ANYONE who can reach the port";
+  const access = routeAccess(rt);
+  const open = (kind: string) =>
+    access.some((a) => a.kind === kind && a.anonymous)
+      ? "ANYONE who can reach the port"
+      : "authenticated callers only";
   line("profiles", "");
-  const life = (p: { defaultTtl: number; maxTtl: number; def: { minTtlSeconds?: number } }) =>
-    `lifetime ${
-      clampTtl(undefined, {
-        defaultTtl: p.defaultTtl,
-        maxTtl: p.maxTtl,
-        minTtl: p.def.minTtlSeconds,
-      })
-    } s (max ${p.maxTtl} s)`;
   out.push(
-    `  auth        POST /auth: ${open(c.requireAuth.auth)}; ${
-      life(rt.profiles.auth)
-    }; request claims: ${
-      c.allowedCustomClaims === undefined
-        ? "any (no allowed_custom_claims)"
-        : c.allowedCustomClaims.join(", ") || "none"
-    }; static claims: ${Object.keys(c.staticClaims).join(", ") || "none"}`,
+    `  auth        POST /auth: ${open("auth")}; lifetime ${rt.profiles.auth.defaultTtl} s ` +
+      `(max ${rt.profiles.auth.maxTtl} s); request claims: ${
+        c.allowedCustomClaims === undefined
+          ? "any (no allowed_custom_claims)"
+          : c.allowedCustomClaims.join(", ") || "none"
+      }; static claims: ${Object.keys(c.staticClaims).join(", ") || "none"}`,
   );
   out.push(
     `  registry    /v2/token: authenticated callers only; services: ${
       c.services.join(", ") || "NONE (every request refused)"
     }; refresh tokens ${c.refreshTtlSeconds} s`,
   );
-  out.push(`  command     POST /command/token: ${open(c.requireAuth.command)}`);
-  out.push(`  kubernetes  TokenRequest: ${open(c.requireAuth.kubernetes)}; aud from the request`);
+  out.push(`  command     POST /command/token: ${open("command")}`);
+  out.push(`  kubernetes  TokenRequest: ${open("kubernetes")}; aud from the request`);
   // What each kind signs with (the mint path's resolved profiles).
   for (const [name, p] of Object.entries(rt.profiles)) {
     out.push(
       `    ${name.padEnd(10)} typ ${p.def.typ}, ${p.signer.alg} kid ${
         p.signer.kid === undefined ? "(none)" : `"${p.signer.kid}"`
-      }, aud ${p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`}, ${life(p)}${
+      }, aud ${
+        p.defaultAudience ?? p.audiences?.join(", ") ??
+          `(${p.def.audience.replaceAll("_", " ")})`
+      }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
         p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
-      }`,
+      }${p.sealer === undefined ? "" : `; format ${p.sealer.description}`}`,
     );
   }
   if (c.spiffe !== undefined) {
@@ -124,9 +122,7 @@ export function describeRuntime(
   if (c.store !== undefined) {
     out.push(
       `  api         POST /oauth2/token (client_credentials): holders of an API key; ` +
-        `${
-          rt.profiles.api === undefined ? "" : `${life(rt.profiles.api)}; `
-        }GET /forward-auth: checks a key for a gateway; ` +
+        `lifetime ${c.store.tokenTtlSeconds} s; GET /forward-auth: checks a key for a gateway; ` +
         `/admin/*: keys with the "admin" scope`,
     );
   }
@@ -145,6 +141,22 @@ export function describeRuntime(
       }`,
     );
   });
+  rt.keyring.decryptionKeys.forEach((k, i) => {
+    out.push(
+      `  decrypts  ${k.alg}/${k.enc} kid "${k.kid}"  from ${
+        c.encryptionKeys[i].field
+      } (published with use "enc"; never signs)`,
+    );
+  });
+  if (rt.fernet !== undefined) {
+    const l = rt.fernet.repository.layout;
+    out.push(
+      `  fernet    ${rt.fernet.repository.dir}: primary ${l.primary}${
+        l.secondary.length === 0 ? "" : `, secondary ${l.secondary.join(",")}`
+      }${l.staged === undefined ? ", NO staged key" : `, staged ${l.staged}`}; tokens accepted ` +
+        `for ${rt.fernet.ttlSeconds} s`,
+    );
+  }
   for (const p of extra.wouldWrite ?? []) {
     out.push(`  (missing: serve would GENERATE "${p}" because generate_missing_key is on)`);
   }
@@ -202,20 +214,24 @@ export function describeRuntime(
   const shown = new Set(["store", "shared limits", "pepper", "accounts"]);
   for (const [label, text] of extra.report ?? []) if (!shown.has(label)) line(label, text);
   line("proxies", c.trustedProxies.join(", ") || "none (X-Authenticated-User is ignored)");
-  const anon = [
-    "GET /healthz, /readyz, /metrics, /.well-known/jwks.json, /.well-known/openid-configuration, /openapi.json",
-  ];
-  if (!c.requireAuth.auth) anon.push("POST /auth (a token with the claims it asks for)");
-  if (!c.requireAuth.command) anon.push("POST /command/token (a command token for any target)");
-  if (!c.requireAuth.kubernetes) anon.push("TokenRequest (a service-account token for any name)");
-  if (c.spiffe !== undefined) {
-    anon.push("GET /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle; POST /spiffe/v1/verify");
-  }
-  if (c.store !== undefined) {
-    anon.push("GET /forward-auth, POST /oauth2/token: only refusals without a valid API key");
-  }
+  // Who can call what: rendered from the route table's declarations under this runtime.
   line("anonymous", "");
-  for (const a of anon) out.push(`  ${a}`);
+  out.push(
+    "  GET /healthz, /readyz, /metrics, /.well-known/jwks.json, " +
+      "/.well-known/openid-configuration, /openapi.json (public documents)",
+  );
+  const surface = anonymousSurface(rt);
+  if (surface.length === 0) out.push("  no route mints or grants anything without credentials");
+  for (const l of surface) out.push(`  ${l}`);
+  line("callers", "");
+  for (const a of access) {
+    if (a.callers === "-") continue;
+    out.push(
+      `  ${a.method.padEnd(6)} ${a.template}: ${a.callers}${a.anonymous ? " or anonymous" : ""}${
+        a.needs === undefined ? "" : `; needs ${a.needs}`
+      }`,
+    );
+  }
   line("environment", c.envOverrides.length === 0 ? "no KEYPEBBLE_* overrides" : "");
   for (const o of c.envOverrides) out.push(`  ${o.name} sets ${o.field}`);
 
@@ -240,13 +256,19 @@ export function describeRuntime(
   ];
   line("python compat", compat.length === 0 ? "nothing from the Python Keypebble met" : "");
   for (const n of compat) out.push(`  ${n}`);
-  const warnings = extra.notices.filter((n) =>
+  const warnings: string[] = extra.notices.filter((n) =>
     n.level === "warn" && n.event !== "policy_pattern_changed"
-  );
-  line("warnings", warnings.length === 0 ? "none" : String(warnings.length));
-  for (const w of warnings) {
-    out.push(`  ${w.fields.field ?? w.fields.path ?? w.event}: ${w.fields.message}`);
+  ).map((w) => `${w.fields.field ?? w.fields.path ?? w.event}: ${w.fields.message}`);
+  // Closed unless opened: anything anonymous on a listener others can reach is called out.
+  if (!loopbackListener(c.host)) {
+    for (const l of surface) {
+      warnings.push(
+        `ANONYMOUS on ${c.host}: ${l} (opened by "anonymous:" or an open registration)`,
+      );
+    }
   }
+  line("warnings", warnings.length === 0 ? "none" : String(warnings.length));
+  for (const w of warnings) out.push(`  ${w}`);
   return out.join("\n") + "\n";
 }
 

@@ -38,6 +38,17 @@ export async function healthcheckCommand(p: Platform, a: ParsedArgs): Promise<nu
   let r: ProbeResult;
   if (configPath !== undefined) {
     const config = await loadConfig(p, configPath);
+    if (
+      config.tls?.clientCaPath !== undefined && config.tls.clientCertificates === "required" &&
+      cert === undefined
+    ) {
+      // The server refuses every handshake without one: nothing to learn by connecting.
+      p.stderr(
+        `healthcheck failed: ${config.source}: service.tls requires a client certificate: ` +
+          "pass --cert and --key\n",
+      );
+      return 1;
+    }
     const target: ProbeTarget = {
       host: _loopbackFor(config.host),
       port: config.port,

@@ -5,8 +5,11 @@
 import { hashPassword } from "../identity/mod.ts";
 import {
   ALGS,
+  generateJweKeyPem,
   generateKeyPem,
+  importJweDecryptionKeyPem,
   importPrivateKeyPem,
+  type JweKeyType,
   jwkThumbprint,
   keyTypeOfAlg,
 } from "../jose/mod.ts";
@@ -14,8 +17,20 @@ import type { Platform } from "../platform/platform.ts";
 import { FileExistsError, loadRuntime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
-/** `keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE`. */
+/** The `--alg` values of `keygen --use enc` (dir keys are shared secrets, not generated here). */
+const ENC_ALGS = ["RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A256KW"];
+
+/**
+ * `keygen --alg RS256|ES256|EdDSA [--bits 2048|3072|4096] --out FILE`, or with `--use enc`:
+ * `--alg RSA-OAEP-256|ECDH-ES|ECDH-ES+A256KW [--curve P-256|X25519] [--bits …]`.
+ */
 export async function keygenCommand(platform: Platform, args: ParsedArgs): Promise<number> {
+  const use = stringFlag(args, "use") ?? "sig";
+  if (use !== "sig" && use !== "enc") throw new UsageError('Option "--use" must be "sig" or "enc"');
+  if (use === "enc") return await _keygenEnc(platform, args);
+  if (stringFlag(args, "curve") !== undefined) {
+    throw new UsageError('Option "--curve" is for "--use enc" ECDH keys only');
+  }
   const given = stringFlag(args, "alg");
   const alg = given ?? "RS256";
   // Every asymmetric algorithm of the table (src/jose/algorithms.ts); HMAC keys are not generated.
@@ -58,6 +73,52 @@ export async function keygenCommand(platform: Platform, args: ParsedArgs): Promi
   }
   platform.stderr(`wrote ${alg} private key to ${out} (mode 0600)\n`);
   platform.stdout(`${kid}\n`);
+  return 0;
+}
+
+async function _keygenEnc(platform: Platform, args: ParsedArgs): Promise<number> {
+  const given = stringFlag(args, "alg");
+  const alg = given ?? "RSA-OAEP-256";
+  if (!ENC_ALGS.includes(alg)) {
+    throw new UsageError(
+      `Option "--alg" with "--use enc" must be ${ENC_ALGS.map((a) => `"${a}"`).join(", ")}`,
+    );
+  }
+  const out = requireFlag(args, "out");
+  const curve = stringFlag(args, "curve");
+  const bitsText = stringFlag(args, "bits");
+  let type: JweKeyType;
+  if (alg === "RSA-OAEP-256") {
+    if (curve !== undefined) throw new UsageError('Option "--curve" is for ECDH keys');
+    if (bitsText !== undefined && !["2048", "3072", "4096"].includes(bitsText)) {
+      throw new UsageError('Option "--bits" must be 2048, 3072 or 4096');
+    }
+    type = "RSA";
+  } else {
+    if (bitsText !== undefined) throw new UsageError('Option "--bits" is for RSA-OAEP-256 only');
+    if (curve !== undefined && curve !== "P-256" && curve !== "X25519") {
+      throw new UsageError('Option "--curve" must be "P-256" or "X25519"');
+    }
+    type = (curve ?? "P-256") as JweKeyType;
+  }
+  if (given === undefined) platform.stderr("no --alg given: making an RSA-OAEP-256 key\n");
+  const pem = await generateJweKeyPem(
+    type,
+    bitsText === undefined ? {} : { bits: Number(bitsText) as 2048 | 3072 | 4096 },
+  );
+  const key = await importJweDecryptionKeyPem(pem, { alg: alg as "RSA-OAEP-256" });
+  try {
+    await platform.writePrivateFile(out, pem);
+  } catch (e) {
+    if (!(e instanceof FileExistsError)) throw e;
+    platform.stderr(`error: "${out}" already exists; keygen never overwrites a key\n`);
+    return 1;
+  }
+  platform.stderr(
+    `wrote ${alg} ${type} encryption key to ${out} (mode 0600); in the config:\n` +
+      `  keys:\n    - {path: ${out}, use: enc, alg: ${alg}}   # enc: A256GCM unless set\n`,
+  );
+  platform.stdout(`${key.kid}\n`);
   return 0;
 }
 

@@ -22,10 +22,12 @@ import {
 } from "./args.ts";
 import { completionScript, SHELLS } from "./completion.ts";
 import { healthcheckCommand } from "./healthcheck_command.ts";
+import { ACCOUNT_COMMAND } from "./account_commands.ts";
 import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
+import { IMPORT_FLAGS, IMPORT_USAGE, importCommand } from "./import_commands.ts";
 import {
   BLOCK_COMMAND,
   BLOCKS_COMMAND,
@@ -35,6 +37,7 @@ import {
   UNBLOCK_COMMAND,
 } from "./apikey_commands.ts";
 import { commandCommand, issueCommand } from "./sign_commands.ts";
+import { DECRYPT_COMMAND, FERNET_COMMAND } from "./encryption_commands.ts";
 import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
@@ -111,12 +114,20 @@ warning. Exit 0 when serve would start, 2 (with the file, field and problem) whe
     summary: "Sign a token with the /auth rules and print it",
     usage: `keypebble issue --config FILE [--claims JSON] [--ttl SECONDS]
                 [--policy FILE] [--generate] [--user NAME]
+                [--format jws|jwe|fernet]
+                [--encrypt-to FILE [--encrypt-alg ALG] [--encrypt-enc ENC]]
 
 --claims are filtered like a POST /auth body (allowed_custom_claims; iss, iat, nbf,
 exp and jti are always the server's; "ttl_seconds" asks for a lifetime, --ttl wins).
 --generate, or --policy FILE with --user, adds the registry "access" and "scope"
 claims for --user from the policy (literal repositories only), as the Python
-Keypebble's issue --policy did.`,
+Keypebble's issue --policy did.
+--format: the token's form (default: profiles.auth.format, else jws). fernet needs the
+config's fernet section (a Fernet token of the same claims, with the kind's typ);
+jwe needs profiles.auth.encrypt or --encrypt-to. --encrypt-to FILE signs, then
+encrypts to that key (a nested JWT, cty "JWT"): a JWK, a JWKS, a PEM public key,
+certificate or private key. --encrypt-alg (default: the JWK's alg, else RSA-OAEP-256
+for RSA, ECDH-ES for EC/X25519, dir for oct) and --encrypt-enc (default A256GCM).`,
     flags: {
       config: "string",
       claims: "string",
@@ -124,6 +135,10 @@ Keypebble's issue --policy did.`,
       policy: "string",
       generate: "boolean",
       user: "string",
+      format: "string",
+      "encrypt-to": "string",
+      "encrypt-alg": "string",
+      "encrypt-enc": "string",
     },
     run: issueCommand,
   },
@@ -149,7 +164,10 @@ Keypebble's issue --policy did.`,
 
 Checks signature (key chosen by kid, or every key of the token's alg), exp, nbf and
 iat (60 s leeway), iss, and aud when --audience is given. TOKEN "-" reads stdin.
-Prints the header and claims as JSON; on failure prints the reason on stderr.`,
+The format is detected: a JWS; a JWE (decrypted with a "use: enc" key of the config,
+then the signed JWT inside checked as above); a Fernet token (the config's fernet
+key repository: HMAC, TTL from its timestamp, then exp, iss, aud).
+Prints the format, kind, header and claims as JSON; on failure the reason on stderr.`,
     flags: { config: "string", audience: "string", refresh: "boolean" },
     args: ["TOKEN"],
     run: verifyCommand,
@@ -164,12 +182,16 @@ Prints the header and claims. The signature is not checked: use verify for that.
     run: inspectCommand,
   },
   keygen: {
-    summary: "Generate a signing key (PKCS#8 PEM, mode 0600)",
+    summary: "Generate a signing or encryption key (PKCS#8 PEM, mode 0600)",
     usage: `keypebble keygen --out FILE [--alg RS256|ES256|EdDSA] [--bits 2048|3072|4096]
+keypebble keygen --use enc --out FILE [--alg RSA-OAEP-256|ECDH-ES|ECDH-ES+A256KW]
+                 [--curve P-256|X25519] [--bits 2048|3072|4096]
 
 --alg defaults to RS256 (said on stderr); --bits is for RS256 only (default 2048).
+--use enc makes an encryption key for "keys:" with "use: enc" (--alg defaults to
+RSA-OAEP-256; ECDH keys are P-256 unless --curve X25519); it never signs.
 Refuses to overwrite FILE. Prints the key's RFC 7638 thumbprint, its default kid.`,
-    flags: { alg: "string", bits: "string", out: "string" },
+    flags: { alg: "string", bits: "string", out: "string", use: "string", curve: "string" },
     run: keygenCommand,
   },
   jwks: {
@@ -182,6 +204,8 @@ systemd's \${CREDENTIALS_DIRECTORY} outside the unit (e.g. /etc/keypebble).`,
     flags: { config: "string", "credentials-dir": "string" },
     run: jwksCommand,
   },
+  decrypt: { ...DECRYPT_COMMAND, args: ["TOKEN"] },
+  fernet: { ...FERNET_COMMAND, subcommands: { setup: [], rotate: [] } },
   "hash-password": {
     summary: "Hash a password (stdin) for a policy's password_hash",
     usage: `keypebble hash-password [--iterations N] < password.txt
@@ -195,8 +219,23 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     summary: "Create, migrate or inspect the state store",
     usage: STORE_USAGE,
     flags: STORE_FLAGS,
-    subcommands: { init: [], migrate: [], status: [] },
+    subcommands: {
+      init: [],
+      migrate: [],
+      status: [],
+      backup: [],
+      restore: [],
+      export: [],
+      import: [],
+    },
     run: storeCommand,
+  },
+  import: {
+    summary: "Import a keyguard or pico-auth database into the store",
+    usage: IMPORT_USAGE,
+    flags: IMPORT_FLAGS,
+    subcommands: { keyguard: [], "pico-auth": [] },
+    run: importCommand,
   },
   org: ORG_COMMAND,
   key: KEY_COMMAND,
@@ -204,6 +243,10 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
   block: BLOCK_COMMAND,
   unblock: UNBLOCK_COMMAND,
   blocks: BLOCKS_COMMAND,
+  account: {
+    ...ACCOUNT_COMMAND,
+    subcommands: { "reset-password": [], suspend: [], resume: [] },
+  },
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--config FILE] [--cert FILE --key FILE] [--url URL]

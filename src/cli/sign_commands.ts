@@ -10,10 +10,25 @@ import { generateAccess } from "../policy/mod.ts";
 import { parseTtl } from "../profiles/auth.ts";
 import { mintCommand, validateCommandFields } from "../profiles/command.ts";
 import { mint } from "../profiles/mint.ts";
-import { loadRuntime } from "../runtime/mod.ts";
+import type { Profile } from "../profiles/resolve.ts";
+import { fernetSealer, jweSealer } from "../profiles/sealers.ts";
+import {
+  importJweRecipientText,
+  isJweAlg,
+  isJweEnc,
+  JWE_ALGS,
+  JWE_ENCS,
+  type JweAlg,
+  type JweEnc,
+  JweEncrypter,
+} from "../jose/mod.ts";
+import { loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
 
-/** `issue --config F [--claims JSON] [--ttl N] [--policy F --generate --user U]`. */
+/**
+ * `issue --config F [--claims JSON] [--ttl N] [--policy F --generate --user U]
+ * [--format jws|jwe|fernet] [--encrypt-to FILE [--encrypt-alg A] [--encrypt-enc E]]`.
+ */
 export async function issueCommand(platform: Platform, args: ParsedArgs): Promise<number> {
   const configPath = requireFlag(args, "config");
   const policyPath = stringFlag(args, "policy");
@@ -60,6 +75,11 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
   }
   // `--policy FILE --user NAME` generates access as the Python Keypebble's issue did.
   if (args.flags.generate === true || (policyPath !== undefined && user !== undefined)) {
+    if (_formatFlags(args).length > 0) {
+      throw new UsageError(
+        `"${_formatFlags(args)[0]}" is for /auth tokens; registry tokens are always JWS`,
+      );
+    }
     // Generate mode (the Python Keypebble's `issue --generate`): a registry-kind token with the
     // user's literal grants, for the first configured service.
     if (rt.policy === undefined) {
@@ -80,7 +100,7 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
       ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
     });
   } else {
-    minted = await mint(rt.profiles.auth, {
+    minted = await mint(await _authProfile(platform, rt, args), {
       now,
       claims: rest,
       ...(typeof sub === "string" ? { subject: sub } : {}),
@@ -90,6 +110,85 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
   }
   platform.stdout(minted.token + "\n");
   return 0;
+}
+
+const FORMAT_FLAGS = ["format", "encrypt-to", "encrypt-alg", "encrypt-enc"];
+
+function _formatFlags(args: ParsedArgs): string[] {
+  return FORMAT_FLAGS.filter((f) => args.flags[f] !== undefined).map((f) => `--${f}`);
+}
+
+/**
+ * The auth kind as configured, or in the format the command line asks for: `--encrypt-to FILE`
+ * (a nested JWE to that key; `--encrypt-alg`, `--encrypt-enc`), `--format fernet` (the config's
+ * Fernet repository), `--format jws` (a plain JWS whatever the profile says). The token is still
+ * made by the one mint path, with the profile's claims rules.
+ */
+async function _authProfile(platform: Platform, rt: Runtime, args: ParsedArgs): Promise<Profile> {
+  const profile = rt.profiles.auth;
+  const format = stringFlag(args, "format");
+  const to = stringFlag(args, "encrypt-to");
+  const alg = stringFlag(args, "encrypt-alg");
+  const enc = stringFlag(args, "encrypt-enc");
+  if (format !== undefined && !["jws", "jwe", "fernet"].includes(format)) {
+    throw new UsageError('Option "--format" must be "jws", "jwe" or "fernet"');
+  }
+  if (to === undefined && (alg !== undefined || enc !== undefined)) {
+    throw new UsageError('"--encrypt-alg" and "--encrypt-enc" need "--encrypt-to FILE"');
+  }
+  if (to !== undefined) {
+    if (format !== undefined && format !== "jwe") {
+      throw new UsageError(
+        `"--encrypt-to" makes a JWE; it cannot be combined with --format ${format}`,
+      );
+    }
+    if (alg !== undefined && !isJweAlg(alg)) {
+      throw new UsageError(
+        `Option "--encrypt-alg" must be ${JWE_ALGS.map((a) => `"${a}"`).join(", ")}`,
+      );
+    }
+    if (enc !== undefined && !isJweEnc(enc)) {
+      throw new UsageError(
+        `Option "--encrypt-enc" must be ${JWE_ENCS.map((a) => `"${a}"`).join(", ")}`,
+      );
+    }
+    let text: string;
+    try {
+      text = await platform.readTextFile(to);
+    } catch {
+      throw new KeypebbleError("invalid_key", `Cannot read the recipient key file "${to}"`);
+    }
+    const recipient = await importJweRecipientText(text, {
+      ...(alg === undefined ? {} : { alg: alg as JweAlg }),
+      ...(enc === undefined ? {} : { enc: enc as JweEnc }),
+    });
+    const encrypter = Promise.resolve(await JweEncrypter.create(recipient, { cty: "JWT" }));
+    return { ...profile, sealer: jweSealer(() => encrypter, `JWE to ${to}`) };
+  }
+  if (format === "fernet") {
+    if (rt.fernet === undefined) {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${rt.config.source}: "--format fernet" needs a "fernet" section (keys_dir)`,
+      );
+    }
+    // A Fernet token is refused once older than fernet.ttl_seconds: never promise more.
+    const maxTtl = Math.min(profile.maxTtl, rt.fernet.ttlSeconds);
+    return {
+      ...profile,
+      maxTtl,
+      defaultTtl: Math.min(profile.defaultTtl, maxTtl),
+      sealer: fernetSealer(rt.fernet),
+    };
+  }
+  if (format === "jws") {
+    const { sealer: _sealer, ...plain } = profile;
+    return plain;
+  }
+  if (format === "jwe" && profile.sealer?.format !== "jwe") {
+    throw new UsageError('"--format jwe" needs "--encrypt-to FILE" or profiles.auth.encrypt');
+  }
+  return profile;
 }
 
 /** `command --config F --target T --command C [--user U] [--ttl N]`. */

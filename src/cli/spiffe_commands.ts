@@ -172,7 +172,11 @@ async function _verify(p: Platform, a: ParsedArgs, tokenArg: string): Promise<nu
   try {
     bundle = parseSpiffileBundle(JSON.parse(text));
   } catch (e) {
-    throw new KeypebbleError("invalid_root", `${bundlePath}: ${(e as Error).message}`);
+    // A bundle that can be read but does not hold (an unknown spiffile_version, a bad key) does
+    // not verify the token: exit 1 ("not valid"), as spiffile's own tools do. Exit 2 is kept
+    // for "could not run" (no such file, a bad flag).
+    p.stderr(`invalid (invalid_bundle): ${bundlePath}: ${(e as Error).message}\n`);
+    return 1;
   }
   const token = tokenArg === "-" ? (await p.readStdin()).trim() : tokenArg;
   try {

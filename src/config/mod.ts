@@ -7,6 +7,7 @@ export type {
   CompatNote,
   Config,
   ConfigWarning,
+  EncKeySpec,
   KeySpec,
   KidMode,
   RateLimitSpec,
@@ -36,3 +37,11 @@ export type {
   Registration,
   TrustedIssuerConfig,
 } from "./accounts.ts";
+export type { FernetConfig } from "./fernet.ts";
+export {
+  type EncryptSettings,
+  FORMAT_KINDS,
+  type RecipientSource,
+  type TokenFormatName,
+  type TokenFormatSettings,
+} from "./token_format.ts";

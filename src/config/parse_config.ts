@@ -8,16 +8,19 @@
 
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { KeypebbleError } from "../errors.ts";
-import { type Alg, ALGS, isAlg } from "../jose/mod.ts";
+import { type Alg, ALGS, isAlg, isJweAlg, isJweEnc, type JweEnc } from "../jose/mod.ts";
 import { applyEnvOverrides, envName, envSourceOf } from "./env.ts";
-import { closest, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
+import { closest, CONFIG_SHAPE, findUnknownKeys, PYTHON_COMPAT_KEYS } from "./schema.ts";
 import { parseSpiffeConfig, spiffeSection } from "./spiffe.ts";
-import { readStoreSections, STORE_KEYS } from "./store.ts";
-import { ACCOUNT_KEYS, readAccountSections } from "./accounts.ts";
+import { readStoreSections } from "./store.ts";
+import { readAccountSections } from "./accounts.ts";
+import { parseFernetConfig } from "./fernet.ts";
 import type {
+  AnonymousKind,
   CompatNote,
   Config,
   ConfigWarning,
+  EncKeySpec,
   KeySpec,
   KidMode,
   RateLimitSpec,
@@ -27,43 +30,8 @@ import type {
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
 
-/** Keys read from the top level of a config. Anything else is reported as unknown. */
-const KNOWN_KEYS = new Set([
-  "issuer",
-  "audience",
-  "services",
-  "default_ttl_seconds",
-  "max_ttl_seconds",
-  "refresh_ttl_seconds",
-  "hs256_secret",
-  "hs256_secret_path",
-  "rs256_private_key_path",
-  "rs256_private_key",
-  "algorithm",
-  "kid",
-  "key_id",
-  "x5c_chain_path",
-  "generate_missing_key",
-  "keys",
-  "static_claims",
-  "allowed_custom_claims",
-  "service",
-  "policy_path",
-  "spiffe",
-  "trusted_proxies",
-  "realm",
-  "require_authentication",
-  "rate_limit",
-  "lockout",
-  "limits",
-  "log_level",
-  "jwks_max_age_seconds",
-  "watch",
-  "profiles",
-  "public_url",
-  ...STORE_KEYS,
-  ...ACCOUNT_KEYS,
-]);
+/** Keys of the top level of a config: the shape table's (src/config/schema.ts), the one list. */
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(CONFIG_SHAPE));
 
 /** Registered claims that neither `static_claims` nor a request may set. */
 export const SERVER_CLAIMS: readonly string[] = ["iss", "iat", "nbf", "exp", "jti"];
@@ -155,8 +123,18 @@ export function parseConfig(
 
   const issuer = r.nonEmptyString(top.issuer, "issuer", { required: true })!;
   const audience = r.nonEmptyString(top.audience, "audience");
+  const accountSections = readAccountSections(top, r);
+  // Audiences the server gives its own kinds (an account's, a client's, an exchange's): never a
+  // registry service by default, nor /auth's default (a token a caller shapes must not carry it).
+  const serverAudiences = new Set<string>([
+    ...(accountSections.accounts?.audience === undefined
+      ? []
+      : [accountSections.accounts.audience]),
+    ...(accountSections.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    ...(accountSections.oauth?.exchangeAudiences ?? []),
+  ]);
   const services = top.services === undefined
-    ? (audience === undefined ? [] : [audience])
+    ? (audience === undefined || serverAudiences.has(audience) ? [] : [audience])
     : r.stringList(top.services, "services");
 
   const defaultTtl = r.integer(top.default_ttl_seconds, "default_ttl_seconds", {
@@ -173,7 +151,7 @@ export function parseConfig(
     max: 31_536_000,
   }) ?? 604_800;
 
-  const keys = _readKeys(r, top);
+  const { keys, encryptionKeys } = _readKeys(r, top);
 
   const staticClaims = top.static_claims === undefined
     ? {}
@@ -205,6 +183,12 @@ export function parseConfig(
   const trustedProxies = top.trusted_proxies === undefined
     ? []
     : r.stringList(top.trusted_proxies, "trusted_proxies");
+  const trustedProxyHeader = (r.nonEmptyString(top.trusted_proxy_header, "trusted_proxy_header") ??
+    "X-Forwarded-For").toLowerCase();
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(trustedProxyHeader)) {
+    r.fail("trusted_proxy_header", "must be an HTTP header name such as X-Forwarded-For");
+  }
+  const anonymous = _readAnonymous(r, top.anonymous);
   const realm = r.nonEmptyString(top.realm, "realm") ?? "Keypebble";
   if (/["\\\r\n]/.test(realm)) r.fail("realm", "must not contain quotes, backslashes or newlines");
 
@@ -263,6 +247,11 @@ export function parseConfig(
     max: 86_400,
   }) ?? 300;
   const watch = r.boolean(top.watch, "watch") ?? false;
+  const metricsSection = top.metrics === undefined ? {} : r.object(top.metrics, "metrics");
+  r.onlyKeys(metricsSection, "metrics", ["org_labels"]);
+  const metrics = {
+    orgLabels: r.boolean(metricsSection.org_labels, "metrics.org_labels") ?? false,
+  };
 
   if (policyPath !== undefined && services.length === 0) {
     warnings.push({
@@ -293,11 +282,23 @@ export function parseConfig(
   }
   const { profiles, publicUrl } = readProfiles(top, {
     source,
+    serverAudiences,
     ...(audience === undefined ? {} : { audience }),
     services,
     servicesExplicit: top.services !== undefined,
     ...(policyPath === undefined ? {} : { policyPath }),
+    resolvePath: (p, field) => r.path(p, field)!,
   });
+  const fernet = parseFernetConfig(
+    top.fernet,
+    (f) => r.where(f),
+    (p) => r.path(p, "fernet.keys_dir")!,
+  );
+  for (const [kind, p] of Object.entries(profiles)) {
+    if (p.tokenFormat?.format === "fernet" && fernet === undefined) {
+      r.fail(`profiles.${kind}.format`, 'is "fernet" but there is no "fernet" section (keys_dir)');
+    }
+  }
 
   const config: Config = {
     source,
@@ -308,6 +309,7 @@ export function parseConfig(
     maxTtlSeconds: maxTtl,
     refreshTtlSeconds: refreshTtl,
     keys,
+    encryptionKeys,
     staticClaims,
     ...(allowedCustomClaims === undefined ? {} : { allowedCustomClaims }),
     host,
@@ -315,6 +317,8 @@ export function parseConfig(
     ...(tls === undefined ? {} : { tls }),
     ...(policyPath === undefined ? {} : { policyPath }),
     trustedProxies,
+    trustedProxyHeader,
+    anonymous,
     realm,
     requireAuth,
     rateLimit: { perAddress, perPrincipal },
@@ -323,19 +327,24 @@ export function parseConfig(
     logLevel: logLevel as Config["logLevel"],
     jwksMaxAgeSeconds: jwksMaxAge,
     watch,
+    metrics,
     envOverrides: envApplied.applied,
     compat,
     warnings,
     profiles,
     ...(publicUrl === undefined ? {} : { publicUrl }),
-    ...spiffeSection(parseSpiffeConfig(top.spiffe, source, options.baseDir)),
-    ...readStoreSections(top, source, options.baseDir, (f) => r.where(f)),
-    ...readAccountSections(top, source, options.baseDir, (f) => r.where(f)),
+    ...spiffeSection(parseSpiffeConfig(top.spiffe, r)),
+    ...readStoreSections(top, r),
+    ...accountSections,
+    ...(fernet === undefined ? {} : { fernet }),
   };
   return _deepFreeze(config);
 }
 
-function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
+function _readKeys(
+  r: _Reader,
+  top: Record<string, unknown>,
+): { keys: KeySpec[]; encryptionKeys: EncKeySpec[] } {
   const single = [
     "hs256_secret",
     "hs256_secret_path",
@@ -354,22 +363,37 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
       r.fail("keys", "must be a non-empty list");
     }
     const list = top.keys as unknown[];
-    const specs = list.map((raw, i) => _readKeyEntry(r, raw, `keys[${i}]`, generate && i === 0));
+    const specs: KeySpec[] = [];
+    const encryptionKeys: EncKeySpec[] = [];
+    list.forEach((raw, i) => {
+      const field = `keys[${i}]`;
+      const use = raw !== null && typeof raw === "object"
+        ? (raw as { use?: unknown }).use
+        : undefined;
+      if (use !== undefined && use !== "sig" && use !== "enc") {
+        r.fail(`${field}.use`, 'must be "sig" (signing, the default) or "enc" (encryption)');
+      }
+      if (use === "enc") encryptionKeys.push(_readEncKeyEntry(r, raw, field));
+      else specs.push(_readKeyEntry(r, raw, field, generate && specs.length === 0));
+    });
+    if (specs.length === 0) {
+      r.fail("keys", 'needs at least one signing key (an entry without "use: enc")');
+    }
     if (specs[0].kind === "pem" && specs[0].staged) {
       r.fail(
-        "keys[0].staged",
+        `${specs[0].field}.staged`,
         "the first key signs, so it cannot be staged: list the staged key after the signing one",
       );
     }
     // Beside other keys, an HMAC key needs a name: asymmetric keys get their thumbprint, but an
     // HMAC secret has no public form to derive one from, and verify picks keys by kid.
     for (const s of specs) {
-      if (list.length > 1 && s.kind === "hmac" && s.kid.mode !== "literal") {
+      if (specs.length > 1 && s.kind === "hmac" && s.kid.mode !== "literal") {
         r.fail(`${s.field}.kid`, "is required for an HMAC key listed with other keys");
       }
     }
-    _checkUniqueKids(r, specs);
-    return specs;
+    _checkUniqueKids(r, [...specs, ...encryptionKeys]);
+    return { keys: specs, encryptionKeys };
   }
 
   if (single.length === 0) {
@@ -403,9 +427,15 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
       const raw = r.nonEmptyString(top.hs256_secret, "hs256_secret")!;
       // The Python Keypebble strips the secret: the same config must give the same key.
       const secret = raw.trim();
-      return [{ kind: "hmac", secret, kid, field, ...(secret !== raw ? { stripped: true } : {}) }];
+      return {
+        keys: [{ kind: "hmac", secret, kid, field, ...(secret !== raw ? { stripped: true } : {}) }],
+        encryptionKeys: [],
+      };
     }
-    return [{ kind: "hmac", secretPath: r.path(top.hs256_secret_path, field)!, kid, field }];
+    return {
+      keys: [{ kind: "hmac", secretPath: r.path(top.hs256_secret_path, field)!, kid, field }],
+      encryptionKeys: [],
+    };
   }
   const path = r.path(top[field], field)!;
   if (algorithm === "HS256") {
@@ -414,20 +444,61 @@ function _readKeys(r: _Reader, top: Record<string, unknown>): KeySpec[] {
   const x5cChainPath = r.path(top.x5c_chain_path, "x5c_chain_path");
   // Like a one-item "keys" list: the algorithm comes from the key (RSA → RS256, P-256 → ES256,
   // Ed25519 → EdDSA) and the kid defaults to the key's RFC 7638 thumbprint.
-  return [{
-    kind: "pem",
-    path,
-    ...(algorithm === undefined ? {} : { alg: algorithm }),
+  return {
+    keys: [{
+      kind: "pem",
+      path,
+      ...(algorithm === undefined ? {} : { alg: algorithm }),
+      kid,
+      ...(x5cChainPath === undefined ? {} : { x5cChainPath }),
+      generateIfMissing: generate,
+      field,
+    }],
+    encryptionKeys: [],
+  };
+}
+
+/**
+ * A `use: enc` entry: a private key file (PEM or JWK) bound to one JWE pair. `alg` is required
+ * (an EC key serves ECDH-ES or ECDH-ES+A256KW, never both); `enc` defaults to A256GCM.
+ */
+function _readEncKeyEntry(r: _Reader, raw: unknown, field: string): EncKeySpec {
+  const o = r.object(raw, field);
+  r.onlyKeys(o, field, ["path", "use", "alg", "enc", "kid"]);
+  if (o.path === undefined) r.fail(`${field}.path`, "is required for an encryption key");
+  const offered = ["RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A256KW"];
+  if (!isJweAlg(o.alg) || o.alg === "dir") {
+    r.fail(
+      `${field}.alg`,
+      `is required for an encryption key: one of ${offered.map((a) => `"${a}"`).join(", ")}`,
+    );
+  }
+  if (o.enc !== undefined && !isJweEnc(o.enc)) {
+    r.fail(`${field}.enc`, 'must be "A256GCM" (the default) or "A128CBC-HS256"');
+  }
+  const kid = _readKid(r, o.kid, `${field}.kid`);
+  if (kid.mode === "libtrust") r.fail(`${field}.kid`, '"libtrust" is for registry signing keys');
+  return {
+    path: r.path(o.path, `${field}.path`)!,
+    alg: o.alg as EncKeySpec["alg"],
+    enc: (o.enc ?? "A256GCM") as JweEnc,
     kid,
-    ...(x5cChainPath === undefined ? {} : { x5cChainPath }),
-    generateIfMissing: generate,
     field,
-  }];
+  };
 }
 
 function _readKeyEntry(r: _Reader, raw: unknown, field: string, generate: boolean): KeySpec {
   const o = r.object(raw, field);
-  r.onlyKeys(o, field, ["path", "secret_path", "secret", "alg", "kid", "x5c_chain_path", "staged"]);
+  r.onlyKeys(o, field, [
+    "path",
+    "secret_path",
+    "secret",
+    "alg",
+    "kid",
+    "x5c_chain_path",
+    "use",
+    "staged",
+  ]);
   const staged = r.boolean(o.staged, `${field}.staged`) ?? false;
   const alg = o.alg === undefined ? undefined : r.alg(o.alg, `${field}.alg`);
   const kid = _readKid(r, o.kid, `${field}.kid`);
@@ -485,7 +556,7 @@ function _readKid(r: _Reader, raw: unknown, field: string): KidMode {
   return { mode: "literal", value: s };
 }
 
-function _checkUniqueKids(r: _Reader, specs: KeySpec[]): void {
+function _checkUniqueKids(r: _Reader, specs: readonly (KeySpec | EncKeySpec)[]): void {
   const seen = new Map<string, string>();
   for (const s of specs) {
     if (s.kid.mode !== "literal") continue;
@@ -524,6 +595,25 @@ function _readTls(r: _Reader, raw: unknown): TlsConfig | undefined {
     ...(clientCaPath === undefined ? {} : { clientCaPath }),
     clientCertificates: mode,
   };
+}
+
+/** The kinds `anonymous:` may open on a listener that is not loopback. */
+export const ANONYMOUS_KINDS: readonly AnonymousKind[] = ["auth", "command", "kubernetes", "svid"];
+
+function _readAnonymous(r: _Reader, raw: unknown): readonly AnonymousKind[] {
+  if (raw === undefined || raw === null) return [];
+  const list = r.stringList(raw, "anonymous");
+  list.forEach((k, i) => {
+    if (!(ANONYMOUS_KINDS as readonly string[]).includes(k)) {
+      r.fail(
+        `anonymous[${i}]`,
+        `"${k}" is not a kind that can answer anonymous callers (known: ${
+          ANONYMOUS_KINDS.join(", ")
+        })`,
+      );
+    }
+  });
+  return list as AnonymousKind[];
 }
 
 function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {

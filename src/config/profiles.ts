@@ -19,6 +19,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import { readTokenFormat, type TokenFormatSettings } from "./token_format.ts";
 
 /** The kinds the section accepts (kept equal to `PROFILE_NAMES` by a test). */
 export const PROFILE_KEYS: readonly string[] = [
@@ -38,7 +39,7 @@ export const PROFILE_KEYS: readonly string[] = [
  * What `profiles.svid` may set: the JWT-SVID's key is the SPIFFE issuer's, its `typ` is "JWT",
  * its `aud` a SPIFFE ID (spiffile PROFILE §3), so only a shorter cap and the issuer remain.
  */
-const SVID_SETTINGS = ["max_ttl_seconds", "issuer"];
+const SVID_SETTINGS = ["max_ttl_seconds", "issuer", "enabled"];
 /** The JWT-SVID lifetime cap (spiffile PROFILE §3). */
 const SVID_MAX_TTL = 300;
 
@@ -50,6 +51,9 @@ const SETTINGS = [
   "issuer",
   "claims",
   "allow_registry_audience",
+  "format",
+  "encrypt",
+  "enabled",
 ];
 
 /** One kind's overrides, validated. */
@@ -65,6 +69,12 @@ export interface ProfileSettings {
   readonly claims?: Readonly<Record<string, unknown>>;
   /** The operator's explicit yes to an audience that is also a registry `service`. */
   readonly allowRegistryAudience: boolean;
+  /** `format` and `encrypt` (src/config/token_format.ts); absent: JWS. */
+  readonly tokenFormat?: TokenFormatSettings;
+  /** `false`: the kind is switched off (its routes answer 404). */
+  readonly enabled?: boolean;
+  /** The audiences were not configured for this kind but taken from the top-level `audience`. */
+  readonly audiencesDefaulted?: boolean;
 }
 
 /** The whole section, resolved: every kind has an entry. */
@@ -78,6 +88,10 @@ export interface ProfilesInput {
   /** `services` was written (not defaulted from `audience`). */
   readonly servicesExplicit: boolean;
   readonly policyPath?: string;
+  /** Resolves a file path as the rest of the config does (relative to the config's directory). */
+  readonly resolvePath?: (path: string, field: string) => string;
+  /** Audiences the server gives its own kinds (accounts, clients, exchange). */
+  readonly serverAudiences: ReadonlySet<string>;
 }
 
 const TYP_RE = /^[A-Za-z0-9!#$&^_.+\/-]{1,64}$/;
@@ -111,19 +125,43 @@ export function readProfiles(
   const out: Record<string, ProfileSettings> = {};
   for (const kind of PROFILE_KEYS) {
     out[kind] = _readOne(section[kind], `profiles.${kind}`, kind, fail);
+    const o = section[kind] as Record<string, unknown> | undefined;
+    const tokenFormat = readTokenFormat(o?.format, o?.encrypt, {
+      at: `profiles.${kind}`,
+      kind,
+      fail,
+      resolvePath: input.resolvePath ?? ((p) => p),
+    });
+    if (tokenFormat !== undefined) out[kind] = { ...out[kind], tokenFormat };
   }
-  // The default audience of /auth.
+  // The default audience of /auth: the top-level `audience`, unless the registry or one of the
+  // server's own kinds (accounts, clients, exchange) owns it.
   const auth = out.auth;
-  if (auth.audiences === undefined && input.audience !== undefined) {
+  if (
+    auth.audiences === undefined && input.audience !== undefined &&
+    !input.serverAudiences.has(input.audience)
+  ) {
     const registryOwnsIt = input.services.includes(input.audience) &&
       (input.servicesExplicit || input.policyPath !== undefined);
     if (!registryOwnsIt || auth.allowRegistryAudience) {
-      out.auth = { ...auth, audiences: [input.audience] };
+      out.auth = { ...auth, audiences: [input.audience], audiencesDefaulted: true };
     }
   }
   for (const kind of ["auth", "command", "kubernetes"]) {
     const s = out[kind];
-    const clash = s.audiences?.find((a) => input.services.includes(a));
+    const owned = s.audiences?.find((a) => input.serverAudiences.has(a));
+    if (owned !== undefined) {
+      fail(
+        `profiles.${kind}.audiences`,
+        `"${owned}" is the audience of account, client or exchanged tokens: a token whose claims ` +
+          `a caller chooses must never carry it`,
+      );
+    }
+    // Only audiences written for the kind can clash: a default taken from `audience` is the
+    // operator's single audience, shared on purpose.
+    const clash = s.audiencesDefaulted
+      ? undefined
+      : s.audiences?.find((a) => input.services.includes(a));
     if (clash !== undefined && !s.allowRegistryAudience && section[kind] !== undefined) {
       fail(
         `profiles.${kind}.audiences`,
@@ -156,6 +194,7 @@ function _readOne(
     if (!SETTINGS.includes(k)) {
       fail(`${at}.${k}`, `is not a known setting (known: ${SETTINGS.join(", ")})`);
     }
+    if (k === "format" || k === "encrypt") continue; // read by readTokenFormat
     if (kind === "svid" && !SVID_SETTINGS.includes(k)) {
       fail(
         `${at}.${k}`,
@@ -172,7 +211,12 @@ function _readOne(
     issuer?: string;
     claims?: Record<string, unknown>;
     allowRegistryAudience: boolean;
+    enabled?: boolean;
   } = { allowRegistryAudience: false };
+  if (o.enabled !== undefined) {
+    if (typeof o.enabled !== "boolean") fail(`${at}.enabled`, "must be true or false");
+    s.enabled = o.enabled as boolean;
+  }
   if (o.audiences !== undefined) {
     if (kind === "registry" || kind === "refresh") {
       fail(`${at}.audiences`, `is not used: ${kind} tokens take their audience from "services"`);

@@ -5,8 +5,8 @@
  * - environment overrides: every path here can be set with `KEYPEBBLE_<PATH>` (see `env.ts`);
  * - documentation: `keypebble check` and the README list the same names.
  *
- * A new config section adds one entry to {@link CONFIG_SHAPE} (and its top-level key to
- * `KNOWN_KEYS` in `parse_config.ts`); its own file still validates the values.
+ * A new config section adds one entry to {@link CONFIG_SHAPE} and nothing else
+ * (`parse_config.ts` reads the top-level keys from here); its own file validates the values.
  *
  * @module
  */
@@ -41,6 +41,9 @@ const PROFILE = _map({
   issuer: V,
   claims: { kind: "free" },
   allow_registry_audience: V,
+  format: V,
+  encrypt: _map({ to: V, alg: V, enc: V }),
+  enabled: V,
 });
 
 /** Every key of the config file, at every level. */
@@ -70,6 +73,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       kid: V,
       x5c_chain_path: V,
       staged: V,
+      use: V,
+      enc: V,
     }),
   },
   static_claims: { kind: "free" },
@@ -81,6 +86,8 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   }),
   policy_path: V,
   trusted_proxies: V,
+  trusted_proxy_header: V,
+  anonymous: V,
   realm: V,
   require_authentication: _map({ auth: V, command: V, kubernetes: V }),
   rate_limit: _map({ per_address: RATE, per_principal: RATE }),
@@ -89,10 +96,13 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   log_level: V,
   jwks_max_age_seconds: V,
   watch: V,
+  metrics: _map({ org_labels: V }),
   spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
   public_url: V,
+  // Fernet tokens (issue 25; values checked in fernet.ts).
+  fernet: _map({ keys_dir: V, ttl_seconds: V }),
   // API keys and fleet mode (issue 12; values checked by `store.ts`).
   store: _map({
     url: V,
@@ -101,23 +111,40 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     key_prefix: V,
     accepted_prefixes: V,
     token_ttl_seconds: V,
+    busy_timeout_ms: V,
+    keyguard_secret_key_path: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
   accounts: _map({
     registration: V,
     password_min_length: V,
+    registrations_per_hour: V,
     admin_email: V,
     admin_password_path: V,
     default_org: V,
     access_ttl_seconds: V,
     refresh_ttl_seconds: V,
+    refresh_reuse_seconds: V,
     audience: V,
+    session_ttl_seconds: V,
+    totp_required_roles: V,
+    totp_issuer: V,
   }),
   oauth: _map({
     clients: {
       kind: "list",
-      item: _map({ id: V, secret_hash: V, audiences: V, scopes: V }),
+      item: _map({
+        id: V,
+        name: V,
+        secret_hash: V,
+        audiences: V,
+        scopes: V,
+        public: V,
+        redirect_uris: V,
+        post_logout_redirect_uris: V,
+        first_party: V,
+      }),
     },
     trusted_issuers: {
       kind: "list",
@@ -131,6 +158,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       }),
     },
     exchange_audiences: V,
+    token_exchange: V,
   }),
 };
 

@@ -16,6 +16,7 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import type { SectionReader } from "./where.ts";
 
 /** The validated `spiffe` section. */
 export interface SpiffeConfig {
@@ -29,46 +30,34 @@ export interface SpiffeConfig {
 
 const KEYS = ["trust_domain", "root", "key_path", "refresh_hint_seconds"];
 
-function _fail(source: string, field: string, problem: string): KeypebbleError {
-  return new KeypebbleError("config_invalid", `${source}: spiffe${field}: ${problem}`);
-}
-
-function _path(v: unknown, source: string, field: string, baseDir?: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v.trim() === "") {
-    throw _fail(source, `.${field}`, "must be a non-empty string");
-  }
-  return baseDir !== undefined && !v.startsWith("/") ? `${baseDir.replace(/\/$/, "")}/${v}` : v;
-}
-
 /** Parse the `spiffe` section; `undefined` when it is absent. */
 export function parseSpiffeConfig(
   value: unknown,
-  source: string,
-  baseDir?: string,
+  reader: SectionReader,
 ): SpiffeConfig | undefined {
+  const fail = (field: string, problem: string): KeypebbleError =>
+    new KeypebbleError("config_invalid", `${reader.where(`spiffe${field}`)}: ${problem}`);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw _fail(source, "", "must be a mapping with trust_domain (and optionally root)");
+    throw fail("", "must be a mapping with trust_domain (and optionally root)");
   }
   const s = value as Record<string, unknown>;
   for (const k of Object.keys(s)) {
-    if (!KEYS.includes(k)) throw _fail(source, `.${k}`, "is not a known setting");
+    if (!KEYS.includes(k)) throw fail(`.${k}`, "is not a known setting");
   }
   const td = s.trust_domain;
   if (typeof td !== "string" || !/^[a-z0-9._-]{1,255}$/.test(td)) {
-    throw _fail(
-      source,
+    throw fail(
       ".trust_domain",
       "is required: 1 to 255 lower-case letters, digits, '.', '-' or '_' (SPIFFE-ID §2.1)",
     );
   }
   const hint = s.refresh_hint_seconds ?? 300;
   if (!Number.isSafeInteger(hint) || (hint as number) < 1 || (hint as number) > 86_400) {
-    throw _fail(source, ".refresh_hint_seconds", "must be an integer from 1 to 86400");
+    throw fail(".refresh_hint_seconds", "must be an integer from 1 to 86400");
   }
-  const root = _path(s.root, source, "root", baseDir);
-  const keyPath = _path(s.key_path, source, "key_path", baseDir);
+  const root = reader.path(s.root, "spiffe.root");
+  const keyPath = reader.path(s.key_path, "spiffe.key_path");
   return Object.freeze({
     trustDomain: td,
     ...(root === undefined ? {} : { root }),

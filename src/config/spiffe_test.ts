@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "./mod.ts";
 import { parseSpiffeConfig } from "./spiffe.ts";
+import { plainReader } from "./where.ts";
 
 Deno.test("parseSpiffeConfig() reads the section, resolving root and key_path against the config's directory", () => {
-  assert.equal(parseSpiffeConfig(undefined, "kp.yaml"), undefined);
+  assert.equal(parseSpiffeConfig(undefined, plainReader("kp.yaml")), undefined);
   assert.deepEqual(
     parseSpiffeConfig(
       { trust_domain: "edge.example", root: "spiffe", key_path: "/k.pem" },
-      "kp.yaml",
-      "/etc/kp",
+      plainReader("kp.yaml", "/etc/kp"),
     ),
     {
       trustDomain: "edge.example",
@@ -28,7 +28,7 @@ Deno.test("parseSpiffeConfig() names the file and field of every problem", () =>
     [{ trust_domain: "e.x", trustdomain: "typo" }, /spiffe\.trustdomain: is not a known setting/],
     ["edge.example", /kp\.yaml: spiffe: must be a mapping/],
   ];
-  for (const [v, re] of bad) assert.throws(() => parseSpiffeConfig(v, "kp.yaml"), re);
+  for (const [v, re] of bad) assert.throws(() => parseSpiffeConfig(v, plainReader("kp.yaml")), re);
 });
 
 Deno.test("parseConfig() accepts a spiffe section as a known key", () => {

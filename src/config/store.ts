@@ -11,12 +11,15 @@
  *   key_prefix: kp_live_              # prefix of new keys
  *   accepted_prefixes: [kg_live_]     # other prefixes accepted (migrated keyguard keys)
  *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
+ *   busy_timeout_ms: 5000             # longest wait for a lock another process holds; then 503
+ *   keyguard_secret_key_path: kg.secret  # keyguard's secret_key, for keys imported from it
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
  * ```
  */
 
 import { KeypebbleError } from "../errors.ts";
+import type { SectionReader } from "./where.ts";
 
 /** The validated `store` section. */
 export interface StoreConfig {
@@ -28,15 +31,23 @@ export interface StoreConfig {
   /** Every prefix a presented key may carry (the key prefix first). */
   readonly acceptedPrefixes: readonly string[];
   readonly tokenTtlSeconds: number;
+  /**
+   * The longest a store query waits for a lock another connection holds, in milliseconds
+   * (SQLite: retried on a timer, never blocking other requests; PostgreSQL: `lock_timeout`).
+   * Default 5000.
+   */
+  readonly busyTimeoutMs?: number;
+  /**
+   * keyguard's `secret_key` file (issue 22): keys imported from keyguard are found by keyguard's
+   * hash with it until each is first presented. Read once at start, never logged.
+   */
+  readonly keyguardSecretKeyPath?: string;
 }
 
 /** The validated `shared_limits` section. */
 export interface SharedLimitsConfig {
   readonly redisUrl: string;
 }
-
-/** Top-level keys this file reads. */
-export const STORE_KEYS: readonly string[] = ["store", "shared_limits"];
 
 /** Default lifetime of a cached key check, in seconds (and the longest a revocation waits). */
 export const DEFAULT_CACHE_SECONDS = 5;
@@ -50,17 +61,11 @@ const PREFIX = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
  */
 export function readStoreSections(
   top: Record<string, unknown>,
-  source: string,
-  baseDir: string | undefined,
-  where: (field: string) => string = (field) => `${source}: ${field}`,
+  reader: SectionReader,
 ): { store?: StoreConfig; sharedLimits?: SharedLimitsConfig } {
   const fail = (field: string, problem: string): never => {
-    throw new KeypebbleError("config_invalid", `${where(field)}: ${problem}`);
+    throw new KeypebbleError("config_invalid", `${reader.where(field)}: ${problem}`);
   };
-  const resolve = (p: string): string =>
-    baseDir === undefined || p.startsWith("/") || p === ":memory:"
-      ? p
-      : `${baseDir.replace(/\/$/, "")}/${p}`;
   const str = (v: unknown, field: string): string | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "string" || v.trim() === "") fail(field, "must be a non-empty string");
@@ -92,12 +97,14 @@ export function readStoreSections(
       "key_prefix",
       "accepted_prefixes",
       "token_ttl_seconds",
+      "busy_timeout_ms",
+      "keyguard_secret_key_path",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
     if (url.startsWith("sqlite:")) {
       const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
       if (path === "") fail("store.url", 'needs a file name after "sqlite:"');
-      url = `sqlite:${resolve(path)}`;
+      url = `sqlite:${path === ":memory:" ? path : reader.path(path, "store.url")}`;
     } else if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url)) {
       fail("store.url", 'must start with "sqlite:" or "postgres://"');
     }
@@ -116,14 +123,18 @@ export function readStoreSections(
         return v;
       });
     }
+    const busy = int(s.busy_timeout_ms, "store.busy_timeout_ms", 0, 60_000);
     out.store = {
       url,
-      pepperPath: resolve(str(s.pepper_path, "store.pepper_path") ?? "keypebble.pepper"),
+      pepperPath: reader.path(s.pepper_path ?? "keypebble.pepper", "store.pepper_path")!,
       cacheSeconds: int(s.cache_seconds, "store.cache_seconds", 1, 10) ?? DEFAULT_CACHE_SECONDS,
       keyPrefix,
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
+      ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
     };
+    const kg = reader.path(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
+    if (kg !== undefined) out.store = { ...out.store, keyguardSecretKeyPath: kg };
   }
   if (top.shared_limits !== undefined) {
     const l = mapping(top.shared_limits, "shared_limits", ["redis_url"]);
@@ -139,13 +150,43 @@ export function readStoreSections(
 
 /**
  * A store or Redis URL safe to print: the user-info (which may hold a password) becomes `***`,
- * and so does the value of any query parameter naming a password, secret, token or key
- * (libpq reads `?password=`). SQLite URLs hold a path only and are returned as they are.
+ * and so does the value of any query parameter naming a password, secret, token or key (libpq
+ * reads `?password=` and `?sslpassword=`, and percent-decodes parameter names, so
+ * `?%70assword=` is one too). The user-info ends at the last `@` before the query: a password
+ * may hold an unencoded `@`, `:` or `/`. SQLite URLs hold a path only and are returned as they
+ * are.
+ *
+ * @example
+ * ```ts
+ * redactUrl("postgres://kp:s3cret@db/kp?sslmode=require"); // "postgres://***@db/kp?sslmode=require"
+ * ```
  */
 export function redactUrl(url: string): string {
-  const noUser = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
-  return noUser.replace(
-    /([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi,
-    "$1***",
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (scheme === null) return url;
+  let rest = url.slice(scheme[0].length);
+  // The query starts at the first "?" or "#" that follows the user-info; a "?" inside an
+  // unencoded password comes before the last "@", so look for "@" first.
+  const firstQuery = rest.search(/[?#]/);
+  const lastAt = rest.lastIndexOf("@");
+  const queryEquals = firstQuery === -1 ? -1 : rest.indexOf("=", firstQuery);
+  // An "@" inside a query value (after a "=") is not user-info.
+  if (lastAt !== -1 && (queryEquals === -1 || lastAt < queryEquals)) {
+    rest = `***${rest.slice(lastAt)}`;
+  }
+  const q = rest.search(/[?#]/);
+  if (q === -1) return scheme[0] + rest;
+  const query = rest.slice(q).replace(
+    /([?&#])([^=&#]*)=([^&#]*)/g,
+    (whole, sep: string, name: string) => _secretName(name) ? `${sep}${name}=***` : whole,
   );
+  return scheme[0] + rest.slice(0, q) + query;
+}
+
+function _secretName(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name.replace(/\+/g, " "));
+  } catch { /* a malformed escape: test the raw text */ }
+  return /pass|secret|token|key/i.test(decoded) || /pass|secret|token|key/i.test(name);
 }

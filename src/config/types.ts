@@ -3,7 +3,8 @@
  * `parseConfig`; inner code trusts these types.
  */
 
-import type { Alg } from "../jose/mod.ts";
+import type { Alg, JweAlg, JweEnc } from "../jose/mod.ts";
+import type { FernetConfig } from "./fernet.ts";
 import type { ProfilesConfig } from "./profiles.ts";
 import type { SpiffeConfig } from "./spiffe.ts";
 import type { SharedLimitsConfig, StoreConfig } from "./store.ts";
@@ -47,6 +48,20 @@ export type KeySpec =
     readonly stripped?: boolean;
   };
 
+/**
+ * One of our encryption keys (`keys:` entry with `use: enc`): never signs; published in the
+ * JWKS with `use: "enc"` and its `alg`; decrypts JWEs sent to us with exactly its `alg`/`enc`.
+ */
+export interface EncKeySpec {
+  /** Path of a private key: PEM (PKCS#8, PKCS#1, SEC1) or a private JWK. */
+  readonly path: string;
+  readonly alg: Exclude<JweAlg, "dir">;
+  readonly enc: JweEnc;
+  readonly kid: KidMode;
+  /** Where in the config this key came from, for error messages. */
+  readonly field: string;
+}
+
 /** Something `keypebble check` and the start log report without refusing the config. */
 export interface ConfigWarning {
   /** The field or variable concerned, e.g. `policy_path` or `KEYPEBBLE_PROT`. */
@@ -84,6 +99,9 @@ export interface TlsConfig {
   readonly clientCertificates: "required" | "optional";
 }
 
+/** Kinds whose endpoints may be opened to anonymous callers. */
+export type AnonymousKind = "auth" | "command" | "kubernetes" | "svid";
+
 /** Which issuing endpoints require an authenticated caller. */
 export interface RequireAuth {
   readonly auth: boolean;
@@ -104,6 +122,8 @@ export interface Config {
   readonly refreshTtlSeconds: number;
   /** Signing key first, then keys kept for verification and publication only. */
   readonly keys: readonly KeySpec[];
+  /** `keys:` entries with `use: enc`, in order (see {@link EncKeySpec}). */
+  readonly encryptionKeys: readonly EncKeySpec[];
   readonly staticClaims: Readonly<Record<string, unknown>>;
   /** When set, the only request claims /auth will sign. */
   readonly allowedCustomClaims?: readonly string[];
@@ -113,6 +133,16 @@ export interface Config {
   readonly tls?: TlsConfig;
   readonly policyPath?: string;
   readonly trustedProxies: readonly string[];
+  /**
+   * The header a trusted proxy names its client in (lower case; default `x-forwarded-for`, whose
+   * rightmost entry that is not itself a trusted proxy is the client).
+   */
+  readonly trustedProxyHeader: string;
+  /**
+   * Kinds whose endpoints answer anonymous callers on a listener that is not loopback (closed
+   * unless opened); on a loopback listener every kind's anonymous rule applies as configured.
+   */
+  readonly anonymous: readonly AnonymousKind[];
   readonly realm: string;
   readonly requireAuth: RequireAuth;
   /** Per address and per principal; `undefined` disables that limit. */
@@ -137,6 +167,11 @@ export interface Config {
   readonly jwksMaxAgeSeconds: number;
   /** Poll the config, key and policy files and reload on change. */
   readonly watch: boolean;
+  /**
+   * `metrics.org_labels`: label per-organisation series with the organisation's name. Off by
+   * default: whoever can scrape `/metrics` would otherwise read every tenant's name.
+   */
+  readonly metrics: { readonly orgLabels: boolean };
   /** `KEYPEBBLE_*` variables applied over the file. */
   readonly envOverrides: readonly { readonly name: string; readonly field: string }[];
   /** Python Keypebble keys and behaviours met (accepted; listed by `keypebble check`). */
@@ -157,4 +192,6 @@ export interface Config {
   readonly accounts?: AccountsConfig;
   /** Declared OAuth2 clients and trusted issuers (issue 13). */
   readonly oauth?: OAuthConfig;
+  /** The Fernet key repository and token lifetime (`fernet:`), when set. */
+  readonly fernet?: FernetConfig;
 }

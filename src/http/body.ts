@@ -114,6 +114,58 @@ export async function readForm(req: Request, maxBytes: number): Promise<URLSearc
   return new URLSearchParams(await readBodyText(req, maxBytes));
 }
 
+/**
+ * Read a form body whose parameters must not be repeated (RFC 6749 §3.2: the OAuth endpoints);
+ * a repeated one is `invalid_request`.
+ */
+export async function readSingleValuedForm(
+  req: Request,
+  maxBytes: number,
+): Promise<URLSearchParams> {
+  const form = await readForm(req, maxBytes);
+  const seen = new Set<string>();
+  for (const [name] of form) {
+    if (seen.has(name)) {
+      throw KeypebbleError.answer(
+        "invalid_request",
+        `Parameter "${name.slice(0, 32)}" is repeated`,
+      );
+    }
+    seen.add(name);
+  }
+  return form;
+}
+
+/**
+ * Read a JSON body of any shape, `application/json` (or `+json`) only (415 otherwise), within
+ * the body and nesting limits: pico-auth's clients send a single value bare (`"a1b2…"` for a
+ * refresh token, `"operator"` for a role).
+ */
+export async function readJsonValue(
+  req: Request,
+  limits: { maxBodyBytes: number; maxJsonDepth: number },
+): Promise<unknown> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+    throw KeypebbleError.answer(
+      "unsupported_media_type",
+      'The request body must be "application/json"',
+    );
+  }
+  const text = await readBodyText(req, limits.maxBodyBytes);
+  if (jsonDepth(text) > limits.maxJsonDepth) {
+    throw KeypebbleError.answer(
+      "invalid_json",
+      `The JSON body is nested deeper than ${limits.maxJsonDepth} levels`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw KeypebbleError.answer("invalid_json", "The request body is not valid JSON");
+  }
+}
+
 /** The maximum bracket nesting of a JSON text, ignoring brackets inside strings. */
 export function jsonDepth(text: string): number {
   let depth = 0;

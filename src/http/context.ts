@@ -1,16 +1,13 @@
 /**
- * What the handler is given (long-lived services that survive reloads) and what each request
- * carries through the routes.
+ * What the core handler is given (long-lived services that survive reloads) and what each request
+ * carries through its route. The services here are the ones every server has; the features'
+ * services extend this bag (`src/trust/services.ts`), and routes are typed over the extended one.
  */
 
-import type { AccountService } from "../accounts/service.ts";
-import type { ApiKeyService } from "../apikeys/service.ts";
-import type { CredentialCache } from "../identity/mod.ts";
-import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import type { Caller, ClientAddress } from "../identity/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { KeypebbleMetrics } from "../metrics/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import type { IssuerKeyCache } from "../oauth/issuer_keys.ts";
 
 /** Outcome of the latest reload attempt, for /healthz and /readyz. */
 export interface ReloadStatus {
@@ -29,49 +26,58 @@ export interface Services {
   readonly now: () => number;
   readonly metrics: KeypebbleMetrics;
   readonly logger: Logger;
-  readonly addressLimiter: RateLimiter;
-  readonly principalLimiter: RateLimiter;
-  readonly lockout: Lockout;
-  readonly credentials: CredentialCache;
   readonly reloadStatus: () => ReloadStatus;
+  /** False once the server is draining (SIGTERM): `/readyz` answers 503. */
+  readonly ready?: () => boolean;
   readonly version: string;
   readonly runtimeName: string;
-  /**
-   * Fleet mode (`shared_limits.redis_url`): the per-address and per-principal rate limits and the
-   * sign-in lockout are counted here, for every instance, instead of in this process.
-   */
-  readonly shared?: Counters;
-  /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
-  readonly apiKeys?: ApiKeyService;
-  /** Stored accounts (issue 13), when the config has an `accounts` section. */
-  readonly accounts?: AccountService;
-  /** Trusted issuers' keys for token exchange (issue 13), fetched and cached. */
-  readonly issuerKeys?: IssuerKeyCache;
+}
+
+/** The verified client certificate of a TLS connection (mTLS), when the adapter has one. */
+export interface PeerCertificate {
+  /** The subject distinguished name, e.g. `CN=edge-7,O=Example`. */
+  readonly subject: string;
+  /** URI subject alternative names (a SPIFFE ID is one). */
+  readonly sanUris: readonly string[];
+  /** DNS subject alternative names. */
+  readonly sanDns: readonly string[];
 }
 
 /** Connection facts from the server adapter. */
 export interface ConnInfo {
   /** The peer's IP address as the socket saw it. */
   readonly remoteAddr: string;
-  /** The client certificate a TLS handshake verified (`service.tls.client_ca_path`). */
-  readonly peerCertificate?: import("../platform/platform.ts").PeerCertificate;
+  /** The client certificate the TLS layer verified, when mTLS is on and one was presented. */
+  readonly peerCertificate?: PeerCertificate;
 }
 
 /** Everything a route needs for one request. */
-export interface RequestContext {
+export interface RequestContext<S extends Services = Services> {
   readonly req: Request;
-  /** The request URL, parsed (route paths are matched on the raw path, see routes.ts). */
+  /** The request URL, parsed (route paths are matched on the raw path, see route.ts). */
   readonly url: URL;
   /** The query parameters: `url.searchParams`, or an empty set when the URL has no query. */
   readonly query: URLSearchParams;
   readonly rt: Runtime;
-  readonly services: Services;
+  readonly services: S;
+  readonly info: ConnInfo;
+  /** The TCP peer. */
   readonly peer: string;
   /** The peer is inside `trusted_proxies` (worked out once per request). */
   readonly peerIsTrustedProxy: boolean;
+  /** The one client address (src/identity/address.ts), worked out once per request. */
+  readonly client: ClientAddress;
   /** Seconds since the epoch, read once per request. */
   readonly nowSec: number;
   readonly params: Readonly<Record<string, string>>;
-  /** Set once the caller is known, for the access log. */
+  /** Set by the authentication step: the caller, or null when anonymous. */
+  caller: Caller | null;
+  /** The JSON object body, when the route declares `json` (empty otherwise). */
+  json: Readonly<Record<string, unknown>>;
+  /** The JSON body as any value, when the route declares `json_value`. */
+  jsonValue: unknown;
+  /** The form body, when the route declares `form` (empty otherwise). */
+  form: URLSearchParams;
+  /** Set once the subject is known, for the access log. */
   subject?: string;
 }

@@ -1,53 +1,60 @@
 /**
  * The Web-standard core: `handler(req, info) → Response`. It reads the current runtime once,
- * routes, applies the per-address rate limit and header limits, turns every thrown error into a
- * JSON error with a stable code, counts and logs the request. It never throws.
+ * matches the route, checks header sizes, lets the application admit the request (blocks, the
+ * per-address limit), dispatches the route's declaration, turns every thrown error into a JSON
+ * error with a stable code, counts and logs the request. It never throws, and it knows no
+ * feature: the routes and the hooks come from the composition root (`src/app/`).
  *
  * @example
  * ```ts
- * const handler = createHandler(services);
+ * const handler = createHandler(services, { routes, authenticate, authorize });
  * const res = await handler(new Request("http://kp/healthz"), { remoteAddr: "127.0.0.1" });
  * ```
  */
 
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
+import { type ClientAddress, clientAddress } from "../identity/mod.ts";
 import { cidrContains } from "../identity/mod.ts";
+import type { Caller } from "../identity/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import type { ConnInfo, RequestContext, Services } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { errorResponse, responseForError } from "./responses.ts";
-import { enforceRateLimit } from "./rate_limit.ts";
-import { matchRoute, rawPath } from "./routes.ts";
+import { rawPath, type RouteDecl, type RouteIndex } from "./route.ts";
 
 /** The handler's type: what the server adapters bind to a socket. */
 export type Handler = (req: Request, info: ConnInfo) => Promise<Response>;
 
+/** What the composition root gives the core. */
+export interface HandlerHooks<S extends Services> {
+  readonly routes: RouteIndex<S>;
+  /** Templates never admitted nor limited (probes and scrapes keep working under a flood). */
+  readonly unlimited: ReadonlySet<string>;
+  /** Request headers anything reads, checked against `limits.max_header_bytes`. */
+  readonly readHeaders: readonly string[];
+  /** Before dispatch, for every route not `unlimited`: address blocks, the per-address limit. */
+  admit(ctx: RequestContext<S>): void | Promise<void>;
+  /** The one authentication step: the caller the route's declaration accepts, or null. */
+  authenticate(ctx: RequestContext<S>, decl: RouteDecl<S>): Caller | null | Promise<Caller | null>;
+  /** The capability check of `decl.needs` for `ctx.caller`. */
+  authorize(ctx: RequestContext<S>, decl: RouteDecl<S>): void | Promise<void>;
+  /** After a route answered, with its status (errors included): e.g. usage accounting. */
+  settle?(ctx: RequestContext<S>, status: number): void;
+}
+
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-/** Routes that are never rate limited: probes and scrapes must keep working under a flood. */
-const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
-/** Request headers the handler reads, checked against `limits.max_header_bytes`. */
-export const READ_HEADERS: readonly string[] = [
-  "authorization",
-  "x-authenticated-user",
-  "x-scopes",
-  "content-type",
-  "accept",
-  "x-api-key",
-  "x-admin-key",
-  "x-required-scope",
-];
 
 /** Build the handler over long-lived services. */
-export function createHandler(services: Services): Handler {
+export function createHandler<S extends Services>(services: S, hooks: HandlerHooks<S>): Handler {
   return async function handler(req: Request, info: ConnInfo): Promise<Response> {
     const started = performance.now();
     const rt = services.runtime();
     let template = "unmatched";
     let response: Response;
-    let ctx: RequestContext | undefined;
+    let ctx: _Context<S> | undefined;
     try {
       const path = rawPath(req.url);
-      const match = matchRoute(path);
+      const match = hooks.routes.match(path);
       // The answers a scanner gets most (404, 405, 431) are built here, never thrown: in Deno,
       // constructing any Error captures a detailed stack (whatever Error.stackTraceLimit says),
       // which costs more than the rest of a 404. Same codes, messages and headers as a throw.
@@ -67,17 +74,17 @@ export function createHandler(services: Services): Handler {
         );
         return _finish(services, req, info, ctx, template, started, response);
       }
-      const tooLarge = _headerTooLarge(req, rt.config.limits.maxHeaderBytes);
+      const tooLarge = _headerTooLarge(req, hooks.readHeaders, rt.config.limits.maxHeaderBytes);
       if (tooLarge !== undefined) {
         response = tooLarge;
         return _finish(services, req, info, ctx, template, started, response);
       }
       ctx = new _Context(req, rt, services, info, services.now(), match.params);
-      if (!UNLIMITED.has(template)) {
-        const shared = _limitAddress(ctx);
-        if (shared !== undefined) await shared; // fleet mode only: in memory it is synchronous
+      if (!hooks.unlimited.has(template)) {
+        const admitted = hooks.admit(ctx);
+        if (admitted !== undefined) await admitted; // a store or Redis check; in memory it is sync
       }
-      response = await dispatch(ctx, decl);
+      response = await dispatch(ctx, decl, hooks);
     } catch (e) {
       if (!(e instanceof KeypebbleError) || e.status >= 500) {
         services.logger.error("internal_error", {
@@ -94,21 +101,26 @@ export function createHandler(services: Services): Handler {
 
 /**
  * One request's {@link RequestContext}. The URL is parsed the first time a route reads it, and
- * the query (`query`) only when the request has one: most requests never need either. The peer
- * address is read from the adapter (on Bun a native `requestIP` call) and matched against
- * `trusted_proxies` only when something asks: /healthz, /readyz and /metrics never do.
+ * the query only when the request has one: most requests never need either. The peer address,
+ * whether it is a trusted proxy and the client address are worked out only when something asks:
+ * /healthz, /readyz and /metrics never do.
  */
-class _Context implements RequestContext {
+class _Context<S extends Services> implements RequestContext<S> {
   readonly nowSec: number;
   subject?: string;
+  caller: Caller | null = null;
+  json: Readonly<Record<string, unknown>> = EMPTY_JSON;
+  jsonValue: unknown = undefined;
+  form: URLSearchParams = EMPTY_FORM;
   #url: URL | undefined;
   #peer: string | undefined;
   #peerIsTrustedProxy: boolean | undefined;
+  #client: ClientAddress | undefined;
 
   constructor(
     readonly req: Request,
     readonly rt: Runtime,
-    readonly services: Services,
+    readonly services: S,
     readonly info: ConnInfo,
     nowMs: number,
     readonly params: Readonly<Record<string, string>>,
@@ -124,6 +136,15 @@ class _Context implements RequestContext {
     return this.#peerIsTrustedProxy ??= cidrContains(this.rt.trustedProxies, this.peer);
   }
 
+  get client(): ClientAddress {
+    return this.#client ??= clientAddress(
+      this.peer,
+      this.peerIsTrustedProxy ? this.req.headers.get(this.rt.config.trustedProxyHeader) : null,
+      this.rt.trustedProxies,
+      this.peerIsTrustedProxy,
+    );
+  }
+
   get url(): URL {
     return this.#url ??= new URL(this.req.url);
   }
@@ -135,13 +156,15 @@ class _Context implements RequestContext {
 
 /** The query of a URL without one. Shared: nothing writes to a request's query. */
 const NO_QUERY = new URLSearchParams();
+const EMPTY_FORM = new URLSearchParams();
+const EMPTY_JSON: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Count and log one answered request. */
-function _finish(
-  services: Services,
+function _finish<S extends Services>(
+  services: S,
   req: Request,
   info: ConnInfo,
-  ctx: RequestContext | undefined,
+  ctx: _Context<S> | undefined,
   template: string,
   started: number,
   response: Response,
@@ -157,19 +180,15 @@ function _finish(
       route: template,
       status: response.status,
       duration_ms: Math.round(seconds * 1e5) / 100,
-      remote: info.remoteAddr,
+      // The one client address (behind a trusted proxy, the client it named), and the peer.
+      remote: ctx === undefined ? info.remoteAddr : ctx.client.address,
+      ...(ctx !== undefined && ctx.client.address !== info.remoteAddr
+        ? { peer: info.remoteAddr }
+        : {}),
       ...(ctx?.subject === undefined ? {} : { sub: ctx.subject }),
     });
   }
   return response;
-}
-
-function _limitAddress(ctx: RequestContext): void | Promise<void> {
-  const spec = ctx.rt.config.rateLimit.perAddress;
-  // A trusted proxy speaks for many clients: limiting its address would throttle them all.
-  // Its callers are limited per principal instead.
-  if (spec === undefined || ctx.peerIsTrustedProxy) return;
-  return enforceRateLimit(ctx, { scope: "address", key: `addr:${ctx.peer}`, spec });
 }
 
 /** Status codes as label strings, made once each rather than per request. */
@@ -182,8 +201,12 @@ function _statusLabel(status: number): string {
 }
 
 /** A 431 for the first read header longer than `max`, or `undefined` when all fit. */
-function _headerTooLarge(req: Request, max: number): Response | undefined {
-  for (const name of READ_HEADERS) {
+function _headerTooLarge(
+  req: Request,
+  names: readonly string[],
+  max: number,
+): Response | undefined {
+  for (const name of names) {
     const v = req.headers.get(name);
     if (v !== null && v.length > max) {
       return errorResponse("headers_too_large", `Header "${name}" is longer than ${max} bytes`);

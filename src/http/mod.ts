@@ -1,13 +1,28 @@
 /**
- * HTTP: the Web-standard handler, its routes and the response helpers.
+ * HTTP core: the Web-standard handler, route declarations and matching, body readers, responses
+ * and the error writer of each wire style. It knows no feature.
  *
  * @module
  */
 export { createHandler } from "./handler.ts";
-export type { Handler } from "./handler.ts";
-export type { ConnInfo, ReloadStatus, RequestContext, Services } from "./context.ts";
-export { errorResponse, json, responseForError } from "./responses.ts";
-export { matchRoute, ROUTE_TABLE, ROUTES } from "./routes.ts";
-export type { AuthMode, BodyType, PlainRoute, RouteDecl, TokenRoute } from "./routes.ts";
-export { createServices } from "./services.ts";
-export type { ServicesOptions } from "./services.ts";
+export type { Handler, HandlerHooks } from "./handler.ts";
+export type {
+  ConnInfo,
+  PeerCertificate,
+  ReloadStatus,
+  RequestContext,
+  Services,
+} from "./context.ts";
+export { errorResponse, json, jsonText, responseForError } from "./responses.ts";
+export { rawPath, RouteIndex } from "./route.ts";
+export type {
+  AnonymousRule,
+  BodyType,
+  CallerDecl,
+  Credential,
+  Method,
+  Route,
+  RouteDecl,
+  WireStyle,
+} from "./route.ts";
+export { NO_CACHE, styledError } from "./wire_styles.ts";

@@ -51,12 +51,18 @@ export function errorResponse(
   return json({ error: code, message }, statusFor(code), headers);
 }
 
+/** 5xx codes whose message says only what is unavailable (no file, no URL): shown as they are. */
+const _PUBLIC_5XX: ReadonlySet<string> = new Set([
+  "store_unavailable",
+  "encryption_key_unavailable",
+]);
+
 /** Turn a thrown value into a response. Unknown errors are a 500 with no detail leaked. */
 export function responseForError(e: unknown): Response {
   if (e instanceof KeypebbleError) {
     const status = e.status;
     // Operator-side codes never reach a client with their text: it may name files.
-    if (status >= 500 && e.code !== "store_unavailable") {
+    if (status >= 500 && !_PUBLIC_5XX.has(e.code)) {
       return errorResponse("internal_error", "Internal error");
     }
     // jsonText copies the headers into a new record; an error without any adds none.

@@ -5,7 +5,9 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
+import type { OAuthClientConfig } from "../config/mod.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { ApiKeyWithOrg, UserRecord } from "../store/mod.ts";
 import { hasControlChars } from "../policy/scope.ts";
 import { type Cidr, cidrContains } from "./cidr.ts";
 import type { CredentialCache } from "./credential_cache.ts";
@@ -17,11 +19,64 @@ import {
   verifyPassword,
 } from "./password.ts";
 
-/** An authenticated caller. */
-export interface Caller {
-  /** The user name: the policy key for Basic, the asserted name for proxy. */
-  subject: string;
-  method: "basic" | "proxy" | "api_key";
+/**
+ * An authenticated caller: one shape for every route, made by the one authentication step
+ * (`src/trust/authenticate.ts`) from the route's declaration. `subject` is who the caller is to
+ * the policy and the logs: the policy user, the key's id, the account's id, the client's id or
+ * the SPIFFE ID. An anonymous caller is `null` wherever a `Caller` is expected.
+ */
+export type Caller = UserCaller | KeyCaller | AccountCaller | ClientCaller | SpiffeCaller;
+
+/** A user of the policy file: Basic, a trusted proxy's header, or a client certificate. */
+export interface UserCaller {
+  readonly kind: "user";
+  readonly subject: string;
+  readonly method: "basic" | "proxy" | "mtls";
+}
+
+/** An API key that passed every check (blocks, expiry, its organisation, its limit). */
+export interface KeyCaller {
+  readonly kind: "api_key";
+  readonly subject: string;
+  readonly method: "api_key";
+  readonly key: ApiKeyWithOrg;
+  /** What the key's rate limit said, for the `RateLimit` headers. */
+  readonly admission?: KeyAdmission;
+}
+
+/** An account signed in with one of its access tokens. */
+export interface AccountCaller {
+  readonly kind: "account";
+  readonly subject: string;
+  readonly method: "account";
+  /** The account as stored now (its role and status are the store's, never the token's). */
+  readonly account: UserRecord;
+  /** The access token it presented: `jti`, issue time and expiry. */
+  readonly token: { readonly jti?: string; readonly iat: number; readonly exp: number };
+}
+
+/** An OAuth2 client declared in `oauth.clients`, authenticated with its secret. */
+export interface ClientCaller {
+  readonly kind: "client";
+  readonly subject: string;
+  readonly method: "client";
+  readonly client: OAuthClientConfig;
+}
+
+/** A workload presenting a client certificate whose URI SAN is a SPIFFE ID. */
+export interface SpiffeCaller {
+  readonly kind: "spiffe";
+  readonly subject: string;
+  readonly method: "mtls";
+}
+
+/** A key's rate-limit decision, for the response headers. */
+export interface KeyAdmission {
+  readonly allowed: boolean;
+  readonly reason?: "rate_limited" | "quota_exceeded";
+  readonly limit?: number;
+  readonly remaining?: number;
+  readonly resetSeconds?: number;
 }
 
 /** Everything {@link identifyCaller} needs besides the request. */
@@ -165,7 +220,7 @@ export async function verifyCredentials(
   user: string,
   password: string,
   ctx: Omit<IdentifyContext, "trustedProxies">,
-): Promise<Caller> {
+): Promise<UserCaller> {
   const max = _maxIterations(ctx.policy);
   const phc = ctx.policy?.users.get(user)?.passwordHash;
   if (ctx.policy === undefined) {
@@ -176,10 +231,12 @@ export async function verifyCredentials(
     await verifyPassword(password, dummyHashFor(max));
     throw _unauthorized(INVALID_CREDENTIALS, ctx.realm);
   }
-  if (await ctx.cache.get(user, password, phc, ctx.now)) return { subject: user, method: "basic" };
+  if (await ctx.cache.get(user, password, phc, ctx.now)) {
+    return { kind: "user", subject: user, method: "basic" };
+  }
   if (await verifyPassword(password, phc)) {
     await ctx.cache.remember(user, password, phc, ctx.now);
-    return { subject: user, method: "basic" };
+    return { kind: "user", subject: user, method: "basic" };
   }
   let own = max;
   try {
@@ -210,7 +267,7 @@ export async function identifyCaller(
   req: Request,
   peerAddress: string,
   ctx: IdentifyContext,
-): Promise<Caller | null> {
+): Promise<UserCaller | null> {
   const raw = req.headers.get(PROXY_HEADER);
   if (raw !== null && cidrContains(ctx.trustedProxies, peerAddress)) {
     const asserted = decodeHeaderUtf8(raw);
@@ -221,7 +278,7 @@ export async function identifyCaller(
     if (asserted.length > MAX_HEADER_LENGTH || !_validUserName(asserted)) {
       throw _unauthorized("X-Authenticated-User header is not a valid user name", ctx.realm);
     }
-    return { subject: asserted, method: "proxy" };
+    return { kind: "user", subject: asserted, method: "proxy" };
   }
 
   const authorization = req.headers.get("authorization");

@@ -49,10 +49,12 @@ async function unauthorized(p: Promise<unknown>): Promise<KeypebbleError> {
 Deno.test("identifyCaller() accepts the proxy header from a trusted peer", async () => {
   const r = req({ "X-Authenticated-User": "proxied" });
   assert.deepEqual(await identifyCaller(r, "127.0.0.1", ctx()), {
+    kind: "user",
     subject: "proxied",
     method: "proxy",
   });
   assert.deepEqual(await identifyCaller(r, "::ffff:127.0.0.1", ctx()), {
+    kind: "user",
     subject: "proxied",
     method: "proxy",
   });
@@ -71,6 +73,7 @@ Deno.test("identifyCaller() ignores the proxy header from an untrusted peer", as
 Deno.test("identifyCaller() falls through to Basic when the proxy is untrusted", async () => {
   const r = req({ "X-Authenticated-User": "root", Authorization: basic("alice", "wonderland") });
   assert.deepEqual(await identifyCaller(r, "192.0.2.7", ctx()), {
+    kind: "user",
     subject: "alice",
     method: "basic",
   });
@@ -92,9 +95,17 @@ Deno.test("identifyCaller() refuses malformed proxy header values", async () => 
 Deno.test("identifyCaller() accepts good Basic credentials and caches them", async () => {
   const c = ctx();
   const r = req({ Authorization: basic("alice", "wonderland") });
-  assert.deepEqual(await identifyCaller(r, "192.0.2.7", c), { subject: "alice", method: "basic" });
+  assert.deepEqual(await identifyCaller(r, "192.0.2.7", c), {
+    kind: "user",
+    subject: "alice",
+    method: "basic",
+  });
   assert.equal(c.cache.size, 1);
-  assert.deepEqual(await identifyCaller(r, "192.0.2.7", c), { subject: "alice", method: "basic" });
+  assert.deepEqual(await identifyCaller(r, "192.0.2.7", c), {
+    kind: "user",
+    subject: "alice",
+    method: "basic",
+  });
   // Scheme names are case-insensitive.
   const lower = req({ Authorization: basic("alice", "wonderland").replace("Basic", "basic") });
   assert.equal((await identifyCaller(lower, "192.0.2.7", c))?.subject, "alice");

@@ -19,12 +19,19 @@ export {
 } from "./password.ts";
 export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
 export { CredentialCache } from "./credential_cache.ts";
+export { type ClientAddress, clientAddress } from "./address.ts";
 export {
+  type AccountCaller,
   basicChallenge,
   type Caller,
+  type ClientCaller,
   decodeHeaderUtf8,
   identifyCaller,
   type IdentifyContext,
+  type KeyAdmission,
+  type KeyCaller,
   parseBasicAuth,
+  type SpiffeCaller,
+  type UserCaller,
   verifyCredentials,
 } from "./caller.ts";

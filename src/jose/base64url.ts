@@ -129,3 +129,24 @@ function _val(s: string, i: number): number {
   if (v < 0) throw _invalid();
   return v;
 }
+
+/**
+ * Encode bytes as base64url WITH padding (RFC 4648 §5 as written), the form Fernet tokens and
+ * keys use.
+ */
+export function b64uEncodePadded(bytes: Uint8Array): string {
+  return _encode(bytes, URL_ALPHABET, true);
+}
+
+/**
+ * Decode padded base64url strictly: a length that is a multiple of 4, at most two `=` and only
+ * at the end, then the same checks as {@link b64uDecode}.
+ *
+ * @throws {KeypebbleError} `invalid_token`
+ */
+export function b64uDecodePadded(s: string): Uint8Array {
+  if (s.length % 4 !== 0) throw _invalid();
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 61 /* = */ && s.length - end < 2) end--;
+  return b64uDecode(s.slice(0, end));
+}

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { b64Encode, b64uDecode, b64uEncode } from "./base64url.ts";
+import {
+  b64Encode,
+  b64uDecode,
+  b64uDecodePadded,
+  b64uEncode,
+  b64uEncodePadded,
+} from "./base64url.ts";
 import { isAlg } from "./algorithms.ts";
 import { throwsWith } from "./_testing.ts";
 
@@ -64,5 +70,17 @@ Deno.test("b64uEncode() encodes non-ASCII and long strings as UTF-8", () => {
     const want = btoa(bin).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     assert.equal(b64uEncode(s), want);
     assert.deepEqual(b64uDecode(b64uEncode(s)), bytes);
+  }
+});
+
+Deno.test("b64uDecodePadded() takes the padded form only, strictly", () => {
+  for (const n of [0, 1, 2, 3, 4, 31, 32, 33]) {
+    const bytes = crypto.getRandomValues(new Uint8Array(n));
+    const s = b64uEncodePadded(bytes);
+    assert.equal(s.length % 4, 0);
+    assert.deepEqual(b64uDecodePadded(s), bytes);
+  }
+  for (const bad of ["aGk", "aGk==", "aG==a===", "a===", "aGk+", "aGl=", "====", "aG=k"]) {
+    assert.throws(() => b64uDecodePadded(bad), bad);
   }
 });

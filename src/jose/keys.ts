@@ -14,19 +14,26 @@ import { type Alg, algSpec, isAlg } from "./algorithms.ts";
 import { b64uEncode } from "./base64url.ts";
 import {
   children,
-  concat,
-  encodeTlv,
-  hexBytes,
-  readTlv,
   readTop,
   TAG_INTEGER,
-  TAG_NULL,
   TAG_OCTET_STRING,
   TAG_OID,
   TAG_SEQUENCE,
   type Tlv,
   valueHex,
 } from "./_der.ts";
+import {
+  OID_EC,
+  OID_ED25519,
+  OID_NAMES,
+  OID_P256,
+  OID_RSA,
+  pemBlocks,
+  pemWrap,
+  pkcs1ToPkcs8,
+  privateKeyBlock,
+  sec1ToPkcs8,
+} from "./_pem.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
 
 /** A key bound to one algorithm, ready to sign (when `privateKey` is set) and verify. */
@@ -43,22 +50,6 @@ export interface KeyEntry {
   readonly mac?: HmacSha256;
 }
 
-// Object identifier values (hex of the DER content octets)
-const OID_RSA = "2a864886f70d010101"; // rsaEncryption, RFC 8017 §A.1
-const OID_EC = "2a8648ce3d0201"; // id-ecPublicKey, RFC 5480 §2.1.1
-const OID_P256 = "2a8648ce3d030107"; // secp256r1, RFC 5480 §2.1.1.1
-const OID_ED25519 = "2b6570"; // id-Ed25519, RFC 8410 §3
-
-const OID_NAMES: Record<string, string> = {
-  "2b81040022": "EC P-384",
-  "2b81040023": "EC P-521",
-  "2b6571": "Ed448",
-  "2b656e": "X25519",
-  "2b656f": "X448",
-  "2a864886f70d01010a": "RSA-PSS",
-  "2a8648ce380401": "DSA",
-};
-
 const encoder = new TextEncoder();
 
 function _invalidKey(message: string, cause?: unknown): KeypebbleError {
@@ -68,51 +59,6 @@ function _invalidKey(message: string, cause?: unknown): KeypebbleError {
 /** A copy of `entry` with its key id set. */
 export function withKid(entry: KeyEntry, kid: string): KeyEntry {
   return Object.freeze({ ...entry, kid });
-}
-
-// ---------------------------------------------------------------------------------------------
-// PEM (RFC 7468)
-
-interface PemBlock {
-  readonly label: string;
-  readonly headers: string;
-  readonly der: Uint8Array;
-}
-
-function _pemBlocks(pem: string): PemBlock[] {
-  const out: PemBlock[] = [];
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const m of pem.matchAll(re)) {
-    const label = m[1];
-    let body = m[2];
-    let headers = "";
-    // RFC 1421 style headers (Proc-Type, DEK-Info) end at the first blank line
-    if (body.includes(":")) {
-      const split = body.search(/\r?\n\s*\r?\n/);
-      headers = split >= 0 ? body.slice(0, split) : body;
-      body = split >= 0 ? body.slice(split) : "";
-    }
-    out.push({ label, headers, der: _b64Decode(body.replace(/\s+/g, ""), label) });
-  }
-  return out;
-}
-
-function _b64Decode(s: string, label: string): Uint8Array {
-  try {
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch (cause) {
-    throw _invalidKey(`PEM block "${label}" is not valid base64`, cause);
-  }
-}
-
-function _pemWrap(label: string, der: Uint8Array): string {
-  const b64 = btoa(String.fromCharCode(...der));
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,68 +110,6 @@ function _kindOfPkcs8(der: Uint8Array): KeyKind {
     throw _invalidKey(`Malformed DER in ${what}`);
   }
   return _kindOfAlgId(der, parts[1], what);
-}
-
-const RSA_ALG_ID = encodeTlv(
-  TAG_SEQUENCE,
-  concat(encodeTlv(TAG_OID, hexBytes(OID_RSA)), encodeTlv(TAG_NULL, new Uint8Array())),
-);
-const EC_ALG_ID = encodeTlv(
-  TAG_SEQUENCE,
-  concat(encodeTlv(TAG_OID, hexBytes(OID_EC)), encodeTlv(TAG_OID, hexBytes(OID_P256))),
-);
-const VERSION_0 = encodeTlv(TAG_INTEGER, new Uint8Array([0]));
-
-function _pkcs8(algId: Uint8Array, privateKey: Uint8Array): Uint8Array {
-  return encodeTlv(
-    TAG_SEQUENCE,
-    concat(VERSION_0, algId, encodeTlv(TAG_OCTET_STRING, privateKey)),
-  );
-}
-
-/** Wrap a PKCS#1 RSAPrivateKey (RFC 8017 §A.1.2) into PKCS#8. */
-function _pkcs1ToPkcs8(der: Uint8Array): Uint8Array {
-  const what = "PKCS#1 RSA private key";
-  const top = readTop(der, TAG_SEQUENCE, what);
-  const parts = children(der, top, what);
-  if (parts.length < 9 || parts.some((p) => p.tag !== TAG_INTEGER)) {
-    throw _invalidKey(`Malformed DER in ${what}`);
-  }
-  return _pkcs8(RSA_ALG_ID, der);
-}
-
-/** Wrap a SEC1 ECPrivateKey (RFC 5915 §3) into PKCS#8, dropping its curve parameters. */
-function _sec1ToPkcs8(der: Uint8Array): Uint8Array {
-  const what = "SEC1 EC private key";
-  const top = readTop(der, TAG_SEQUENCE, what);
-  const parts = children(der, top, what);
-  if (parts.length < 2 || parts[0].tag !== TAG_INTEGER || parts[1].tag !== TAG_OCTET_STRING) {
-    throw _invalidKey(`Malformed DER in ${what}`);
-  }
-  let publicKey: Uint8Array | undefined;
-  for (const p of parts.slice(2)) {
-    if (p.tag === 0xa0) {
-      const curve = readTlv(der, p.start, p.end, what);
-      if (curve.tag !== TAG_OID || valueHex(der, curve) !== OID_P256) {
-        const name = curve.tag === TAG_OID ? OID_NAMES[valueHex(der, curve)] : undefined;
-        throw _invalidKey(
-          `Unsupported elliptic curve${
-            name ? ` "${name}"` : ""
-          }; only "P-256" (ES256) is supported`,
-        );
-      }
-    } else if (p.tag === 0xa1) publicKey = der.slice(p.tlvStart, p.end);
-  }
-  // RFC 5915 §3: parameters are omitted inside PKCS#8, where the AlgorithmIdentifier names them
-  const inner = encodeTlv(
-    TAG_SEQUENCE,
-    concat(
-      der.slice(parts[0].tlvStart, parts[0].end),
-      der.slice(parts[1].tlvStart, parts[1].end),
-      publicKey ?? new Uint8Array(),
-    ),
-  );
-  return _pkcs8(EC_ALG_ID, inner);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,31 +204,14 @@ export async function importPrivateKeyPem(
   pem: string,
   options: { alg?: Alg } = {},
 ): Promise<KeyEntry> {
-  const blocks = _pemBlocks(pem);
-  const block = blocks.find((b) =>
-    b.label === "PRIVATE KEY" || b.label === "RSA PRIVATE KEY" || b.label === "EC PRIVATE KEY" ||
-    b.label === "ENCRYPTED PRIVATE KEY"
-  );
-  if (block === undefined) {
-    if (blocks.some((b) => b.label.endsWith("PRIVATE KEY"))) {
-      throw _invalidKey(
-        `Unsupported private key PEM type "${blocks[0].label}"; use PKCS#8 ("PRIVATE KEY")`,
-      );
-    }
-    throw _invalidKey("No private key found in PEM");
-  }
-  if (block.label === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/i.test(block.headers)) {
-    throw _invalidKey(
-      'Encrypted private keys are not supported; decrypt it first, e.g. with "openssl pkey"',
-    );
-  }
+  const block = privateKeyBlock(pem);
   let pkcs8: Uint8Array;
   let kind: KeyKind;
   if (block.label === "RSA PRIVATE KEY") {
-    pkcs8 = _pkcs1ToPkcs8(block.der);
+    pkcs8 = pkcs1ToPkcs8(block.der);
     kind = "RSA";
   } else if (block.label === "EC PRIVATE KEY") {
-    pkcs8 = _sec1ToPkcs8(block.der);
+    pkcs8 = sec1ToPkcs8(block.der);
     kind = "P-256";
   } else {
     pkcs8 = block.der;
@@ -475,7 +342,7 @@ export async function libtrustKeyId(spkiDer: Uint8Array): Promise<string> {
  * @throws {KeypebbleError} `invalid_key` when there is none or one is not a DER SEQUENCE
  */
 export function parseCertificateChainPem(pem: string): Uint8Array[] {
-  const certs = _pemBlocks(pem).filter((b) => b.label === "CERTIFICATE").map((b) => b.der);
+  const certs = pemBlocks(pem).filter((b) => b.label === "CERTIFICATE").map((b) => b.der);
   if (certs.length === 0) throw _invalidKey("No certificate found in PEM");
   for (const der of certs) readTop(der, TAG_SEQUENCE, "certificate");
   return certs;
@@ -530,5 +397,5 @@ export async function generateKeyPem(
   else throw _invalidKey(`Cannot generate a key for algorithm "${String(alg)}"`);
   const pair = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
   const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
-  return _pemWrap("PRIVATE KEY", der);
+  return pemWrap("PRIVATE KEY", der);
 }

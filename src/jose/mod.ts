@@ -1,6 +1,6 @@
 /**
- * JOSE for Keypebble: base64url, the algorithm table, key import and key ids, and compact JWS
- * signing and verification.
+ * JOSE for Keypebble: base64url, the algorithm tables, key import and key ids, compact JWS
+ * signing and verification, and compact JWE encryption and decryption (`jwe.ts`).
  *
  * @example
  * ```ts
@@ -45,6 +45,45 @@ export {
   verifyJws,
   type VerifyOptions,
 } from "./jws.ts";
+export {
+  candidateKeys,
+  type DecodedJwe,
+  decodeJwe,
+  JweEncrypter,
+  type JweHeader,
+  looksLikeJwe,
+  MAX_JWE_LENGTH,
+  openJwe,
+  plaintextText,
+} from "./jwe.ts";
+export {
+  type EcdhCurve,
+  ENC_TABLE,
+  isJweAlg,
+  isJweEnc,
+  JWE_ALGS,
+  JWE_ENCS,
+  type JweAlg,
+  type JweEnc,
+} from "./jwe_algorithms.ts";
+export {
+  defaultJweAlg,
+  generateJweKeyPem,
+  importJweDecryptionJwk,
+  importJweDecryptionKeyPem,
+  importJweDecryptionKeyText,
+  importJweRecipientJwk,
+  importJweRecipientPem,
+  importJweRecipientText,
+  type JweBinding,
+  type JweDecryptionKey,
+  type JweKeyType,
+  type JweRecipient,
+  recipientFromJwkOrSet,
+  withJweKid,
+} from "./jwe_keys.ts";
+export { x25519Available } from "./ecdh.ts";
+export { type DecryptedJwe, decryptJwe, type NestedKeys, unwrapJwe } from "./nested.ts";
 export {
   assertKeyMatchesCertificate,
   type Certificate,

@@ -5,8 +5,20 @@
  * access to /proc, a non-Linux system) exposes no series for it rather than a false 0.
  */
 
-import type { ProcessStats } from "../platform/process_stats.ts";
 import type { MetricsRegistry } from "./registry.ts";
+
+/**
+ * One reading of the process (the shape of src/platform/process_stats.ts's `ProcessStats`,
+ * restated here: metrics and platform are one layer and do not import each other).
+ */
+export interface ProcessStats {
+  readonly residentBytes?: number;
+  readonly virtualBytes?: number;
+  readonly cpuSeconds?: number;
+  readonly startTimeSeconds?: number;
+  readonly openFds?: number;
+  readonly maxFds?: number;
+}
 
 /** Updates the registered series from a new reading. */
 export type ProcessMetricsUpdate = (stats: ProcessStats) => void;

@@ -2,25 +2,16 @@
  * The `password` (RFC 6749 §4.3) and `refresh_token` (§6) grants for stored accounts. Client
  * authentication is optional, as at pico-auth's login (the password or the refresh token is the
  * credential); when a client authenticates, the refresh family is bound to it and only it may
- * refresh. `username` is an e-mail address (with `@`) or a username. Refresh tokens rotate: each
- * is single use, and a used one presented again revokes its family. Requested scopes are ignored
- * (accounts carry a role, not scopes; §3.3 lets the server ignore them).
+ * refresh (at this endpoint: pico-auth's refresh route has no client authentication and refuses a
+ * bound family). `username` is an e-mail address (with `@`) or a username. Refresh tokens rotate:
+ * each is single use, and a used one presented again revokes its family. Requested scopes are
+ * ignored (accounts carry a role, not scopes; §3.3 lets the server ignore them).
  */
 
-import { loginAccount } from "../accounts/login.ts";
-import { accountService, tokenPair } from "../accounts/token.ts";
+import { tokenPair } from "../accounts_api/account_tokens.ts";
 import { KeypebbleError } from "../errors.ts";
-import type { RequestContext } from "../http/context.ts";
-import { authenticateClient } from "./client_auth.ts";
+import { admitAccount, type Ctx, loginAccount, requireAccounts } from "../trust/mod.ts";
 import type { TokenResponse } from "./grants.ts";
-
-function _accounts(ctx: RequestContext, grant: string) {
-  if (ctx.services.accounts === undefined) {
-    // Without accounts the grant does not exist here (RFC 6749 §5.2).
-    throw KeypebbleError.answer("unsupported_grant_type", `Grant type "${grant}" is not supported`);
-  }
-  return accountService(ctx);
-}
 
 function _required(form: URLSearchParams, name: string): string {
   const v = form.get(name);
@@ -28,15 +19,18 @@ function _required(form: URLSearchParams, name: string): string {
   return v;
 }
 
+/** The authenticated client's id, or null for a public one. */
+function _clientId(ctx: Ctx): string | null {
+  const c = ctx.caller;
+  return c !== null && (c.kind === "client" || c.kind === "api_key") ? c.subject : null;
+}
+
 /** Handle `grant_type=password`. */
-export async function passwordGrant(
-  ctx: RequestContext,
-  form: URLSearchParams,
-): Promise<TokenResponse> {
-  const svc = _accounts(ctx, "password");
-  const client = await authenticateClient(ctx, form, { required: false });
-  const username = _required(form, "username");
-  const password = _required(form, "password");
+export async function passwordGrant(ctx: Ctx): Promise<TokenResponse> {
+  const svc = requireAccounts(ctx);
+  const clientId = _clientId(ctx);
+  const username = _required(ctx.form, "username");
+  const password = _required(ctx.form, "password");
   let user;
   try {
     user = await loginAccount(
@@ -51,24 +45,27 @@ export async function passwordGrant(
     }
     throw e;
   }
-  const { raw } = await svc.issueRefresh(user, { clientId: client?.id ?? null });
-  const pair = await tokenPair(ctx, user, raw, client === null ? {} : { clientId: client.id });
+  const { raw } = await svc.issueRefresh(user, { clientId });
+  const pair = await tokenPair(ctx, user, raw, clientId === null ? {} : { clientId });
   return pair as unknown as TokenResponse;
 }
 
 /** Handle `grant_type=refresh_token` (account refresh tokens, rotated). */
-export async function refreshTokenGrant(
-  ctx: RequestContext,
-  form: URLSearchParams,
-): Promise<TokenResponse> {
-  const svc = _accounts(ctx, "refresh_token");
-  const client = await authenticateClient(ctx, form, { required: false });
-  const raw = _required(form, "refresh_token");
+export async function refreshTokenGrant(ctx: Ctx): Promise<TokenResponse> {
+  const svc = requireAccounts(ctx);
+  const raw = _required(ctx.form, "refresh_token");
   const rotation = await svc.rotate(raw, {
-    clientId: client?.id ?? null,
+    clientId: _clientId(ctx),
     logger: ctx.services.logger,
   });
-  ctx.subject = rotation.user.id;
+  try {
+    await admitAccount(ctx, rotation.user);
+  } catch (e) {
+    if (e instanceof KeypebbleError && e.code === "forbidden") {
+      throw KeypebbleError.answer("invalid_grant", e.message);
+    }
+    throw e;
+  }
   const pair = await tokenPair(
     ctx,
     rotation.user,

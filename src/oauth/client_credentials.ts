@@ -7,11 +7,10 @@
  * `audience` (or `resource`, RFC 8707) one of its audiences.
  */
 
-import { mintApiToken } from "../apikeys/api_profile.ts";
 import { KeypebbleError } from "../errors.ts";
-import type { RequestContext } from "../http/context.ts";
 import { mint } from "../profiles/mint.ts";
-import { authenticateClient } from "./client_auth.ts";
+import type { Ctx } from "../trust/mod.ts";
+import { mintApiToken } from "./api_profile.ts";
 import type { TokenResponse } from "./grants.ts";
 
 /** Requested scopes (space-separated, RFC 6749 §3.3) within `held`; all of `held` when none. */
@@ -29,11 +28,16 @@ export function grantedScopes(requested: string | null, held: readonly string[])
 }
 
 /** Handle `grant_type=client_credentials`. */
-export async function clientCredentialsGrant(
-  ctx: RequestContext,
-  form: URLSearchParams,
-): Promise<TokenResponse> {
-  const client = (await authenticateClient(ctx, form, { required: true }))!;
+export async function clientCredentialsGrant(ctx: Ctx): Promise<TokenResponse> {
+  const client = ctx.caller;
+  const form = ctx.form;
+  if (client === null || (client.kind !== "api_key" && client.kind !== "client")) {
+    throw KeypebbleError.answer(
+      "invalid_client",
+      "Client authentication is required: client_id and client_secret, or HTTP Basic",
+      { headers: { "www-authenticate": `Basic realm="${ctx.rt.config.realm}"` } },
+    );
+  }
   const audience = form.get("audience") ?? form.get("resource") ?? undefined;
   if (client.kind === "api_key") {
     const { key } = client;

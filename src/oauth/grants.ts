@@ -1,9 +1,10 @@
 /**
  * The grants `POST /oauth2/token` understands, as a table: `grant_type` → handler. A new grant
- * (refresh_token, authorization_code, token exchange…) is one file and one line here.
+ * (authorization_code, …) is one file and one line here. Client authentication has already run
+ * (the route accepts `client` credentials): `ctx.caller` is the client, an API key, or null.
  */
 
-import type { RequestContext } from "../http/context.ts";
+import type { Ctx } from "../trust/mod.ts";
 import { clientCredentialsGrant } from "./client_credentials.ts";
 import { passwordGrant, refreshTokenGrant } from "./account_grants.ts";
 import { TOKEN_EXCHANGE, tokenExchangeGrant } from "./token_exchange.ts";
@@ -17,16 +18,28 @@ export interface TokenResponse {
   readonly [extra: string]: unknown;
 }
 
-/** One grant: the parsed form in, a token response out; refusals throw `KeypebbleError`. */
-export type GrantHandler = (
-  ctx: RequestContext,
-  form: URLSearchParams,
-) => Promise<TokenResponse>;
+/** One grant: the request (form in `ctx.form`) in, a token response out; refusals throw. */
+export type GrantHandler = (ctx: Ctx) => Promise<TokenResponse>;
 
-/** Every grant type served (RFC 6749 §4). */
+/** Every grant type served (RFC 6749 §4), when its feature is configured. */
 export const GRANTS: Readonly<Record<string, GrantHandler>> = {
   client_credentials: clientCredentialsGrant,
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
   [TOKEN_EXCHANGE]: tokenExchangeGrant,
 };
+
+/**
+ * The grant types this config serves (discovery lists exactly these): `client_credentials` with
+ * API keys or declared clients, `password` and `refresh_token` with accounts, token exchange only
+ * when `oauth.token_exchange` is on.
+ */
+export function grantTypesServed(ctx: Pick<Ctx, "rt" | "services">): string[] {
+  const { rt, services } = ctx;
+  const clients = services.apiKeys !== undefined || (rt.config.oauth?.clients.length ?? 0) > 0;
+  return [
+    ...(clients ? ["client_credentials"] : []),
+    ...(services.accounts !== undefined ? ["password", "refresh_token"] : []),
+    ...(rt.config.oauth?.tokenExchange === true ? [TOKEN_EXCHANGE] : []),
+  ];
+}

@@ -8,7 +8,7 @@
 
 import * as nodePath from "node:path";
 import process from "node:process";
-import type { FileStat, SpiffeFiles } from "../spiffe/files.ts";
+import type { FileStat, SpiffeFiles } from "./files.ts";
 
 function _code(e: unknown): string | undefined {
   return typeof e === "object" && e !== null ? (e as { code?: string }).code : undefined;

@@ -464,8 +464,9 @@ export function serviceAccountAllowed(
  * Whether `user` may obtain a JWT-SVID for SPIFFE ID `id`: their rule's `spiffe_ids` (else the
  * `"*"` entry's) must match (`*` stays within one path segment, `**` crosses them). Default deny.
  */
-export function spiffeIdAllowed(policy: Policy, user: string, id: string): boolean {
-  const rule = userRule(policy, user);
+export function spiffeIdAllowed(policy: Policy, user: string | undefined, id: string): boolean {
+  // An anonymous caller (where `anonymous:` opened SVIDs) has the `"*"` entry only.
+  const rule = user === undefined ? policy.anyUser : userRule(policy, user);
   if (rule === undefined) return false;
   return _compiledFor(rule).spiffeIds.some((m) => m(id));
 }

@@ -1,6 +1,6 @@
 /**
- * What a profile's handler is given: an already authenticated and authorised request. The HTTP
- * layer builds it from the route table's declaration (authentication mode, body type and size,
+ * What a profile's handler is given: an already authenticated and authorised request. The token
+ * routes (src/tokens/) build it from the route table's declaration (the caller, the body, the
  * authorisation step); handlers never read credentials or decide who the caller is.
  *
  * Handlers answer with a {@link Reply}, which the HTTP layer turns into a Response: this folder
@@ -15,7 +15,10 @@ import type { SpiffeAuthority } from "../spiffe/authority.ts";
 import type { Profiles } from "./resolve.ts";
 import type { ProfileName } from "./table.ts";
 
-/** Services the HTTP layer lends to handlers that authenticate inside the body (grants). */
+/**
+ * What the trust layer lends to handlers whose credential is in the body (the grants of
+ * `POST /v2/token`): the same checks as everywhere else, never a copy.
+ */
 export interface GrantServices {
   /**
    * Check a user name and password exactly as a Basic login is checked (lockout, limits, equal
@@ -27,6 +30,11 @@ export interface GrantServices {
    * principal's lockout and rate limit apply as at login.
    */
   admitPrincipal(subject: string): Promise<void>;
+  /**
+   * Verify a registry refresh token as its consumer (`registry_refresh`): our signature, its kind,
+   * lifetime and the revocation list. Resolves to its claims.
+   */
+  verifyRefresh(token: string): Promise<Readonly<Record<string, unknown>>>;
 }
 
 /** One request, as a profile handler sees it. */

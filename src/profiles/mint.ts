@@ -25,7 +25,7 @@ import {
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { InvalidSpiffeIdError, parseSpiffeId } from "../spiffe/spiffe_id.ts";
 import type { Profile } from "./resolve.ts";
-import { REFRESH_AUDIENCE } from "./table.ts";
+import { KIND_CLAIM, REFRESH_AUDIENCE } from "./table.ts";
 
 /** What a handler asks the mint for. */
 export interface MintInput {
@@ -107,6 +107,8 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   _assign(claims, profile.staticClaims);
   if (subject !== undefined) claims.sub = subject;
   if (input.own !== undefined) _assign(claims, input.own);
+  // The kind, for the consumers that accept it (src/profiles/table.ts); never a caller's choice.
+  if (profile.def.acceptedBy.length > 0) claims[KIND_CLAIM] = profile.def.name;
   // Last, so nothing above can choose them (RFC 7519 §4.1).
   _assign(
     claims,
@@ -116,8 +118,20 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   _checkSubject(profile, claims.sub);
   // Serialised once: the signature covers these bytes and answers can embed them as they are.
   const payload = JSON.stringify(claims);
-  const token = await profile.signer.signBytes(payload);
-  return { token, claims, payload, ttl, jti, alg: profile.signer.alg, dropped };
+  // A kind whose format is JWE or Fernet is finished by its sealer (src/profiles/sealers.ts).
+  const sealer = profile.sealer;
+  const token = sealer === undefined
+    ? await profile.signer.signBytes(payload)
+    : await sealer.seal(profile.signer, payload, input.now);
+  return {
+    token,
+    claims,
+    payload,
+    ttl,
+    jti,
+    alg: sealer?.metricAlg ?? profile.signer.alg,
+    dropped,
+  };
 }
 
 /** Copy `from`'s own members into `to` (an existing member keeps its place, as with spread). */

@@ -14,6 +14,11 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "apikeys/format.ts": "the peppered HMAC an API key is stored under, not a token",
   "spiffe/svid.ts": "signSvid: the services' own library (a service signs with its own key)",
   "jose/x509.ts": "a random challenge, proving a TLS key is its certificate's; no token",
+  "jose/content_encryption.ts": "the HMAC inside A128CBC-HS256 content encryption, not a signature",
+  "fernet/token.ts": "the Fernet HMAC; Fernet tokens are made only by mint()'s sealer (sealers.ts)",
+  "oidc/totp.ts": "HOTP's HMAC-SHA-1 (RFC 4226), a one-time code, not a token",
+  "oidc/csrf.ts": "the HMAC of CSRF tokens and second-factor tickets, not a token",
+  "oidc/recovery_codes.ts": "the peppered HMAC recovery codes are stored under, not a token",
 };
 
 async function* _sources(dir: string, rel = ""): AsyncGenerator<[string, string]> {

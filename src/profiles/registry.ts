@@ -12,7 +12,6 @@
  */
 
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
-import { verifyJws } from "../jose/mod.ts";
 import { NO_POLICY } from "../identity/caller.ts";
 import {
   type AccessEntry,
@@ -24,7 +23,7 @@ import {
 import type { ProfileRequest, Reply } from "./context.ts";
 import { rfc3339 } from "./context.ts";
 import { mint } from "./mint.ts";
-import { REFRESH_AUDIENCE, REFRESH_TYP } from "./table.ts";
+import { REFRESH_AUDIENCE } from "./table.ts";
 
 export { REFRESH_AUDIENCE };
 
@@ -71,23 +70,11 @@ export async function getRegistryToken(req: ProfileRequest): Promise<Reply> {
 }
 
 /**
- * Handle `POST /v2/token` (OAuth2 password and refresh_token grants). Errors also carry
- * `error_description`, as RFC 6749 §5.2 clients expect.
+ * Handle `POST /v2/token` (OAuth2 password and refresh_token grants). The route writes errors in
+ * the OAuth style (RFC 6749 §5.2: `error_description`, `Cache-Control: no-store`, `Pragma:
+ * no-cache`), as Docker's and other OAuth2 clients expect.
  */
 export async function postRegistryToken(req: ProfileRequest): Promise<Reply> {
-  try {
-    return await _postRegistryToken(req);
-  } catch (e) {
-    if (!(e instanceof KeypebbleError) || e.status >= 500) throw e;
-    return {
-      status: e.status,
-      json: { error: e.code, message: e.message, error_description: e.message },
-      headers: { ...e.headers },
-    };
-  }
-}
-
-async function _postRegistryToken(req: ProfileRequest): Promise<Reply> {
   const form = req.form;
   const grant = form.get("grant_type");
   const service = _service(req, form.get("service"), "invalid_request");
@@ -231,17 +218,13 @@ async function _redeemRefresh(
   clientId: string,
 ): Promise<string> {
   const { policy } = req;
-  const profile = req.profiles.refresh;
-  let payload: Record<string, unknown>;
+  let payload: Readonly<Record<string, unknown>>;
   try {
-    ({ payload } = await verifyJws(token, req.keys, {
-      now: req.nowSec,
-      issuer: profile.issuer,
-      audience: REFRESH_AUDIENCE,
-      typ: profile.signer.header.typ ?? REFRESH_TYP,
-    }));
+    // Our signature, the refresh kind, its lifetime and the one revocation list (a refresh token
+    // revoked at /oauth2/revoke is refused here).
+    payload = await req.grants.verifyRefresh(token);
   } catch (e) {
-    if (e instanceof KeypebbleError) {
+    if (e instanceof KeypebbleError && e.status < 500) {
       throw KeypebbleError.answer("invalid_grant", `The refresh token is not valid: ${e.message}`);
     }
     throw e;

@@ -9,6 +9,7 @@ import type { Config } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { JwsSigner, type KeyEntry } from "../jose/mod.ts";
 import { SVID_DEFAULT_TTL_SECONDS, SVID_MAX_TTL_SECONDS } from "../spiffe/svid.ts";
+import type { TokenSealer } from "./sealers.ts";
 import {
   foreignSubjectPrefixes,
   PROFILE_NAMES,
@@ -25,6 +26,12 @@ export interface Profile {
   readonly issuer: string;
   /** The `aud` allow-list; for `allow_list` kinds the first entry is the default. */
   readonly audiences?: readonly string[];
+  /**
+   * The `aud` the server gives a token of this kind when nothing narrower applies (a key's or a
+   * client's own audiences, a requested one), as `check` prints it; undefined when a caller must
+   * name one or it comes from the request (`services`, a target).
+   */
+  readonly defaultAudience?: string;
   /** Audiences no token of this kind may carry (registry services, the refresh audience). */
   readonly forbiddenAudiences: ReadonlySet<string>;
   readonly defaultTtl: number;
@@ -41,6 +48,8 @@ export interface Profile {
   readonly allowedCustomClaims?: readonly string[];
   /** The trust domain `sub` and `aud` belong to (kinds whose `subjectForm` is `spiffe_id`). */
   readonly trustDomain?: string;
+  /** `format: jwe | fernet` (src/profiles/sealers.ts); absent: the signed JWS is the token. */
+  readonly sealer?: TokenSealer;
 }
 
 /**
@@ -66,10 +75,31 @@ export interface SvidIssuer {
  */
 export async function buildProfiles(
   config: Config,
-  keys: { entries: readonly KeyEntry[]; x5c?: readonly string[]; svid?: SvidIssuer },
+  keys: {
+    entries: readonly KeyEntry[];
+    x5c?: readonly string[];
+    svid?: SvidIssuer;
+    /** Kinds with `format: jwe | fernet`, built by the runtime (src/runtime/token_formats.ts). */
+    sealers?: Readonly<Record<string, TokenSealer>>;
+  },
 ): Promise<Profiles> {
   const out: Partial<Record<ProfileName, Profile>> = {};
-  const forbidden = new Set<string>([...config.services, REFRESH_AUDIENCE]);
+  // The audience model: a kind whose claims a caller shapes (auth, command, kubernetes) may never
+  // carry an audience that a relying party of another kind trusts: a registry service, the
+  // refresh audience, or one the server gives its own kinds (an account's, a client's, an
+  // exchange's). The server's own kinds choose their audiences from the config, so only the
+  // refresh audience is out of their reach.
+  const accountAudience = config.accounts === undefined
+    ? undefined
+    : config.accounts.audience ?? config.profiles.account?.audiences?.[0] ?? config.issuer;
+  const forbidden = new Set<string>([
+    ...config.services,
+    REFRESH_AUDIENCE,
+    ...(accountAudience === undefined ? [] : [accountAudience]),
+    ...(config.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    ...(config.oauth?.exchangeAudiences ?? []),
+  ]);
+  const serverChosen = new Set<string>([REFRESH_AUDIENCE]);
   for (const name of PROFILE_NAMES) {
     const def = PROFILES[name];
     const s = config.profiles[name] ?? { allowRegistryAudience: false };
@@ -118,14 +148,32 @@ export async function buildProfiles(
       key,
       key === keys.entries[0] && keys.x5c !== undefined ? { typ, x5c: [...keys.x5c] } : { typ },
     );
+    const sealer = keys.sealers?.[name];
     const lifetimes = _lifetimes(name, config, s.maxTtlSeconds);
-    const allowed = new Set(forbidden);
+    // A Fernet token is refused once older than fernet.ttl_seconds: never promise more.
+    if (sealer?.format === "fernet" && config.fernet !== undefined) {
+      if (def.minTtlSeconds > config.fernet.ttlSeconds) {
+        throw new KeypebbleError(
+          "config_invalid",
+          `${config.source}: fernet.ttl_seconds: ${config.fernet.ttlSeconds} s is shorter than ` +
+            `the ${name} kind's minimum lifetime (${def.minTtlSeconds} s)`,
+        );
+      }
+      lifetimes.maxTtl = Math.min(lifetimes.maxTtl, config.fernet.ttlSeconds);
+      lifetimes.defaultTtl = Math.min(lifetimes.defaultTtl, lifetimes.maxTtl);
+    }
+    const shaped = def.caller.mode === "anonymous_unless_required";
+    const allowed = new Set(shaped ? forbidden : serverChosen);
     // The operator said an audience may be shared with the registry: do not forbid it.
-    if (s.allowRegistryAudience) { for (const a of s.audiences ?? []) allowed.delete(a); }
+    if (s.allowRegistryAudience) {
+      for (const a of s.audiences ?? []) if (config.services.includes(a)) allowed.delete(a);
+    }
+    const defaultAudience = _defaultAudience(name, config, s.audiences);
     out[name] = {
       def,
       issuer: s.issuer ?? config.issuer,
       ...(s.audiences === undefined ? {} : { audiences: s.audiences }),
+      ...(defaultAudience === undefined ? {} : { defaultAudience }),
       forbiddenAudiences: allowed,
       ...lifetimes,
       signer,
@@ -136,6 +184,7 @@ export async function buildProfiles(
       ...(name === "auth" && config.allowedCustomClaims !== undefined
         ? { allowedCustomClaims: config.allowedCustomClaims }
         : {}),
+      ...(sealer === undefined ? {} : { sealer }),
     };
   }
   return Object.freeze(out as Profiles);
@@ -162,6 +211,30 @@ function _svidProfile(config: Config, issuer: SvidIssuer, override: number | und
   };
 }
 
+/** The audience model's default per kind (see `Profile.defaultAudience`). */
+function _defaultAudience(
+  name: ProfileName,
+  config: Config,
+  audiences: readonly string[] | undefined,
+): string | undefined {
+  switch (name) {
+    case "auth":
+      return audiences?.[0];
+    case "account":
+      return config.accounts?.audience ?? audiences?.[0] ?? config.issuer;
+    case "api":
+      return audiences?.[0] ?? config.audience ?? config.issuer;
+    case "client":
+    case "exchange":
+      return (name === "exchange" ? config.oauth?.exchangeAudiences[0] : undefined) ??
+        audiences?.[0] ?? config.issuer;
+    case "refresh":
+      return REFRESH_AUDIENCE;
+    default:
+      return undefined;
+  }
+}
+
 function _lifetimes(
   name: ProfileName,
   config: Config,
@@ -183,19 +256,16 @@ function _lifetimes(
       const max = Math.max(min, override ?? config.maxTtlSeconds);
       return { defaultTtl: Math.min(max, Math.max(min, config.defaultTtlSeconds)), maxTtl: max };
     }
-    // The kinds whose routes ask for their own section's lifetime: the profile's default is that
-    // lifetime (clamped as a mint clamps it), so `check` and /openapi.json tell what tokens get.
-    case "account": {
-      const max = override ?? config.maxTtlSeconds;
-      const own = config.accounts?.accessTtlSeconds ?? config.defaultTtlSeconds;
-      return { defaultTtl: Math.max(min, Math.min(own, max)), maxTtl: max };
-    }
     case "api":
     case "client":
     case "exchange": {
+      // Tokens of a key or a client live `store.token_ttl_seconds` (900 by default).
       const max = override ?? config.maxTtlSeconds;
-      const own = config.store?.tokenTtlSeconds ?? 900;
-      return { defaultTtl: Math.max(min, Math.min(own, max)), maxTtl: max };
+      return { defaultTtl: Math.min(config.store?.tokenTtlSeconds ?? 900, max), maxTtl: max };
+    }
+    case "account": {
+      const max = override ?? config.maxTtlSeconds;
+      return { defaultTtl: Math.min(config.accounts?.accessTtlSeconds ?? 900, max), maxTtl: max };
     }
     default: {
       const max = override ?? config.maxTtlSeconds;

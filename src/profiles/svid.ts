@@ -76,9 +76,9 @@ export function authorizeSvid(req: ProfileRequest): string {
     }
   }
   const id = spiffeIdField(req.json, "spiffe_id", authority.trustDomain);
-  // The route is `authenticated`: the caller is never null here; refuse anyway if it were.
+  // Anonymous only where `anonymous: [svid]` opened it: then the policy's "*" entry decides.
   const user = req.caller?.subject;
-  if (user === undefined || req.policy === undefined || !spiffeIdAllowed(req.policy, user, id)) {
+  if (req.policy === undefined || !spiffeIdAllowed(req.policy, user, id)) {
     throw KeypebbleError.answer(
       "forbidden",
       `The policy does not let this caller obtain ${quoteForMessage(id)}`,

@@ -10,7 +10,9 @@
  * 1. add its name to {@link ProfileName} and an entry to {@link PROFILES}: its `distinctive`
  *    claims become reserved for every other kind at once (a caller of /auth can then never set
  *    them), and `reservedSubjectPrefixes` keeps other kinds from naming its subjects;
- * 2. add its routes to `src/http/routes.ts` with `profile: "<name>"`;
+ * 2. add its routes to its feature folder's route list (assembled in `src/app/routes.ts`) with
+ *    `profile: "<name>"`, its caller declaration and the capability it needs; list the consumers
+ *    that accept it in `acceptedBy`;
  * 3. mint with `mint(ctx.profile(name), {...})` from `src/profiles/mint.ts`, nothing else.
  *
  * The config may override per kind (see `src/config/profiles.ts`): `audiences`,
@@ -33,11 +35,58 @@ export type ProfileName =
   | "client"
   | "exchange";
 
-/** Who may call an endpoint minting this kind. */
+/**
+ * A place where Keypebble itself accepts one of its own tokens. Each kind lists the consumers that
+ * accept it ({@link ProfileDef.acceptedBy}); a consumer accepts nothing else. Kinds whose claims a
+ * caller chose (`auth`, `command`, `kubernetes`) are accepted by no consumer.
+ *
+ * - `introspection`: `POST /oauth2/introspect` answers `active: true` (RFC 7662);
+ * - `exchange_subject`, `exchange_actor`: RFC 8693 `subject_token` and `actor_token`;
+ * - `account_routes`: the bearer token of the account, admin and group routes;
+ * - `registry_refresh`: the `refresh_token` grant of `POST /v2/token`;
+ * - `revocation`: `POST /oauth2/revoke` records its `jti` (possession is enough, RFC 7009).
+ */
+export type Consumer =
+  | "introspection"
+  | "exchange_subject"
+  | "exchange_actor"
+  | "account_routes"
+  | "registry_refresh"
+  | "revocation";
+
+/**
+ * The claim naming the kind a token was minted as, written by the mint path for every kind some
+ * consumer accepts (and for none other): a consumer reads it, after the signature, to decide. No
+ * caller, config or key can set it (it is reserved for every kind).
+ */
+export const KIND_CLAIM = "kp_kind";
+/** Exchanged tokens: the `jti`s of the tokens they came from, nearest first (RFC 8693 lineage). */
+export const PARENT_CLAIM = "kp_parent";
+/** Exchanged tokens: what the first token of the chain was about, for revocation by key/org/account. */
+export const ROOT_CLAIM = "kp_root";
+/** Claims only the server writes, on every kind. */
+export const INTERNAL_CLAIMS: readonly string[] = [KIND_CLAIM, PARENT_CLAIM, ROOT_CLAIM];
+
+/** Claims of an account token that no API key may carry (a key's stored claims are the grantor's). */
+export const ACCOUNT_CLAIM_NAMES: readonly string[] = [
+  "role",
+  "email",
+  "preferred_username",
+  "groups",
+  "org_id",
+];
+
+/**
+ * Who may call an endpoint minting this kind. Closed unless opened: an anonymous caller is let in
+ * only where the rule allows it AND the listener is loopback or the kind is listed in the
+ * config's `anonymous:`.
+ */
 export type CallerRule =
-  /** Anyone who can reach the port, unless `require_authentication.<key>` is on. */
+  /** Anonymous callers too (when opened), unless `require_authentication.<key>` is on. */
   | { readonly mode: "anonymous_unless_required"; readonly requireKey: RequireAuthKey }
-  /** Always an authenticated caller (Basic, trusted proxy, or a grant). */
+  /** Anonymous callers only when the kind is listed in `anonymous:` (even on loopback). */
+  | { readonly mode: "anonymous_if_listed" }
+  /** Always an authenticated caller (Basic, trusted proxy, an API key, or a grant). */
   | { readonly mode: "authenticated" };
 
 /** Keys of `require_authentication`. */
@@ -85,13 +134,33 @@ export interface ProfileDef {
   readonly audience: AudienceRule;
   /** Lifetime floor in seconds (the consumer's own minimum). */
   readonly minTtlSeconds: number;
+  /**
+   * Claims that free-form claims of this kind (a request's, a key's stored ones) may never carry,
+   * beyond the registered claims and other kinds' distinctive ones.
+   */
+  readonly refusedClaims?: readonly string[];
+  /** The consumers that accept a token of this kind (none: only outside relying parties do). */
+  readonly acceptedBy: readonly Consumer[];
+  /**
+   * Audiences of this kind are the server's (an account's, a client's, an exchange's): they are
+   * reserved from every kind whose audience a caller or a grantor picks.
+   */
+  readonly serverAudience: boolean;
 }
 
 /**
  * Claims no caller and no config may set, for every kind: the registered claims the server
  * writes (RFC 7519 §4.1) and `typ`, which belongs in the JWS header (RFC 8725 §3.11).
  */
-export const REGISTERED_RESERVED: readonly string[] = ["iss", "iat", "nbf", "exp", "jti", "typ"];
+export const REGISTERED_RESERVED: readonly string[] = [
+  "iss",
+  "iat",
+  "nbf",
+  "exp",
+  "jti",
+  "typ",
+  ...INTERNAL_CLAIMS,
+];
 
 /** The JWS `typ` of refresh tokens: never accepted where an access token is expected. */
 export const REFRESH_TYP = "kp-refresh+jwt";
@@ -115,6 +184,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "JWT",
     audience: "allow_list",
     minTtlSeconds: 1,
+    acceptedBy: [],
+    serverAudience: false,
   },
   registry: {
     name: "registry",
@@ -130,6 +201,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     audience: "registry_service",
     // The token spec: clients assume 60 seconds when unsure; never issue less.
     minTtlSeconds: 60,
+    acceptedBy: [],
+    serverAudience: false,
   },
   refresh: {
     name: "refresh",
@@ -142,6 +215,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: REFRESH_TYP,
     audience: "fixed",
     minTtlSeconds: 60,
+    acceptedBy: ["registry_refresh", "revocation"],
+    serverAudience: false,
   },
   command: {
     name: "command",
@@ -154,6 +229,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "kp-command+jwt",
     audience: "requested",
     minTtlSeconds: 1,
+    acceptedBy: [],
+    serverAudience: false,
   },
   kubernetes: {
     name: "kubernetes",
@@ -170,13 +247,15 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "JWT",
     audience: "requested",
     minTtlSeconds: 600,
+    acceptedBy: [],
+    serverAudience: false,
   },
   svid: {
     name: "svid",
     summary: "SPIFFE JWT-SVID: ES256 with the SPIFFE issuer's own P-256 key, `sub` a SPIFFE ID, " +
       "one `aud`",
     endpoints: ["POST /spiffe/v1/svid"],
-    caller: { mode: "authenticated" },
+    caller: { mode: "anonymous_if_listed" },
     callerClaims: ["sub", "aud"],
     distinctive: [],
     // Only SVIDs are about a SPIFFE ID: a token of any other kind with such a `sub` could be
@@ -188,6 +267,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "JWT",
     audience: "spiffe_id",
     minTtlSeconds: 1,
+    acceptedBy: [],
+    serverAudience: false,
   },
   api: {
     name: "api",
@@ -203,6 +284,11 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "at+jwt",
     audience: "requested",
     minTtlSeconds: 60,
+    // A key's stored claims are chosen by whoever created the key: never an account's claims
+    // (nor this kind's own), so no key's token can pass for an account's (role, email, ...).
+    refusedClaims: [...ACCOUNT_CLAIM_NAMES, "client_id", "org", "scope", "act"],
+    acceptedBy: ["introspection", "exchange_subject", "exchange_actor", "revocation"],
+    serverAudience: false,
   },
   account: {
     name: "account",
@@ -223,6 +309,14 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "at+jwt",
     audience: "requested",
     minTtlSeconds: 60,
+    acceptedBy: [
+      "introspection",
+      "exchange_subject",
+      "exchange_actor",
+      "account_routes",
+      "revocation",
+    ],
+    serverAudience: true,
   },
   client: {
     name: "client",
@@ -235,6 +329,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "at+jwt",
     audience: "requested",
     minTtlSeconds: 60,
+    acceptedBy: ["introspection", "exchange_subject", "exchange_actor", "revocation"],
+    serverAudience: true,
   },
   exchange: {
     name: "exchange",
@@ -248,6 +344,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     typ: "at+jwt",
     audience: "requested",
     minTtlSeconds: 1,
+    acceptedBy: ["introspection", "exchange_subject", "revocation"],
+    serverAudience: true,
   },
 });
 
@@ -264,6 +362,7 @@ export function reservedClaims(name: ProfileName): ReadonlySet<string> {
   for (const def of Object.values(PROFILES)) {
     if (def.name !== name) { for (const c of def.distinctive) out.add(c); }
   }
+  for (const c of PROFILES[name].refusedClaims ?? []) out.add(c);
   return out;
 }
 
@@ -279,4 +378,30 @@ export function foreignSubjectPrefixes(name: ProfileName): readonly string[] {
 /** Whether `name` is a profile name (for the config's `profiles:` keys). */
 export function isProfileName(name: string): name is ProfileName {
   return Object.hasOwn(PROFILES, name);
+}
+
+/** The kinds a consumer accepts (the `acceptedBy` column read the other way). */
+export function kindsAcceptedBy(consumer: Consumer): ReadonlySet<ProfileName> {
+  const out = new Set<ProfileName>();
+  for (const def of Object.values(PROFILES)) {
+    if (def.acceptedBy.includes(consumer)) out.add(def.name);
+  }
+  return out;
+}
+
+/**
+ * The kind one of our verified tokens was minted as: its {@link KIND_CLAIM}, or for a registry
+ * refresh token its `typ` and audience. `undefined` for every kind no consumer accepts (their
+ * tokens carry no kind claim), so a consumer that asks "is it one I accept" says no to them.
+ * Account tokens minted before the kind claim existed are recognised by `at+jwt` and `org_id`.
+ */
+export function kindOfToken(
+  typ: string | undefined,
+  payload: Readonly<Record<string, unknown>>,
+): ProfileName | undefined {
+  const k = payload[KIND_CLAIM];
+  if (typeof k === "string") return isProfileName(k) ? k : undefined;
+  if (typ === REFRESH_TYP && payload.aud === REFRESH_AUDIENCE) return "refresh";
+  if (typ === "at+jwt" && typeof payload.org_id === "string") return "account";
+  return undefined;
 }

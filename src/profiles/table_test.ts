@@ -36,12 +36,12 @@ Deno.test("service-account and SPIFFE subjects belong to their kinds only", () =
   assert.ok(foreignSubjectPrefixes("svid").includes("system:serviceaccount:"));
 });
 
-Deno.test("the svid row: ES256 kind with typ JWT, one SPIFFE ID as aud, an authenticated caller", () => {
+Deno.test("the svid row: ES256 kind with typ JWT, one SPIFFE ID as aud, anonymous only where listed", () => {
   const svid = PROFILES.svid;
   assert.equal(svid.typ, "JWT");
   assert.equal(svid.audience, "spiffe_id");
   assert.equal(svid.subjectForm, "spiffe_id");
-  assert.deepEqual(svid.caller, { mode: "authenticated" });
+  assert.deepEqual(svid.caller, { mode: "anonymous_if_listed" });
   assert.deepEqual(svid.reservedSubjectPrefixes, ["spiffe://"]);
   assert.ok(reservedClaims("svid").has("access") && reservedClaims("svid").has("kubernetes.io"));
 });

@@ -7,19 +7,22 @@
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { type Config, fieldWhere, type KeySpec } from "../config/mod.ts";
+import { type Config, type EncKeySpec, fieldWhere, type KeySpec } from "../config/mod.ts";
 import {
   type Alg,
   b64Encode,
   certificatePublicKeySpki,
   generateKeyPem,
   importHmacSecret,
+  importJweDecryptionKeyText,
   importPrivateKeyPem,
+  type JweDecryptionKey,
   jwkThumbprint,
   JwsSigner,
   type KeyEntry,
   libtrustKeyId,
   parseCertificateChainPem,
+  withJweKid,
   withKid,
 } from "../jose/mod.ts";
 import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
@@ -33,6 +36,11 @@ export interface Keyring {
   readonly x5c?: readonly string[];
   /** All keys, active first; used by verify. */
   readonly keys: readonly KeyEntry[];
+  /**
+   * Our encryption keys (`keys:` entries with `use: enc`), each bound to one JWE alg/enc pair:
+   * they decrypt JWEs sent to us and never sign. Published in the JWKS with `use: "enc"`.
+   */
+  readonly decryptionKeys: readonly JweDecryptionKey[];
   /** The JWKS document (public keys only; HMAC keys never appear), already serialised. */
   readonly jwksJson: string;
   /** Algorithms of the keys, for discovery. */
@@ -53,33 +61,50 @@ export async function buildKeyring(
     if (i === 0) x5c = chain;
     entries.push(entry);
   }
+  const decryptionKeys: JweDecryptionKey[] = [];
+  for (const spec of config.encryptionKeys) {
+    decryptionKeys.push(await _loadEncryptionKey(config, spec, io, notices));
+  }
   const seen = new Map<string, string>();
-  for (const [i, e] of entries.entries()) {
-    if (e.kid === undefined) continue;
-    const prev = seen.get(e.kid);
+  const named = [
+    ...entries.map((e, i) => ({ kid: e.kid, field: config.keys[i].field })),
+    ...decryptionKeys.map((e, i) => ({ kid: e.kid, field: config.encryptionKeys[i].field })),
+  ];
+  for (const { kid, field } of named) {
+    if (kid === undefined) continue;
+    const prev = seen.get(kid);
     if (prev !== undefined) {
       throw new KeypebbleError(
         "config_invalid",
-        `${fieldWhere(config, config.keys[i].field)}: kid "${e.kid}" is already used by ${prev}`,
+        `${fieldWhere(config, field)}: kid "${kid}" is already used by ${prev}`,
       );
     }
-    seen.set(e.kid, config.keys[i].field);
+    seen.set(kid, field);
   }
   const active = entries[0];
   const signer = await JwsSigner.create(active, x5c === undefined ? {} : { x5c });
-  const jwks = {
-    keys: entries.filter((e) => e.publicJwk !== undefined).map((e) => ({
+  const jwks: { keys: Record<string, unknown>[] } = {
+    keys: entries.filter((e) => e.publicJwk !== undefined).map((e) =>
+      ({
+        ...e.publicJwk,
+        ...(e.kid === undefined ? {} : { kid: e.kid }),
+        alg: e.alg,
+        use: "sig",
+      }) as Record<string, unknown>
+    ).concat(decryptionKeys.map((e) => ({
       ...e.publicJwk,
       ...(e.kid === undefined ? {} : { kid: e.kid }),
+      // RFC 7517 §4.4: the JWE alg this key is for; a sender picks "enc" (ours: decryptionKeys)
       alg: e.alg,
-      use: "sig",
-    })),
+      use: "enc",
+    }))),
   };
   return {
     signer,
     active,
     ...(x5c === undefined ? {} : { x5c }),
     keys: entries,
+    decryptionKeys,
     jwksJson: JSON.stringify(jwks),
     algs: [...new Set(entries.map((e) => e.alg))],
   };
@@ -216,6 +241,51 @@ async function _loadKey(
     fail("the first certificate of x5c_chain_path is not for this signing key");
   }
   return { entry, chain: ders.map((d) => b64Encode(d)) };
+}
+
+/** One `use: enc` key: read, bound to its alg/enc, kid as configured (default: thumbprint). */
+async function _loadEncryptionKey(
+  config: Config,
+  spec: EncKeySpec,
+  io: RuntimeIo,
+  notices: BuildNotice[],
+): Promise<JweDecryptionKey> {
+  const where = fieldWhere(config, spec.field);
+  const fail = (problem: string, cause?: unknown): never => {
+    const detail = cause instanceof FileMissingError
+      ? ": the file does not exist"
+      : cause instanceof KeypebbleError
+      ? `: ${cause.message}`
+      : "";
+    throw new KeypebbleError("config_invalid", `${where}: ${problem}${detail}`, { cause });
+  };
+  let text: string;
+  try {
+    text = await io.readTextFile(spec.path);
+  } catch (e) {
+    return fail("cannot read the key file", readProblem(e));
+  }
+  let key: JweDecryptionKey;
+  try {
+    key = await importJweDecryptionKeyText(text, { alg: spec.alg, enc: spec.enc });
+  } catch (e) {
+    return fail("the encryption key was refused", e);
+  }
+  if (io.fileMode !== undefined) {
+    const mode = await io.fileMode(spec.path);
+    if (mode !== undefined && (mode & 0o077) !== 0) {
+      notices.push({
+        level: "warn",
+        event: "key_file_permissions",
+        fields: {
+          field: spec.field,
+          mode: `0${(mode & 0o777).toString(8)}`,
+          message: "The private key file is readable by other users; chmod 600 it",
+        },
+      });
+    }
+  }
+  return spec.kid.mode === "literal" ? withJweKid(key, spec.kid.value) : key;
 }
 
 async function _read(

@@ -116,6 +116,8 @@ export function watchedFiles(configPath: string, rt: Runtime): string[] {
       if (k.x5cChainPath !== undefined) files.push(k.x5cChainPath);
     } else if (k.secretPath !== undefined) files.push(k.secretPath);
   }
+  for (const k of rt.config.encryptionKeys) files.push(k.path);
+  files.push(...(rt.formatFiles ?? []));
   const policy = rt.policy?.source ?? rt.config.policyPath;
   if (policy !== undefined) files.push(policy);
   const tls = rt.config.tls;

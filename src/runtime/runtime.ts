@@ -13,6 +13,8 @@ import { buildProfiles, type Profiles } from "../profiles/resolve.ts";
 import { type BuildNotice, FileMissingError, type RuntimeIo } from "./io.ts";
 import { buildKeyring, type Keyring, readProblem } from "./keyring.ts";
 import { pythonPatternWarnings } from "./python_compat.ts";
+import { buildTokenFormats } from "./token_formats.ts";
+import type { FernetKeys } from "../fernet/mod.ts";
 
 /** The policy read when none is named, as the Python Keypebble does (see `loadConfig`). */
 export const FALLBACK_POLICY_PATH = "/etc/keypebble/policy.yaml";
@@ -34,6 +36,10 @@ export interface Runtime {
   readonly spiffe?: SpiffeAuthority;
   /** `service.tls`: the certificate chain, key and client CAs, read and checked (src/tls/). */
   readonly tls?: TlsMaterial;
+  /** The Fernet key repository and TTL (`fernet` section): `verifyFernet(token, rt.fernet, now)`. */
+  readonly fernet?: FernetKeys;
+  /** Files read for token formats (recipient keys, Fernet keys), for the file watcher. */
+  readonly formatFiles?: readonly string[];
 }
 
 /** Options of {@link buildRuntime}. */
@@ -119,8 +125,10 @@ export async function buildRuntime(
   const spiffe = config.spiffe === undefined
     ? undefined
     : await buildSpiffeAuthority(config.spiffe, { notices, source: config.source });
+  const formats = await buildTokenFormats(config, io, { notices });
   const profiles = await buildProfiles(config, {
     entries: keyring.keys,
+    sealers: formats.sealers,
     ...(keyring.x5c === undefined ? {} : { x5c: keyring.x5c }),
     ...(spiffe === undefined
       ? {}
@@ -135,6 +143,8 @@ export async function buildRuntime(
     ...(policy === undefined ? {} : { policy }),
     trustedProxies,
     profiles,
+    ...(formats.fernet === undefined ? {} : { fernet: formats.fernet }),
+    formatFiles: formats.files,
   });
 }
 

@@ -4,7 +4,8 @@
  * no logging of its own lifecycle: the caller says what happened, once, for the whole process.
  */
 
-import { createHandler, createServices, type ReloadStatus } from "../http/mod.ts";
+import { createHandler, createServices } from "../app/mod.ts";
+import type { ReloadStatus } from "../http/mod.ts";
 import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Counters } from "../limits/mod.ts";
@@ -139,7 +140,9 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
     if (updateProcess !== undefined) updateProcess(await platform.processStats!());
   };
   let reloadStatus: ReloadStatus = { outcome: "none" };
+  let draining = false;
   const services = createServices({
+    ready: () => !draining,
     runtime: () => rt,
     config: rt.config,
     logger: o.logger,
@@ -151,10 +154,10 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
     ...(o.shared === undefined ? {} : { shared: o.shared }),
   });
   const handler = createHandler(services);
-  let draining = false;
   const serveHandler = (req: Request, info: ConnFacts): Promise<Response> => {
     // Once draining, /readyz says so (a probe on a kept-alive connection takes this instance
-    // out of rotation); everything else in flight is served as usual.
+    // out of rotation); everything else in flight is served as usual. (`services.ready` tells
+    // the routes the same, for when the health route answers it itself.)
     if (draining && isReadyz(req.url)) return Promise.resolve(notReadyResponse());
     if ((sib !== undefined || updateProcess !== undefined) && _isMetrics(req.url)) {
       return refreshProcess().then(() => sib?.gather()).then(() => handler(req, info));

@@ -16,7 +16,7 @@
  */
 
 import { checkNewPassword } from "../accounts/passwords.ts";
-import { readPepper } from "../apikeys/pepper.ts";
+import { openStoreState } from "../apikeys/state.ts";
 import type { Config } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
 import { KeypebbleError } from "../errors.ts";
@@ -30,7 +30,6 @@ import {
   loadRuntime,
   type Runtime,
 } from "../runtime/mod.ts";
-import { openStore } from "../store/mod.ts";
 import { prepareSharedState } from "./worker_state.ts";
 
 /** `serve` prepares and may write; `check` inspects and writes nothing. */
@@ -191,95 +190,73 @@ export const PREFLIGHT: readonly PreflightStep[] = [STORE_STEP, SHARED_LIMITS_ST
 async function _inspectStore(ctx: PreflightContext, config: Config): Promise<void> {
   const sc = config.store!;
   const { platform } = ctx;
-  const url = sc.url;
   const lines: string[] = [];
-  if (url.startsWith("sqlite:")) {
-    const path = url.slice("sqlite:".length);
-    if (path !== ":memory:") {
-      const exists = await platform.mtime(path) !== undefined;
-      const writable = platform.canWrite === undefined ? true : await platform.canWrite(path);
-      if (!writable) {
+  if (sc.url.startsWith("sqlite:")) {
+    const path = sc.url.slice("sqlite:".length);
+    // serve creates a missing database: its directory must take new files (a read-only config
+    // directory does not), which only a probe tells (src/apikeys/state.ts checks the files).
+    if (path !== ":memory:" && await platform.mtime(path) === undefined) {
+      if (platform.canWrite !== undefined && !(await platform.canWrite(path))) {
         throw new KeypebbleError(
           "store_error",
-          `${config.source}: store.url: ${
-            exists
-              ? `"${path}" is not writable`
-              : `cannot create "${path}" (its directory is not writable)`
-          } by this process; serve needs to write the database and its -wal and -shm files beside it ` +
-            "(keep state in a writable directory such as /var/lib/keypebble)",
+          `${config.source}: store.url: cannot create "${path}" (its directory is not writable ` +
+            "by this process); serve needs to write the database and its -wal and -shm files " +
+            "beside it (keep state in a writable directory such as /var/lib/keypebble)",
         );
       }
-      if (!exists) {
-        lines.push(`"${path}" does not exist yet: serve creates it (the directory is writable)`);
-        _reportStore(ctx, sc.url, lines);
-        await _inspectPepper(ctx, config, { keys: 0 });
-        if (config.accounts !== undefined) await _inspectAdmin(ctx, config, 0);
-        return;
+      lines.push(`"${path}" does not exist yet: serve creates it (the directory is writable)`);
+    }
+  }
+  // The store's part of serve's start-up, read-only: files, the store, the pepper against its
+  // fingerprint, permissions (src/apikeys/state.ts).
+  const state = await openStoreState(platform, config, { mode: "check" });
+  try {
+    ctx.notices.push(...state.notices);
+    let users = 0;
+    const store = state.store;
+    if (store !== undefined) {
+      const status = await store.status();
+      lines.push(
+        status.pending.length === 0
+          ? `schema version ${status.current} (current)`
+          : `schema version ${status.current}: serve migrates it to ${status.latest} at start`,
+      );
+      // Before migrating, an older schema may not answer today's queries: serve counts after it.
+      const keys = status.current === 0
+        ? 0
+        : await store.apiKeys.list().then((l) => l.length, () => undefined);
+      if (keys !== undefined) lines.push(`${keys} API key(s)`);
+      users = status.current === 0 ? 0 : await store.users.count().catch(() => 0);
+    }
+    ctx.report("store", `${redactUrl(sc.url)}: ${lines.join("; ")}`);
+    if (state.pepperVerdict === "create") {
+      if (platform.canWrite !== undefined && !(await platform.canWrite(sc.pepperPath))) {
+        throw new KeypebbleError(
+          "config_invalid",
+          `store.pepper_path: "${sc.pepperPath}" is missing and its directory is not writable, ` +
+            'so serve cannot create it (run "keypebble store init" where it can, or keep the ' +
+            "pepper in a writable state directory)",
+        );
       }
+      ctx.report(
+        "pepper",
+        `${sc.pepperPath} (MISSING: serve creates it, as the store is new; or run ` +
+          '"keypebble store init")',
+      );
+    } else {
+      ctx.report(
+        "pepper",
+        `${sc.pepperPath}${
+          state.pepperVerdict === "unrecorded"
+            ? " (the store has no fingerprint yet: serve records this pepper's)"
+            : " (matches the store's fingerprint)"
+        }`,
+      );
     }
-  }
-  const store = await openStore(url, {
-    ...(platform.openSqlite === undefined ? {} : { sqlite: platform.openSqlite }),
-    now: Math.floor(Date.now() / 1000),
-    schema: "none",
-  });
-  try {
-    const status = await store.status(); // refuses a store newer than this binary, as serve does
-    lines.push(
-      status.pending.length === 0
-        ? `schema version ${status.current} (current)`
-        : `schema version ${status.current}: serve migrates it to ${status.latest} at start`,
-    );
-    // Before migrating, an older schema may not answer today's queries: serve counts after it.
-    const keys = status.current === 0
-      ? 0
-      : await store.apiKeys.list().then((l) => l.length, () => 0);
-    lines.push(`${keys} API key(s)`);
-    _reportStore(ctx, sc.url, lines);
-    await _inspectPepper(ctx, config, { keys });
-    if (config.accounts !== undefined) {
-      const users = status.current === 0 ? 0 : await store.users.count().catch(() => 0);
-      await _inspectAdmin(ctx, config, users);
-    }
+    if (config.accounts !== undefined) await _inspectAdmin(ctx, config, users);
   } finally {
-    await store.close();
+    await state.store?.close();
   }
-}
-
-function _reportStore(ctx: PreflightContext, url: string, lines: string[]): void {
-  ctx.report("store", `${redactUrl(url)}: ${lines.join("; ")}`);
-}
-
-/** As serve: a missing pepper is created only while the store holds no key. */
-async function _inspectPepper(
-  ctx: PreflightContext,
-  config: Config,
-  store: { keys: number },
-): Promise<void> {
-  const path = config.store!.pepperPath;
-  try {
-    await readPepper(ctx.platform, path);
-    ctx.report("pepper", path);
-    return;
-  } catch (e) {
-    if (!(e instanceof KeypebbleError) || !/does not exist/.test(e.message)) throw e;
-  }
-  if (store.keys > 0) {
-    throw new KeypebbleError(
-      "config_invalid",
-      `store.pepper_path: "${path}" is missing but the store holds keys; restore the pepper ` +
-        "file (a new one would invalidate every key)",
-    );
-  }
-  if (ctx.platform.canWrite !== undefined && !(await ctx.platform.canWrite(path))) {
-    throw new KeypebbleError(
-      "config_invalid",
-      `store.pepper_path: "${path}" is missing and its directory is not writable, so serve ` +
-        'cannot create it (run "keypebble store init" where it can, or keep the pepper in a ' +
-        "writable state directory)",
-    );
-  }
-  ctx.report("pepper", `${path} (MISSING: serve creates it, as the store holds no key yet)`);
 }
 
 /** As serve: with no account yet, the first administrator is created at start. */

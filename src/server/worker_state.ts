@@ -22,6 +22,7 @@ import type { Config } from "../config/mod.ts";
 import { connectRedisCounters, type Counters } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Platform } from "../platform/platform.ts";
+import { logNotices } from "./instance.ts";
 
 /** A worker's store-backed services (all undefined without `store` and `shared_limits`). */
 export interface WorkerState {
@@ -43,9 +44,10 @@ export async function prepareSharedState(
   logger: Logger,
 ): Promise<void> {
   if (config.store === undefined) return;
-  const apiKeys = await startApiKeys(platform, config, { memoryCounters: true });
+  const apiKeys = await startApiKeys(platform, config, { memoryCounters: true, logger });
   try {
     if (apiKeys.pepperCreated) logger.info("pepper_created", { path: config.store.pepperPath });
+    logNotices(logger, apiKeys.notices); // the store's start-up checks, once for the process
     if (config.accounts !== undefined) {
       await startAccounts(platform, config, apiKeys.service.store, { logger });
     }
@@ -77,6 +79,7 @@ export async function openWorkerState(
       ...(shared === undefined ? {} : { counters: shared }),
       schema: "check",
       workers: o.workers,
+      logger,
     });
   } catch (e) {
     await shared?.close();
@@ -110,8 +113,11 @@ export async function openWorkerState(
     ...(shared === undefined ? {} : { shared }),
     async close() {
       if (purge !== undefined) clearInterval(purge);
-      await apiKeys.close();
-      await shared?.close();
+      try {
+        await apiKeys.close(); // rejects when counted usage could not be written (logged)
+      } finally {
+        await shared?.close();
+      }
     },
   };
 }

@@ -1,15 +1,40 @@
 /** Queries on API keys. Keys are found by their peppered hash, never by the key itself. */
 
 import type { SqlDb } from "./sql.ts";
-import type { ApiKeyRecord, ApiKeyWithOrg } from "./types.ts";
+import type { ApiKeyRecord, ApiKeyWithOrg, KeyHashScheme, KeyOrigin } from "./types.ts";
+
+/** A hash to look a presented key up by, and the scheme a row must carry to match it. */
+export interface HashCandidate {
+  readonly scheme: KeyHashScheme;
+  readonly hash: string;
+}
 
 /** API key queries. */
 export interface ApiKeyQueries {
   insert(key: ApiKeyRecord): Promise<void>;
   /** The key whose hash is `hash`, with its organisation. */
   byHash(hash: string): Promise<ApiKeyWithOrg | undefined>;
+  /**
+   * The key matching one of `candidates` (each hash only on a row of its scheme), in one query;
+   * the first candidate wins when several match.
+   */
+  byHashes(candidates: readonly HashCandidate[]): Promise<ApiKeyWithOrg | undefined>;
+  /**
+   * Move a key found under an imported scheme to ours: its hash becomes `hash` (scheme `hmac`)
+   * and its prefix and display prefix the ones read off the presented key. Only while the row
+   * still has `fromHash` (another instance may have moved it first); false then.
+   */
+  moveHash(
+    id: string,
+    fromHash: string,
+    to: { hash: string; prefix: string; displayPrefix: string },
+  ): Promise<boolean>;
+  /** How many keys each hash scheme holds (schemes with none are absent). */
+  countBySchemes(): Promise<Partial<Record<KeyHashScheme, number>>>;
   byId(id: string): Promise<ApiKeyWithOrg | undefined>;
   list(filter?: { orgId?: string }): Promise<ApiKeyWithOrg[]>;
+  /** Ids of keys revoked at or after `since` (for the revocation list). */
+  revokedSince(since: number): Promise<string[]>;
   /** Revoke; false when no such key or already revoked. */
   revoke(id: string, at: number): Promise<boolean>;
   /** Shorten a key's life to `expiresAt` (a roll's grace period) and name its successor. */
@@ -31,6 +56,8 @@ function _key(r: Record<string, unknown>): ApiKeyWithOrg {
     prefix: String(r.prefix),
     displayPrefix: String(r.display_prefix),
     hash: String(r.hash),
+    hashScheme: _scheme(r.hash_scheme),
+    origin: r.origin === "keyguard" || r.origin === "pico-auth" ? r.origin as KeyOrigin : null,
     scopes: JSON.parse(String(r.scopes)),
     claims: JSON.parse(String(r.claims)),
     audiences: JSON.parse(String(r.audiences)),
@@ -44,9 +71,14 @@ function _key(r: Record<string, unknown>): ApiKeyWithOrg {
     replacedBy: r.replaced_by === null || r.replaced_by === undefined
       ? null
       : String(r.replaced_by),
+    reach: r.reach === "all" ? "all" : "org",
     orgName: String(r.org_name),
     orgStatus: r.org_status === "suspended" ? "suspended" : "active",
   };
+}
+
+function _scheme(v: unknown): KeyHashScheme {
+  return v === "keyguard" || v === "sha256" ? v : "hmac";
 }
 
 /** API key queries over a database. */
@@ -56,8 +88,8 @@ export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
       await db.run(
         `INSERT INTO api_keys (id, org_id, label, prefix, display_prefix, hash, scopes, claims,
           audiences, rate_limit_per_minute, monthly_quota, expires_at, created_at, last_used_at,
-          status, revoked_at, replaced_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          status, revoked_at, replaced_by, reach, hash_scheme, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           k.id,
           k.orgId,
@@ -76,12 +108,49 @@ export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
           k.status,
           k.revokedAt,
           k.replacedBy,
+          k.reach === "all" ? "all" : null,
+          k.hashScheme ?? "hmac",
+          k.origin ?? null,
         ],
       );
     },
     async byHash(hash: string): Promise<ApiKeyWithOrg | undefined> {
       const rows = await db.all(`${SELECT} WHERE k.hash = ?`, [hash]);
       return rows.length === 0 ? undefined : _key(rows[0]);
+    },
+    async byHashes(candidates: readonly HashCandidate[]): Promise<ApiKeyWithOrg | undefined> {
+      if (candidates.length === 0) return undefined;
+      if (candidates.length === 1 && candidates[0].scheme === "hmac") {
+        const rows = await db.all(`${SELECT} WHERE k.hash = ? AND k.hash_scheme = 'hmac'`, [
+          candidates[0].hash,
+        ]);
+        return rows.length === 0 ? undefined : _key(rows[0]);
+      }
+      // One statement, so a row moved by another instance between two lookups is never missed.
+      const rows = await db.all(
+        `${SELECT} WHERE k.hash IN (${candidates.map(() => "?").join(", ")})`,
+        candidates.map((c) => c.hash),
+      );
+      for (const c of candidates) {
+        const r = rows.find((row) => row.hash === c.hash && _scheme(row.hash_scheme) === c.scheme);
+        if (r !== undefined) return _key(r);
+      }
+      return undefined;
+    },
+    async moveHash(id, fromHash, to): Promise<boolean> {
+      return (await db.run(
+        `UPDATE api_keys SET hash = ?, hash_scheme = 'hmac', prefix = ?, display_prefix = ?
+         WHERE id = ? AND hash = ? AND hash_scheme <> 'hmac'`,
+        [to.hash, to.prefix, to.displayPrefix, id, fromHash],
+      )) > 0;
+    },
+    async countBySchemes(): Promise<Partial<Record<KeyHashScheme, number>>> {
+      const rows = await db.all(
+        "SELECT hash_scheme, COUNT(*) AS n FROM api_keys GROUP BY hash_scheme",
+      );
+      const out: Partial<Record<KeyHashScheme, number>> = {};
+      for (const r of rows) out[_scheme(r.hash_scheme)] = Number(r.n);
+      return out;
     },
     async byId(id: string): Promise<ApiKeyWithOrg | undefined> {
       const rows = await db.all(`${SELECT} WHERE k.id = ?`, [id]);
@@ -92,6 +161,13 @@ export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
         ? await db.all(`${SELECT} ORDER BY k.created_at, k.id`)
         : await db.all(`${SELECT} WHERE k.org_id = ? ORDER BY k.created_at, k.id`, [filter.orgId]);
       return rows.map(_key);
+    },
+    async revokedSince(since: number): Promise<string[]> {
+      const rows = await db.all(
+        "SELECT id FROM api_keys WHERE status = 'revoked' AND revoked_at >= ?",
+        [since],
+      );
+      return rows.map((r) => String(r.id));
     },
     async revoke(id: string, at: number): Promise<boolean> {
       return (await db.run(

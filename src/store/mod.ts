@@ -14,7 +14,11 @@
  *    `{ sqlite: [...], postgres: [...] }`. Never edit a released migration.
  * 2. Add `...ACCOUNT_MIGRATIONS` to `MIGRATIONS` in `migrations.ts` (one line). Duplicate
  *    versions fail at load; `store_test.ts` checks every migration on both engines.
- * 3. Write the queries as a group in a new file (`accounts.ts`: `accountQueries(db: SqlDb)`),
+ * 3. Name every table the migration creates in its `tables` list, parents before children
+ *    (`tables: ["audit_events"]`): `store export`, `import`, `backup` (Postgres) and `restore`
+ *    then move it, with all its columns, without any other change. `store_test.ts` fails for a
+ *    table no migration lists, and `store export` refuses a store that has one.
+ * 4. Write the queries as a group in a new file (`accounts.ts`: `accountQueries(db: SqlDb)`),
  *    with `?` placeholders and row mapping there, and add one field to {@link Store} and one line
  *    in `_assemble` in `store.ts`.
  *
@@ -25,16 +29,36 @@
  * @module
  */
 
-export { type Migration, MIGRATIONS } from "./migrations.ts";
+export { DATA_TABLES, type Migration, MIGRATIONS } from "./migrations.ts";
+export {
+  EXPORT_FORMAT,
+  type ExportHeader,
+  type ExportLine,
+  type ExportSink,
+  type ExportSource,
+} from "./transfer.ts";
 export { LATEST_VERSION, type SchemaStatus } from "./migrate.ts";
-export { openStore, type OpenStoreOptions, redactStoreUrl, type Store } from "./store.ts";
-export type { Dialect, SqlDb, SqlValue } from "./sql.ts";
+export {
+  openStore,
+  type OpenStoreOptions,
+  redactStoreUrl,
+  type Store,
+  type TransferQueries,
+} from "./store.ts";
+export type { Dialect, SqlDb, SqlValue, StoreFault } from "./sql.ts";
 export type { ApiKeyQueries } from "./api_keys.ts";
 export type { BlockQueries } from "./blocks.ts";
 export type { OrgQueries } from "./orgs.ts";
 export type { UsageQueries } from "./usage.ts";
 export type { UserQueries } from "./users.ts";
 export type { RefreshTokenQueries } from "./refresh_tokens.ts";
-export type { RevocationQueries } from "./revocations.ts";
+export type { RevocationEvent, RevocationListener, RevocationQueries } from "./revocations.ts";
 export type { GroupQueries } from "./groups.ts";
+export type { HashCandidate } from "./api_keys.ts";
+export type { ImportQueries, ImportRecord, ImportSource } from "./imports.ts";
+export type { OidcSessionQueries } from "./oidc_sessions.ts";
+export type { AuthCodeQueries, CodeConsumption } from "./oidc_codes.ts";
+export type { TotpQueries } from "./account_totp.ts";
+export type { OidcClientPatch, OidcClientQueries } from "./oidc_clients.ts";
 export type * from "./types.ts";
+export type * from "./oidc_types.ts";

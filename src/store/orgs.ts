@@ -9,6 +9,8 @@ export interface OrgQueries {
   byName(name: string): Promise<Org | undefined>;
   byId(id: string): Promise<Org | undefined>;
   list(): Promise<OrgSummary[]>;
+  /** Names of the suspended organisations. */
+  suspendedNames(): Promise<string[]>;
   /** Set the status; false when no such organisation. */
   setStatus(id: string, status: OrgStatus): Promise<boolean>;
 }
@@ -50,6 +52,10 @@ export function orgQueries(db: SqlDb): OrgQueries {
          GROUP BY o.id, o.name, o.status, o.created_at ORDER BY o.created_at, o.name`,
       );
       return rows.map((r) => ({ ..._org(r), keyCount: Number(r.key_count) }));
+    },
+    async suspendedNames(): Promise<string[]> {
+      const rows = await db.all("SELECT name FROM orgs WHERE status = 'suspended'");
+      return rows.map((r) => String(r.name));
     },
     async setStatus(id: string, status: OrgStatus): Promise<boolean> {
       return (await db.run("UPDATE orgs SET status = ? WHERE id = ?", [status, id])) > 0;

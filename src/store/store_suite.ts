@@ -18,6 +18,7 @@ export function sampleKey(
     displayPrefix: "kp_live_abcd",
     hash: `hash-${over.id}`,
     scopes: ["read"],
+    reach: "org",
     claims: { tier: "gold" },
     audiences: [],
     rateLimitPerMinute: 60,

@@ -19,6 +19,16 @@ export interface OrgSummary extends Org {
 /** `active` or `revoked`. Expiry is a time, not a status. */
 export type KeyStatus = "active" | "revoked";
 
+/**
+ * How a key's stored `hash` was made: `hmac` (ours, HMAC-SHA-256 under the pepper), or the
+ * scheme of the system it was imported from until it is first presented here: `keyguard`
+ * (SHA-256 of the key followed by keyguard's `secret_key`), `sha256` (pico-auth service tokens).
+ */
+export type KeyHashScheme = "hmac" | "keyguard" | "sha256";
+
+/** Where an imported key came from. */
+export type KeyOrigin = "keyguard" | "pico-auth";
+
 /** An API key as stored: never the key itself, only its peppered HMAC. */
 export interface ApiKeyRecord {
   readonly id: string;
@@ -28,8 +38,12 @@ export interface ApiKeyRecord {
   readonly prefix: string;
   /** The first characters of the key, safe to show (prefix + 4). */
   readonly displayPrefix: string;
-  /** Hex HMAC-SHA-256 of the whole key under the pepper. */
+  /** Hex HMAC-SHA-256 of the whole key under the pepper (or under `hashScheme`). */
   readonly hash: string;
+  /** Absent: `hmac`. Imported rows carry their source's scheme until first presented. */
+  readonly hashScheme?: KeyHashScheme;
+  /** Absent or null: made here. Imported keys keep their prefix whatever is configured. */
+  readonly origin?: KeyOrigin | null;
   readonly scopes: readonly string[];
   readonly claims: Readonly<Record<string, unknown>>;
   readonly audiences: readonly string[];
@@ -42,7 +56,15 @@ export interface ApiKeyRecord {
   readonly revokedAt: number | null;
   /** Set on a rolled key: the id of its successor. */
   readonly replacedBy: string | null;
+  /**
+   * How far an `admin` key reaches: `all` organisations (a root principal's key), or `org`, its
+   * own. Meaningless without the `admin` scope.
+   */
+  readonly reach: KeyReach;
 }
+
+/** The reach of an admin key. */
+export type KeyReach = "org" | "all";
 
 /** A key with its organisation's name and status, as a key check needs it. */
 export interface ApiKeyWithOrg extends ApiKeyRecord {
@@ -124,7 +146,16 @@ export interface RefreshTokenRecord {
   /** When it was exchanged (single use): presenting it again is reuse. */
   readonly usedAt: number | null;
   readonly revokedAt: number | null;
+  /** Set when it was exchanged: the hash of its successor (the retry window returns it). */
+  readonly successorHash?: string | null;
+  /** The successor, sealed under a key only the holder of this token can derive. */
+  readonly successorSealed?: string | null;
+  /** Absent or null: ours (`kprt_…`); `pico-auth`: imported, presented in pico-auth's form. */
+  readonly origin?: RefreshOrigin | null;
 }
+
+/** Where an imported refresh token came from. */
+export type RefreshOrigin = "pico-auth";
 
 /** A group of accounts within an organisation. */
 export interface GroupRecord {

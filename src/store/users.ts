@@ -14,6 +14,8 @@ export interface UserQueries {
   count(): Promise<number>;
   setRole(id: string, role: Role, at: number): Promise<boolean>;
   setStatus(id: string, status: UserStatus, at: number): Promise<boolean>;
+  /** Ids of the suspended accounts. */
+  suspendedIds(): Promise<string[]>;
   setPassword(
     id: string,
     hash: string,
@@ -98,6 +100,10 @@ export function userQueries(db: SqlDb): UserQueries {
         at,
         id,
       ])) > 0;
+    },
+    async suspendedIds(): Promise<string[]> {
+      const rows = await db.all("SELECT id FROM users WHERE status = 'suspended'");
+      return rows.map((r) => String(r.id));
     },
     async setStatus(id: string, status: UserStatus, at: number): Promise<boolean> {
       return (await db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?", [

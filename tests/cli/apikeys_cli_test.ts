@@ -166,6 +166,19 @@ Deno.test("CLI: check opens the store as serve would (without migrating or writi
     await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
     const config = `${dir}/kp.yaml`;
     await Deno.writeTextFile(
+      `${dir}/pg.yaml`,
+      'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
+        'store: {url: "postgres://kp:pg-s3cret@127.0.0.1:1/kp?password=pg-s3cret", ' +
+        "pepper_path: kp.pepper}\n",
+    );
+    const down = await runKeypebble(["check", "--config", `${dir}/pg.yaml`]);
+    assert.equal(down.code, 2, down.stdout);
+    assert.match(
+      down.stderr,
+      /Store postgres:\/\/\*\*\*@127\.0\.0\.1:1\/kp\?password=\*\*\* is unavailable/,
+    );
+    assert.ok(!down.stderr.includes("s3cret"), "no password shown");
+    await Deno.writeTextFile(
       config,
       'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
         'store: {url: "sqlite:kp.db", pepper_path: kp.pepper, ' +
@@ -185,7 +198,7 @@ Deno.test("CLI: check opens the store as serve would (without migrating or writi
     await assert.rejects(Deno.stat(`${dir}/kp.db`), "check creates no database");
     assert.deepEqual(
       [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
-      ["kp.yaml", "secret"],
+      ["kp.yaml", "pg.yaml", "secret"],
       "nothing left behind (the writability probe is removed)",
     );
 
@@ -196,6 +209,8 @@ Deno.test("CLI: check opens the store as serve would (without migrating or writi
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /store\s+sqlite:.*: schema version \d+ \(current\); 0 API key\(s\)/);
     assert.ok(!ok.stdout.includes("MISSING"));
+    assert.match(ok.stdout, /pepper\s+.*kp\.pepper \(matches the store's fingerprint\)/);
+    const pepper = await Deno.readTextFile(`${dir}/kp.pepper`);
 
     await Deno.writeTextFile(`${dir}/kp.pepper`, "short");
     const weak = await runKeypebble(["check", "--config", config]);
@@ -203,7 +218,13 @@ Deno.test("CLI: check opens the store as serve would (without migrating or writi
     assert.match(weak.stderr, /store\.pepper_path: .*holds 5 bytes; at least 32/);
     assert.match(weak.stderr, /would NOT start \(exit 2\)/);
 
+    // Another pepper: serve refuses it (the store's fingerprint differs), and so does check.
     await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
+    const other = await runKeypebble(["check", "--config", config]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /is a DIFFERENT pepper/);
+
+    await Deno.writeTextFile(`${dir}/kp.pepper`, pepper);
     const env = await runKeypebble(["check", "--config", config], {
       env: { KEYPEBBLE_STORE__CACHE_SECONDS: "7" },
     });

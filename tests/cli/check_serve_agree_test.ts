@@ -180,6 +180,19 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    name: "another pepper than the store was initialised with",
+    starts: false,
+    files: () => ({
+      "config.yaml": BASE + 'store: { url: "sqlite:kp.db", pepper_path: kp.pepper }\n',
+      secret: SECRET,
+    }),
+    async prepare(dir) {
+      const r = await runKeypebble(["store", "init", "--config", `${dir}/config.yaml`]);
+      assert.equal(r.code, 0, r.stderr);
+      await Deno.writeTextFile(`${dir}/kp.pepper`, "another-pepper-0123456789abcdef-0123456789");
+    },
+  },
+  {
     name: "accounts with an unreadable admin_password_path",
     starts: false,
     files: () => ({
@@ -307,6 +320,6 @@ for (const c of CASES) {
 }
 
 Deno.test("check agrees with serve: a corpus of configs with at least 20 cases, both outcomes", () => {
-  assert.ok(CASES.length >= 20);
+  assert.ok(CASES.length >= 25);
   assert.ok(CASES.some((c) => c.starts) && CASES.some((c) => !c.starts));
 });

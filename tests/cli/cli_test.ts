@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ROUTE_TABLE } from "../../src/http/mod.ts";
+import { ROUTE_TABLE } from "../../src/app/mod.ts";
 import { runKeypebble } from "../helpers/process.ts";
 
 const COMMANDS = [

@@ -251,7 +251,19 @@ Deno.test("spiffe verify exits 0 for the conformance token and 1 with a code for
       "spiffe://example.org/billing",
       "x.y.z",
     ]);
-    assert.equal(badBundle.code, 2);
-    assert.match(badBundle.stderr, /spiffile_version/);
+    // As spiffile's tools: a bundle of an unknown version does not verify the token (exit 1);
+    // exit 2 is for "could not run".
+    assert.equal(badBundle.code, 1);
+    assert.match(badBundle.stderr, /^invalid \(invalid_bundle\).*spiffile_version/);
+    const missing = await runKeypebble([
+      "spiffe",
+      "verify",
+      "--bundle",
+      `${bundle}.missing`,
+      "--audience",
+      "spiffe://example.org/billing",
+      "x.y.z",
+    ]);
+    assert.equal(missing.code, 2);
   });
 });

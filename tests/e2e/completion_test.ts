@@ -46,7 +46,7 @@ Deno.test("completion bash: commands, subcommands and options complete in bash",
       "--ttl",
       "revoke roll",
       "--config --cert",
-      "init migrate status",
+      "init migrate status backup restore export import",
     ]);
   } finally {
     await Deno.remove(f);

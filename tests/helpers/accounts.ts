@@ -40,11 +40,16 @@ export async function makeAccountInstance(
     accounts?: Partial<AccountsConfig>;
     fetchJwks?: typeof fetch;
     shared?: Counters;
+    /** The store (default: a private in-memory SQLite). */
+    storeUrl?: string;
+    /** The config's top-level `audience` (default `kp-api`). */
+    audience?: string;
   } = {},
 ): Promise<AccountTestInstance> {
   const clock = { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
   const base = await makeKeyInstance({
     clock,
+    ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
     ...(options.extraYaml === undefined ? {} : { extraYaml: options.extraYaml }),
   });
   const accounts = new AccountService({
@@ -55,9 +60,9 @@ export async function makeAccountInstance(
   });
   await accounts.bootstrap("admin-password-1");
   const kp = await makeTestHandler({
-    configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\naudience: kp-api\n${
-      options.extraYaml ?? ""
-    }`,
+    configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\naudience: ${
+      options.audience ?? "kp-api"
+    }\n${options.extraYaml ?? ""}`,
     files: { secret: "s".repeat(40) },
     now: () => clock.t,
     apiKeys: base.svc,

@@ -20,7 +20,7 @@ import type { AccountService } from "../../src/accounts/service.ts";
 import type { Counters } from "../../src/limits/mod.ts";
 import type { ApiKeyService } from "../../src/apikeys/service.ts";
 import { parseConfig } from "../../src/config/mod.ts";
-import { createHandler, createServices, type Handler, type Services } from "../../src/http/mod.ts";
+import { createHandler, createServices, type Handler, type Services } from "../../src/app/mod.ts";
 import { hashPassword } from "../../src/identity/mod.ts";
 import { createLogger } from "../../src/log/mod.ts";
 import {
@@ -110,7 +110,7 @@ export async function makeTestHandler(options: TestHandlerOptions): Promise<Test
     write: (l) => logLines.push(l),
     now: () => new Date(now()),
   });
-  // The same assembly as `keypebble serve` (src/http/services.ts)
+  // The same assembly as `keypebble serve` (src/app/services.ts)
   const services = createServices({
     runtime: () => runtime,
     config,

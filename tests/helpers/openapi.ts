@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { OPENAPI } from "../../src/http/openapi.ts";
+import { OPENAPI } from "../../src/app/openapi.ts";
 
 type Json = Record<string, unknown>;
 const SCHEMAS = (OPENAPI.components as { schemas: Record<string, Json> }).schemas;

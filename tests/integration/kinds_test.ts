@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/config/mod.ts";
-import { createHandler, createServices } from "../../src/http/mod.ts";
+import { createHandler, createServices } from "../../src/app/mod.ts";
 import { publicReloadStatus } from "../../src/http/health_route.ts";
 import { decodeJws, generateKeyPem, verifyJws } from "../../src/jose/mod.ts";
 import { createLogger } from "../../src/log/mod.ts";

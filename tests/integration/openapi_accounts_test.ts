@@ -22,6 +22,7 @@ Deno.test("openapi: the grants, introspection, revocation and pico-auth login an
       audiences: [deploy-api]
       scopes: [deploy]
   exchange_audiences: [deploy-api]
+  token_exchange: true
 `,
   });
   const basic = { authorization: `Basic ${btoa(`ci:${SECRET}`)}` };

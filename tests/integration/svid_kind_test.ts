@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import * as jose from "npm:jose@5.9.6";
 import { KeypebbleError } from "../../src/errors.ts";
-import { ROUTE_TABLE } from "../../src/http/mod.ts";
+import { ROUTE_TABLE } from "../../src/app/mod.ts";
 import { generateKeyPem } from "../../src/jose/mod.ts";
 import { nodeFiles } from "../../src/platform/node_fs.ts";
 import { mint } from "../../src/profiles/mod.ts";
@@ -82,15 +82,14 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   assert.fail("expected a refusal");
 }
 
-Deno.test("POST /spiffe/v1/svid is declared in the route table: svid profile, caller per profile, JSON body, authorize step", () => {
+Deno.test("POST /spiffe/v1/svid is declared in the route table: svid profile, caller per profile, JSON body", () => {
   const decl = ROUTE_TABLE.find((d) => d.template === "/spiffe/v1/svid" && d.method === "POST");
-  assert.ok(decl !== undefined && "profile" in decl);
+  assert.ok(decl !== undefined);
   assert.equal(decl.profile, "svid");
-  assert.equal(decl.auth, "profile");
+  assert.equal(decl.caller.anonymous, "per_kind");
   assert.equal(decl.body, "json");
-  assert.equal(typeof decl.authorize, "function");
   // No other route mints svid tokens.
-  const minting = ROUTE_TABLE.filter((d) => "profile" in d && d.profile === "svid");
+  const minting = ROUTE_TABLE.filter((d) => d.profile === "svid");
   assert.deepEqual(minting.map((d) => d.template), ["/spiffe/v1/svid"]);
 });
 

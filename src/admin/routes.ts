@@ -1,0 +1,39 @@
+/**
+ * The admin API's routes: who may call each (an admin key in `X-Admin-Key`, `X-API-Key` or
+ * `Authorization: Bearer`, or an account's access token) and the capability it needs
+ * (src/trust/capabilities.ts). Organisations, blocks and statistics need a root principal; keys
+ * are managed within the caller's reach.
+ */
+
+import type { CallerDecl } from "../http/mod.ts";
+import type { AppRoute, Capability } from "../trust/mod.ts";
+import * as h from "./handlers.ts";
+
+const ADMIN: CallerDecl = { accepts: ["api_key", "account"], anonymous: "never" };
+
+function _route(
+  method: AppRoute["method"],
+  template: string,
+  needs: Capability,
+  handle: AppRoute["handle"],
+  body: AppRoute["body"] = "none",
+): AppRoute {
+  return { method, template, caller: ADMIN, needs, body, style: "keypebble", handle };
+}
+
+/** The routes of this feature. */
+export const ADMIN_ROUTES: readonly AppRoute[] = [
+  _route("GET", "/admin/orgs", "orgs.manage", h.getOrgs),
+  _route("POST", "/admin/orgs", "orgs.manage", h.postOrg, "json"),
+  _route("POST", "/admin/orgs/{name}/suspend", "orgs.manage", h.orgStatusRoute("suspended")),
+  _route("POST", "/admin/orgs/{name}/resume", "orgs.manage", h.orgStatusRoute("active")),
+  _route("GET", "/admin/keys", "keys.manage", h.getKeys),
+  _route("POST", "/admin/keys", "keys.manage", h.postKey, "json"),
+  _route("GET", "/admin/keys/{id}", "keys.manage", h.getKey),
+  _route("DELETE", "/admin/keys/{id}", "keys.manage", h.deleteKey),
+  _route("POST", "/admin/keys/{id}/roll", "keys.manage", h.postRoll, "json"),
+  _route("GET", "/admin/stats", "stats.read", h.getStats),
+  _route("GET", "/admin/blocks", "blocks.manage", h.getBlocks),
+  _route("POST", "/admin/blocks", "blocks.manage", h.postBlock, "json"),
+  _route("DELETE", "/admin/blocks/{kind}/{value}", "blocks.manage", h.deleteBlock),
+];
