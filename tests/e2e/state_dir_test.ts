@@ -147,7 +147,7 @@ Deno.test({
     assert.equal(c.code, 2, c.out);
     assert.match(
       c.out,
-      /store\.url: cannot create ".*\/etc\/kp\.db" \(its directory is not writable\)/,
+      /store\.url: cannot create ".*\/etc\/kp\.db" \(its directory is not writable/,
     );
     assert.match(c.out, /\/var\/lib\/keypebble/);
     const s = await serve(etc, config, port);

@@ -15,6 +15,8 @@ export interface Pki {
   readonly server2: { cert: string; key: string };
   /** CN=alice, O=Edge; SAN URI spiffe://example.org/ns/prod/sa/web, DNS web.example.org. */
   readonly client: { cert: string; key: string };
+  /** CN=stranger, from the same CA: verified, but named in no policy. */
+  readonly stranger: { cert: string; key: string };
   readonly rogueCa: string;
   /** Signed by the rogue CA (same names as `client`). */
   readonly rogueClient: { cert: string; key: string };
@@ -113,14 +115,15 @@ const CLIENT_EXT =
 export async function makePki(dir: string): Promise<Pki> {
   const ca = await _ca(dir, "ca", "Keypebble Test CA");
   const rogueCa = await _ca(dir, "rogue-ca", "Rogue CA");
-  const [server, server2, client, rogueClient, rogueServer] = await Promise.all([
+  const [server, server2, client, stranger, rogueClient, rogueServer] = await Promise.all([
     _leaf(dir, "server", ca, "/CN=localhost", SERVER_EXT),
     _leaf(dir, "server2", ca, "/CN=localhost two", SERVER_EXT),
     _leaf(dir, "client", ca, "/CN=alice/O=Edge", CLIENT_EXT),
+    _leaf(dir, "stranger", ca, "/CN=stranger", "extendedKeyUsage=clientAuth\n"),
     _leaf(dir, "rogue-client", rogueCa, "/CN=alice/O=Edge", CLIENT_EXT),
     _leaf(dir, "rogue-server", rogueCa, "/CN=localhost", SERVER_EXT),
   ]);
-  return { dir, ca, server, server2, client, rogueCa, rogueClient, rogueServer };
+  return { dir, ca, server, server2, client, stranger, rogueCa, rogueClient, rogueServer };
 }
 
 /** `curl` over TLS trusting `ca`; resolves to the exit code, status, HTTP version and body. */

@@ -190,7 +190,7 @@ for (const mode of ["required", "optional"] as const) {
   Deno.test({
     name: `client certificates ${mode}: a foreign CA's certificate is refused${
       mode === "required" ? ", and no certificate" : "; none is let in"
-    }; HTTP/2 and HTTP/1.1`,
+    }; HTTP/2 and HTTP/1.1; a certificate names its policy user`,
     sanitizeResources: false,
     sanitizeOps: false,
   }, async () => {
@@ -198,6 +198,13 @@ for (const mode of ["required", "optional"] as const) {
       `{ cert_path: tls.pem, key_path: tls.key, client_ca_path: ca.pem${
         mode === "optional" ? ", client_certificates: optional" : ""
       } }`,
+      "policy_path: policy.yaml\n",
+    );
+    // The trust model maps a verified certificate to a policy user by its SPIFFE ID (URI SAN)
+    // or its common name (src/trust/users.ts).
+    await Deno.writeTextFile(
+      `${dir}/policy.yaml`,
+      'users:\n  alice:\n    repos: ["edge/*"]\n    actions: ["pull"]\n',
     );
     const s = await start(dir, ["--workers", "1"]);
     try {
@@ -217,12 +224,29 @@ for (const mode of ["required", "optional"] as const) {
         if (mode === "required") assert.notEqual(none.status, 200, "no certificate, no entry");
         else assert.equal(none.status, 200, none.stderr);
       }
+      // The certificate is the caller: the token's subject is the policy user it names, and it
+      // may not ask for another one.
       const minted = await curl(`https://localhost:${s.port}/auth`, {
         ca: pki.ca,
         cert: pki.client,
-        data: '{"sub":"edge-2"}',
+        data: "{}",
       });
       assert.equal(minted.status, 200, minted.body);
+      assert.equal(JSON.parse(minted.body).claims.sub, "alice");
+      const other = await curl(`https://localhost:${s.port}/auth`, {
+        ca: pki.ca,
+        cert: pki.client,
+        data: '{"sub":"someone-else"}',
+      });
+      assert.equal(other.status, 403, other.body);
+      // Verified by the CA, but no policy user: refused, never anonymous.
+      const stranger = await curl(`https://localhost:${s.port}/auth`, {
+        ca: pki.ca,
+        cert: pki.stranger,
+        data: "{}",
+      });
+      assert.equal(stranger.status, 401, stranger.body);
+      assert.match(stranger.body, /names no user of the policy/);
     } finally {
       assert.equal(await stop(s), 0);
       await Deno.remove(dir, { recursive: true });
