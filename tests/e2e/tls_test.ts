@@ -77,7 +77,7 @@ Deno.test({
     const minted = await curl(`${url}/auth`, { ca: pki.ca, data: '{"sub":"edge-1"}' });
     assert.equal(minted.status, 200, minted.body);
     assert.ok(JSON.parse(minted.body).token);
-    const cert = JSON.parse(s.lines.find((l) => l.includes('"event":"tls_certificate"'))!);
+    const cert = JSON.parse(await waitFor(s, /"event":"tls_certificate"/));
     assert.equal(cert.subject, "CN=localhost");
     assert.deepEqual(cert.san_dns, ["localhost"]);
 
@@ -210,7 +210,7 @@ for (const mode of ["required", "optional"] as const) {
     try {
       const startLine = JSON.parse(s.lines.find((l) => l.includes('"event":"start"'))!);
       assert.equal(startLine.alpn, "h2,http/1.1", "the client-certificate server does h2");
-      const cert = JSON.parse(s.lines.find((l) => l.includes('"event":"tls_certificate"'))!);
+      const cert = JSON.parse(await waitFor(s, /"event":"tls_certificate"/));
       assert.equal(cert.client_certificates, mode);
       assert.deepEqual(cert.client_cas, ["CN=Keypebble Test CA"]);
       const url = `https://localhost:${s.port}/healthz`;
