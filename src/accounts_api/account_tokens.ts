@@ -44,15 +44,18 @@ export function accountAudience(ctx: Ctx): string {
 export async function mintAccountToken(
   ctx: Ctx,
   user: UserRecord,
-  options: { scope?: string; clientId?: string } = {},
+  options: { scope?: string; clientId?: string; jti?: string } = {},
 ): Promise<{ token: string; expiresIn: number; jti: string }> {
   const svc = requireAccounts(ctx);
+  const { jti, ...claimOptions } = options;
   const minted = await mint(ctx.rt.profiles.account, {
     now: ctx.nowSec,
     subject: user.id,
     audience: accountAudience(ctx),
-    own: accountClaims(user, { groups: await svc.groupIds(user.id), ...options }),
+    own: accountClaims(user, { groups: await svc.groupIds(user.id), ...claimOptions }),
     ttlSeconds: svc.config.accessTtlSeconds,
+    // Chosen ahead by the authorization_code grant, which records it before the token exists.
+    ...(jti === undefined ? {} : { jti }),
   });
   ctx.services.metrics.tokensIssued.labels("account", minted.alg).inc();
   return { token: minted.token, expiresIn: minted.ttl, jti: minted.jti };

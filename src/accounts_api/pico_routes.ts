@@ -18,7 +18,7 @@ import {
   admitAccount,
   type Ctx,
   limitAddress,
-  loginAccount,
+  loginWithSecondFactor,
   orgLimitOf,
   requireAccounts,
   reverifyPassword,
@@ -53,7 +53,7 @@ export function callingAccount(ctx: Ctx): UserRecord {
  * The target account of an admin action, checked against the admin's reach: an org admin acts
  * on its own organisation only (404 otherwise), and never on a superadmin.
  */
-async function _target(ctx: Ctx, id: string): Promise<UserRecord> {
+export async function targetAccount(ctx: Ctx, id: string): Promise<UserRecord> {
   const admin = callingAccount(ctx);
   const target = await requireAccounts(ctx).store.users.byId(id);
   const limit = orgLimitOf(ctx.caller);
@@ -108,7 +108,10 @@ export async function postRegister(ctx: Ctx): Promise<Response> {
   return json({ id: user.id, email: user.email, role: user.role, status: user.status }, 201);
 }
 
-/** `POST /api/v1/auth/login` `{"email" | "username", "password"}`. */
+/**
+ * `POST /api/v1/auth/login` `{"email" | "username", "password"}`, and `"otp"` (the code of the
+ * authenticator app or a recovery code) for an account that signs in with a second factor.
+ */
 export async function postLogin(ctx: Ctx): Promise<Response> {
   const svc = requireAccounts(ctx);
   const body = objectBody(ctx);
@@ -118,7 +121,9 @@ export async function postLogin(ctx: Ctx): Promise<Response> {
   else if (typeof body.username === "string" && body.username !== "") {
     who = { username: body.username };
   } else throw KeypebbleError.answer("invalid_request", '"email" or "username" is required');
-  const user = await loginAccount(ctx, who, password);
+  // A second factor, when the account has one: `otp` (issue 24; pico-auth has none).
+  const otp = typeof body.otp === "string" ? body.otp : null;
+  const user = await loginWithSecondFactor(ctx, who, password, otp);
   const { raw } = await svc.issueRefresh(user);
   const pair = await tokenPair(ctx, user, raw);
   return json(user.mustChangePassword ? { ...pair, password_change_required: true } : pair);
@@ -230,7 +235,7 @@ export async function postUser(ctx: Ctx): Promise<Response> {
 export async function putUserRole(ctx: Ctx): Promise<Response> {
   const admin = callingAccount(ctx);
   const role = _role(singleString(ctx, "role"));
-  const target = await _target(ctx, ctx.params.id);
+  const target = await targetAccount(ctx, ctx.params.id);
   _grantable(admin, role);
   const user = await requireAccounts(ctx).setRole(target.id, role);
   ctx.services.logger.info("role_changed", { user_id: user.id, by: admin.id, role });
@@ -241,7 +246,7 @@ export async function putUserRole(ctx: Ctx): Promise<Response> {
 export async function putUserPassword(ctx: Ctx): Promise<Response> {
   const admin = callingAccount(ctx);
   const body = objectBody(ctx);
-  const target = await _target(ctx, ctx.params.id);
+  const target = await targetAccount(ctx, ctx.params.id);
   await requireAccounts(ctx).resetPassword(target.id, body.new_password);
   ctx.services.logger.info("password_reset", { user_id: target.id, by: admin.id });
   return json({ message: "Password reset", id: target.id });
@@ -258,7 +263,7 @@ export async function putUserStatus(ctx: Ctx): Promise<Response> {
   if (status !== "suspended" && status !== "active") {
     throw KeypebbleError.answer("invalid_request", '"status" must be "suspended" or "active"');
   }
-  const target = await _target(ctx, ctx.params.id);
+  const target = await targetAccount(ctx, ctx.params.id);
   if (target.id === admin.id) {
     throw KeypebbleError.answer("forbidden", "An account cannot change its own status");
   }

@@ -11,6 +11,7 @@ import { getJwks } from "../tokens/jwks.ts";
 import * as groups from "./group_routes.ts";
 import * as pico from "./pico_routes.ts";
 import * as serviceTokens from "./service_tokens.ts";
+import * as totp from "./totp_routes.ts";
 
 /** An account's bearer access token. */
 const ACCOUNT: CallerDecl = { accepts: ["account"], anonymous: "never" };
@@ -47,6 +48,9 @@ export const ACCOUNT_ROUTES: readonly AppRoute[] = [
   _route("POST", `${A}/refresh`, undefined, pico.postRefresh),
   _route("GET", `${A}/me`, "profile", pico.getMe),
   _route("POST", `${A}/me/password`, "profile", pico.postMyPassword),
+  _route("GET", `${A}/me/totp`, "profile", totp.getMyTotp),
+  _route("POST", `${A}/me/totp`, "profile", totp.postMyTotp),
+  _route("POST", `${A}/me/totp/confirm`, "profile", totp.postMyTotpConfirm),
   _route("GET", `${A}/jwks`, undefined, getJwks),
   _route("GET", `${A}/users`, "users.manage", pico.getUsers),
   _route("POST", `${A}/users`, "users.manage", pico.postUser),
@@ -55,6 +59,9 @@ export const ACCOUNT_ROUTES: readonly AppRoute[] = [
   _route("PUT", `${A}/users/{id}/role`, "users.manage", pico.putUserRole),
   _route("PUT", `${A}/users/{id}/password`, "users.manage", pico.putUserPassword),
   _route("PUT", `${A}/users/{id}/status`, "users.manage", pico.putUserStatus),
+  _route("GET", `${A}/users/{id}/totp`, "users.manage", totp.getUserTotp),
+  _route("PUT", `${A}/users/{id}/totp`, "users.manage", totp.putUserTotp),
+  _route("DELETE", `${A}/users/{id}/totp`, "users.manage", totp.deleteUserTotp),
   _route("GET", `${A}/service-tokens`, "service_tokens.manage", serviceTokens.getServiceTokens),
   _route("POST", `${A}/service-tokens`, "service_tokens.manage", serviceTokens.postServiceToken),
   _route(

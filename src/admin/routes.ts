@@ -3,13 +3,24 @@
  * `Authorization: Bearer`, or an account's access token) and the capability it needs
  * (src/trust/capabilities.ts). Organisations, blocks and statistics need a root principal; keys
  * are managed within the caller's reach.
+ *
+ * They answer as keyguard's admin router does (the `keyguard` wire style: `detail` in every error,
+ * 422 for invalid input, 400 for a duplicate, 403 for an admin key not accepted); an admin key's
+ * calls here are not counted as its usage, and its refusals count in the admin API's own lockout
+ * bucket (a mistyped admin key never locks a gateway's address out of `/forward-auth`).
  */
 
 import type { CallerDecl } from "../http/mod.ts";
 import type { AppRoute, Capability } from "../trust/mod.ts";
+import * as clients from "./clients.ts";
 import * as h from "./handlers.ts";
 
-const ADMIN: CallerDecl = { accepts: ["api_key", "account"], anonymous: "never" };
+const ADMIN: CallerDecl = {
+  accepts: ["api_key", "account"],
+  anonymous: "never",
+  lockoutBucket: "admin",
+  counted: false,
+};
 
 function _route(
   method: AppRoute["method"],
@@ -18,7 +29,7 @@ function _route(
   handle: AppRoute["handle"],
   body: AppRoute["body"] = "none",
 ): AppRoute {
-  return { method, template, caller: ADMIN, needs, body, style: "keypebble", handle };
+  return { method, template, caller: ADMIN, needs, body, style: "keyguard", handle };
 }
 
 /** The routes of this feature. */
@@ -33,7 +44,14 @@ export const ADMIN_ROUTES: readonly AppRoute[] = [
   _route("DELETE", "/admin/keys/{id}", "keys.manage", h.deleteKey),
   _route("POST", "/admin/keys/{id}/roll", "keys.manage", h.postRoll, "json"),
   _route("GET", "/admin/stats", "stats.read", h.getStats),
+  _route("GET", "/admin/usage", "usage.read", h.getUsage),
   _route("GET", "/admin/blocks", "blocks.manage", h.getBlocks),
   _route("POST", "/admin/blocks", "blocks.manage", h.postBlock, "json"),
   _route("DELETE", "/admin/blocks/{kind}/{value}", "blocks.manage", h.deleteBlock),
+  // Sign-in clients kept in the store (issue 24); the config's are listed, read-only.
+  _route("GET", "/admin/clients", "clients.manage", clients.getClients),
+  _route("POST", "/admin/clients", "clients.manage", clients.postClient, "json"),
+  _route("GET", "/admin/clients/{id}", "clients.manage", clients.getClient),
+  _route("PUT", "/admin/clients/{id}", "clients.manage", clients.putClient, "json"),
+  _route("DELETE", "/admin/clients/{id}", "clients.manage", clients.deleteClient),
 ];

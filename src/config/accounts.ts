@@ -294,6 +294,12 @@ export function readAccountSections(
         if (isPublic && redirectUris.length === 0) {
           fail(`${f}.redirect_uris`, "must list at least one URI for a public client");
         }
+        if (redirectUris.length > 0 && top.accounts === undefined) {
+          fail(
+            `${f}.redirect_uris`,
+            'a sign-in client needs an "accounts" section (the accounts people sign in with)',
+          );
+        }
         const name = str(c.name, `${f}.name`);
         if (name !== undefined && name.length > 128) {
           fail(`${f}.name`, "must be at most 128 characters");

@@ -12,6 +12,7 @@ export type {
   KidMode,
   RateLimitSpec,
   RequireAuth,
+  RouteLimit,
   TlsConfig,
 } from "./types.ts";
 export { parseConfig, SERVER_CLAIMS, yamlErrorText } from "./parse_config.ts";
@@ -30,6 +31,7 @@ export { fieldWhere } from "./where.ts";
 export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
 export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";
 export type { SharedLimitsConfig, StoreConfig } from "./store.ts";
+export { KEY_DEFAULTS } from "./store.ts";
 export type {
   AccountsConfig,
   OAuthClientConfig,
@@ -45,3 +47,4 @@ export {
   type TokenFormatName,
   type TokenFormatSettings,
 } from "./token_format.ts";
+export { CONFIG_SCHEMA_ID, configJsonSchema } from "./json_schema.ts";

@@ -29,3 +29,27 @@ Deno.test("shareLimits() keeps the configured total beside each worker's share (
   assert.deepEqual(two.perAddress, { requests: 300, windowSeconds: 60, configured: 600 });
   assert.deepEqual(two.perPrincipal, { requests: 3, windowSeconds: 60, configured: 7 });
 });
+
+Deno.test("route limits (limits.routes) are shared among workers, calls and lock_after alike", () => {
+  const rt = {
+    config: {
+      rateLimit: {},
+      lockout: { enabled: true, maxFailures: 20, windowSeconds: 300, lockSeconds: 900 },
+      limits: {
+        routes: {
+          login: { requests: 10, windowSeconds: 60, lockAfter: 4, lockSeconds: 600 },
+          search: { requests: 1, windowSeconds: 10, lockSeconds: 900 },
+        },
+      },
+    },
+  } as unknown as Runtime;
+  const shared = shareLimits(rt, 2).config.limits.routes;
+  assert.deepEqual(shared.login, {
+    requests: 5,
+    windowSeconds: 60,
+    lockAfter: 2,
+    lockSeconds: 600,
+  });
+  assert.deepEqual(shared.search, { requests: 1, windowSeconds: 10, lockSeconds: 900 });
+  assert.equal(shareLimits(rt, 1), rt);
+});

@@ -72,7 +72,11 @@ async function _offered(ctx: Ctx, decl: CallerDecl): Promise<Caller | null> {
       anyBearer: !account || (bearer !== undefined && !JWT.test(bearer)),
     });
     if (raw !== undefined) {
-      return await keyCaller(ctx, raw, _basicLike(decl) ? { challenge: _basic(ctx) } : {});
+      return await keyCaller(ctx, raw, {
+        ...(_basicLike(decl) ? { challenge: _basic(ctx) } : {}),
+        ...(decl.lockoutBucket === undefined ? {} : { lockoutBucket: decl.lockoutBucket }),
+        ...(decl.counted === false ? { counted: false } : {}),
+      });
     }
   }
   if (account && bearer !== undefined && ctx.services.accounts !== undefined) {
@@ -213,11 +217,14 @@ export function admit(ctx: Ctx): void | Promise<void> {
 
 /**
  * After a route answered: a request of an API key is counted in its usage statistics, as an
- * error when the answer is a refusal (a missing scope, a bad body, a denied grant).
+ * error when the answer is a refusal (a missing scope, a bad body, a denied grant), unless the
+ * route's caller rule says its calls are not usage (the admin API).
  */
-export function settle(ctx: Ctx, status: number): void {
+export function settle(ctx: Ctx, status: number, decl: AppRoute): void {
   const c = ctx.caller;
-  if (c !== null && c.kind === "api_key") settleKey(ctx, c, status);
+  if (c !== null && c.kind === "api_key" && decl.caller.counted !== false) {
+    settleKey(ctx, c, status);
+  }
 }
 
 /** Re-exported for the routes that admit a principal themselves (grants). */

@@ -29,6 +29,7 @@ export {
   type Grant,
   holds,
   INTROSPECT_SCOPE,
+  LIMITS_SCOPE,
   orgLimitOf,
   reachOf,
   requireCapability,
@@ -54,5 +55,22 @@ export {
   verifyTrustedToken,
 } from "./presented_tokens.ts";
 export { RevocationList, type TokenFacts } from "./revocation.ts";
+export {
+  checkRouteLimit,
+  limitedAddress,
+  namedRouteLimit,
+  recordRouteFailure,
+} from "./route_limits.ts";
 export type { AppRoute, Ctx, KeypebbleServices } from "./services.ts";
 export { admitPolicyUser, checkPolicyPassword } from "./users.ts";
+export {
+  checkSecondFactor,
+  clientsOf,
+  loginWithSecondFactor,
+  requireSignin,
+  secondFactorDeps,
+  secondFactorOf,
+  type Signin,
+  signinOn,
+  totpIssuerOf,
+} from "./signin.ts";
