@@ -228,6 +228,7 @@ Generated from the one table of config keys (src/config/schema.ts): every key, i
 default and meaning. Point an editor at it with a first line in keypebble.yaml:
   # yaml-language-server: $schema=./keypebble.schema.json`,
     flags: {},
+    subcommands: { schema: [] },
     run: (p, a) => {
       if (a.positionals.length !== 1 || a.positionals[0] !== "schema") {
         throw new UsageError('Say "keypebble config schema"');
