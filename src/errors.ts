@@ -61,6 +61,8 @@ export type ErrorCode =
   | "quota_exceeded"
   | "conflict"
   | "store_unavailable"
+  // the server itself
+  | "shutting_down"
   | "store_error"
   // accounts (issue 13)
   | "password_change_required"
@@ -116,6 +118,7 @@ const STATUS: Record<ErrorCode, number> = {
   quota_exceeded: 429,
   conflict: 409,
   store_unavailable: 503,
+  shutting_down: 503,
   store_error: 500,
   password_change_required: 403,
   invalid_subject_token: 400,

@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["http"],
   ["apikeys", "accounts", "oidc"],
   ["runtime"],
-  ["profiles"],
+  ["profiles", "tls"],
   ["identity", "spiffe", "fernet"],
   ["policy", "store"],
   ["platform", "limits", "metrics", "log", "claims"],

@@ -25,7 +25,7 @@ export async function openConfiguredStore(
   platform: Platform,
   config: Config,
   options: {
-    schema?: "migrate" | "check" | "none";
+    schema?: "migrate" | "check" | "inspect" | "none";
     /** Open for reading only (`check`): nothing is migrated or written. */
     readOnly?: boolean;
     /** Told the engine's reason of every `store_unavailable` failure (for the log). */

@@ -64,8 +64,12 @@ export interface Admission {
   readonly allowed: boolean;
   /** Why it was refused. */
   readonly reason?: "rate_limited" | "quota_exceeded";
-  /** The per-minute limit, when the key has one. */
+  /**
+   * The key's per-minute limit as configured, when it has one: what the headers show. With N
+   * workers counting in memory each enforces its share (`floor(limit / N)`), an internal detail.
+   */
   readonly limit?: number;
+  /** Requests left this minute; with N workers, this worker's remainder times N (an estimate). */
   readonly remaining?: number;
   /** Seconds until the window (or the month, for a quota) resets. */
   readonly resetSeconds?: number;
@@ -259,10 +263,11 @@ export class ApiKeyService {
     if (key.rateLimitPerMinute !== null) {
       const window = Math.floor(now / 60_000);
       const c = await this.counters.incr(`rl:${key.id}:${window}`, 60_000 - (now % 60_000));
-      limit = this.#shareOf(key.rateLimitPerMinute);
-      remaining = Math.max(0, limit - c.value);
+      const share = this.#shareOf(key.rateLimitPerMinute);
+      limit = key.rateLimitPerMinute;
+      remaining = Math.min(limit, Math.max(0, share - c.value) * this.#share);
       resetSeconds = Math.max(1, Math.ceil(c.ttlMs / 1000));
-      if (c.value > limit) {
+      if (c.value > share) {
         return { allowed: false, reason: "rate_limited", limit, remaining: 0, resetSeconds };
       }
     }

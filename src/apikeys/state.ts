@@ -91,10 +91,31 @@ export async function openStoreState(
   let store: Store | undefined;
   if (!(check && sqliteMissing)) {
     store = await openConfiguredStore(platform, config, {
-      ...(check ? { readOnly: true, schema: "check" as const } : {}),
+      // check: a schema behind this binary is what serve migrates (told, not refused); one
+      // ahead of it is refused as serve refuses it.
+      ...(check ? { readOnly: true, schema: "inspect" as const } : {}),
       ...(!check && options.schema !== undefined ? { schema: options.schema } : {}),
       ...(options.onFault === undefined ? {} : { onFault: options.onFault }),
     });
+    if (check) {
+      try {
+        const s = await store.status();
+        if (s.pending.length > 0) {
+          notices.push({
+            level: "info",
+            event: "store_migration_pending",
+            fields: {
+              field: "store.url",
+              message: `The store is at schema version ${s.current}: serve migrates it to ` +
+                `${s.latest} at start`,
+            },
+          });
+        }
+      } catch (e) {
+        await store.close().catch(() => {});
+        throw e;
+      }
+    }
   }
   try {
     let pepper: Uint8Array | undefined;

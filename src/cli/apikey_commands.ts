@@ -12,6 +12,7 @@ import type { Platform } from "../platform/platform.ts";
 import { loadConfig } from "../runtime/mod.ts";
 import type { BlockKind } from "../store/mod.ts";
 import {
+  type ArgsSpec,
   type FlagSpec,
   intFlag,
   listFlag,
@@ -22,7 +23,7 @@ import {
 } from "./args.ts";
 
 /** A CLI command of this group. */
-export interface ApiKeyCommand {
+export interface ApiKeyCommand extends ArgsSpec {
   readonly summary: string;
   readonly usage: string;
   readonly flags: FlagSpec;
@@ -67,6 +68,7 @@ export const ORG_COMMAND: ApiKeyCommand = {
   summary: "Create, list, suspend or resume organisations (API key owners)",
   usage: `keypebble org create|list|suspend|resume --config FILE [NAME] [--json]`,
   flags: { config: "string", json: "boolean" },
+  subcommands: { create: ["NAME"], list: [], suspend: ["NAME"], resume: ["NAME"] },
   run: (p, a) =>
     _withService(p, a, async (svc) => {
       const sub = a.positionals[0];
@@ -121,6 +123,7 @@ Without --rate-limit a key gets store.default_rate_limit_per_minute (60 unless s
 limit), without --scope store.default_scopes (["read"] unless set), as keyguard's create-key.
 An "admin" key made here reaches every organisation (--reach all, the default: whoever runs
 this holds the store); --reach org limits it to its own organisation.`,
+  subcommands: { create: [], list: [], show: ["ID"], revoke: ["ID"], roll: ["ID"] },
   flags: {
     config: "string",
     json: "boolean",

@@ -10,12 +10,12 @@
 
 import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
-import { openStoreState } from "../apikeys/state.ts";
-import { KeypebbleError } from "../errors.ts";
 import { anonymousSurface, routeAccess, ROUTES } from "../app/mod.ts";
 import { loopbackListener } from "../trust/mod.ts";
 import type { Platform } from "../platform/platform.ts";
-import { type BuildNotice, loadRuntime, type Runtime } from "../runtime/mod.ts";
+import { createLogger } from "../log/mod.ts";
+import type { BuildNotice, Runtime } from "../runtime/mod.ts";
+import { type Started, startUp, StartupError } from "../server/preflight.ts";
 import { type ParsedArgs, requireFlag, stringFlag } from "./args.ts";
 
 /** Run `check`; resolves to the exit code. */
@@ -23,57 +23,49 @@ export async function checkCommand(platform: Platform, args: ParsedArgs): Promis
   const configPath = requireFlag(args, "config");
   const credentialsDir = stringFlag(args, "credentials-dir");
   const policyPath = stringFlag(args, "policy");
-  const notices: BuildNotice[] = [];
-  const wouldWrite: string[] = [];
-  // Everything serve reads, nothing it writes.
-  const io: Platform = {
-    ...platform,
-    writePrivateFile: (path: string) => {
-      wouldWrite.push(path);
-      return Promise.resolve();
-    },
-  };
-  let rt: Runtime;
+  // serve's own start-up sequence (src/server/preflight.ts), in check mode: it reads everything
+  // serve reads, the store and Redis included, and writes nothing.
+  const silent = createLogger({ level: "error", write: () => {}, now: () => new Date() });
+  let started: Started;
   try {
-    rt = await loadRuntime(io, configPath, {
-      generation: 1,
-      notices,
+    started = await startUp(platform, {
+      configPath,
+      mode: "check",
+      logger: silent,
       ...(policyPath === undefined ? {} : { overrides: { policyPath } }),
       ...(credentialsDir === undefined ? {} : { credentialsDir }),
     });
   } catch (e) {
-    if (!(e instanceof KeypebbleError)) throw e;
+    if (!(e instanceof StartupError)) throw e;
     platform.stderr(`error (${e.code}): ${e.message}\n`);
     platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
     return 2;
   }
-  // The store's part of serve's start-up (src/apikeys/state.ts), read-only: the SQLite files,
-  // the store itself, the pepper against its fingerprint, permissions. Redis is not contacted.
-  let pepper: PepperState | undefined;
-  if (rt.config.store !== undefined) {
-    try {
-      const state = await openStoreState(io, rt.config, { mode: "check" });
-      await state.store?.close();
-      notices.push(...state.notices);
-      pepper = state.pepperVerdict === "create" ? "missing" : "ok";
-    } catch (e) {
-      if (!(e instanceof KeypebbleError)) throw e;
-      platform.stderr(`error (${e.code}): ${e.message}\n`);
-      platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
-      return 2;
-    }
-  }
-  platform.stdout(describeRuntime(rt, { notices, wouldWrite, pepper }));
+  const wouldWrite = started.notices.filter((n) => n.event === "would_generate").map((n) =>
+    String(n.fields.path)
+  );
+  platform.stdout(
+    describeRuntime(started.runtime, {
+      notices: started.notices.filter((n) => n.event !== "would_generate"),
+      wouldWrite,
+      report: started.report,
+      alpn: platform.alpnFor?.(started.runtime.tls?.clientCa !== undefined) ?? [],
+    }),
+  );
   return 0;
 }
-
-/** What `check` found at `store.pepper_path`. */
-export type PepperState = "ok" | "missing";
 
 /** The summary `check` prints (exported for tests). */
 export function describeRuntime(
   rt: Runtime,
-  extra: { notices: readonly BuildNotice[]; wouldWrite?: readonly string[]; pepper?: PepperState },
+  extra: {
+    notices: readonly BuildNotice[];
+    wouldWrite?: readonly string[];
+    /** What the start-up steps found (src/server/preflight.ts): [label, text]. */
+    report?: readonly (readonly [string, string])[];
+    /** ALPN protocols this runtime's server offers for the config's TLS. */
+    alpn?: readonly string[];
+  },
 ): string {
   const c = rt.config;
   const out: string[] = [];
@@ -81,7 +73,8 @@ export function describeRuntime(
   out.push(`${c.source}: OK, serve would start`);
   out.push("");
   line("issuer", c.issuer);
-  line("listen", `${c.host}:${c.port}`);
+  line("listen", `${rt.tls === undefined ? "http" : "https"}://${_hostPort(c.host, c.port)}`);
+  if (rt.tls !== undefined) _describeTls(rt, extra.alpn ?? [], line, out);
   line("endpoints", "");
   for (const r of ROUTES) {
     out.push(`  ${Object.keys(r.methods).join(",").padEnd(9)} ${r.template}`);
@@ -93,8 +86,8 @@ export function describeRuntime(
       : "authenticated callers only";
   line("profiles", "");
   out.push(
-    `  auth        POST /auth: ${open("auth")}; lifetime ${c.defaultTtlSeconds} s ` +
-      `(max ${c.maxTtlSeconds} s); request claims: ${
+    `  auth        POST /auth: ${open("auth")}; lifetime ${rt.profiles.auth.defaultTtl} s ` +
+      `(max ${rt.profiles.auth.maxTtl} s); request claims: ${
         c.allowedCustomClaims === undefined
           ? "any (no allowed_custom_claims)"
           : c.allowedCustomClaims.join(", ") || "none"
@@ -136,10 +129,16 @@ export function describeRuntime(
   line("keys", "");
   rt.keyring.keys.forEach((k, i) => {
     const spec = c.keys[i];
+    const staged = spec.kind === "pem" && spec.staged === true;
     out.push(
-      `  ${i === 0 ? "signs   " : "verifies"}  ${k.alg.padEnd(6)} kid ${
+      `  ${i === 0 ? "signs   " : staged ? "staged  " : "verifies"}  ${k.alg.padEnd(6)} kid ${
         k.kid === undefined ? "(none: HMAC key without a kid)" : `"${k.kid}"`
-      }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}`,
+      }  from ${spec.field}${k.publicJwk === undefined ? " (not published)" : ""}${
+        staged
+          ? ` (published, not signing: verifiers caching the JWKS know it ${c.jwksMaxAgeSeconds} s ` +
+            "after it was first served; then move it first)"
+          : ""
+      }`,
     );
   });
   rt.keyring.decryptionKeys.forEach((k, i) => {
@@ -175,7 +174,12 @@ export function describeRuntime(
     }; body ${c.limits.maxBodyBytes} B, ${c.limits.maxScopes} scopes, headers ${c.limits.maxHeaderBytes} B`,
   );
   if (rt.policy === undefined) {
-    line("policy", "none: /v2/token grants nothing and no user can log in");
+    line(
+      "policy",
+      c.accounts === undefined
+        ? "none: /v2/token grants nothing and no user can log in"
+        : "none: /v2/token grants nothing; accounts sign in at /api/v1/auth/login",
+    );
   } else {
     line(
       "policy",
@@ -188,14 +192,11 @@ export function describeRuntime(
     line("store", "none: API keys, /forward-auth, /oauth2/token and /admin/* answer 404");
   } else {
     const s = c.store;
-    line("store", `${redactUrl(s.url)} (opened read-only by check)`);
-    out.push(
-      `  pepper      ${s.pepperPath}${
-        extra.pepper === "missing"
-          ? ' (missing: serve creates it, since the store is new; or run "keypebble store init")'
-          : ""
-      }`,
-    );
+    const found = extra.report?.find(([l]) => l === "store")?.[1];
+    line("store", found ?? redactUrl(s.url));
+    for (const [label, text] of extra.report ?? []) {
+      if (label === "pepper" || label === "accounts") out.push(`  ${label.padEnd(11)} ${text}`);
+    }
     out.push(
       `  key checks  cached ${s.cacheSeconds} s (a revocation takes effect within it); new keys ` +
         `${s.keyPrefix}…; accepted: ${s.acceptedPrefixes.join(", ")}`,
@@ -222,9 +223,12 @@ export function describeRuntime(
     c.sharedLimits === undefined
       ? "none: rate limits and lockout are counted per instance"
       : `${
-        redactUrl(c.sharedLimits.redisUrl)
-      }: counters shared by every instance (not contacted by check)`,
+        extra.report?.find(([l]) => l === "shared limits")?.[1] ??
+          redactUrl(c.sharedLimits.redisUrl)
+      }: counters shared by every instance`,
   );
+  const shown = new Set(["store", "shared limits", "pepper", "accounts"]);
+  for (const [label, text] of extra.report ?? []) if (!shown.has(label)) line(label, text);
   line("proxies", c.trustedProxies.join(", ") || "none (X-Authenticated-User is ignored)");
   // Who can call what: rendered from the route table's declarations under this runtime.
   line("anonymous", "");
@@ -282,6 +286,46 @@ export function describeRuntime(
   line("warnings", warnings.length === 0 ? "none" : String(warnings.length));
   for (const w of warnings) out.push(`  ${w}`);
   return out.join("\n") + "\n";
+}
+
+function _hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The TLS lines: what the certificate is, what this runtime's server offers, client certs. */
+function _describeTls(
+  rt: Runtime,
+  alpn: readonly string[],
+  line: (label: string, text: string) => void,
+  out: string[],
+): void {
+  const t = rt.tls!;
+  const leaf = t.leaf;
+  line(
+    "tls",
+    `TLS 1.2 and 1.3; ALPN ${alpn.length === 0 ? "(none)" : alpn.join(", ")}${
+      alpn.includes("h2") ? "" : " (no HTTP/2 from this runtime's server)"
+    }`,
+  );
+  out.push(
+    `  certificate ${leaf.subject}, ${leaf.keyType}, until ${
+      new Date(leaf.notAfter).toISOString()
+    }`,
+  );
+  const names = [...leaf.sanDns, ...leaf.sanIps];
+  out.push(
+    `  names       ${names.length === 0 ? "(no subject alternative names)" : names.join(", ")}`,
+  );
+  out.push(`  chain       ${t.chainLength} certificate(s) sent`);
+  out.push(
+    `  clients     ${
+      t.clientCa === undefined
+        ? "no client certificates asked for"
+        : `certificates ${t.clientCertificates} (verified against ${
+          t.clientCas.map((ca) => `"${ca.subject}"`).join(", ")
+        }); routes see their subject and SANs`
+    }`,
+  );
 }
 
 /** Python-compatible keys `check` can report (re-exported for the README test). */

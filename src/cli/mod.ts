@@ -6,10 +6,13 @@
  * @module
  */
 
+import { closest } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
 import { VERSION } from "../version.ts";
 import {
+  type ArgsSpec,
+  checkPositionals,
   type FlagSpec,
   intFlag,
   parseArgs,
@@ -17,6 +20,8 @@ import {
   stringFlag,
   UsageError,
 } from "./args.ts";
+import { completionScript, SHELLS } from "./completion.ts";
+import { healthcheckCommand } from "./healthcheck_command.ts";
 import { ACCOUNT_COMMAND } from "./account_commands.ts";
 import { checkCommand } from "./check_command.ts";
 import { configJsonSchema } from "../config/mod.ts";
@@ -37,7 +42,7 @@ import { DECRYPT_COMMAND, FERNET_COMMAND } from "./encryption_commands.ts";
 import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
-interface Command {
+interface Command extends ArgsSpec {
   readonly summary: string;
   readonly usage: string;
   readonly flags: FlagSpec;
@@ -169,6 +174,7 @@ then the signed JWT inside checked as above); a Fernet token (the config's ferne
 key repository: HMAC, TTL from its timestamp, then exp, iss, aud).
 Prints the format, kind, header and claims as JSON; on failure the reason on stderr.`,
     flags: { config: "string", audience: "string", refresh: "boolean" },
+    args: ["TOKEN"],
     run: verifyCommand,
   },
   inspect: {
@@ -177,6 +183,7 @@ Prints the format, kind, header and claims as JSON; on failure the reason on std
 
 Prints the header and claims. The signature is not checked: use verify for that.`,
     flags: {},
+    args: ["TOKEN"],
     run: inspectCommand,
   },
   keygen: {
@@ -202,8 +209,8 @@ systemd's \${CREDENTIALS_DIRECTORY} outside the unit (e.g. /etc/keypebble).`,
     flags: { config: "string", "credentials-dir": "string" },
     run: jwksCommand,
   },
-  decrypt: DECRYPT_COMMAND,
-  fernet: FERNET_COMMAND,
+  decrypt: { ...DECRYPT_COMMAND, args: ["TOKEN"] },
+  fernet: { ...FERNET_COMMAND, subcommands: { setup: [], rotate: [] } },
   "hash-password": {
     summary: "Hash a password (stdin) for a policy's password_hash",
     usage: `keypebble hash-password [--iterations N] < password.txt
@@ -221,6 +228,7 @@ Generated from the one table of config keys (src/config/schema.ts): every key, i
 default and meaning. Point an editor at it with a first line in keypebble.yaml:
   # yaml-language-server: $schema=./keypebble.schema.json`,
     flags: {},
+    subcommands: { schema: [] },
     run: (p, a) => {
       if (a.positionals.length !== 1 || a.positionals[0] !== "schema") {
         throw new UsageError('Say "keypebble config schema"');
@@ -233,12 +241,22 @@ default and meaning. Point an editor at it with a first line in keypebble.yaml:
     summary: "Create, migrate or inspect the state store",
     usage: STORE_USAGE,
     flags: STORE_FLAGS,
+    subcommands: {
+      init: [],
+      migrate: [],
+      status: [],
+      backup: [],
+      restore: [],
+      export: [],
+      import: [],
+    },
     run: storeCommand,
   },
   import: {
     summary: "Import a keyguard or pico-auth database into the store",
     usage: IMPORT_USAGE,
     flags: IMPORT_FLAGS,
+    subcommands: { keyguard: [], "pico-auth": [] },
     run: importCommand,
   },
   org: ORG_COMMAND,
@@ -247,32 +265,34 @@ default and meaning. Point an editor at it with a first line in keypebble.yaml:
   block: BLOCK_COMMAND,
   unblock: UNBLOCK_COMMAND,
   blocks: BLOCKS_COMMAND,
-  account: ACCOUNT_COMMAND,
+  account: {
+    ...ACCOUNT_COMMAND,
+    subcommands: { "reset-password": [], suspend: [], resume: [] },
+  },
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
-    usage: `keypebble healthcheck [--url URL]
+    usage: `keypebble healthcheck [--config FILE] [--cert FILE --key FILE] [--url URL]
 
-URL defaults to http://127.0.0.1:8080/healthz. Prints "ok" or why not.`,
-    flags: { url: "string" },
-    run: async (p, a) => {
-      const url = stringFlag(a, "url") ?? "http://127.0.0.1:8080/healthz";
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-        const body = (await res.text()).slice(0, 300);
-        if (res.ok) {
-          p.stdout(`ok: ${url} answered ${res.status}\n`);
-          return 0;
-        }
-        p.stderr(`healthcheck failed: ${url} answered ${res.status}: ${body}\n`);
-        return 1;
-      } catch (e) {
-        p.stderr(
-          `healthcheck failed: cannot reach ${url}: ${
-            e instanceof Error ? e.message : String(e)
-          }\n`,
-        );
-        return 1;
-      }
+--config: probe the address the config serves (service.host, service.port, KEYPEBBLE_*
+overrides; 0.0.0.0 and :: are probed on loopback), over HTTPS with service.tls: the server
+must present exactly the certificate service.tls.cert_path holds (no CA store needed).
+--cert/--key: a client certificate, when service.tls asks for one. --url: any URL instead.
+Without either, http://127.0.0.1:8080/healthz. Prints "ok: ..." or why not; exit 0 or 1.`,
+    flags: { url: "string", config: "string", cert: "string", key: "string" },
+    run: healthcheckCommand,
+  },
+  completion: {
+    summary: "Print shell completion (bash, zsh or fish)",
+    usage: `keypebble completion bash|zsh|fish
+
+bash: keypebble completion bash > /etc/bash_completion.d/keypebble
+zsh:  keypebble completion zsh > "\${fpath[1]}/_keypebble"
+fish: keypebble completion fish > ~/.config/fish/completions/keypebble.fish`,
+    flags: {},
+    subcommands: Object.fromEntries(SHELLS.map((s) => [s, []])),
+    run: (p, a) => {
+      p.stdout(completionScript(a.positionals[0] as "bash" | "zsh" | "fish", COMMANDS));
+      return Promise.resolve(0);
     },
   },
 };
@@ -314,7 +334,12 @@ export async function runCli(platform: Platform, argv: readonly string[]): Promi
   }
   const cmd = COMMANDS[name];
   if (cmd === undefined) {
-    platform.stderr(`Unknown command "${name.slice(0, 40)}"\n\n${_mainHelp()}`);
+    const near = closest(name, Object.keys(COMMANDS));
+    platform.stderr(
+      `Unknown command "${name.slice(0, 40)}"${
+        near === undefined ? "" : `; did you mean "${near}"?`
+      }\n\n${_mainHelp()}`,
+    );
     return 2;
   }
   try {
@@ -323,6 +348,7 @@ export async function runCli(platform: Platform, argv: readonly string[]): Promi
       platform.stdout(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`);
       return 0;
     }
+    checkPositionals(cmd, args);
     return await cmd.run(platform, args);
   } catch (e) {
     if (e instanceof UsageError) {

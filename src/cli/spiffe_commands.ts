@@ -69,6 +69,14 @@ Every change is atomic and safe to re-run; concurrent runs take DIR/.lock in tur
     bundle: "string",
     audience: "string",
   } as FlagSpec,
+  subcommands: {
+    init: [],
+    "add-service": ["NAME"],
+    "rotate-service": ["NAME"],
+    "remove-service": ["NAME"],
+    "service-env": ["NAME"],
+    verify: ["TOKEN"],
+  },
   run: spiffeCommand,
 };
 

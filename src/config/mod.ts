@@ -13,6 +13,7 @@ export type {
   RateLimitSpec,
   RequireAuth,
   RouteLimit,
+  TlsConfig,
 } from "./types.ts";
 export { parseConfig, SERVER_CLAIMS, yamlErrorText } from "./parse_config.ts";
 export type { ConfigEnv, ParseConfigOptions } from "./parse_config.ts";

@@ -26,6 +26,7 @@ import type {
   RateLimitSpec,
   RequireAuth,
   RouteLimit,
+  TlsConfig,
 } from "./types.ts";
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
@@ -180,9 +181,10 @@ export function parseConfig(
     : r.stringList(top.allowed_custom_claims, "allowed_custom_claims");
 
   const service = top.service === undefined ? {} : r.object(top.service, "service");
-  r.onlyKeys(service, "service", ["host", "port"]);
+  r.onlyKeys(service, "service", ["host", "port", "tls"]);
   const host = r.nonEmptyString(service.host, "service.host") ?? "127.0.0.1";
   const port = r.integer(service.port, "service.port", { min: 0, max: 65535 }) ?? 8080;
+  const tls = _readTls(r, service.tls);
 
   let policyPath = options.policyPath ?? r.path(top.policy_path, "policy_path");
   if (policyPath === undefined && options.fallbackPolicyPath !== undefined) {
@@ -334,6 +336,7 @@ export function parseConfig(
     ...(allowedCustomClaims === undefined ? {} : { allowedCustomClaims }),
     host,
     port,
+    ...(tls === undefined ? {} : { tls }),
     ...(policyPath === undefined ? {} : { policyPath }),
     trustedProxies,
     trustedProxyHeader,
@@ -397,6 +400,12 @@ function _readKeys(
     });
     if (specs.length === 0) {
       r.fail("keys", 'needs at least one signing key (an entry without "use: enc")');
+    }
+    if (specs[0].kind === "pem" && specs[0].staged) {
+      r.fail(
+        `${specs[0].field}.staged`,
+        "the first key signs, so it cannot be staged: list the staged key after the signing one",
+      );
     }
     // Beside other keys, an HMAC key needs a name: asymmetric keys get their thumbprint, but an
     // HMAC secret has no public form to derive one from, and verify picks keys by kid.
@@ -502,7 +511,17 @@ function _readEncKeyEntry(r: _Reader, raw: unknown, field: string): EncKeySpec {
 
 function _readKeyEntry(r: _Reader, raw: unknown, field: string, generate: boolean): KeySpec {
   const o = r.object(raw, field);
-  r.onlyKeys(o, field, ["path", "secret_path", "secret", "alg", "kid", "x5c_chain_path", "use"]);
+  r.onlyKeys(o, field, [
+    "path",
+    "secret_path",
+    "secret",
+    "alg",
+    "kid",
+    "x5c_chain_path",
+    "use",
+    "staged",
+  ]);
+  const staged = r.boolean(o.staged, `${field}.staged`) ?? false;
   const alg = o.alg === undefined ? undefined : r.alg(o.alg, `${field}.alg`);
   const kid = _readKid(r, o.kid, `${field}.kid`);
   const sources = ["path", "secret_path", "secret"].filter((k) => o[k] !== undefined);
@@ -520,7 +539,14 @@ function _readKeyEntry(r: _Reader, raw: unknown, field: string, generate: boolea
       ...(x5cChainPath === undefined ? {} : { x5cChainPath }),
       generateIfMissing: generate,
       field,
+      ...(staged ? { staged } : {}),
     };
+  }
+  if (staged) {
+    r.fail(
+      `${field}.staged`,
+      "needs an asymmetric key: an HMAC secret is never published, so there is nothing to stage",
+    );
   }
   if (alg !== undefined && alg !== "HS256") {
     r.fail(`${field}.alg`, `is "${alg}" but the key is an HMAC secret (HS256)`);
@@ -562,6 +588,35 @@ function _checkUniqueKids(r: _Reader, specs: readonly (KeySpec | EncKeySpec)[]):
     }
     seen.set(s.kid.value, s.field);
   }
+}
+
+/** `service.tls` (the files are read and checked when the runtime is built: src/tls/). */
+function _readTls(r: _Reader, raw: unknown): TlsConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const f = "service.tls";
+  const o = r.object(raw, f);
+  r.onlyKeys(o, f, ["cert_path", "key_path", "client_ca_path", "client_certificates"]);
+  const certPath = r.path(o.cert_path, `${f}.cert_path`);
+  const keyPath = r.path(o.key_path, `${f}.key_path`);
+  if (certPath === undefined) r.fail(`${f}.cert_path`, "is required (the PEM certificate chain)");
+  if (keyPath === undefined) r.fail(`${f}.key_path`, "is required (the PEM private key)");
+  const clientCaPath = r.path(o.client_ca_path, `${f}.client_ca_path`);
+  const mode = r.nonEmptyString(o.client_certificates, `${f}.client_certificates`) ?? "required";
+  if (mode !== "required" && mode !== "optional") {
+    r.fail(`${f}.client_certificates`, `must be "required" or "optional", got "${mode}"`);
+  }
+  if (o.client_certificates !== undefined && clientCaPath === undefined) {
+    r.fail(
+      `${f}.client_certificates`,
+      "needs client_ca_path (the CAs client certificates chain to)",
+    );
+  }
+  return {
+    certPath,
+    keyPath,
+    ...(clientCaPath === undefined ? {} : { clientCaPath }),
+    clientCertificates: mode,
+  };
 }
 
 /** The kinds `anonymous:` may open on a listener that is not loopback. */
@@ -723,7 +778,8 @@ class _Reader {
   path(v: unknown, field: string): string | undefined {
     const s = this.nonEmptyString(v, field);
     if (s === undefined) return undefined;
-    const creds = this.options.env?.CREDENTIALS_DIRECTORY;
+    const creds = this.options.env?.CREDENTIALS_DIRECTORY ??
+      this.options.readEnv?.("CREDENTIALS_DIRECTORY");
     let out = s;
     if (out.includes("${CREDENTIALS_DIRECTORY}")) {
       const dir = creds ?? this.options.credentialsDir;

@@ -119,6 +119,9 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       }),
       kid: v(STR, 'A literal, "thumbprint" or "libtrust"'),
       x5c_chain_path: v(STR, "PEM certificate chain, leaf first"),
+      staged: v(BOOL, "Published in the JWKS, never signing (the next key of a rotation)", {
+        default: false,
+      }),
       use: v(STR, 'sig (default) or enc (a JWE decryption key, published with use "enc")', {
         enum: ["sig", "enc"],
       }),
@@ -139,6 +142,15 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
   service: _map({
     host: v(STR, "Listen address", { default: "127.0.0.1" }),
     port: v(INT, "Listen port", { default: 8080 }),
+    tls: _map({
+      cert_path: v(STR, "PEM certificate chain, leaf first"),
+      key_path: v(STR, "PEM private key of the leaf (unencrypted)"),
+      client_ca_path: v(STR, "PEM bundle of the CAs client certificates must chain to (mTLS)"),
+      client_certificates: v(STR, "With client_ca_path: whether a certificate is required", {
+        enum: ["required", "optional"],
+        default: "required",
+      }),
+    }, { description: "HTTPS in the binary (TLS 1.2 and 1.3)" }),
   }),
   policy_path: v(STR, "Registry policy file (default /etc/keypebble/policy.yaml if it exists)"),
   trusted_proxies: v(STRS, "CIDRs allowed to assert X-Authenticated-User", { items: STR }),

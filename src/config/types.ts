@@ -31,6 +31,11 @@ export type KeySpec =
     readonly generateIfMissing: boolean;
     /** Where in the config this key came from, for error messages. */
     readonly field: string;
+    /**
+     * Published in the JWKS but never signing (a key rotation's next key, README "Keys and
+     * rotation"); never the first key.
+     */
+    readonly staged?: boolean;
   }
   | {
     readonly kind: "hmac";
@@ -84,6 +89,27 @@ export interface RouteLimit {
 export interface RateLimitSpec {
   readonly requests: number;
   readonly windowSeconds: number;
+  /**
+   * The configured number, when `requests` is one worker's share of it (src/server/
+   * limit_shares.ts): what `RateLimit-Limit` tells clients. Absent: `requests` is the total.
+   */
+  readonly configured?: number;
+}
+
+/** `service.tls`: HTTPS in the binary (src/tls/). Paths are resolved like every other path. */
+export interface TlsConfig {
+  /** PEM certificate chain, leaf first. */
+  readonly certPath: string;
+  /** PEM private key of the leaf (PKCS#8, PKCS#1 or SEC1, unencrypted). */
+  readonly keyPath: string;
+  /** PEM bundle of the CAs that client certificates must chain to (mTLS). */
+  readonly clientCaPath?: string;
+  /**
+   * With `clientCaPath`: `required` (default) refuses a handshake without a valid client
+   * certificate; `optional` also lets clients without one in (a presented certificate must still
+   * be valid).
+   */
+  readonly clientCertificates: "required" | "optional";
 }
 
 /** Kinds whose endpoints may be opened to anonymous callers. */
@@ -116,6 +142,8 @@ export interface Config {
   readonly allowedCustomClaims?: readonly string[];
   readonly host: string;
   readonly port: number;
+  /** `service.tls`: serve HTTPS; absent: plain HTTP. */
+  readonly tls?: TlsConfig;
   readonly policyPath?: string;
   readonly trustedProxies: readonly string[];
   /**

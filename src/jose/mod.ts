@@ -84,3 +84,9 @@ export {
 } from "./jwe_keys.ts";
 export { x25519Available } from "./ecdh.ts";
 export { type DecryptedJwe, decryptJwe, type NestedKeys, unwrapJwe } from "./nested.ts";
+export {
+  assertKeyMatchesCertificate,
+  type Certificate,
+  parseCertificate,
+  TLS_KEY_TYPES,
+} from "./x509.ts";

@@ -38,3 +38,4 @@ export {
   type LimitScope,
   type ReloadOutcome,
 } from "./keypebble.ts";
+export { type ProcessMetricsUpdate, registerProcessMetrics } from "./process.ts";

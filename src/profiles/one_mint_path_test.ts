@@ -13,6 +13,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "identity/credential_cache.ts": "an HMAC of cached credentials, not a token",
   "apikeys/format.ts": "the peppered HMAC an API key is stored under, not a token",
   "spiffe/svid.ts": "signSvid: the services' own library (a service signs with its own key)",
+  "jose/x509.ts": "a random challenge, proving a TLS key is its certificate's; no token",
   "jose/content_encryption.ts": "the HMAC inside A128CBC-HS256 content encryption, not a signature",
   "fernet/token.ts": "the Fernet HMAC; Fernet tokens are made only by mint()'s sealer (sealers.ts)",
   "oidc/totp.ts": "HOTP's HMAC-SHA-1 (RFC 4226), a one-time code, not a token",

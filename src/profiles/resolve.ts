@@ -124,6 +124,14 @@ export async function buildProfiles(
       if (found === undefined) {
         throw new KeypebbleError("config_invalid", `${at}.key: no key has kid "${s.key}"`);
       }
+      const spec = config.keys[keys.entries.indexOf(found)];
+      if (spec?.kind === "pem" && spec.staged) {
+        throw new KeypebbleError(
+          "config_invalid",
+          `${at}.key: "${s.key}" is staged (published, never signing); remove "staged" from ` +
+            `${spec.field} once verifiers have had jwks_max_age_seconds to fetch it`,
+        );
+      }
       key = found;
     }
     const reserved = reservedClaims(name);

@@ -120,6 +120,11 @@ export function watchedFiles(configPath: string, rt: Runtime): string[] {
   files.push(...(rt.formatFiles ?? []));
   const policy = rt.policy?.source ?? rt.config.policyPath;
   if (policy !== undefined) files.push(policy);
+  const tls = rt.config.tls;
+  if (tls !== undefined) {
+    files.push(tls.certPath, tls.keyPath);
+    if (tls.clientCaPath !== undefined) files.push(tls.clientCaPath);
+  }
   return files;
 }
 

@@ -19,6 +19,7 @@ import type { FernetKeys } from "../fernet/mod.ts";
 /** The policy read when none is named, as the Python Keypebble does (see `loadConfig`). */
 export const FALLBACK_POLICY_PATH = "/etc/keypebble/policy.yaml";
 import { buildSpiffeAuthority, type SpiffeAuthority } from "../spiffe/authority.ts";
+import { loadTlsMaterial, type TlsMaterial } from "../tls/mod.ts";
 
 /** An immutable snapshot of config, keys and policy. */
 export interface Runtime {
@@ -33,6 +34,8 @@ export interface Runtime {
   readonly profiles: Profiles;
   /** The central JWT-SVID issuer and the spiffile root it publishes (`spiffe` section). */
   readonly spiffe?: SpiffeAuthority;
+  /** `service.tls`: the certificate chain, key and client CAs, read and checked (src/tls/). */
+  readonly tls?: TlsMaterial;
   /** The Fernet key repository and TTL (`fernet` section): `verifyFernet(token, rt.fernet, now)`. */
   readonly fernet?: FernetKeys;
   /** Files read for token formats (recipient keys, Fernet keys), for the file watcher. */
@@ -44,6 +47,8 @@ export interface BuildRuntimeOptions {
   readonly generation: number;
   /** Collects lifecycle notices (generated keys, unknown config keys) for the caller to log. */
   readonly notices?: BuildNotice[];
+  /** Milliseconds since the epoch, for certificate validity (default: the clock). */
+  readonly now?: number;
 }
 
 /** Build a runtime: import keys, read and compile the policy, parse trusted proxies. */
@@ -57,6 +62,7 @@ export async function buildRuntime(
     notices.push({ level: "warn", event: "config_warning", fields: { ...w } });
   }
   const keyring = await buildKeyring(config, io, { notices });
+  const tls = await loadTlsMaterial(config, io, { now: options.now ?? Date.now(), notices });
   let policy: Policy | undefined;
   if (config.policyPath !== undefined) {
     let text: string;
@@ -141,6 +147,7 @@ export async function buildRuntime(
   }
   return Object.freeze({
     ...(spiffe === undefined ? {} : { spiffe }),
+    ...(tls === undefined ? {} : { tls }),
     generation: options.generation,
     config,
     keyring,

@@ -11,15 +11,19 @@ import type {
   Platform,
   ServeOptions,
   ServerHandle,
+  ServeTls,
   SignalName,
   WorkerLink,
 } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openBunSqlite } from "../platform/sqlite_bun.ts";
 import { withRequestDeadline } from "./deadline.ts";
+import { closing } from "./draining.ts";
+import { serveNodeTls } from "./node_tls.ts";
 import { linkOf } from "./worker_link.ts";
 import { installNativeHmacSha256 } from "../jose/hmac_sha256.ts";
 import { bunHmacSha256 } from "../platform/hmac_bun.ts";
+import { readProcessStats } from "../platform/process_stats.ts";
 
 /** The part of a `Bun.serve` server this adapter uses. */
 interface BunServer {
@@ -39,6 +43,7 @@ interface BunGlobal {
     hostname: string;
     port: number;
     reusePort?: boolean;
+    tls?: { cert: string; key: string };
     /** Seconds (at most 255) a request may take to arrive before the socket is closed. */
     idleTimeout?: number;
     development?: boolean;
@@ -61,6 +66,8 @@ interface ProcessLike {
   on(event: string, fn: () => void): void;
   readonly stdout: { write(text: string): boolean };
   readonly stderr: { write(text: string): boolean };
+  memoryUsage?(): { rss: number };
+  cpuUsage?(): { user: number; system: number };
 }
 
 function _bun(): BunGlobal {
@@ -136,6 +143,25 @@ export function bunPlatform(): Platform {
         return undefined;
       }
     },
+    async canWrite(path: string): Promise<boolean> {
+      const { open, unlink } = await import("node:fs/promises");
+      try {
+        await (await open(path, "r+")).close(); // read-write, never truncated
+        return true;
+      } catch (e) {
+        if (!_isNotFound(e)) return false;
+      }
+      const slash = path.lastIndexOf("/");
+      const dir = slash === -1 ? "." : path.slice(0, slash) || "/";
+      const probe = `${dir}/.keypebble-probe-${crypto.randomUUID()}`;
+      try {
+        await (await open(probe, "wx")).close();
+        await unlink(probe);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async mtime(path: string): Promise<number | undefined> {
       try {
         return (await bun.file(path).stat()).mtimeMs;
@@ -152,38 +178,12 @@ export function bunPlatform(): Platform {
     async readStdin(): Promise<string> {
       return await bun.stdin.text();
     },
-    serve(options: ServeOptions): ServerHandle {
-      const t = options.timeouts;
-      const handler = t === undefined
-        ? options.handler
-        : withRequestDeadline(options.handler, t.requestSeconds);
-      const server = bun.serve({
-        hostname: options.host,
-        port: options.port,
-        ...(options.reusePort ? { reusePort: true } : {}),
-        // Bun's idle timer would cut a slow body too, without an answer: keep it just beyond the
-        // request limit so the client gets the 408 first (255 s is Bun's maximum).
-        ...(t === undefined ? {} : { idleTimeout: Math.min(255, t.requestSeconds + 2) }),
-        development: false,
-        fetch(req, srv) {
-          return handler(req, new _BunConnInfo(srv, req));
-        },
-      });
-      let resolveFinished: () => void = () => {};
-      const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
-      let stopping: Promise<void> | undefined;
-      return {
-        port: server.port,
-        shutdown(): Promise<void> {
-          // stop() without `true` stops listening and resolves once in-flight requests are done.
-          stopping ??= server.stop().then(resolveFinished, (e) => {
-            resolveFinished();
-            throw e;
-          });
-          return stopping;
-        },
-        finished,
-      };
+    async serve(options: ServeOptions): Promise<ServerHandle> {
+      const tls = options.tls;
+      // Bun.serve verifies a client certificate but never shows it to the handler: that server
+      // is node:http2's (src/server/node_tls.ts).
+      if (tls?.clientCa !== undefined) return await serveNodeTls({ ...options, tls });
+      return _serveBun(bun, options);
     },
     onSignal(signal: SignalName, fn: () => void): void {
       proc.on(signal, fn);
@@ -198,6 +198,25 @@ export function bunPlatform(): Platform {
     canReusePort(): boolean {
       return true; // Bun passes SO_REUSEPORT through on Linux
     },
+    processStats: () =>
+      readProcessStats({
+        // node:fs: Bun.file reads a /proc file by its stat size, which is 0 there.
+        readText: async (path) =>
+          await (await import("node:fs/promises")).readFile(path, "latin1").catch(() => undefined),
+        countEntries: async (path) =>
+          await (await import("node:fs/promises")).readdir(path).then(
+            (l) => l.length, // the listing includes readdir's own descriptor, as in Deno
+            () => undefined,
+          ),
+        rss: () => proc.memoryUsage?.().rss,
+        cpuMicros: () => {
+          const u = proc.cpuUsage?.();
+          return Promise.resolve(u === undefined ? undefined : u.user + u.system);
+        },
+        startTime: () => performance.timeOrigin / 1000,
+      }),
+    alpnFor: (withClientCertificates: boolean) =>
+      withClientCertificates ? ["h2", "http/1.1"] : ["http/1.1"],
     startWorker(): WorkerLink {
       const W = (globalThis as unknown as { Worker: new (url: string) => Worker }).Worker;
       return linkOf(new W(bun.main));
@@ -206,6 +225,69 @@ export function bunPlatform(): Platform {
       if (bun.isMainThread) return undefined;
       return linkOf(globalThis as unknown as Worker);
     },
+  };
+}
+
+/**
+ * `Bun.serve`, with TLS when asked (BoringSSL: TLS 1.2 and 1.3 only, HTTP/1.1 only: Bun.serve
+ * has no HTTP/2). A certificate swap opens a second listener on the same port (`SO_REUSEPORT`,
+ * which Bun always has on Linux) and stops the first gracefully: no connection is cut and none
+ * is refused.
+ */
+function _serveBun(bun: BunGlobal, options: ServeOptions): ServerHandle {
+  const t = options.timeouts;
+  const handler = t === undefined
+    ? options.handler
+    : withRequestDeadline(options.handler, t.requestSeconds);
+  const reusePort = options.reusePort === true || options.tls !== undefined;
+  /** Listeners draining (a swapped-out one, or all at shutdown): their answers close. */
+  const draining = new WeakSet<BunServer>();
+  const open = (tls: ServeTls | undefined, port: number): BunServer =>
+    bun.serve({
+      hostname: options.host,
+      port,
+      ...(reusePort ? { reusePort: true } : {}),
+      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key() } }),
+      // Bun's idle timer would cut a slow body too, without an answer: keep it just beyond the
+      // request limit so the client gets the 408 first (255 s is Bun's maximum).
+      ...(t === undefined ? {} : { idleTimeout: Math.min(255, t.requestSeconds + 2) }),
+      development: false,
+      fetch(req, srv) {
+        // Answers made while the listener drains say `connection: close` (checked as they are
+        // made: a request in flight when the drain starts ends its connection cleanly too).
+        return handler(req, new _BunConnInfo(srv, req)).then((r) =>
+          draining.has(srv) ? closing(r) : r
+        );
+      },
+    });
+  let current = open(options.tls, options.port);
+  const port = current.port;
+  let resolveFinished: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    protocols: options.tls === undefined ? [] : ["http/1.1"],
+    finished,
+    shutdown(): Promise<void> {
+      // stop() without `true` stops listening and resolves once in-flight requests are done.
+      draining.add(current);
+      stopping ??= current.stop().then(resolveFinished, (e) => {
+        resolveFinished();
+        throw e;
+      });
+      return stopping;
+    },
+    ...(options.tls === undefined ? {} : {
+      updateTls(next: ServeTls): Promise<void> {
+        if (stopping !== undefined) return Promise.resolve();
+        const old = current;
+        current = open(next, port); // throws (old kept) when Bun refuses the pair
+        draining.add(old);
+        old.stop().catch(() => {});
+        return Promise.resolve();
+      },
+    }),
   };
 }
 

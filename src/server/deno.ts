@@ -12,7 +12,10 @@ import type {
 } from "../platform/platform.ts";
 import { FileExistsError, FileMissingError } from "../runtime/mod.ts";
 import { openDenoSqlite } from "../platform/sqlite_deno.ts";
+import { readProcessStats } from "../platform/process_stats.ts";
 import { withRequestDeadline } from "./deadline.ts";
+import { shuttingDownResponse } from "./draining.ts";
+import { serveNodeTls } from "./node_tls.ts";
 import { linkOf } from "./worker_link.ts";
 
 /** Create the Deno platform. */
@@ -63,6 +66,24 @@ export function denoPlatform(): Platform {
         return undefined;
       }
     },
+    async canWrite(path: string): Promise<boolean> {
+      try {
+        (await Deno.open(path, { write: true })).close();
+        return true;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) return false;
+      }
+      const slash = path.lastIndexOf("/");
+      const dir = slash === -1 ? "." : path.slice(0, slash) || "/";
+      const probe = `${dir}/.keypebble-probe-${crypto.randomUUID()}`;
+      try {
+        (await Deno.open(probe, { createNew: true, write: true })).close();
+        await Deno.remove(probe);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async mtime(path: string): Promise<number | undefined> {
       try {
         return (await Deno.stat(path)).mtime?.getTime();
@@ -79,37 +100,14 @@ export function denoPlatform(): Platform {
     async readStdin(): Promise<string> {
       return await new Response(Deno.stdin.readable).text();
     },
-    serve(options: ServeOptions): ServerHandle {
-      // Deno.serve has no header-read time limit (hyper's needs a timer Deno does not install),
-      // so only the request limit applies here; see README "Slow clients".
-      const handler = options.timeouts === undefined
-        ? options.handler
-        : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
-      // Deno's shutdown() cuts the bodies still arriving, so a drain first waits (up to the
-      // request limit) for the requests in flight to be answered.
-      let inFlight = 0;
-      const done = () => void inFlight--;
-      const server = Deno.serve({
-        hostname: options.host,
-        port: options.port,
-        ...(options.reusePort ? { reusePort: true } : {}),
-        onListen: () => {},
-      }, (req, info) => {
-        inFlight++;
-        const p = handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname });
-        p.then(done, done);
-        return p;
-      });
-      const graceMs = (options.timeouts?.requestSeconds ?? 10) * 1000;
-      return {
-        port: (server.addr as Deno.NetAddr).port,
-        async shutdown(): Promise<void> {
-          const until = Date.now() + graceMs;
-          while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-          await server.shutdown();
-        },
-        finished: server.finished,
-      };
+    async serve(options: ServeOptions): Promise<ServerHandle> {
+      const tls = options.tls;
+      // HTTPS is node:http2's server here (src/server/node_tls.ts): Deno.serve cannot ask for a
+      // client certificate, and its TLS sockets keep Nagle's algorithm on, so an HTTP/1.1 answer
+      // over about 400 bytes waits some 40 ms for the client's delayed ACK (measured: README
+      // "TLS").
+      if (tls !== undefined) return await serveNodeTls({ ...options, tls });
+      return _serveDeno(options);
     },
     onSignal(signal: SignalName, fn: () => void): void {
       Deno.addSignalListener(signal, fn);
@@ -120,17 +118,100 @@ export function denoPlatform(): Platform {
     cpuCount(): number {
       return navigator.hardwareConcurrency || 1;
     },
-    canReusePort(): boolean {
-      // SO_REUSEPORT is unstable in Deno 2 and, without --unstable-net, asking for it ends the
-      // process; the same flag exposes the QUIC API, so its presence tells.
-      return typeof (Deno as unknown as { connectQuic?: unknown }).connectQuic === "function";
-    },
+    canReusePort: _canReusePort,
+    processStats: () =>
+      readProcessStats({
+        readText: (path) => Deno.readTextFile(path).catch(() => undefined),
+        async countEntries(path) {
+          try {
+            let n = 0;
+            for await (const _ of Deno.readDir(path)) n++;
+            return n;
+          } catch {
+            return undefined; // not Linux, or no --allow-read for /proc
+          }
+        },
+        rss: () => Deno.memoryUsage().rss,
+        async cpuMicros() {
+          try {
+            const u = (await import("node:process")).default.cpuUsage();
+            return u.user + u.system;
+          } catch {
+            return undefined;
+          }
+        },
+        startTime: () => performance.timeOrigin / 1000,
+      }),
+    alpnFor: () => ["h2", "http/1.1"], // node:http2's server, with or without client certificates
     startWorker(): WorkerLink {
       return linkOf(new Worker(Deno.mainModule, { type: "module" }));
     },
     parentLink(): WorkerLink | undefined {
       if (!_isWorker()) return undefined;
       return linkOf(self as unknown as Worker);
+    },
+  };
+}
+
+function _canReusePort(): boolean {
+  // SO_REUSEPORT is unstable in Deno 2 and, without --unstable-net, asking for it ends the
+  // process; the same flag exposes the QUIC API, so its presence tells.
+  return typeof (Deno as unknown as { connectQuic?: unknown }).connectQuic === "function";
+}
+
+/** The `Deno.serve` listener and what its drain needs to know. */
+interface _Listener {
+  readonly server: Deno.HttpServer<Deno.NetAddr>;
+  /** Requests whose body may still be arriving (their handler has not answered yet). */
+  bodies: number;
+  /** Set when the drain starts: later requests get 503 `shutting_down`. */
+  draining: boolean;
+}
+
+/** Plain HTTP on `Deno.serve` (HTTPS goes to src/server/node_tls.ts). */
+function _serveDeno(options: ServeOptions): ServerHandle {
+  // Deno.serve has no header-read time limit (hyper's needs a timer Deno does not install),
+  // so only the request limit applies here; see README "Slow clients".
+  const handler = options.timeouts === undefined
+    ? options.handler
+    : withRequestDeadline(options.handler, options.timeouts.requestSeconds);
+  const graceMs = (options.timeouts?.requestSeconds ?? 10) * 1000;
+  const l: _Listener = { bodies: 0, draining: false, server: undefined as never };
+  const done = () => void l.bodies--;
+  (l as { server: Deno.HttpServer<Deno.NetAddr> }).server = Deno.serve({
+    hostname: options.host,
+    port: options.port,
+    ...(options.reusePort ? { reusePort: true } : {}),
+    onListen: () => {},
+  }, (req, info) => {
+    if (l.draining) return shuttingDownResponse();
+    const p = handler(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname });
+    // Headers, not `req.body` (building that stream costs about 12 µs per POST).
+    if (req.headers.has("content-length") || req.headers.has("transfer-encoding")) {
+      l.bodies++;
+      p.then(done, done);
+    }
+    return p;
+  });
+  /**
+   * Deno 2.9's shutdown() makes every request body still arriving unreadable (BadResource,
+   * denoland/deno#36809), so the listener is closed once no body is in flight (bounded by the
+   * request limit); what arrives meanwhile is turned away (503 `shutting_down`, connection: close).
+   */
+  const drain = async (): Promise<void> => {
+    l.draining = true;
+    const until = Date.now() + graceMs;
+    while (l.bodies > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    await l.server.shutdown();
+  };
+  let stopping: Promise<void> | undefined;
+  return {
+    port: l.server.addr.port,
+    protocols: [],
+    finished: l.server.finished,
+    shutdown(): Promise<void> {
+      stopping ??= drain();
+      return stopping;
     },
   };
 }

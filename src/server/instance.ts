@@ -14,8 +14,10 @@ import {
   createKeypebbleMetrics,
   type KeypebbleMetrics,
   type MetricsFormat,
+  type ProcessMetricsUpdate,
+  registerProcessMetrics,
 } from "../metrics/mod.ts";
-import type { ClientTimeouts, Platform } from "../platform/platform.ts";
+import type { ClientTimeouts, ConnFacts, Platform } from "../platform/platform.ts";
 import {
   type BuildNotice,
   type ConfigOverrides,
@@ -24,6 +26,7 @@ import {
   watchedFiles,
 } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
+import { isReadyz, notReadyResponse } from "./draining.ts";
 import { shareLimits } from "./limit_shares.ts";
 import { mergeExpositions } from "./metrics_merge.ts";
 
@@ -55,6 +58,11 @@ export interface InstanceOptions {
   /** The account service (with a `store` and `accounts`), opened by the caller like `apiKeys`. */
   readonly accounts?: AccountService;
   /**
+   * Expose the `process_*` series (one worker per process does: they describe the process, and
+   * the workers' expositions are summed).
+   */
+  readonly processMetrics?: boolean;
+  /**
    * With several workers: fetch the other workers' expositions before `/metrics` renders, so the
    * answer covers the whole process.
    */
@@ -74,23 +82,34 @@ export interface ReloadResult {
   readonly listenChanged: boolean;
   /** The new config changes `store` or `shared_limits` (only a restart changes those). */
   readonly storeChanged: boolean;
+  /**
+   * The new config turns TLS on or off, or changes whether client certificates are asked for
+   * (only a restart changes those; a new certificate, key or CA bundle is swapped in).
+   */
+  readonly tlsModeChanged?: boolean;
+  /** A new certificate is served from now on (its subject and end), for the log. */
+  readonly tlsSwapped?: { readonly subject: string; readonly notAfter: string };
 }
 
 /** A running instance. */
 export interface Instance {
   readonly port: number;
+  /** ALPN protocols the listener offers (`[]` without TLS). */
+  readonly protocols: readonly string[];
   readonly metrics: KeypebbleMetrics;
   current(): Runtime;
   reload(why: string): Promise<ReloadResult>;
-  /** Stop accepting, finish requests in flight. */
+  /** Stop accepting (new connections are refused), `/readyz` 503, finish requests in flight. */
   shutdown(): Promise<void>;
   readonly finished: Promise<void>;
   /** This instance's own exposition (no siblings), for a sibling's merge. */
   ownExposition(format: MetricsFormat): string;
+  /** Read the `process_*` facts now (before an exposition is rendered). */
+  refreshProcessMetrics(): Promise<void>;
 }
 
-/** Build services and start listening; throws when the port cannot be bound. */
-export function startInstance(o: InstanceOptions): Instance {
+/** Build services and start listening; rejects when the port cannot be bound. */
+export async function startInstance(o: InstanceOptions): Promise<Instance> {
   const { platform } = o;
   let raw = o.runtime;
   let rt = shareLimits(raw, o.workers);
@@ -112,8 +131,18 @@ export function startInstance(o: InstanceOptions): Instance {
         SAME_IN_EVERY_WORKER,
       );
   }
+  // process_* (read when scraped, never per request)
+  let updateProcess: ProcessMetricsUpdate | undefined;
+  if (o.processMetrics && platform.processStats !== undefined) {
+    updateProcess = registerProcessMetrics(registry, await platform.processStats());
+  }
+  const refreshProcess = async (): Promise<void> => {
+    if (updateProcess !== undefined) updateProcess(await platform.processStats!());
+  };
   let reloadStatus: ReloadStatus = { outcome: "none" };
+  let draining = false;
   const services = createServices({
+    ready: () => !draining,
     runtime: () => rt,
     config: rt.config,
     logger: o.logger,
@@ -125,18 +154,35 @@ export function startInstance(o: InstanceOptions): Instance {
     ...(o.shared === undefined ? {} : { shared: o.shared }),
   });
   const handler = createHandler(services);
-  const serveHandler = sib === undefined
-    ? handler
-    : (req: Request, info: { remoteAddr: string }) =>
-      _isMetrics(req.url) ? sib.gather().then(() => handler(req, info)) : handler(req, info);
+  const serveHandler = (req: Request, info: ConnFacts): Promise<Response> => {
+    // Once draining, /readyz says so (a probe on a kept-alive connection takes this instance
+    // out of rotation); everything else in flight is served as usual. (`services.ready` tells
+    // the routes the same, for when the health route answers it itself.)
+    if (draining && isReadyz(req.url)) return Promise.resolve(notReadyResponse());
+    if ((sib !== undefined || updateProcess !== undefined) && _isMetrics(req.url)) {
+      return refreshProcess().then(() => sib?.gather()).then(() => handler(req, info));
+    }
+    return handler(req, info);
+  };
 
-  const server = platform.serve({
+  const server = await platform.serve({
     host: rt.config.host,
     port: o.port,
     handler: serveHandler,
     reusePort: o.reusePort,
     timeouts: o.timeouts,
+    ...(raw.tls === undefined ? {} : { tls: raw.tls }),
   });
+  /** The TLS material the listener serves (a reload may not be able to change it). */
+  let served = raw.tls;
+
+  /**
+   * When this process first published each kid in its JWKS. Keys served at start count as
+   * published long ago (their history is unknown): only a reload can be caught signing with a
+   * key verifiers may not have fetched yet.
+   */
+  const published = new Map<string, number>();
+  _notePublished(published, raw, -Infinity);
 
   let reloading: Promise<ReloadResult> | undefined;
   const reloadOnce = async (): Promise<ReloadResult> => {
@@ -152,12 +198,41 @@ export function startInstance(o: InstanceOptions): Instance {
         next.config.port !== raw.config.port;
       const storeChanged = JSON.stringify([next.config.store, next.config.sharedLimits]) !==
         JSON.stringify([raw.config.store, raw.config.sharedLimits]);
+      const tlsModeChanged = _tlsMode(next.tls) !== _tlsMode(served);
+      let tlsSwapped: ReloadResult["tlsSwapped"];
+      if (!tlsModeChanged && next.tls !== undefined && next.tls.id !== served?.id) {
+        // The new pair is served before the runtime swaps: if the listener refuses it, the
+        // whole reload fails and the old pair, like the old config, keeps serving.
+        try {
+          await server.updateTls!(next.tls);
+        } catch (e) {
+          throw new Error(
+            `${next.config.source}: service.tls: the new certificate cannot be served: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+          );
+        }
+        served = next.tls;
+        tlsSwapped = {
+          subject: next.tls.leaf.subject,
+          notAfter: new Date(next.tls.leaf.notAfter).toISOString(),
+        };
+      }
+      _warnEarlySigners(published, raw, next, Date.now(), notices);
       raw = next;
       rt = shareLimits(next, o.workers); // the swap: requests in flight keep the one they read
       reloadStatus = { outcome: "success", at };
       metrics.configReloads.labels("success").inc();
       metrics.configGeneration.labels().set(raw.generation);
-      return { ok: true, generation: raw.generation, notices, listenChanged, storeChanged };
+      return {
+        ok: true,
+        generation: raw.generation,
+        notices,
+        listenChanged,
+        storeChanged,
+        ...(tlsModeChanged ? { tlsModeChanged } : {}),
+        ...(tlsSwapped === undefined ? {} : { tlsSwapped }),
+      };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       reloadStatus = { outcome: "failure", at, error: message };
@@ -175,16 +250,75 @@ export function startInstance(o: InstanceOptions): Instance {
 
   return {
     port: server.port,
+    protocols: server.protocols,
     metrics,
     current: () => raw,
     reload(): Promise<ReloadResult> {
       reloading ??= reloadOnce().finally(() => (reloading = undefined));
       return reloading;
     },
-    shutdown: () => server.shutdown(),
+    shutdown: () => {
+      draining = true;
+      return server.shutdown();
+    },
     finished: server.finished,
     ownExposition: (format) => own[format](),
+    refreshProcessMetrics: refreshProcess,
   };
+}
+
+/** Record the kids `rt` publishes that were not published before, at `at`. */
+function _notePublished(published: Map<string, number>, rt: Runtime, at: number): void {
+  for (const k of rt.keyring.keys) {
+    if (k.publicJwk !== undefined && k.kid !== undefined && !published.has(k.kid)) {
+      published.set(k.kid, at);
+    }
+  }
+}
+
+/**
+ * A key that starts signing with this reload must have been in the JWKS for at least
+ * `jwks_max_age_seconds`, or a verifier caching the JWKS meets a kid it does not know (README
+ * "Keys and rotation": stage it first). Warned about, not refused: an emergency rotation after a
+ * leak must be able to switch at once.
+ */
+function _warnEarlySigners(
+  published: Map<string, number>,
+  before: Runtime,
+  next: Runtime,
+  now: number,
+  notices: BuildNotice[],
+): void {
+  const signers = (rt: Runtime) =>
+    new Set(Object.values(rt.profiles).map((p) => p.signer.kid).filter((k) => k !== undefined));
+  const was = signers(before);
+  _notePublished(published, next, now);
+  const maxAge = next.config.jwksMaxAgeSeconds;
+  for (const kid of signers(next)) {
+    if (was.has(kid)) continue;
+    const entry = next.keyring.keys.find((k) => k.kid === kid);
+    if (entry?.publicJwk === undefined) continue; // an HMAC secret: shared out of band
+    const since = (now - (published.get(kid) ?? now)) / 1000;
+    if (since >= maxAge) continue;
+    notices.push({
+      level: "warn",
+      event: "key_signs_early",
+      fields: {
+        kid,
+        published_seconds_ago: Math.floor(since),
+        jwks_max_age_seconds: maxAge,
+        message: `kid "${kid}" signs from now on but entered the JWKS ${
+          Math.floor(since)
+        } s ago: verifiers caching the JWKS (up to jwks_max_age_seconds, ${maxAge} s) may not know it yet; stage the next key first (keys[].staged: true), README "Keys and rotation"`,
+      },
+    });
+  }
+}
+
+/** `http`, `https` or `mtls-required` / `mtls-optional`: what only a restart changes. */
+function _tlsMode(tls: Runtime["tls"]): string {
+  if (tls === undefined) return "http";
+  return tls.clientCa === undefined ? "https" : `mtls-${tls.clientCertificates}`;
 }
 
 /** The files a reload reads (config, keys, policy) for the `watch: true` poller. */
@@ -207,7 +341,11 @@ export function logNotices(logger: Logger, notices: readonly BuildNotice[]): voi
 /** Warn about the settings a reload read but cannot apply: they change only on restart. */
 export function warnRestartOnly(
   logger: Logger,
-  r: { readonly listenChanged: boolean; readonly storeChanged?: boolean },
+  r: {
+    readonly listenChanged: boolean;
+    readonly storeChanged?: boolean;
+    readonly tlsModeChanged?: boolean;
+  },
 ): void {
   if (r.listenChanged) {
     logger.warn("reload_listen_unchanged", {
@@ -217,6 +355,12 @@ export function warnRestartOnly(
   if (r.storeChanged) {
     logger.warn("reload_store_unchanged", {
       message: "store and shared_limits change only on restart",
+    });
+  }
+  if (r.tlsModeChanged) {
+    logger.warn("reload_tls_unchanged", {
+      message:
+        "Turning service.tls on or off, and client_ca_path or client_certificates, change only on restart (a new certificate, key or CA bundle is swapped on reload)",
     });
   }
 }

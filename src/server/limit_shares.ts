@@ -20,8 +20,11 @@ export function shareLimits(rt: Runtime, workers: number): Runtime {
   // With shared_limits the counters live in Redis for the whole process: the full limits apply.
   if (workers <= 1 || rt.config.sharedLimits !== undefined) return rt;
   const c = rt.config;
+  // The configured total stays beside the share: headers tell clients the limit they were given.
   const share = (s: RateLimitSpec | undefined) =>
-    s === undefined ? undefined : { ...s, requests: shareOf(s.requests, workers) };
+    s === undefined
+      ? undefined
+      : { ...s, requests: shareOf(s.requests, workers), configured: s.requests };
   const perAddress = share(c.rateLimit.perAddress);
   const perPrincipal = share(c.rateLimit.perPrincipal);
   const config: Config = {

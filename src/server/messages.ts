@@ -3,6 +3,16 @@
 import type { BuildNotice, ConfigOverrides } from "../runtime/mod.ts";
 import type { ClientTimeouts } from "../platform/platform.ts";
 
+/** What the start log says of the served certificate. */
+export interface TlsSummary {
+  readonly subject: string;
+  readonly not_after: string;
+  readonly san_dns: string[];
+  readonly chain: number;
+  readonly client_certificates: "off" | "required" | "optional";
+  readonly client_cas?: string[];
+}
+
 /** Main → worker. */
 export type ToWorker =
   | {
@@ -43,6 +53,10 @@ export type FromWorker =
     readonly kid: string | undefined;
     readonly issuer: string;
     readonly host: string;
+    /** ALPN protocols offered (`[]` without TLS). */
+    readonly protocols: string[];
+    /** The certificate served, for the start log (absent without TLS). */
+    readonly tls?: TlsSummary;
   }
   | { readonly t: "failed"; readonly event: string; readonly message: string }
   | {
@@ -55,6 +69,10 @@ export type FromWorker =
     readonly listenChanged: boolean;
     /** The new config changes `store` or `shared_limits` (only a restart changes those). */
     readonly storeChanged?: boolean;
+    /** TLS turned on or off, or client certificates changed (only a restart changes those). */
+    readonly tlsModeChanged?: boolean;
+    /** A new certificate is served. */
+    readonly tlsSwapped?: { readonly subject: string; readonly notAfter: string };
     readonly watch: boolean;
     readonly files: string[];
   }

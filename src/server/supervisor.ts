@@ -1,14 +1,15 @@
 /**
- * The main thread of `keypebble serve --workers N` (N > 1): it starts N worker threads on one
+ * The main thread of `keypebble serve`, for any number of workers: it starts N workers on one
  * port (`SO_REUSEPORT`: the kernel spreads connections), forwards SIGHUP to every worker and logs
  * one `reload` line once all have answered, drains every worker on SIGTERM/SIGINT, relays
- * `/metrics` snapshots between workers, and runs the `watch: true` poller. Worker 0 runs on the
- * main thread itself, over an in-thread link, so N workers are N - 1 extra threads.
+ * `/metrics` snapshots between workers, and runs the one `watch: true` poller. Worker 0 runs on
+ * the main thread itself, over an in-thread link, with the runtime the start-up sequence already
+ * loaded, so one worker is no thread and no second load, and N workers are N - 1 extra threads.
  */
 
 import type { Logger } from "../log/mod.ts";
 import type { ClientTimeouts, Platform, WorkerLink } from "../platform/platform.ts";
-import type { ConfigOverrides } from "../runtime/mod.ts";
+import type { ConfigOverrides, Runtime } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
 import { logNotices, warnRestartOnly } from "./instance.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
@@ -24,6 +25,8 @@ export interface SupervisorOptions {
   readonly timeouts: ClientTimeouts;
   readonly logger: Logger;
   readonly bootLog: Logger;
+  /** The runtime the start-up sequence loaded: worker 0 serves it instead of loading again. */
+  readonly runtime?: Runtime;
 }
 
 type Listening = Extract<FromWorker, { t: "listening" }>;
@@ -106,7 +109,7 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
       // Worker 0 runs on this thread: one isolate fewer, and the port is served sooner.
       const [mine, its] = localLinkPair();
       link = mine;
-      runWorker(platform, its);
+      runWorker(platform, its, o.runtime === undefined ? {} : { runtime: o.runtime });
     } else link = platform.startWorker();
     const c: Child = { index, link, waiters: new Map() };
     c.ready = next(c, "ready");
@@ -172,47 +175,88 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     runtime: platform.name,
     host: first.host,
     port: first.port,
+    scheme: first.tls === undefined ? "http" : "https",
+    ...(first.protocols.length === 0 ? {} : { alpn: first.protocols.join(",") }),
     issuer: first.issuer,
     alg: first.alg,
     kid: first.kid,
     generation: first.generation,
     workers: o.workers,
   });
+  if (first.tls !== undefined) logger.info("tls_certificate", { ...first.tls });
 
   let watch = { enabled: first.watch, files: first.files };
   let generation = first.generation;
   let nextReload = 1;
-  let reloading = false;
-  const reload = async (why: string): Promise<void> => {
-    if (reloading) return;
-    reloading = true;
-    try {
-      const id = nextReload++;
-      const answers = await Promise.all(children.map((c) => {
-        const p = next(c, "reloaded", `reloaded:${id}`) as Promise<Reloaded>;
-        send(c, { t: "reload", id, why });
-        return p;
-      }));
-      const failed = answers.find((a) => !a.ok);
-      const a0 = answers[0];
-      warnRestartOnly(logger, a0);
-      logNotices(logger, a0.notices);
-      watch = { enabled: a0.watch, files: a0.files };
-      if (failed === undefined) {
-        generation = a0.generation;
-        logger.info("reload", { outcome: "success", trigger: why, generation, workers: o.workers });
-      } else {
-        generation = Math.min(...answers.map((a) => a.generation));
-        logger.error("reload", {
-          outcome: "failure",
-          trigger: why,
-          generation,
-          message: `${failed.message}; still serving generation ${generation}`,
-        });
-      }
-    } finally {
-      reloading = false;
+  /** The reload running now, and whether another was asked for meanwhile (it then runs once). */
+  let reloading: Promise<void> | undefined;
+  let again: string | undefined;
+  /** Modification times of the watched files as the last reload started to read them. */
+  let last = new Map<string, number | undefined>();
+  const snapshot = async (files: readonly string[]) => {
+    const m = new Map<string, number | undefined>();
+    for (const f of files) m.set(f, await platform.mtime(f));
+    return m;
+  };
+  const reloadOnce = async (why: string): Promise<void> => {
+    // Taken before the workers read the files: a change made while they read is newer than
+    // this snapshot, so the poller sees it and reloads once more; none is lost.
+    if (watch.enabled) last = await snapshot(watch.files);
+    const id = nextReload++;
+    const answers = await Promise.all(children.map((c) => {
+      const p = next(c, "reloaded", `reloaded:${id}`) as Promise<Reloaded>;
+      send(c, { t: "reload", id, why });
+      return p;
+    }));
+    const failed = answers.find((a) => !a.ok);
+    const a0 = answers[0];
+    warnRestartOnly(logger, a0);
+    logNotices(logger, a0.notices);
+    const was = watch;
+    watch = { enabled: a0.watch, files: a0.files };
+    // Files the new runtime reads for the first time (a new key, a policy) start from now.
+    if (watch.enabled) {
+      const added = watch.files.filter((f) =>
+        !was.enabled || !was.files.includes(f) || !last.has(f)
+      );
+      for (const [f, t] of await snapshot(added)) last.set(f, t);
     }
+    if (failed === undefined) {
+      generation = a0.generation;
+      if (a0.tlsSwapped !== undefined) {
+        logger.info("tls_certificate", { ...a0.tlsSwapped, trigger: why });
+      }
+      logger.info("reload", { outcome: "success", trigger: why, generation, workers: o.workers });
+    } else {
+      generation = Math.min(...answers.map((a) => a.generation));
+      logger.error("reload", {
+        outcome: "failure",
+        trigger: why,
+        generation,
+        message: `${failed.message}; still serving generation ${generation}`,
+      });
+    }
+  };
+  /** Every reload (SIGHUP or a file change) goes through here: never two at once. */
+  const reload = (why: string): Promise<void> => {
+    if (reloading !== undefined) {
+      again ??= why;
+      return reloading;
+    }
+    reloading = (async () => {
+      try {
+        await reloadOnce(why);
+        while (again !== undefined && !stopping) {
+          const w = again;
+          again = undefined;
+          await reloadOnce(w);
+        }
+      } finally {
+        reloading = undefined;
+        again = undefined;
+      }
+    })();
+    return reloading;
   };
 
   let stopping = false;
@@ -249,28 +293,21 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     void stop("worker_error", 1);
   });
 
-  // The `watch: true` poller: modification times every two seconds.
-  let last = new Map<string, number | undefined>();
-  const snapshot = async () => {
-    const m = new Map<string, number | undefined>();
-    for (const f of watch.files) m.set(f, await platform.mtime(f));
-    return m;
-  };
+  // The `watch: true` poller: modification times every two seconds, compared with the snapshot
+  // the last reload took; a change starts a reload (which takes the next snapshot).
   let timer: ReturnType<typeof setTimeout> | undefined;
   const tick = async () => {
     if (stopping) return;
-    if (watch.enabled) {
-      const now = await snapshot();
+    if (watch.enabled && reloading === undefined) {
+      const now = await snapshot(watch.files);
       const changed = [...now].some(([f, t]) => last.has(f) && last.get(f) !== t);
-      last = now;
-      if (changed) {
-        await reload("file_change");
-        last = await snapshot();
-      }
+      for (const [f, t] of now) if (!last.has(f)) last.set(f, t);
+      if (changed && !stopping) await reload("file_change");
     }
-    timer = setTimeout(tick, 2000);
+    if (!stopping) timer = setTimeout(tick, 2000);
   };
-  last = await snapshot();
+  // Without `watch: true` nothing is stat'ed at start (a reload that turns it on starts then).
+  if (watch.enabled) last = await snapshot(watch.files);
   timer = setTimeout(tick, 2000);
 
   const code = await stopped;

@@ -9,11 +9,20 @@ import type { MetricsFormat } from "../metrics/mod.ts";
 import type { Platform, WorkerLink } from "../platform/platform.ts";
 import { loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { type Instance, instanceFiles, startInstance } from "./instance.ts";
-import type { FromWorker, ToWorker } from "./messages.ts";
+import type { FromWorker, TlsSummary, ToWorker } from "./messages.ts";
+import type { TlsMaterial } from "../tls/mod.ts";
 import { openWorkerState, type WorkerState } from "./worker_state.ts";
 
-/** Serve as worker thread until the main thread says stop. */
-export function runWorker(platform: Platform, link: WorkerLink): void {
+/**
+ * Serve as a worker until the main thread says stop. Worker 0 runs on the main thread and is
+ * handed the runtime the start-up sequence loaded (`preloaded.runtime`), so it does not load
+ * the same files twice.
+ */
+export function runWorker(
+  platform: Platform,
+  link: WorkerLink,
+  preloaded: { readonly runtime?: Runtime } = {},
+): void {
   const send = (m: FromWorker) => link.post(m);
   let instance: Instance | undefined;
   let configPath = "";
@@ -30,7 +39,7 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
       case "start": {
         configPath = m.configPath;
         try {
-          rt = await loadRuntime(platform, m.configPath, {
+          rt = preloaded.runtime ?? await loadRuntime(platform, m.configPath, {
             overrides: m.overrides,
             generation: 1,
           });
@@ -58,7 +67,7 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
         if (rt === undefined || start === undefined) return;
         const logger = _logger(platform, rt);
         try {
-          instance = startInstance({
+          instance = await startInstance({
             ...(state?.apiKeys === undefined ? {} : { apiKeys: state.apiKeys }),
             ...(state?.accounts === undefined ? {} : { accounts: state.accounts }),
             ...(state?.shared === undefined ? {} : { shared: state.shared }),
@@ -69,7 +78,8 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
             logger,
             workers: start.workers,
             port: m.port,
-            reusePort: true,
+            reusePort: start.workers > 1,
+            processMetrics: start.index === 0,
             timeouts: start.timeouts,
             siblings: {
               gather: () =>
@@ -102,6 +112,8 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           kid: rt.keyring.signer.kid,
           issuer: rt.config.issuer,
           host: rt.config.host,
+          protocols: [...instance.protocols],
+          ...(rt.tls === undefined ? {} : { tls: tlsSummary(rt.tls) }),
         });
         return;
       }
@@ -118,6 +130,8 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           notices: r.notices,
           listenChanged: r.listenChanged,
           storeChanged: r.storeChanged,
+          ...(r.tlsModeChanged ? { tlsModeChanged: true } : {}),
+          ...(r.tlsSwapped === undefined ? {} : { tlsSwapped: r.tlsSwapped }),
           watch: rt.config.watch,
           files: instanceFiles(configPath, rt),
         });
@@ -135,6 +149,7 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
         return;
       }
       case "snap": {
+        await instance?.refreshProcessMetrics().catch(() => {});
         send({
           t: "snap",
           id: m.id,
@@ -153,6 +168,18 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
   });
   // Only now can the main thread's messages be received: tell it so.
   send({ t: "ready" });
+}
+
+/** The served certificate in the start log's words. */
+export function tlsSummary(tls: TlsMaterial): TlsSummary {
+  return {
+    subject: tls.leaf.subject,
+    not_after: new Date(tls.leaf.notAfter).toISOString(),
+    san_dns: [...tls.leaf.sanDns],
+    chain: tls.chainLength,
+    client_certificates: tls.clientCa === undefined ? "off" : tls.clientCertificates,
+    ...(tls.clientCa === undefined ? {} : { client_cas: tls.clientCas.map((c) => c.subject) }),
+  };
 }
 
 function _logger(platform: Platform, rt: Runtime) {

@@ -100,9 +100,11 @@ export interface OpenStoreOptions {
   readonly now: number;
   /**
    * `migrate` (default): apply pending migrations (creating the schema on first use).
-   * `check`: refuse a store that is behind or ahead of this binary. `none`: open only.
+   * `check`: refuse a store that is behind or ahead of this binary. `inspect` (`keypebble
+   * check`): refuse one ahead only, as `migrate` would (one behind is what serve migrates).
+   * `none`: open only.
    */
-  readonly schema?: "migrate" | "check" | "none";
+  readonly schema?: "migrate" | "check" | "inspect" | "none";
   /**
    * The longest a query waits for a lock another connection holds, in milliseconds
    * (`store.busy_timeout_ms`): SQLite retries on a timer (never blocking the event loop),
@@ -179,6 +181,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     let mode = options.schema ?? "migrate";
     if (options.readOnly && mode === "migrate") mode = "check";
     if (mode === "migrate") await store.migrate(options.now);
+    else if (mode === "inspect") assertNotNewer(await store.status(), source);
     else if (mode === "check") {
       const s = await store.status();
       assertNotNewer(s, source);

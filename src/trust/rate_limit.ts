@@ -29,8 +29,9 @@ export function enforceRateLimit(
   const d = limiter.check(limit.key, services.now(), limit.spec);
   if (d.allowed) return;
   services.metrics.rateLimited.labels(limit.scope).inc();
+  // With N workers `spec.requests` is this worker's share; clients are told the configured limit.
   throw KeypebbleError.answer("rate_limited", MESSAGES[limit.scope], {
-    headers: rateLimitHeaders(d),
+    headers: rateLimitHeaders({ ...d, limit: limit.spec.configured ?? d.limit }),
   });
 }
 

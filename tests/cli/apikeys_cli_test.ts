@@ -160,7 +160,7 @@ Deno.test("CLI: a store locked by another writer gives a clear 'unavailable' err
   }
 });
 
-Deno.test("CLI: check summarises the store and shared_limits with passwords redacted; an unreachable Postgres stops it as it stops serve", async () => {
+Deno.test("CLI: check opens the store as serve would (without migrating or writing) and reports it", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
@@ -182,28 +182,35 @@ Deno.test("CLI: check summarises the store and shared_limits with passwords reda
       config,
       'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
         'store: {url: "sqlite:kp.db", pepper_path: kp.pepper, ' +
-        "cache_seconds: 3, accepted_prefixes: [kg_live_]}\n" +
-        'shared_limits: {redis_url: "redis://:redis-s3cret@redis.invalid:6379/0"}\n',
+        "cache_seconds: 3, accepted_prefixes: [kg_live_]}\n",
     );
     const missing = await runKeypebble(["check", "--config", config]);
     assert.equal(missing.code, 0, missing.stderr);
     const out = missing.stdout;
-    assert.match(out, new RegExp(`store\\s+sqlite:${dir}/kp\\.db \\(opened read-only by check\\)`));
-    assert.match(out, new RegExp(`pepper\\s+${dir}/kp\\.pepper \\(missing: serve creates it`));
+    assert.match(out, /store\s+sqlite:.*kp\.db: ".*kp\.db" does not exist yet: serve creates it/);
+    assert.match(out, new RegExp(`pepper\\s+${dir}/kp\\.pepper \\(MISSING`));
     assert.match(out, /cached 3 s .*accepted: kp_live_, kg_live_/);
-    assert.match(out, /shared limits redis:\/\/\*\*\*@redis\.invalid:6379\/0: counters shared/);
     for (const e of ["/forward-auth", "/oauth2/token", "/admin/keys/{id}/roll"]) {
       assert.ok(out.includes(e), e);
     }
     assert.match(out, /api\s+POST \/oauth2\/token .*lifetime 900 s/);
-    assert.ok(!out.includes("s3cret") && !missing.stderr.includes("s3cret"), "no password shown");
     await assert.rejects(Deno.stat(`${dir}/kp.pepper`), "check writes no pepper");
-    await assert.rejects(Deno.stat(`${dir}/kp.db`), "check creates no store");
+    await assert.rejects(Deno.stat(`${dir}/kp.db`), "check creates no database");
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["kp.yaml", "pg.yaml", "secret"],
+      "nothing left behind (the writability probe is removed)",
+    );
 
-    await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
+    // serve creates both; check then reads the schema and counts the keys
+    const init = await runKeypebble(["store", "init", "--config", config]);
+    assert.equal(init.code, 0, init.stderr);
     const ok = await runKeypebble(["check", "--config", config]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.ok(!ok.stdout.includes("missing"));
+    assert.match(ok.stdout, /store\s+sqlite:.*: schema version \d+ \(current\); 0 API key\(s\)/);
+    assert.ok(!ok.stdout.includes("MISSING"));
+    assert.match(ok.stdout, /pepper\s+.*kp\.pepper \(matches the store's fingerprint\)/);
+    const pepper = await Deno.readTextFile(`${dir}/kp.pepper`);
 
     await Deno.writeTextFile(`${dir}/kp.pepper`, "short");
     const weak = await runKeypebble(["check", "--config", config]);
@@ -211,7 +218,13 @@ Deno.test("CLI: check summarises the store and shared_limits with passwords reda
     assert.match(weak.stderr, /store\.pepper_path: .*holds 5 bytes; at least 32/);
     assert.match(weak.stderr, /would NOT start \(exit 2\)/);
 
+    // Another pepper: serve refuses it (the store's fingerprint differs), and so does check.
     await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
+    const other = await runKeypebble(["check", "--config", config]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /is a DIFFERENT pepper/);
+
+    await Deno.writeTextFile(`${dir}/kp.pepper`, pepper);
     const env = await runKeypebble(["check", "--config", config], {
       env: { KEYPEBBLE_STORE__CACHE_SECONDS: "7" },
     });
@@ -226,6 +239,37 @@ Deno.test("CLI: check summarises the store and shared_limits with passwords reda
       typo.stderr,
       /KEYPEBBLE_STORE__CACHE_SECOND: is not a known setting; did you mean "store\.cache_seconds"\?/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CLI: check stops, as serve does, when the store or Redis cannot be reached; no password shown", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
+    await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
+    const pg = `${dir}/pg.yaml`;
+    await Deno.writeTextFile(
+      pg,
+      'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
+        'store: {url: "postgres://kp:pg-s3cret@127.0.0.1:1/kp", pepper_path: kp.pepper}\n',
+    );
+    const r = await runKeypebble(["check", "--config", pg]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /would NOT start/);
+    const redis = `${dir}/redis.yaml`;
+    await Deno.writeTextFile(
+      redis,
+      'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
+        'shared_limits: {redis_url: "redis://:redis-s3cret@127.0.0.1:1/0"}\n',
+    );
+    const r2 = await runKeypebble(["check", "--config", redis]);
+    assert.equal(r2.code, 2, r2.stdout);
+    assert.match(r2.stderr, /Cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1\/0/);
+    for (const x of [r, r2]) {
+      assert.ok(!(x.stdout + x.stderr).includes("s3cret"), "no password shown");
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { importHmacSecret, JwsSigner, withKid } from "../../src/jose/mod.ts";
 import { REFRESH_TYP } from "../../src/runtime/mod.ts";
-import { freePort, keypebbleCommand, REPO_ROOT, runKeypebble } from "../helpers/process.ts";
+import {
+  freePort,
+  keypebbleCommand,
+  REPO_ROOT,
+  runKeypebble,
+  startServer,
+} from "../helpers/process.ts";
 
 const SECRET = "first-hour-hmac-secret-0123456789abcdef";
 
@@ -102,6 +108,29 @@ require_authentication: true
     assert.match(r.stdout, /serve would GENERATE/);
     // check writes nothing
     await assert.rejects(Deno.stat(`${dir}/key.pem`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CREDENTIALS_DIRECTORY from the environment (as systemd sets it) is substituted in paths", async () => {
+  const { generateKeyPem } = await import("../../src/jose/mod.ts");
+  const dir = await tempDir({
+    "config.yaml": 'issuer: kp\nrs256_private_key_path: "${CREDENTIALS_DIRECTORY}/signing.key"\n',
+    "creds/signing.key": await generateKeyPem("ES256"),
+  });
+  try {
+    const env = { CREDENTIALS_DIRECTORY: `${dir}/creds` };
+    const c = await runKeypebble(["check", "--config", `${dir}/config.yaml`], { env });
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /signs\s+ES256/);
+    const s = await startServer(`${dir}/config.yaml`, { env, args: ["--workers", "1"] });
+    try {
+      const jwks = await (await fetch(`${s.url}/.well-known/jwks.json`)).json();
+      assert.equal(jwks.keys[0].alg, "ES256");
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

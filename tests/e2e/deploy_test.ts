@@ -228,7 +228,19 @@ Deno.test("Dockerfile is multi-stage, non-root, exposes 8080, exec-form HEALTHCH
   const hcCmd = /\bCMD\s+(.*)$/.exec(hc[0].args);
   assert.ok(hcCmd, "HEALTHCHECK has a CMD");
   const hcArgv = JSON.parse(hcCmd[1]);
-  assert.deepEqual(hcArgv, ["/keypebble", "healthcheck"], "exec form, no shell");
+  assert.deepEqual(
+    hcArgv,
+    ["/keypebble", "healthcheck", "--config", "/etc/keypebble/config.yaml"],
+    "exec form, no shell, the port and TLS read from the config",
+  );
+  // State beside a read-only config: a volume owned by the unprivileged user.
+  assert.ok(final.some((i) => i.op === "VOLUME" && /\/var\/lib\/keypebble/.test(i.args)));
+  assert.ok(
+    final.some((i) =>
+      i.op === "COPY" && /--chown=65532:65532/.test(i.args) && /\/var\/lib\/keypebble$/.test(i.args)
+    ),
+    "the state directory belongs to uid 65532",
+  );
 
   const entry = final.find((i) => i.op === "ENTRYPOINT");
   assert.ok(entry);
@@ -255,6 +267,9 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
       "LoadCredential=signing.key:/etc/keypebble/signing.key",
       "MemoryDenyWriteExecute=no",
       "Environment=KEYPEBBLE_WORKERS=auto",
+      "StateDirectory=keypebble",
+      "StateDirectoryMode=0700",
+      "UMask=0077",
     ]
   ) {
     assert.ok(unit.split("\n").includes(line), `unit lacks "${line}"`);
@@ -277,6 +292,13 @@ Deno.test("systemd unit passes systemd-analyze verify with no output at all", as
     // systemd-analyze exits 0 even for unknown keys or bad values; it only prints them.
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stdout + r.stderr).trim(), "", "systemd-analyze printed warnings");
+    // systemd's own exposure score of the sandbox (0 best, 10 worst): at most 2 ("OK").
+    const sec = await run("systemd-analyze", ["security", "--offline=true", copy], {
+      allowFail: true,
+    });
+    const score = /Overall exposure level for .*: ([\d.]+)/.exec(sec.stdout + sec.stderr);
+    assert.ok(score, sec.stdout + sec.stderr);
+    assert.ok(Number(score[1]) <= 2, `exposure ${score[1]}:\n${sec.stdout}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { BIN, fixture, start } from "./workers_helpers.ts";
 import { createKeypebbleMetrics } from "../../src/metrics/mod.ts";
 import { basicAuth, makeTestHandler } from "../helpers/handler.ts";
 
@@ -65,3 +66,59 @@ Deno.test("GET /metrics after mixed traffic passes promtool check metrics", asyn
   const { code, output } = await promtool(text);
   assert.equal(code, 0, `promtool check metrics failed:\n${output}\n---\n${text}`);
 });
+
+for (const workers of ["1", "2"]) {
+  Deno.test({
+    name:
+      `the real server's /metrics (${workers} worker(s)) has the process_* series, read when scraped, and passes promtool`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    const dir = await fixture("rate_limit: { per_address: false, per_principal: false }\n");
+    const s = await start(dir, ["--workers", workers]);
+    try {
+      const scrape = async () => {
+        const r = await fetch(`${s.url}/metrics`, { headers: { connection: "close" } });
+        return await r.text();
+      };
+      const value = (text: string, name: string) => {
+        const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+        assert.ok(m, `${name} missing:\n${text}`);
+        return Number(m[1]);
+      };
+      const first = await scrape();
+      for (let i = 0; i < 300; i++) {
+        await (await fetch(`${s.url}/auth`, { method: "POST", body: '{"sub":"x"}' })).body
+          ?.cancel();
+      }
+      const text = await scrape();
+      const { code, output } = await promtool(text);
+      assert.equal(code, 0, `promtool check metrics failed:\n${output}\n---\n${text}`);
+      // Process-wide facts, exposed once however many workers serve (not summed per worker).
+      const rss = value(text, "process_resident_memory_bytes");
+      assert.ok(rss > 10e6 && rss < 2e9, `rss ${rss}`);
+      const started = value(text, "process_start_time_seconds");
+      assert.ok(Math.abs(started - Date.now() / 1000) < 120, `start ${started}`);
+      if (BIN !== undefined) {
+        // The binary may read /proc (from source, the test's --allow-read stops at the repo:
+        // those two series are then absent, never 0).
+        assert.ok(value(text, "process_open_fds") > 3);
+        assert.ok(value(text, "process_max_fds") >= value(text, "process_open_fds"));
+      } else assert.doesNotMatch(text, /^process_open_fds 0$/m);
+      // CPU time is read at the scrape: it moved with the requests in between.
+      assert.ok(
+        value(text, "process_cpu_seconds_total") > value(first, "process_cpu_seconds_total"),
+      );
+      assert.equal(text.split("\n").filter((l) => l.startsWith("# TYPE process_cpu")).length, 1);
+      const open = await (await fetch(`${s.url}/metrics`, {
+        headers: { accept: "application/openmetrics-text; version=1.0.0", connection: "close" },
+      })).text();
+      assert.match(open, /^# UNIT process_resident_memory_bytes bytes$/m);
+      assert.match(open, /^process_cpu_seconds_total \S+$/m);
+    } finally {
+      s.child.kill("SIGTERM");
+      assert.equal(await s.exited, 0);
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

@@ -32,12 +32,18 @@ Deno.test({
   try {
     let ok = 0;
     let limited = 0;
+    const shown = new Set<string | null>();
     for (let i = 0; i < 40; i++) {
       const r = await auth(s.url);
       await r.body?.cancel();
       if (r.status === 200) ok++;
-      else if (r.status === 429) limited++;
+      else if (r.status === 429) {
+        limited++;
+        shown.add(r.headers.get("ratelimit-limit"));
+      }
     }
+    // Clients are told the configured limit (10), not a worker's share (5).
+    assert.deepEqual([...shown], ["10"]);
     // Each worker allows its share (10 / 2): never more than 10 in total, and exactly 10 only
     // when both workers took connections (all 40 on one worker: 2^-39).
     assert.equal(ok, 10, `${ok} allowed, ${limited} limited`);

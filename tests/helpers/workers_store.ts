@@ -78,11 +78,16 @@ export async function cli(dir: string, args: string[]): Promise<string> {
 }
 
 /** One forward-auth check on its own connection, so the kernel picks a worker afresh. */
-export async function forwardAuth(url: string, key: string): Promise<number> {
+export async function forwardAuth(
+  url: string,
+  key: string,
+  seen?: (h: Headers) => void,
+): Promise<number> {
   const r = await fetch(`${url}/forward-auth`, {
     headers: { "x-api-key": key, connection: "close" },
   });
   await r.body?.cancel();
+  seen?.(r.headers);
   return r.status;
 }
 
@@ -121,7 +126,19 @@ export async function keysAcrossWorkers(
 
   await _awayFromMinuteEnd(25);
   const statuses: number[] = [];
-  for (let i = 0; i < 40; i++) statuses.push(await forwardAuth(url, limited.key));
+  const limits = new Set<string | null>();
+  const policies = new Set<string | null>();
+  for (let i = 0; i < 40; i++) {
+    statuses.push(
+      await forwardAuth(url, limited.key, (h) => {
+        limits.add(h.get("x-ratelimit-limit"));
+        policies.add(h.get("ratelimit-policy"));
+      }),
+    );
+  }
+  // The headers tell the configured limit, never a worker's share (10, not 5).
+  assert.deepEqual([...limits], ["10"]);
+  assert.deepEqual([...policies], ["10;w=60"]);
   // Each worker allows its share (10 / 2) of the key's limit: 10 in total, exactly 10 only
   // when both workers took at least five of the 40 connections.
   assert.equal(statuses.filter((x) => x === 200).length, 10, statuses.join(","));
