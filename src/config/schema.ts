@@ -108,6 +108,7 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     token_ttl_seconds: V,
     busy_timeout_ms: V,
     keyguard_secret_key_path: V,
+    audit_retention_days: V,
   }),
   shared_limits: _map({ redis_url: V }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).

@@ -13,6 +13,7 @@
  *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
  *   busy_timeout_ms: 5000             # longest wait for a lock another process holds; then 503
  *   keyguard_secret_key_path: kg.secret  # keyguard's secret_key, for keys imported from it
+ *   audit_retention_days: 90          # audit events older than this are deleted (0: kept)
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
  * ```
@@ -42,7 +43,15 @@ export interface StoreConfig {
    * hash with it until each is first presented. Read once at start, never logged.
    */
   readonly keyguardSecretKeyPath?: string;
+  /**
+   * Days the store keeps audit events (src/audit/): older ones are deleted in the background,
+   * hourly. 0 keeps them for ever. Default {@link DEFAULT_AUDIT_RETENTION_DAYS}.
+   */
+  readonly auditRetentionDays?: number;
 }
+
+/** Default of `store.audit_retention_days`. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 /** The validated `shared_limits` section. */
 export interface SharedLimitsConfig {
@@ -99,6 +108,7 @@ export function readStoreSections(
       "token_ttl_seconds",
       "busy_timeout_ms",
       "keyguard_secret_key_path",
+      "audit_retention_days",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
     if (url.startsWith("sqlite:")) {
@@ -124,6 +134,7 @@ export function readStoreSections(
       });
     }
     const busy = int(s.busy_timeout_ms, "store.busy_timeout_ms", 0, 60_000);
+    const retention = int(s.audit_retention_days, "store.audit_retention_days", 0, 36_500);
     out.store = {
       url,
       pepperPath: reader.path(s.pepper_path ?? "keypebble.pepper", "store.pepper_path")!,
@@ -132,6 +143,7 @@ export function readStoreSections(
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
       ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
+      ...(retention === undefined ? {} : { auditRetentionDays: retention }),
     };
     const kg = reader.path(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
     if (kg !== undefined) out.store = { ...out.store, keyguardSecretKeyPath: kg };
