@@ -37,6 +37,11 @@ export interface Logger {
   warn(event: string, fields?: LogFields): void;
   /** Writes an error line. */
   error(event: string, fields?: LogFields): void;
+  /**
+   * Writes an audit line (`"level":"info","event":"audit"`) whatever the minimum level: the
+   * audit trail (src/audit/) is a record, not chatter, and `log_level` never silences it.
+   */
+  audit(fields: LogFields): void;
 }
 
 /** Options for {@link createLogger}. */
@@ -83,8 +88,13 @@ export function isRedactedKey(key: string): boolean {
 export function createLogger(options: LoggerOptions): Logger {
   const min = RANK[options.level];
   const { write, now } = options;
-  function emit(level: LogLevel, event: string, fields: LogFields | undefined): void {
-    if (RANK[level] < min) return;
+  function emit(
+    level: LogLevel,
+    event: string,
+    fields: LogFields | undefined,
+    always = false,
+  ): void {
+    if (!always && RANK[level] < min) return;
     const record: Record<string, unknown> = { time: now().toISOString(), level, event };
     if (fields !== undefined) {
       const seen = new WeakSet<object>();
@@ -118,6 +128,7 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (event, fields) => emit("info", event, fields),
     warn: (event, fields) => emit("warn", event, fields),
     error: (event, fields) => emit("error", event, fields),
+    audit: (fields) => emit("info", "audit", fields, true),
   };
 }
 
