@@ -227,6 +227,7 @@ Deno.bench({
       now: NOW,
       claims: { edge_id: "e42", roles: ["controller"] },
       subject: "edge-0042",
+      record: () => {}, // the signing path alone: the server's recorder is measured end to end
     });
   },
 });

@@ -10,7 +10,7 @@
 
 import type { UserRecord } from "../store/mod.ts";
 import { mint } from "../profiles/mint.ts";
-import { type Ctx, requireAccounts } from "../trust/mod.ts";
+import { type Ctx, issuedBy, requireAccounts } from "../trust/mod.ts";
 
 /**
  * `client_id` of account tokens issued without an authenticated client (pico-auth's login, the
@@ -53,8 +53,10 @@ export async function mintAccountToken(
     audience: accountAudience(ctx),
     own: accountClaims(user, { groups: await svc.groupIds(user.id), ...options }),
     ttlSeconds: svc.config.accessTtlSeconds,
+    // The account whose password or refresh token was presented asked for it (a client that
+    // authenticated too is in the event's client_id).
+    record: issuedBy(ctx, { kind: "account", id: user.id, org: user.orgId }),
   });
-  ctx.services.metrics.tokensIssued.labels("account", minted.alg).inc();
   return { token: minted.token, expiresIn: minted.ttl, jti: minted.jti };
 }
 

@@ -17,7 +17,7 @@ import { type ClientAddress, clientAddress } from "../identity/mod.ts";
 import { cidrContains } from "../identity/mod.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import type { ConnInfo, RequestContext, Services } from "./context.ts";
+import type { AuditNote, ConnInfo, RequestContext, Services } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { errorResponse, responseForError } from "./responses.ts";
 import { rawPath, type RouteDecl, type RouteIndex } from "./route.ts";
@@ -38,8 +38,11 @@ export interface HandlerHooks<S extends Services> {
   authenticate(ctx: RequestContext<S>, decl: RouteDecl<S>): Caller | null | Promise<Caller | null>;
   /** The capability check of `decl.needs` for `ctx.caller`. */
   authorize(ctx: RequestContext<S>, decl: RouteDecl<S>): void | Promise<void>;
-  /** After a route answered, with its status (errors included): e.g. usage accounting. */
-  settle?(ctx: RequestContext<S>, status: number): void;
+  /**
+   * After a route answered, with its status and, for a refusal, the error: usage accounting, the
+   * route's audit event.
+   */
+  settle?(ctx: RequestContext<S>, decl: RouteDecl<S>, status: number, error?: KeypebbleError): void;
 }
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -108,6 +111,7 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
 class _Context<S extends Services> implements RequestContext<S> {
   readonly nowSec: number;
   subject?: string;
+  audit?: AuditNote;
   caller: Caller | null = null;
   json: Readonly<Record<string, unknown>> = EMPTY_JSON;
   jsonValue: unknown = undefined;

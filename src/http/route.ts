@@ -55,6 +55,21 @@ export type BodyType = "none" | "json" | "json_value" | "form" | "oauth_form";
  */
 export type WireStyle = "keypebble" | "oauth" | "pico";
 
+/**
+ * What a route that changes something records in the audit trail, written once it has answered
+ * (the settle hook): the action, and where its target and organisation are found. A name in
+ * `target` or `org` is a path parameter, else a string member of the JSON body; the handler may
+ * note better facts it learns (`ctx.audit`: a created key's id, the organisation of a key).
+ */
+export interface AuditDecl<S extends Services = Services> {
+  /** The action (`key.created`), or how the request decides it (`account.suspended`/`resumed`). */
+  readonly action: string | ((ctx: RequestContext<S>) => string);
+  /** The path parameter or body member naming the target. */
+  readonly target?: string;
+  /** The path parameter or body member naming the organisation concerned. */
+  readonly org?: string;
+}
+
 /** HTTP methods a route may declare. */
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -69,6 +84,8 @@ export interface RouteDecl<S extends Services = Services> {
   readonly style: WireStyle;
   /** The token kind this route mints (documentation, OpenAPI, `check`, `profiles.<kind>.enabled`). */
   readonly profile?: ProfileName;
+  /** The audit event of a route that changes something (tokens are recorded by the mint). */
+  readonly audit?: AuditDecl<S>;
   readonly handle: (ctx: RequestContext<S>) => Response | Promise<Response>;
 }
 
