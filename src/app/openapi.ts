@@ -12,6 +12,7 @@ import type { Runtime } from "../runtime/mod.ts";
 import { type AppRoute, kindEnabled } from "../trust/mod.ts";
 import { VERSION } from "../version.ts";
 import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
+import { AUDIT_PATHS, AUDIT_SCHEMAS } from "./openapi_audit.ts";
 import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts_api/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
@@ -427,6 +428,8 @@ export const OPENAPI: Readonly<Json> = {
       },
     },
     ...API_KEY_PATHS,
+    // The audit trail (issue 20)
+    ...AUDIT_PATHS,
     // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
     ...ACCOUNT_OPENAPI_PATHS,
   },
@@ -502,6 +505,7 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
       ...API_KEY_SCHEMAS,
+      ...AUDIT_SCHEMAS,
     },
   },
 };

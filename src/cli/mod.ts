@@ -18,6 +18,7 @@ import {
   UsageError,
 } from "./args.ts";
 import { ACCOUNT_COMMAND } from "./account_commands.ts";
+import { AUDIT_COMMAND } from "./audit_command.ts";
 import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
@@ -54,7 +55,8 @@ Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes Token
 (the OpenAPI 3.1 description of every endpoint); with a spiffe section
 also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
 /spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token, /oauth2/introspect,
-/oauth2/revoke and the admin API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks); with
+/oauth2/revoke and the admin API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks,
+/admin/audit); with
 accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
 /api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,
@@ -227,6 +229,7 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
   unblock: UNBLOCK_COMMAND,
   blocks: BLOCKS_COMMAND,
   account: ACCOUNT_COMMAND,
+  audit: AUDIT_COMMAND,
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--url URL]
