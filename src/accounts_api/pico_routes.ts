@@ -117,8 +117,7 @@ export async function postLogin(ctx: Ctx): Promise<Response> {
     who = { username: body.username };
   } else throw KeypebbleError.answer("invalid_request", '"email" or "username" is required');
   const user = await loginAccount(ctx, who, password);
-  const { raw } = await svc.issueRefresh(user);
-  const pair = await tokenPair(ctx, user, raw);
+  const pair = await tokenPair(ctx, user, await svc.issueRefresh(user));
   return json(user.mustChangePassword ? { ...pair, password_change_required: true } : pair);
 }
 
@@ -143,7 +142,9 @@ export async function postRefresh(ctx: Ctx): Promise<Response> {
     }
     throw e;
   }
-  return json(await tokenPair(ctx, rotation.user, rotation.refreshToken));
+  return json(
+    await tokenPair(ctx, rotation.user, { raw: rotation.refreshToken, record: rotation.record }),
+  );
 }
 
 /** `GET /api/v1/auth/me`. */

@@ -3,7 +3,7 @@
  * both, and the paging cursor.
  *
  * - `since`, `until`: an RFC 3339 time (`2026-06-10T12:00:00Z`), a date (`2026-06-10`, UTC
- *   midnight), seconds since the epoch, or a span back from now (`15m`, `24h`, `7d`);
+ *   midnight), seconds since the epoch, or a span back from now (`30s`, `15m`, `24h`, `7d`);
  * - `actor`, `target`, `jti`, `outcome`, `org`: exact matches; `action`: exact, or a prefix
  *   ending in `*` (`key.*`);
  * - `limit`: 1 to 1000 (default 100); `cursor`: the `next_cursor` of the page before.
@@ -30,8 +30,13 @@ export const AUDIT_FILTERS = [
   "cursor",
 ] as const;
 
-const SPAN = /^(\d{1,6})([mhd])$/;
-const SPAN_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const SPAN = /^(\d{1,6})([smhd])$/;
+const SPAN_MS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const RFC3339 =
   /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 const CURSOR = /^(\d{1,16})_([0-9a-f-]{36})$/;

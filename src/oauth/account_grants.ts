@@ -45,8 +45,8 @@ export async function passwordGrant(ctx: Ctx): Promise<TokenResponse> {
     }
     throw e;
   }
-  const { raw } = await svc.issueRefresh(user, { clientId });
-  const pair = await tokenPair(ctx, user, raw, clientId === null ? {} : { clientId });
+  const refresh = await svc.issueRefresh(user, { clientId });
+  const pair = await tokenPair(ctx, user, refresh, clientId === null ? {} : { clientId });
   return pair as unknown as TokenResponse;
 }
 
@@ -69,7 +69,7 @@ export async function refreshTokenGrant(ctx: Ctx): Promise<TokenResponse> {
   const pair = await tokenPair(
     ctx,
     rotation.user,
-    rotation.refreshToken,
+    { raw: rotation.refreshToken, record: rotation.record },
     rotation.record.clientId === null ? {} : { clientId: rotation.record.clientId },
   );
   return pair as unknown as TokenResponse;

@@ -31,6 +31,24 @@ export function noteIssued(ctx: Ctx, kind: ProfileName, minted: Minted, actor?: 
   );
 }
 
+/**
+ * Record a token that is not minted (an opaque refresh token of an account): its kind, for whom,
+ * and what identifies it without being it (its family); the organisation is the actor's.
+ */
+export function noteOpaqueIssued(
+  ctx: Ctx,
+  t: { kind: string; actor: AuditActor; target: string; details: Record<string, unknown> },
+): void {
+  ctx.services.audit.record({
+    action: "token.issued",
+    actor: t.actor,
+    target: t.target,
+    client: ctx.client.address,
+    kind: t.kind,
+    details: t.details,
+  });
+}
+
 /** The recorder to pass to `mint()` for a request (see {@link noteIssued}). */
 export function issuedBy(ctx: Ctx, actor?: AuditActor): IssueRecorder {
   return (kind, minted) => noteIssued(ctx, kind, minted, actor);

@@ -54,6 +54,6 @@ export {
   verifyTrustedToken,
 } from "./presented_tokens.ts";
 export { RevocationList, type TokenFacts } from "./revocation.ts";
-export { issuedBy, noteAudit, noteIssued, settleAudit } from "./audit.ts";
+export { issuedBy, noteAudit, noteIssued, noteOpaqueIssued, settleAudit } from "./audit.ts";
 export type { AppRoute, Ctx, KeypebbleServices } from "./services.ts";
 export { admitPolicyUser, checkPolicyPassword } from "./users.ts";
