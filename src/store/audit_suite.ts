@@ -49,59 +49,68 @@ export function auditSuite(
       },
     });
 
-  t("add() stores a batch (more rows than one INSERT holds) once, details as written", async (s) => {
-    const batch = Array.from({ length: 250 }, (_, i) => sampleEvent({ id: _id(i), at: 1000 + i }));
-    await s.audit.add(batch);
-    await s.audit.add(batch.slice(0, 10)); // a batch written twice (a retried flush): no duplicate
-    const all = await s.audit.list({ limit: 1000 });
-    assert.equal(all.length, 250);
-    assert.deepEqual(all[0], batch[249]);
-    assert.deepEqual(all[249].details, { scopes: ["read"], label: "ci ü" });
-    await s.audit.add([]);
-  });
+  t(
+    "add() stores a batch (more rows than one INSERT holds) once, details as written",
+    async (s) => {
+      const batch = Array.from(
+        { length: 250 },
+        (_, i) => sampleEvent({ id: _id(i), at: 1000 + i }),
+      );
+      await s.audit.add(batch);
+      await s.audit.add(batch.slice(0, 10)); // a batch written twice (a retried flush): no duplicate
+      const all = await s.audit.list({ limit: 1000 });
+      assert.equal(all.length, 250);
+      assert.deepEqual(all[0], batch[249]);
+      assert.deepEqual(all[249].details, { scopes: ["read"], label: "ci ü" });
+      await s.audit.add([]);
+    },
+  );
 
-  t("list() filters by time, actor, action (exact or prefix), target, org, jti and outcome", async (s) => {
-    await s.audit.add([
-      sampleEvent({ id: _id(1), at: 1000, action: "org.created", target: "acme" }),
-      sampleEvent({ id: _id(2), at: 2000, action: "key.created", target: "k-1" }),
-      sampleEvent({ id: _id(3), at: 3000, action: "key.revoked", target: "k-1", org: "beta" }),
-      sampleEvent({
-        id: _id(4),
-        at: 4000,
-        action: "token.issued",
-        actorKind: "anonymous",
-        actor: "anonymous",
-        target: "edge-1",
-        org: null,
-        client: null,
-        kind: "auth",
-        jti: "j-4",
-        details: {},
-      }),
-      sampleEvent({
-        id: _id(5),
-        at: 5000,
-        action: "key_created",
-        outcome: "forbidden",
-        target: "k-5",
-      }),
-    ]);
-    const ids = async (sel: Parameters<Store["audit"]["list"]>[0]) =>
-      (await s.audit.list(sel)).map((e) => Number(e.id.slice(-2)));
-    assert.deepEqual(await ids({ limit: 10 }), [5, 4, 3, 2, 1]);
-    assert.deepEqual(await ids({ limit: 10, since: 2000, until: 4000 }), [3, 2]);
-    assert.deepEqual(await ids({ limit: 10, action: "key.*" }), [3, 2], "_ is no wildcard");
-    assert.deepEqual(await ids({ limit: 10, action: "key.revoked" }), [3]);
-    assert.deepEqual(await ids({ limit: 10, target: "k-1", org: "acme" }), [2]);
-    assert.deepEqual(await ids({ limit: 10, actor: "anonymous" }), [4]);
-    assert.deepEqual(await ids({ limit: 10, jti: "j-4" }), [4]);
-    assert.deepEqual(await ids({ limit: 10, outcome: "forbidden" }), [5]);
-    assert.deepEqual(await ids({ limit: 10, action: "%" }), [], "% is no wildcard");
-    const anon = (await s.audit.list({ limit: 1, jti: "j-4" }))[0];
-    assert.equal(anon.org, null);
-    assert.equal(anon.client, null);
-    assert.equal(anon.kind, "auth");
-  });
+  t(
+    "list() filters by time, actor, action (exact or prefix), target, org, jti and outcome",
+    async (s) => {
+      await s.audit.add([
+        sampleEvent({ id: _id(1), at: 1000, action: "org.created", target: "acme" }),
+        sampleEvent({ id: _id(2), at: 2000, action: "key.created", target: "k-1" }),
+        sampleEvent({ id: _id(3), at: 3000, action: "key.revoked", target: "k-1", org: "beta" }),
+        sampleEvent({
+          id: _id(4),
+          at: 4000,
+          action: "token.issued",
+          actorKind: "anonymous",
+          actor: "anonymous",
+          target: "edge-1",
+          org: null,
+          client: null,
+          kind: "auth",
+          jti: "j-4",
+          details: {},
+        }),
+        sampleEvent({
+          id: _id(5),
+          at: 5000,
+          action: "key_created",
+          outcome: "forbidden",
+          target: "k-5",
+        }),
+      ]);
+      const ids = async (sel: Parameters<Store["audit"]["list"]>[0]) =>
+        (await s.audit.list(sel)).map((e) => Number(e.id.slice(-2)));
+      assert.deepEqual(await ids({ limit: 10 }), [5, 4, 3, 2, 1]);
+      assert.deepEqual(await ids({ limit: 10, since: 2000, until: 4000 }), [3, 2]);
+      assert.deepEqual(await ids({ limit: 10, action: "key.*" }), [3, 2], "_ is no wildcard");
+      assert.deepEqual(await ids({ limit: 10, action: "key.revoked" }), [3]);
+      assert.deepEqual(await ids({ limit: 10, target: "k-1", org: "acme" }), [2]);
+      assert.deepEqual(await ids({ limit: 10, actor: "anonymous" }), [4]);
+      assert.deepEqual(await ids({ limit: 10, jti: "j-4" }), [4]);
+      assert.deepEqual(await ids({ limit: 10, outcome: "forbidden" }), [5]);
+      assert.deepEqual(await ids({ limit: 10, action: "%" }), [], "% is no wildcard");
+      const anon = (await s.audit.list({ limit: 1, jti: "j-4" }))[0];
+      assert.equal(anon.org, null);
+      assert.equal(anon.client, null);
+      assert.equal(anon.kind, "auth");
+    },
+  );
 
   t("list() pages newest first with a cursor, events of one millisecond included", async (s) => {
     await s.audit.add(
