@@ -9,8 +9,9 @@
  *   run by the dispatcher's settle hook after the route answered, records it with the target and
  *   organisation the declaration and the handler's note ({@link noteAudit}) give, and the
  *   outcome: `success`, or the refusal's code when an authenticated caller was refused (403, or
- *   404 for what is outside its reach). Anonymous refusals and bad input are not recorded (the
- *   access log has them): they would let anyone fill the trail.
+ *   404 for what is outside its reach), or the failure's code when the handler had noted a change
+ *   and then failed (503: the change may have happened). Anonymous refusals and bad input are not
+ *   recorded (the access log has them): they would let anyone fill the trail.
  */
 
 import { actorOf, type AuditActor, tokenEvent } from "../audit/mod.ts";
@@ -87,6 +88,10 @@ export function settleAudit(
   if (status < 400) outcome = "success";
   else if (ctx.caller !== null && (status === 403 || status === 404)) {
     outcome = error?.code ?? (status === 403 ? "forbidden" : "not_found");
+  } else if (status >= 500 && note !== undefined) {
+    // The handler got as far as noting what it changed, then failed (the store went away): the
+    // change may have happened, so the attempt is recorded with the failure's code.
+    outcome = error?.code ?? "internal_error";
   } else return;
   const actor = actorOf(ctx.caller);
   const org = note?.org ?? _field(ctx, a.org);
@@ -98,7 +103,7 @@ export function settleAudit(
     target: note?.target ?? _field(ctx, a.target) ?? "",
     outcome,
     // A refusal concerns the caller's organisation: what it asked about may be outside its reach.
-    ...(outcome === "success" && org !== undefined ? { org } : {}),
+    ...(org !== undefined && (status < 400 || status >= 500) ? { org } : {}),
     client: ctx.client.address,
     ...(typeof kind === "string" ? { kind } : {}),
     ...(typeof jti === "string" ? { jti } : {}),
