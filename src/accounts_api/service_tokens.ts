@@ -66,12 +66,15 @@ export async function postServiceToken(ctx: Ctx): Promise<Response> {
     throw KeypebbleError.answer("forbidden", "An org admin manages its own organisation only");
   }
   checkGrant(ctx.caller, { org: orgId, scopes: [SERVICE_SCOPE], serviceRole: role });
+  let orgCreated = false;
   try {
     await keys.org(orgId);
   } catch (e) {
     if (!(e instanceof KeypebbleError && e.code === "not_found")) throw e;
     if (admin.role !== "superadmin") throw e;
     await keys.createOrg(orgId);
+    orgCreated = true;
+    noteAudit(ctx, { org: orgId, details: { org_created: true } });
   }
   const { key, raw } = await keys.createKey({
     orgName: orgId,
@@ -79,7 +82,10 @@ export async function postServiceToken(ctx: Ctx): Promise<Response> {
     scopes: [SERVICE_SCOPE],
     claims: { service_role: role },
   });
-  noteAudit(ctx, { org: key.orgName, details: { key_id: key.id, role } });
+  noteAudit(ctx, {
+    org: key.orgName,
+    details: { key_id: key.id, role, ...(orgCreated ? { org_created: true } : {}) },
+  });
   return json({ ..._json(key, ctx.nowSec), token: raw }, 201);
 }
 
