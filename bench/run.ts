@@ -386,6 +386,10 @@ async function fixture(): Promise<Fixture> {
       "bench",
       "--scope",
       "read",
+      // New keys get 60/min by default (store.default_rate_limit_per_minute): a bench key has
+      // no limit, so the figures measure the check, not the 429s.
+      "--rate-limit",
+      "none",
       "--json",
     ])).stdout,
   );

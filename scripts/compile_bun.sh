@@ -37,6 +37,10 @@ fi
 postgres_version="$(sed -nE 's/.*"npm:postgres@[^"]*": "([0-9][^"]*)".*/\1/p' "$root/deno.lock" | head -n 1)"
 redis_version="$(sed -nE 's/.*"npm:redis@[^"]*": "([0-9][^"]*)".*/\1/p' "$root/deno.lock" | head -n 1)"
 
+# The console's and the API reference's browser code, bundled into src/console/assets.gen.ts
+# (build output, not committed) so the binary embeds it.
+(cd "$root" && deno task build:web)
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp -R "$root/src" "$work/src"

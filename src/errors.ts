@@ -52,6 +52,7 @@ export type ErrorCode =
   | "invalid_grant"
   | "unsupported_grant_type"
   | "invalid_client"
+  | "unauthorized_client"
   | "invalid_target"
   | "unsupported_token_type"
   // API keys, blocks and the store (issue 12)
@@ -107,6 +108,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_grant: 400,
   unsupported_grant_type: 400,
   invalid_client: 401,
+  unauthorized_client: 400,
   invalid_target: 400,
   unsupported_token_type: 400,
   insufficient_scope: 403,
@@ -135,16 +137,23 @@ export class KeypebbleError extends Error {
   readonly code: ErrorCode;
   /** Extra response headers, e.g. `Retry-After` for `rate_limited`. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The kind of credential that was presented and refused (`api_key`), for the wire styles that
+   * answer by it: keyguard's admin router says 403 to an admin key it does not accept, where a
+   * missing one is 401. Never sent to the client.
+   */
+  readonly refused?: "api_key";
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; headers?: Record<string, string> } = {},
+    options: { cause?: unknown; headers?: Record<string, string>; refused?: "api_key" } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "KeypebbleError";
     this.code = code;
     this.headers = options.headers ?? {};
+    if (options.refused !== undefined) this.refused = options.refused;
   }
 
   /** The HTTP status for this error. */
@@ -163,13 +172,14 @@ export class KeypebbleError extends Error {
   static answer(
     code: ErrorCode,
     message: string,
-    options: { headers?: Record<string, string> } = {},
+    options: { headers?: Record<string, string>; refused?: "api_key" } = {},
   ): KeypebbleError {
     const e = Object.create(KeypebbleError.prototype);
     e.name = "KeypebbleError";
     e.message = message;
     e.code = code;
     e.headers = options.headers ?? {};
+    if (options.refused !== undefined) e.refused = options.refused;
     return e;
   }
 }

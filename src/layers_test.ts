@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["admin"],
   ["oauth", "signin"],
   ["accounts_api"],
-  ["gateway", "tokens"],
+  ["gateway", "tokens", "console"],
   ["trust"],
   ["http"],
   ["apikeys", "accounts", "oidc"],

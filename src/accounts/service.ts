@@ -499,7 +499,8 @@ export class AccountService {
   }
 
   /**
-   * Set a password as an administrator; the account's refresh tokens are revoked. With
+   * Set a password as an administrator; the account's refresh tokens are revoked and
+   * its browser sessions end. With
    * `mustChange` (`keypebble account reset-password`) it must be changed at the next login.
    */
   async resetPassword(
@@ -528,6 +529,8 @@ export class AccountService {
       mustChange,
     });
     await this.store.refreshTokens.revokeUser(id, at);
+    // Browser sessions end too (sign-in with Keypebble): a changed password signs out everywhere.
+    await this.store.oidcSessions.endForUser(id, at, "password_change");
     await this.#cutoff(id, at);
   }
 
@@ -542,6 +545,8 @@ export class AccountService {
     await this.store.users.setStatus(id, status, at);
     if (status === "suspended") {
       await this.store.refreshTokens.revokeUser(id, at);
+      // Its browser sessions end (they would be refused at use anyway: sessions.ts).
+      await this.store.oidcSessions.endForUser(id, at, "suspended");
       // Every token issued up to this second is from before the suspension.
       await this.#cutoff(id, at + 1);
     }

@@ -45,24 +45,45 @@ export function accountAudience(ctx: Ctx): string {
 export async function mintAccountToken(
   ctx: Ctx,
   user: UserRecord,
-  options: { scope?: string; clientId?: string } = {},
+  options: { scope?: string; clientId?: string; jti?: string } = {},
 ): Promise<{ token: string; expiresIn: number; jti: string }> {
   const svc = requireAccounts(ctx);
+  const { jti, ...claimOptions } = options;
   const minted = await mint(ctx.rt.profiles.account, {
     now: ctx.nowSec,
     subject: user.id,
     audience: accountAudience(ctx),
-    own: accountClaims(user, { groups: await svc.groupIds(user.id), ...options }),
+    own: accountClaims(user, { groups: await svc.groupIds(user.id), ...claimOptions }),
     ttlSeconds: svc.config.accessTtlSeconds,
+    // Chosen ahead by the authorization_code grant, which records it before the token exists.
+    ...(jti === undefined ? {} : { jti }),
     // The account whose password or refresh token was presented asked for it (a client that
     // authenticated too is in the event's client_id).
-    record: issuedBy(ctx, _account(user)),
+    record: issuedBy(ctx, accountActor(user)),
   });
   return { token: minted.token, expiresIn: minted.ttl, jti: minted.jti };
 }
 
-function _account(user: UserRecord): AuditActor {
+/** An account as the actor of its own tokens. */
+export function accountActor(user: UserRecord): AuditActor {
   return { kind: "account", id: user.id, org: user.orgId };
+}
+
+/**
+ * Record an account's opaque refresh token (not minted): a `token.issued` event of kind
+ * `account_refresh`, naming its family and expiry, never the token.
+ */
+export function noteAccountRefresh(ctx: Ctx, user: UserRecord, r: RefreshTokenRecord): void {
+  noteOpaqueIssued(ctx, {
+    kind: "account_refresh",
+    actor: accountActor(user),
+    target: user.id,
+    details: {
+      refresh_family: r.familyId,
+      exp: r.expiresAt,
+      ...(r.clientId === null ? {} : { client_id: r.clientId }),
+    },
+  });
 }
 
 /**
@@ -77,17 +98,7 @@ export async function tokenPair(
   options: { scope?: string; clientId?: string } = {},
 ): Promise<Record<string, unknown>> {
   const at = await mintAccountToken(ctx, user, options);
-  const r = refresh.record;
-  noteOpaqueIssued(ctx, {
-    kind: "account_refresh",
-    actor: _account(user),
-    target: user.id,
-    details: {
-      refresh_family: r.familyId,
-      exp: r.expiresAt,
-      ...(r.clientId === null ? {} : { client_id: r.clientId }),
-    },
-  });
+  noteAccountRefresh(ctx, user, refresh.record);
   return {
     access_token: at.token,
     refresh_token: refresh.raw,

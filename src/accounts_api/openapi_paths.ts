@@ -84,7 +84,11 @@ const OAUTH_FORM = (props: Json, required: string[]): Json => ({
   content: { "application/x-www-form-urlencoded": { schema: OBJ(props, required) } },
 });
 
-const op = (summary: string, rest: Json): Json => ({ summary, ...rest });
+const op = (operationId: string, summary: string, rest: Json): Json => ({
+  operationId,
+  summary,
+  ...rest,
+});
 
 /** Security schemes the paths below use. */
 export const ACCOUNT_SECURITY_SCHEMES: Readonly<Json> = {
@@ -102,9 +106,107 @@ export const ACCOUNT_SECURITY_SCHEMES: Readonly<Json> = {
 };
 
 /** Paths of issue 13, by template and method. */
+/** Sign-in's second factor (issue 24). */
+const BOOL = { type: "boolean" };
+const LIST = { type: "array", items: S };
+const TOTP_OK = (description: string, schema: Json = { type: "object" }): Json => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const TOTP_STATUS = {
+  type: "object",
+  properties: {
+    enrolled: BOOL,
+    required: BOOL,
+    required_by_account: BOOL,
+    pending: BOOL,
+    recovery_codes_left: { type: "integer" },
+  },
+};
+
+const TOTP_ERRORS: Json = {
+  "400": ERR("Bad input"),
+  "401": ERR("No valid account token"),
+  "403": ERR("The role may not do this, or the password was wrong"),
+  "404": ERR("No such user within the caller's reach, or accounts are not enabled"),
+  "429": ERR("Rate limited or locked out"),
+};
+
 export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
+  "/api/v1/auth/me/totp": {
+    get: {
+      operationId: "getMyTotp",
+      summary: "The caller's second factor: enrolled, required, recovery codes left",
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+    post: {
+      operationId: "enrolMyTotp",
+      summary: "Begin TOTP enrolment (the password again): secret, otpauth URI, QR code, " +
+        "recovery codes",
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { type: "object", required: ["password"], properties: { password: S } },
+          },
+        },
+      },
+      responses: {
+        "201": TOTP_OK("Shown once", {
+          type: "object",
+          properties: { secret: S, otpauth_uri: S, qr_svg: S, recovery_codes: LIST },
+        }),
+        ...TOTP_ERRORS,
+      },
+    },
+  },
+  "/api/v1/auth/me/totp/confirm": {
+    post: {
+      operationId: "confirmMyTotp",
+      summary: "Turn the pending TOTP secret on with a code from the app",
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { type: "object", required: ["code"], properties: { code: S } },
+          },
+        },
+      },
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+  },
+  "/api/v1/auth/users/{id}/totp": {
+    get: {
+      operationId: "getUserTotp",
+      summary: "An account's second factor",
+      parameters: [...PATH("id")],
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+    put: {
+      operationId: "setUserTotpRequired",
+      summary: "Require (or not) a second factor of this account",
+      parameters: [...PATH("id")],
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { type: "object", required: ["required"], properties: { required: BOOL } },
+          },
+        },
+      },
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+    delete: {
+      operationId: "resetUserTotp",
+      summary: "Reset the account's second factor (secret and recovery codes; its browser " +
+        "sessions end)",
+      parameters: [...PATH("id")],
+      responses: { "200": TOTP_OK("State", TOTP_STATUS), ...TOTP_ERRORS },
+    },
+  },
+
   "/oauth2/introspect": {
-    post: op("RFC 7662 token introspection", {
+    post: op("introspectToken", "RFC 7662 token introspection", {
       security: [{ oauthClient: [] }],
       requestBody: OAUTH_FORM({ token: S, token_type_hint: S }, ["token"]),
       responses: {
@@ -114,14 +216,14 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/oauth2/revoke": {
-    post: op("RFC 7009 token revocation (200 for unknown tokens too)", {
+    post: op("revokeToken", "RFC 7009 token revocation (200 for unknown tokens too)", {
       security: [{}, { oauthClient: [] }],
       requestBody: OAUTH_FORM({ token: S, token_type_hint: S }, ["token"]),
       responses: { "200": { description: "Revoked (or nothing to revoke)" }, ...ERRORS },
     }),
   },
   "/api/v1/auth/register": {
-    post: op("pico-auth: register (when accounts.registration is open)", {
+    post: op("register", "pico-auth: register (when accounts.registration is open)", {
       security: [],
       requestBody: JSON_BODY(OBJ({ email: S, password: S, display_name: S }, [
         "email",
@@ -131,21 +233,21 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/auth/login": {
-    post: op("pico-auth: log in with e-mail or username and password", {
+    post: op("login", "pico-auth: log in with e-mail or username and password", {
       security: [],
       requestBody: JSON_BODY(OBJ({ email: S, username: S, password: S }, ["password"])),
       responses: { ...OK("Access and refresh token", TOKENS), ...ERRORS },
     }),
   },
   "/api/v1/auth/refresh": {
-    post: op("pico-auth: rotate a refresh token (bare JSON string or {refresh_token})", {
+    post: op("refresh", "pico-auth: rotate a refresh token (bare JSON string or {refresh_token})", {
       security: [],
       requestBody: JSON_BODY({ oneOf: [S, OBJ({ refresh_token: S }, ["refresh_token"])] }),
       responses: { ...OK("The next access and refresh token", TOKENS), ...ERRORS },
     }),
   },
   "/api/v1/auth/me": {
-    get: op("pico-auth: the caller's profile", {
+    get: op("getMe", "pico-auth: the caller's profile", {
       security: ACCOUNT,
       responses: {
         ...OK(
@@ -157,7 +259,7 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/auth/me/password": {
-    post: op("pico-auth: change one's password (revokes every refresh token)", {
+    post: op("changeMyPassword", "pico-auth: change one's password (revokes every refresh token)", {
       security: ACCOUNT,
       requestBody: JSON_BODY(OBJ({ old_password: S, new_password: S }, [
         "old_password",
@@ -167,13 +269,17 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/auth/jwks": {
-    get: op("pico-auth: the JWKS (as /.well-known/jwks.json)", {
+    get: op("getAccountJwks", "pico-auth: the JWKS (as /.well-known/jwks.json)", {
       security: [],
-      responses: OK("JWK Set", OBJ({ keys: { type: "array" } })),
+      responses: {
+        ...OK("JWK Set", OBJ({ keys: { type: "array", items: { type: "object" } } })),
+        "403": ERR("The client address is blocked"),
+        "429": ERR("Rate limited (per address); see Retry-After"),
+      },
     }),
   },
   "/api/v1/auth/users": {
-    get: op("pico-auth: list accounts (org admins see their organisation)", {
+    get: op("listUsers", "pico-auth: list accounts (org admins see their organisation)", {
       security: ACCOUNT,
       responses: {
         ...OK(
@@ -183,33 +289,37 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
         ...ERRORS,
       },
     }),
-    post: op("pico-auth: create an account with a role (password or, superadmin, password_hash)", {
-      security: ACCOUNT,
-      requestBody: JSON_BODY(OBJ({
-        email: S,
-        password: S,
-        password_hash: S,
-        display_name: S,
-        role: S,
-        org_id: S,
-        username: S,
-      }, ["email"])),
-      responses: { ...OK("The account", USER, "201"), ...ERRORS },
-    }),
+    post: op(
+      "createUser",
+      "pico-auth: create an account with a role (password or, superadmin, password_hash)",
+      {
+        security: ACCOUNT,
+        requestBody: JSON_BODY(OBJ({
+          email: S,
+          password: S,
+          password_hash: S,
+          display_name: S,
+          role: S,
+          org_id: S,
+          username: S,
+        }, ["email"])),
+        responses: { ...OK("The account", USER, "201"), ...ERRORS },
+      },
+    ),
   },
   "/api/v1/auth/users/registration": {
-    get: op("pico-auth: whether self-registration is open", {
+    get: op("getRegistration", "pico-auth: whether self-registration is open", {
       security: ACCOUNT,
       responses: { ...OK("", OBJ({ registration_enabled: { type: "boolean" } })), ...ERRORS },
     }),
-    put: op("pico-auth: open or close self-registration", {
+    put: op("setRegistration", "pico-auth: open or close self-registration", {
       security: ACCOUNT,
       requestBody: JSON_BODY(OBJ({ enabled: { type: "boolean" } }, ["enabled"])),
       responses: { ...OK("", OBJ({ registration_enabled: { type: "boolean" } })), ...ERRORS },
     }),
   },
   "/api/v1/auth/users/{id}/role": {
-    put: op("pico-auth: change a role (bare JSON string or {role})", {
+    put: op("setUserRole", "pico-auth: change a role (bare JSON string or {role})", {
       security: ACCOUNT,
       parameters: PATH("id"),
       requestBody: JSON_BODY({ oneOf: [S, OBJ({ role: S }, ["role"])] }),
@@ -217,48 +327,60 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/auth/users/{id}/password": {
-    put: op("pico-auth: reset a password (revokes the account's refresh tokens)", {
-      security: ACCOUNT,
-      parameters: PATH("id"),
-      requestBody: JSON_BODY(OBJ({ new_password: S }, ["new_password"])),
-      responses: { ...OK("", OBJ({ message: S, id: S })), ...ERRORS },
-    }),
+    put: op(
+      "resetUserPassword",
+      "pico-auth: reset a password (revokes the account's refresh tokens)",
+      {
+        security: ACCOUNT,
+        parameters: PATH("id"),
+        requestBody: JSON_BODY(OBJ({ new_password: S }, ["new_password"])),
+        responses: { ...OK("", OBJ({ message: S, id: S })), ...ERRORS },
+      },
+    ),
   },
   "/api/v1/auth/users/{id}/status": {
-    put: op("Suspend or resume an account (superadmin, or an org admin within its org)", {
-      security: ACCOUNT,
-      parameters: PATH("id"),
-      requestBody: JSON_BODY(OBJ({ status: { type: "string", enum: ["suspended", "active"] } }, [
-        "status",
-      ])),
-      responses: {
-        ...OK(
-          "The account; a suspended one cannot log in, refresh, or use tokens issued before",
-          OBJ({ id: S, email: S, role: S, org_id: S, status: S }),
-        ),
-        ...ERRORS,
+    put: op(
+      "setUserStatus",
+      "Suspend or resume an account (superadmin, or an org admin within its org)",
+      {
+        security: ACCOUNT,
+        parameters: PATH("id"),
+        requestBody: JSON_BODY(OBJ({ status: { type: "string", enum: ["suspended", "active"] } }, [
+          "status",
+        ])),
+        responses: {
+          ...OK(
+            "The account; a suspended one cannot log in, refresh, or use tokens issued before",
+            OBJ({ id: S, email: S, role: S, org_id: S, status: S }),
+          ),
+          ...ERRORS,
+        },
       },
-    }),
+    ),
   },
   "/api/v1/auth/service-tokens": {
-    get: op("pico-auth: list service tokens (API keys with scope service)", {
+    get: op("listServiceTokens", "pico-auth: list service tokens (API keys with scope service)", {
       security: ACCOUNT,
       responses: {
         ...OK("", OBJ({ service_tokens: { type: "array" }, total: { type: "integer" } })),
         ...ERRORS,
       },
     }),
-    post: op("pico-auth: create a service token (the token is in the answer, once)", {
-      security: ACCOUNT,
-      requestBody: JSON_BODY(OBJ({ name: S, role: S, org_id: S }, ["name"])),
-      responses: {
-        ...OK("", OBJ({ id: S, name: S, role: S, org_id: S, token: S }), "201"),
-        ...ERRORS,
+    post: op(
+      "createServiceToken",
+      "pico-auth: create a service token (the token is in the answer, once)",
+      {
+        security: ACCOUNT,
+        requestBody: JSON_BODY(OBJ({ name: S, role: S, org_id: S }, ["name"])),
+        responses: {
+          ...OK("", OBJ({ id: S, name: S, role: S, org_id: S, token: S }), "201"),
+          ...ERRORS,
+        },
       },
-    }),
+    ),
   },
   "/api/v1/auth/service-tokens/validate": {
-    post: op("pico-auth: validate a service token", {
+    post: op("validateServiceToken", "pico-auth: validate a service token", {
       security: ACCOUNT,
       requestBody: JSON_BODY(OBJ({ token: S }, ["token"])),
       responses: {
@@ -268,7 +390,7 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/auth/service-tokens/{name}": {
-    delete: op("pico-auth: revoke the service tokens of a name", {
+    delete: op("deleteServiceToken", "pico-auth: revoke the service tokens of a name", {
       security: ACCOUNT,
       parameters: PATH("name"),
       responses: {
@@ -278,14 +400,14 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/groups": {
-    get: op("pico-auth: list groups", {
+    get: op("listGroups", "pico-auth: list groups", {
       security: ACCOUNT,
       responses: {
         ...OK("", OBJ({ groups: { type: "array" }, total: { type: "integer" } })),
         ...ERRORS,
       },
     }),
-    post: op("pico-auth: create a group in the caller's organisation", {
+    post: op("createGroup", "pico-auth: create a group in the caller's organisation", {
       security: ACCOUNT,
       requestBody: JSON_BODY(OBJ({ name: S, description: S }, ["name"])),
       responses: {
@@ -295,25 +417,25 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/groups/{id}": {
-    get: op("pico-auth: a group and its members", {
+    get: op("getGroup", "pico-auth: a group and its members", {
       security: ACCOUNT,
       parameters: PATH("id"),
       responses: { ...OK("", OBJ({ id: S, name: S, members: { type: "array" } })), ...ERRORS },
     }),
-    put: op("pico-auth: rename or describe a group", {
+    put: op("updateGroup", "pico-auth: rename or describe a group", {
       security: ACCOUNT,
       parameters: PATH("id"),
       requestBody: JSON_BODY(OBJ({ name: S, description: S })),
       responses: { ...OK("", OBJ({ id: S, name: S, description: S })), ...ERRORS },
     }),
-    delete: op("pico-auth: delete a group", {
+    delete: op("deleteGroup", "pico-auth: delete a group", {
       security: ACCOUNT,
       parameters: PATH("id"),
       responses: { ...OK("", OBJ({ message: S })), ...ERRORS },
     }),
   },
   "/api/v1/groups/{id}/members": {
-    post: op("pico-auth: add a member", {
+    post: op("addGroupMember", "pico-auth: add a member", {
       security: ACCOUNT,
       parameters: PATH("id"),
       requestBody: JSON_BODY(OBJ({ user_id: S }, ["user_id"])),
@@ -321,7 +443,7 @@ export const ACCOUNT_OPENAPI_PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   "/api/v1/groups/{id}/members/{user_id}": {
-    delete: op("pico-auth: remove a member", {
+    delete: op("removeGroupMember", "pico-auth: remove a member", {
       security: ACCOUNT,
       parameters: PATH("id", "user_id"),
       responses: { ...OK("", OBJ({ message: S })), ...ERRORS },

@@ -17,7 +17,8 @@ import { isRole } from "../accounts/roles.ts";
 import {
   admitAccount,
   type Ctx,
-  loginAccount,
+  limitAddress,
+  loginWithSecondFactor,
   noteAudit,
   orgLimitOf,
   requireAccounts,
@@ -53,7 +54,7 @@ export function callingAccount(ctx: Ctx): UserRecord {
  * The target account of an admin action, checked against the admin's reach: an org admin acts
  * on its own organisation only (404 otherwise), and never on a superadmin.
  */
-async function _target(ctx: Ctx, id: string): Promise<UserRecord> {
+export async function targetAccount(ctx: Ctx, id: string): Promise<UserRecord> {
   const admin = callingAccount(ctx);
   const target = await requireAccounts(ctx).store.users.byId(id);
   const limit = orgLimitOf(ctx.caller);
@@ -92,6 +93,12 @@ export async function postRegister(ctx: Ctx): Promise<Response> {
   if (!(await svc.registrationOpen())) {
     throw KeypebbleError.answer("forbidden", "Registration is closed");
   }
+  // Each registration costs a password hash: a per-address budget of its own, well below the
+  // general per-address limit.
+  await limitAddress(ctx, "register", {
+    requests: svc.config.registrationsPerHour ?? 20,
+    windowSeconds: 3600,
+  });
   const body = objectBody(ctx);
   const user = await svc.create({
     email: body.email,
@@ -106,7 +113,10 @@ export async function postRegister(ctx: Ctx): Promise<Response> {
   return json({ id: user.id, email: user.email, role: user.role, status: user.status }, 201);
 }
 
-/** `POST /api/v1/auth/login` `{"email" | "username", "password"}`. */
+/**
+ * `POST /api/v1/auth/login` `{"email" | "username", "password"}`, and `"otp"` (the code of the
+ * authenticator app or a recovery code) for an account that signs in with a second factor.
+ */
 export async function postLogin(ctx: Ctx): Promise<Response> {
   const svc = requireAccounts(ctx);
   const body = objectBody(ctx);
@@ -116,7 +126,9 @@ export async function postLogin(ctx: Ctx): Promise<Response> {
   else if (typeof body.username === "string" && body.username !== "") {
     who = { username: body.username };
   } else throw KeypebbleError.answer("invalid_request", '"email" or "username" is required');
-  const user = await loginAccount(ctx, who, password);
+  // A second factor, when the account has one: `otp` (issue 24; pico-auth has none).
+  const otp = typeof body.otp === "string" ? body.otp : null;
+  const user = await loginWithSecondFactor(ctx, who, password, otp);
   const pair = await tokenPair(ctx, user, await svc.issueRefresh(user));
   return json(user.mustChangePassword ? { ...pair, password_change_required: true } : pair);
 }
@@ -237,7 +249,7 @@ export async function postUser(ctx: Ctx): Promise<Response> {
 export async function putUserRole(ctx: Ctx): Promise<Response> {
   const admin = callingAccount(ctx);
   const role = _role(singleString(ctx, "role"));
-  const target = await _target(ctx, ctx.params.id);
+  const target = await targetAccount(ctx, ctx.params.id);
   _grantable(admin, role);
   const user = await requireAccounts(ctx).setRole(target.id, role);
   noteAudit(ctx, { org: user.orgId, details: { role, previous_role: target.role } });
@@ -248,7 +260,7 @@ export async function putUserRole(ctx: Ctx): Promise<Response> {
 export async function putUserPassword(ctx: Ctx): Promise<Response> {
   callingAccount(ctx);
   const body = objectBody(ctx);
-  const target = await _target(ctx, ctx.params.id);
+  const target = await targetAccount(ctx, ctx.params.id);
   await requireAccounts(ctx).resetPassword(target.id, body.new_password);
   noteAudit(ctx, { org: target.orgId });
   return json({ message: "Password reset", id: target.id });
@@ -265,7 +277,7 @@ export async function putUserStatus(ctx: Ctx): Promise<Response> {
   if (status !== "suspended" && status !== "active") {
     throw KeypebbleError.answer("invalid_request", '"status" must be "suspended" or "active"');
   }
-  const target = await _target(ctx, ctx.params.id);
+  const target = await targetAccount(ctx, ctx.params.id);
   if (target.id === admin.id) {
     throw KeypebbleError.answer("forbidden", "An account cannot change its own status");
   }

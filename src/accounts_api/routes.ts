@@ -13,6 +13,7 @@ import { getJwks } from "../tokens/jwks.ts";
 import * as groups from "./group_routes.ts";
 import * as pico from "./pico_routes.ts";
 import * as serviceTokens from "./service_tokens.ts";
+import * as totp from "./totp_routes.ts";
 
 /** An account's bearer access token. */
 const ACCOUNT: CallerDecl = { accepts: ["account"], anonymous: "never" };
@@ -63,6 +64,11 @@ export const ACCOUNT_ROUTES: readonly AppRoute[] = [
   _route("POST", `${A}/me/password`, "profile", pico.postMyPassword, {
     action: "account.password_changed",
   }),
+  _route("GET", `${A}/me/totp`, "profile", totp.getMyTotp),
+  _route("POST", `${A}/me/totp`, "profile", totp.postMyTotp, { action: "account.totp_started" }),
+  _route("POST", `${A}/me/totp/confirm`, "profile", totp.postMyTotpConfirm, {
+    action: "account.totp_confirmed",
+  }),
   _route("GET", `${A}/jwks`, undefined, getJwks),
   _route("GET", `${A}/users`, "users.manage", pico.getUsers),
   _route("POST", `${A}/users`, "users.manage", pico.postUser, {
@@ -83,6 +89,15 @@ export const ACCOUNT_ROUTES: readonly AppRoute[] = [
   }),
   _route("PUT", `${A}/users/{id}/status`, "users.manage", pico.putUserStatus, {
     action: _statusAction,
+    target: "id",
+  }),
+  _route("GET", `${A}/users/{id}/totp`, "users.manage", totp.getUserTotp),
+  _route("PUT", `${A}/users/{id}/totp`, "users.manage", totp.putUserTotp, {
+    action: "account.totp_required",
+    target: "id",
+  }),
+  _route("DELETE", `${A}/users/{id}/totp`, "users.manage", totp.deleteUserTotp, {
+    action: "account.totp_reset",
     target: "id",
   }),
   _route("GET", `${A}/service-tokens`, "service_tokens.manage", serviceTokens.getServiceTokens),

@@ -1,7 +1,8 @@
 /**
  * The admin API under `/admin/`, wire-compatible with keyguard's (paths, `X-Admin-Key`, field
- * names), plus what keyguard lacks: suspend/resume, roll, one key, blocks. JSON in and out; errors
- * in the usual `{"error", "message"}` form. Times are RFC 3339 strings.
+ * names, statuses, defaults and bounds), plus what keyguard lacks: suspend/resume, roll, one key,
+ * blocks. JSON in and out; errors are `{"error", "message", "detail"}` with keyguard's statuses
+ * (the `keyguard` wire style of the route declarations). Times are RFC 3339 strings.
  *
  * The caller (an admin key, or an account's token) and its capability are settled by the route
  * declaration (src/admin/routes.ts); handlers act within the caller's reach (its own
@@ -10,12 +11,20 @@
  */
 
 import { isRole } from "../accounts/roles.ts";
-import { isUsable } from "../apikeys/service.ts";
+import { isUsable, USAGE_RANGES, type UsageRange } from "../apikeys/service.ts";
+import { KEY_DEFAULTS, type StoreConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import { json } from "../http/mod.ts";
 import { rfc3339OrNull } from "../profiles/context.ts";
 import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary, Role } from "../store/mod.ts";
-import { checkGrant, type Ctx, noteAudit, orgLimitOf, requireKeys } from "../trust/mod.ts";
+import {
+  checkGrant,
+  type Ctx,
+  noteAudit,
+  orgLimitOf,
+  requireKeys,
+  requireReach,
+} from "../trust/mod.ts";
 
 /** An organisation as keyguard lists it. */
 export function orgJson(o: OrgSummary): Record<string, unknown> {
@@ -90,10 +99,12 @@ function _str(
 function _int(body: Readonly<Record<string, unknown>>, name: string): number | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v)) {
+  // As keyguard's pydantic reads an int field: a number, or a string of digits ("120").
+  const n = typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n)) {
     throw KeypebbleError.answer("invalid_request", `"${name}" must be an integer`);
   }
-  return v;
+  return n;
 }
 
 function _strings(body: Readonly<Record<string, unknown>>, name: string): string[] | undefined {
@@ -108,10 +119,13 @@ function _strings(body: Readonly<Record<string, unknown>>, name: string): string
   return v as string[];
 }
 
-/** `POST /admin/orgs` `{"name"}` (root principals). */
+/**
+ * `POST /admin/orgs` `{"name"}` (root principals): 200 with the organisation, as keyguard answers
+ * (400 when the name is taken; any printable name, src/apikeys/names.ts).
+ */
 export async function postOrg(ctx: Ctx): Promise<Response> {
   const org = await requireKeys(ctx).createOrg(_str(ctx.json, "name", true)!);
-  return json(orgJson({ ...org, keyCount: 0 }), 201);
+  return json(orgJson({ ...org, keyCount: 0 }));
 }
 
 /** `GET /admin/orgs` (root principals). */
@@ -130,10 +144,16 @@ export function orgStatusRoute(status: "active" | "suspended") {
   };
 }
 
+/** keyguard's bounds of `rate_limit_per_minute` (its `Field(ge=1, le=10000)`). */
+export const RATE_LIMIT_BOUNDS = { min: 1, max: 10_000 } as const;
+
 /**
  * `POST /admin/keys` `{"org_name", "label", "prefix", "rate_limit_per_minute", "scopes"}` (plus
- * `claims`, `audiences`, `monthly_quota`, `expires_in_seconds`, `reach`). The raw key is in
- * `raw_key`, this once. Refused (403) when it would grant what the caller does not hold.
+ * `claims`, `audiences`, `monthly_quota`, `expires_in_seconds`, `reach`): 200 with the key, its
+ * raw form in `raw_key` this once. As keyguard: a missing limit is `store.default_rate_limit_per_
+ * minute` (60) and missing scopes `store.default_scopes` (`["read"]`); the limit is 1 to 10000
+ * (`null` asks for none, which keyguard refuses); the prefix is taken as given (any of the safe
+ * shape). Refused (403) when it would grant what the caller does not hold.
  */
 export async function postKey(ctx: Ctx): Promise<Response> {
   const svc = requireKeys(ctx);
@@ -146,18 +166,17 @@ export async function postKey(ctx: Ctx): Promise<Response> {
       "An org admin manages its own organisation's keys only",
     );
   }
-  let prefix = _str(body, "prefix", false);
-  if (prefix !== undefined && prefix !== "" && !prefix.endsWith("_")) prefix += "_";
+  const prefix = _str(body, "prefix", false);
   const claims = body.claims;
   if (
     claims !== undefined && (claims === null || typeof claims !== "object" || Array.isArray(claims))
   ) {
     throw KeypebbleError.answer("invalid_request", '"claims" must be an object');
   }
-  const rate = _int(body, "rate_limit_per_minute");
+  const rate = _rateLimit(svc.config, body);
   const quota = _int(body, "monthly_quota");
   const expiresIn = _int(body, "expires_in_seconds");
-  const scopes = _strings(body, "scopes");
+  const scopes = _strings(body, "scopes") ?? [...(svc.config.defaultScopes ?? KEY_DEFAULTS.scopes)];
   const audiences = _strings(body, "audiences");
   const reach = _str(body, "reach", false);
   if (reach !== undefined && reach !== "org" && reach !== "all") {
@@ -170,7 +189,7 @@ export async function postKey(ctx: Ctx): Promise<Response> {
   _checkAudiences(ctx, audiences ?? []);
   checkGrant(ctx.caller, {
     org: orgName,
-    ...(scopes === undefined ? {} : { scopes }),
+    scopes,
     claims: otherClaims,
     ...(audiences === undefined ? {} : { audiences }),
     ...(serviceRole === undefined ? {} : { serviceRole: serviceRole as Role }),
@@ -180,11 +199,11 @@ export async function postKey(ctx: Ctx): Promise<Response> {
   const { key, raw } = await svc.createKey({
     orgName,
     label: _str(body, "label", true)!,
-    ...(prefix === undefined || prefix === "" ? {} : { prefix }),
-    ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
+    ...(prefix === undefined ? {} : { prefix }),
+    rateLimitPerMinute: rate,
     ...(quota === undefined ? {} : { monthlyQuota: quota }),
     ...(expiresIn === undefined ? {} : { expiresInSeconds: expiresIn }),
-    ...(scopes === undefined ? {} : { scopes }),
+    scopes,
     ...(audiences === undefined ? {} : { audiences }),
     ...(claims === undefined ? {} : { claims: claims as Record<string, unknown> }),
     ...(reach === undefined ? {} : { reach }),
@@ -194,7 +213,28 @@ export async function postKey(ctx: Ctx): Promise<Response> {
     org: key.orgName,
     details: { label: key.label, scopes: key.scopes, reach: key.reach },
   });
-  return json(_created(key, raw), 201);
+  return json(_created(key, raw));
+}
+
+/** The key's per-minute limit: as given (1 to 10000), none for `null`, else the default. */
+function _rateLimit(
+  config: StoreConfig,
+  body: Readonly<Record<string, unknown>>,
+): number | null {
+  if (!("rate_limit_per_minute" in body)) {
+    return config.defaultRateLimitPerMinute === undefined
+      ? KEY_DEFAULTS.rateLimitPerMinute
+      : config.defaultRateLimitPerMinute;
+  }
+  if (body.rate_limit_per_minute === null) return null;
+  const rate = _int(body, "rate_limit_per_minute")!;
+  if (rate < RATE_LIMIT_BOUNDS.min || rate > RATE_LIMIT_BOUNDS.max) {
+    throw KeypebbleError.answer(
+      "invalid_request",
+      `"rate_limit_per_minute" must be ${RATE_LIMIT_BOUNDS.min} to ${RATE_LIMIT_BOUNDS.max}`,
+    );
+  }
+  return rate;
 }
 
 /**
@@ -289,6 +329,61 @@ export async function postRoll(ctx: Ctx): Promise<Response> {
 /** `GET /admin/stats` (root principals). */
 export async function getStats(ctx: Ctx): Promise<Response> {
   return json(await requireKeys(ctx).stats());
+}
+
+/**
+ * `GET /admin/usage?range=hour|day|month&key_id=|org_name=`: requests over time within the
+ * caller's reach. A root principal sees every key unless it names one or an organisation; anyone
+ * else sees its own organisation (naming another one, or a key of another one, is a 404).
+ */
+export async function getUsage(ctx: Ctx): Promise<Response> {
+  const range = ctx.query.get("range") ?? "hour";
+  if (!Object.hasOwn(USAGE_RANGES, range)) {
+    throw KeypebbleError.answer("invalid_request", '"range" must be "hour", "day" or "month"');
+  }
+  const keyId = ctx.query.get("key_id") ?? undefined;
+  let orgName = ctx.query.get("org_name") ?? undefined;
+  if (keyId !== undefined && orgName !== undefined) {
+    throw KeypebbleError.answer("invalid_request", 'Give "key_id" or "org_name", not both');
+  }
+  const svc = requireKeys(ctx);
+  if (keyId !== undefined) {
+    await _reachableKey(ctx, keyId);
+  } else {
+    orgName ??= orgLimitOf(ctx.caller);
+    if (orgName !== undefined) {
+      requireReach(ctx.caller, orgName, "No such organisation");
+      await svc.org(orgName);
+    }
+  }
+  const filter = keyId !== undefined ? { keyId } : orgName !== undefined ? { orgName } : {};
+  const r = await svc.usage(range as UsageRange, filter);
+  const at = (s: number) => new Date(s * 1000).toISOString();
+  return json({
+    range: r.range,
+    bucket_seconds: r.bucketSeconds,
+    from: at(r.from),
+    to: at(r.to),
+    key_id: keyId ?? null,
+    org_name: orgName ?? null,
+    requests: r.requests,
+    errors: r.errors,
+    error_rate: r.requests === 0 ? 0 : Math.round((r.errors / r.requests) * 10_000) / 10_000,
+    buckets: r.buckets.map((b) => ({ start: at(b.start), requests: b.requests, errors: b.errors })),
+    top_keys: r.topKeys.map((t) => ({
+      id: t.keyId,
+      label: t.key?.label ?? "",
+      prefix: t.key?.displayPrefix ?? "",
+      org_name: t.key?.orgName ?? null,
+      requests: t.requests,
+      errors: t.errors,
+    })),
+    quota: r.quota === undefined ? null : {
+      monthly_quota: r.quota.monthlyQuota,
+      used_this_month: r.quota.used,
+      month_start: at(r.quota.monthStart),
+    },
+  });
 }
 
 /** `GET /admin/blocks` (root principals). */

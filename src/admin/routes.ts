@@ -4,14 +4,25 @@
  * (src/trust/capabilities.ts). Organisations, blocks and statistics need a root principal; keys
  * are managed within the caller's reach; the audit trail is read within it. Every route that
  * changes something names its audit action (`audit`: recorded once it answered, src/trust/audit.ts).
+ *
+ * They answer as keyguard's admin router does (the `keyguard` wire style: `detail` in every error,
+ * 422 for invalid input, 400 for a duplicate, 403 for an admin key not accepted); an admin key's
+ * calls here are not counted as its usage, and its refusals count in the admin API's own lockout
+ * bucket (a mistyped admin key never locks a gateway's address out of `/forward-auth`).
  */
 
 import type { CallerDecl } from "../http/mod.ts";
 import type { AppRoute, Capability } from "../trust/mod.ts";
 import { getAudit } from "./audit_route.ts";
+import * as clients from "./clients.ts";
 import * as h from "./handlers.ts";
 
-const ADMIN: CallerDecl = { accepts: ["api_key", "account"], anonymous: "never" };
+const ADMIN: CallerDecl = {
+  accepts: ["api_key", "account"],
+  anonymous: "never",
+  lockoutBucket: "admin",
+  counted: false,
+};
 
 function _route(
   method: AppRoute["method"],
@@ -27,7 +38,7 @@ function _route(
     caller: ADMIN,
     needs,
     body,
-    style: "keypebble",
+    style: "keyguard",
     handle,
     ...(audit === undefined ? {} : { audit }),
   };
@@ -73,6 +84,7 @@ export const ADMIN_ROUTES: readonly AppRoute[] = [
     target: "id",
   }),
   _route("GET", "/admin/stats", "stats.read", h.getStats),
+  _route("GET", "/admin/usage", "usage.read", h.getUsage),
   _route("GET", "/admin/blocks", "blocks.manage", h.getBlocks),
   _route("POST", "/admin/blocks", "blocks.manage", h.postBlock, "json", {
     action: "block.created",
@@ -81,6 +93,21 @@ export const ADMIN_ROUTES: readonly AppRoute[] = [
   _route("DELETE", "/admin/blocks/{kind}/{value}", "blocks.manage", h.deleteBlock, "none", {
     action: "block.removed",
     target: "value",
+  }),
+  // Sign-in clients kept in the store (issue 24); the config's are listed, read-only.
+  _route("GET", "/admin/clients", "clients.manage", clients.getClients),
+  _route("POST", "/admin/clients", "clients.manage", clients.postClient, "json", {
+    action: "client.created",
+    target: "id",
+  }),
+  _route("GET", "/admin/clients/{id}", "clients.manage", clients.getClient),
+  _route("PUT", "/admin/clients/{id}", "clients.manage", clients.putClient, "json", {
+    action: "client.updated",
+    target: "id",
+  }),
+  _route("DELETE", "/admin/clients/{id}", "clients.manage", clients.deleteClient, "none", {
+    action: "client.deleted",
+    target: "id",
   }),
   _route("GET", "/admin/audit", "audit.read", getAudit),
 ];

@@ -32,10 +32,19 @@ import type {
   RevocationEvent,
   RevocationListener,
   Store,
+  UsageFilter,
 } from "../store/mod.ts";
 import { reservedClaims } from "../profiles/table.ts";
 import { checkKeyShape, displayPrefix, generateRawKey, KeyHasher } from "./format.ts";
 import { hasImportedShape, importedCandidates, importedPrefix } from "./imported_keys.ts";
+import {
+  isKeyLabel,
+  isOrgName,
+  KEY_PREFIX,
+  LABEL_RULE,
+  ORG_NAME_RULE,
+  PREFIX_RULE,
+} from "./names.ts";
 
 /** Most key checks kept in memory. */
 export const MAX_CACHED = 10_000;
@@ -124,9 +133,9 @@ interface CacheEntry {
   readonly until: number;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE = /^[\x21-\x7e]{1,128}$/;
-const LABEL_MAX = 128;
+/** Entries of `top_keys` in the statistics (keyguard's five). */
+const TOP_KEYS = 5;
 /** Claims a key may not carry (the `api` kind's reserved and refused claims). */
 const API_RESERVED = reservedClaims("api");
 
@@ -135,6 +144,12 @@ export class ApiKeyService {
   readonly store: Store;
   readonly config: StoreConfig;
   readonly counters: Counters;
+  /**
+   * The pepper, for the keys derived from it with HKDF, one purpose each (sign-in's CSRF,
+   * recovery-code and TOTP-sealing keys: `src/oidc/keys.ts`, derived once by the composition
+   * root). Never logged, never sent.
+   */
+  readonly pepper: Uint8Array;
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
   readonly #lockout: KeyLockout;
@@ -162,6 +177,7 @@ export class ApiKeyService {
     this.config = options.config;
     this.counters = options.counters;
     this.#hasher = new KeyHasher(options.pepper);
+    this.pepper = options.pepper;
     this.#now = options.now ?? (() => Date.now());
     this.#lockout = options.lockout;
     this.#keyguardSecret = options.keyguardSecret;
@@ -184,9 +200,11 @@ export class ApiKeyService {
   /**
    * Check a presented key: shape, then the cache or the store, then status and expiry.
    *
-   * A key imported from keyguard or pico-auth may carry a prefix that is not configured (within a
-   * safe shape) and, until first presented here, a hash of its source's scheme: the lookup then
-   * tries that hash too (in the same query), and a key found by it moves to our scheme at once.
+   * A key may carry a prefix that is not in `accepted_prefixes` when it has the safe shape (any
+   * prefix keyguard allows, `src/apikeys/names.ts`): it was imported, or made here with its own
+   * prefix, and only a stored row matching the whole key accepts it. An imported key may also
+   * carry, until first presented here, a hash of its source's scheme: the lookup then tries that
+   * hash too (in the same query), and a key found by it moves to our scheme at once.
    */
   async check(raw: string | undefined): Promise<KeyCheck> {
     if (raw === undefined || raw === "") return { ok: false, reason: "missing" };
@@ -195,10 +213,6 @@ export class ApiKeyService {
     if ("problem" in shape && !imported) return { ok: false, reason: shape.problem };
     const key = await this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
     if (key === null) return { ok: false, reason: "problem" in shape ? shape.problem : "unknown" };
-    // Only an imported key may carry a prefix that is not (or no longer) accepted.
-    if ("problem" in shape && (key.origin ?? null) === null) {
-      return { ok: false, reason: shape.problem };
-    }
     if (key.status === "revoked") return { ok: false, reason: "revoked" };
     if (key.expiresAt !== null && key.expiresAt * 1000 <= this.#now()) {
       return { ok: false, reason: "expired" };
@@ -301,19 +315,23 @@ export class ApiKeyService {
     };
   }
 
-  /** Seconds an address is still locked out for presenting bad keys (0: not locked). */
-  async lockedFor(address: string): Promise<number> {
+  /**
+   * Seconds an address is still locked out for presenting bad keys (0: not locked), in `bucket`
+   * (a route's own bucket, e.g. the admin API's; default the one every other route shares).
+   */
+  async lockedFor(address: string, bucket?: string): Promise<number> {
     if (!this.#lockout.enabled) return 0;
-    const ms = await this.counters.flagTtl(`lk:${address}`);
+    const ms = await this.counters.flagTtl(`lk:${_bucketed(bucket, address)}`);
     return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
   }
 
-  /** Count a bad key from `address`; true when this failure locked it. */
-  async recordFailure(address: string): Promise<boolean> {
+  /** Count a bad key from `address` in `bucket`; true when this failure locked it. */
+  async recordFailure(address: string, bucket?: string): Promise<boolean> {
     if (!this.#lockout.enabled) return false;
-    const c = await this.counters.incr(`lf:${address}`, this.#lockout.windowSeconds * 1000);
+    const id = _bucketed(bucket, address);
+    const c = await this.counters.incr(`lf:${id}`, this.#lockout.windowSeconds * 1000);
     if (c.value === this.#shareOf(this.#lockout.maxFailures)) {
-      await this.counters.setFlag(`lk:${address}`, this.#lockout.lockSeconds * 1000);
+      await this.counters.setFlag(`lk:${id}`, this.#lockout.lockSeconds * 1000);
       return true;
     }
     return false;
@@ -457,14 +475,9 @@ export class ApiKeyService {
 
   // ---- administration ------------------------------------------------------------------------
 
-  /** Create an organisation. */
+  /** Create an organisation (its name as keyguard allows it: src/apikeys/names.ts). */
   async createOrg(name: string): Promise<Org> {
-    if (!NAME.test(name)) {
-      throw new KeypebbleError(
-        "invalid_request",
-        "Organisation name must be 1 to 64 letters, digits, '.', '_' or '-'",
-      );
-    }
+    if (!isOrgName(name)) throw new KeypebbleError("invalid_request", ORG_NAME_RULE);
     const org: Org = {
       id: crypto.randomUUID(),
       name,
@@ -523,21 +536,12 @@ export class ApiKeyService {
   }
 
   #newRecord(orgId: string, input: Omit<NewKey, "orgName">): { record: ApiKeyRecord; raw: string } {
+    // Any prefix of the safe shape (keyguard lets a key have any): a key is found by its hash,
+    // and a prefix of this shape is looked up whether or not it is in accepted_prefixes.
     const prefix = input.prefix ?? this.config.keyPrefix;
-    if (!this.config.acceptedPrefixes.includes(prefix)) {
-      throw new KeypebbleError(
-        "invalid_request",
-        `Prefix must be one of ${this.config.acceptedPrefixes.map((p) => `"${p}"`).join(", ")}`,
-      );
-    }
+    if (!KEY_PREFIX.test(prefix)) throw new KeypebbleError("invalid_request", PREFIX_RULE);
     const label = input.label;
-    if (
-      typeof label !== "string" || label.trim() === "" || label.length > LABEL_MAX ||
-      // deno-lint-ignore no-control-regex
-      /[\x00-\x1f\x7f]/.test(label)
-    ) {
-      throw new KeypebbleError("invalid_request", "Label must be 1 to 128 printable characters");
-    }
+    if (!isKeyLabel(label)) throw new KeypebbleError("invalid_request", LABEL_RULE);
     const scopes = [...(input.scopes ?? [])];
     for (const s of scopes) {
       if (typeof s !== "string" || !SCOPE.test(s)) {
@@ -694,7 +698,7 @@ export class ApiKeyService {
       this.store.apiKeys.list(),
       this.store.usage.totals(0),
       this.store.usage.totals(now - 3600),
-      this.store.usage.perKey(0, 10),
+      this.store.usage.perKey(0, TOP_KEYS),
     ]);
     const byId = new Map(keys.map((k) => [k.id, k]));
     return {
@@ -710,15 +714,98 @@ export class ApiKeyService {
         requests: u.requests,
         errors: u.errors,
       })),
-      error_rate: all.requests === 0
-        ? 0
-        : Math.round((all.errors / all.requests) * 10_000) / 10_000,
+      // keyguard's definition: the percentage of requests answered with a status of 400 or
+      // more, rounded to two decimals (2.4 means 2.4 %).
+      error_rate: all.requests === 0 ? 0 : Math.round((all.errors / all.requests) * 10_000) / 100,
+    };
+  }
+
+  /**
+   * Requests over time for one key, one organisation's keys, or every key: the last hour in
+   * minutes, the last day in hours or the last 30 days in days (every bucket, empty ones as 0),
+   * the totals and error rate of the range, the keys with most requests, and for one key its
+   * monthly quota and what the current UTC month has used of it.
+   */
+  async usage(range: UsageRange, filter: UsageFilter): Promise<UsageReport> {
+    await this.flushUsage().catch(() => {});
+    const { bucket, count } = USAGE_RANGES[range];
+    const now = this.#sec();
+    const last = Math.floor(now / bucket) * bucket;
+    const from = last - (count - 1) * bucket;
+    const d = new Date(this.#now());
+    const monthStart = Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000);
+    const [rows, top, keys, monthUsed] = await Promise.all([
+      this.store.usage.series(from, bucket, filter),
+      this.store.usage.perKeyWithin(from, 10, filter),
+      this.store.apiKeys.list(),
+      filter.keyId === undefined
+        ? Promise.resolve(0)
+        : this.store.usage.forKey(filter.keyId, monthStart),
+    ]);
+    const byStart = new Map(rows.map((r) => [r.start, r]));
+    const buckets = [];
+    let requests = 0;
+    let errors = 0;
+    for (let t = from; t <= last; t += bucket) {
+      const r = byStart.get(t);
+      buckets.push({ start: t, requests: r?.requests ?? 0, errors: r?.errors ?? 0 });
+      requests += r?.requests ?? 0;
+      errors += r?.errors ?? 0;
+    }
+    const byId = new Map(keys.map((k) => [k.id, k]));
+    const key = filter.keyId === undefined ? undefined : byId.get(filter.keyId);
+    return {
+      range,
+      bucketSeconds: bucket,
+      from,
+      to: last + bucket,
+      buckets,
+      requests,
+      errors,
+      topKeys: top.map((u) => ({ ...u, key: byId.get(u.keyId) })),
+      ...(filter.keyId === undefined ? {} : {
+        quota: {
+          monthlyQuota: key?.monthlyQuota ?? null,
+          used: monthUsed,
+          monthStart,
+        },
+      }),
     };
   }
 
   #sec(): number {
     return Math.floor(this.#now() / 1000);
   }
+}
+
+/** The windows of {@link ApiKeyService.usage}: bucket size and count. */
+export const USAGE_RANGES = {
+  hour: { bucket: 60, count: 60 },
+  day: { bucket: 3600, count: 24 },
+  month: { bucket: 86_400, count: 30 },
+} as const;
+
+/** A window of {@link ApiKeyService.usage}. */
+export type UsageRange = keyof typeof USAGE_RANGES;
+
+/** What {@link ApiKeyService.usage} answers (times in seconds since the epoch). */
+export interface UsageReport {
+  readonly range: UsageRange;
+  readonly bucketSeconds: number;
+  readonly from: number;
+  readonly to: number;
+  readonly buckets: readonly { start: number; requests: number; errors: number }[];
+  readonly requests: number;
+  readonly errors: number;
+  /** Most requests first; `key` is absent for a key deleted since. */
+  readonly topKeys: readonly {
+    keyId: string;
+    requests: number;
+    errors: number;
+    key: ApiKeyWithOrg | undefined;
+  }[];
+  /** For one key: its monthly quota (null: none) and the requests of this UTC month. */
+  readonly quota?: { monthlyQuota: number | null; used: number; monthStart: number };
 }
 
 /** keyguard's `GET /admin/stats` body. */
@@ -728,8 +815,19 @@ export interface UsageStats {
   active_keys: number;
   total_requests: number;
   recent_requests_1h: number;
+  /** The five keys with the most requests (calls of the admin API are not counted). */
   top_keys: { id: string; label: string; prefix: string; requests: number; errors: number }[];
+  /** Percentage of requests answered with a status of 400 or more (keyguard's meaning). */
   error_rate: number;
+}
+
+/**
+ * The counter id of an address in a lockout bucket (issue 22: the admin API counts its refused
+ * keys apart, so a mistyped admin key cannot lock a gateway's address out of `/forward-auth`).
+ * The shared bucket keeps the bare address, as before. To be folded into the one lockout.
+ */
+function _bucketed(bucket: string | undefined, address: string): string {
+  return bucket === undefined ? address : `${bucket}:${address}`;
 }
 
 /** True when a key would be accepted now (active, unexpired, organisation active). */

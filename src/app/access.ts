@@ -26,7 +26,8 @@ export function routeAccess(rt: Runtime, table: readonly AppRoute[] = ROUTE_TABL
     if (d.profile !== undefined && !kindEnabled({ rt }, d.profile)) continue;
     out.push({
       method: d.method,
-      template: d.template,
+      // A query mode (`GET /forward-auth?limit=`) is its own declaration: shown as such.
+      template: d.queryMode === undefined ? d.template : `${d.template}?${d.queryMode}=`,
       callers: d.caller.accepts.length === 0 ? "-" : d.caller.accepts.join(", "),
       anonymous: anonymousAllowed({ rt }, d.caller.anonymous, d.profile),
       ...(d.needs === undefined ? {} : { needs: d.needs }),
@@ -52,6 +53,21 @@ export function anonymousSurface(rt: Runtime): string[] {
       lines.push(`${a.method} ${a.template}: a new account (registration is open)`);
     } else if (a.template === "/oauth2/token" && rt.config.oauth?.tokenExchange === true) {
       lines.push(`${a.method} ${a.template}: token exchange of a token already held`);
+    } else if (
+      a.template === "/authorize" && a.method === "GET" && rt.config.accounts !== undefined &&
+      rt.profiles.id !== undefined && kindEnabled({ rt }, "id")
+    ) {
+      lines.push(
+        "GET /authorize, /end_session, /assets/login.css: the sign-in pages (nothing without a password)",
+      );
+    } else if (a.template === "/forward-auth?limit=") {
+      const names = Object.keys(rt.config.limits.routes);
+      if (names.length > 0) {
+        lines.push(
+          `${a.method} ${a.template}${names.join("|")}: 200 or 429 for its own address ` +
+            "(limits.routes; no key, nothing about a key)",
+        );
+      }
     }
   }
   return lines;

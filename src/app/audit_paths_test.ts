@@ -21,6 +21,9 @@ const NO_CHANGE: Readonly<Record<string, string>> = {
   "POST /api/v1/auth/login": "mints an access token and a refresh token (both recorded)",
   "POST /api/v1/auth/refresh": "rotates and mints (both tokens recorded)",
   "POST /api/v1/auth/service-tokens/validate": "reads a key's state",
+  "POST /forward-auth/failures": "counts a gateway's failed attempt toward a route limit",
+  "POST /userinfo": "reads the signed-in account's claims",
+  "POST /end_session": "ends the browser's own sign-in session (a logout)",
 };
 
 async function* _sources(dir: string, rel = ""): AsyncGenerator<[string, string]> {

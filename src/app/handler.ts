@@ -18,6 +18,9 @@ export const READ_HEADERS: readonly string[] = [
   "x-admin-key",
   "x-required-scope",
   "x-forwarded-for",
+  // The sign-in pages: the session and login cookies, and the Origin of their form posts.
+  "cookie",
+  "origin",
 ];
 
 /** Build the handler over long-lived services. */

@@ -14,6 +14,9 @@ import { VERSION } from "../version.ts";
 import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
 import { AUDIT_PATHS, AUDIT_SCHEMAS } from "./openapi_audit.ts";
 import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts_api/openapi_paths.ts";
+import { CONSOLE_OPENAPI_PATHS } from "../console/openapi_paths.ts";
+import { withExamples } from "./openapi_examples.ts";
+import { SIGNIN_OPENAPI_PATHS } from "../signin/openapi_paths.ts";
 
 type Json = Record<string, unknown>;
 
@@ -32,6 +35,15 @@ const AUTH_ERRORS: Json = {
   ...ERRORS,
   "401": ERROR_RESPONSE("Authentication required or failed; see WWW-Authenticate"),
   "403": ERROR_RESPONSE("Authenticated, but not allowed"),
+};
+
+/**
+ * What a public route can answer before its handler: the address is blocked (403) or over the
+ * per-address limit (429). The probes and the metrics scrape are never admitted nor limited.
+ */
+const ADMITTED: Json = {
+  "403": ERROR_RESPONSE("The client address is blocked"),
+  "429": ERROR_RESPONSE("Rate limited (per address); see Retry-After"),
 };
 
 const BASIC = [{ basic: [] }, { proxyHeader: [] }];
@@ -97,21 +109,25 @@ const HEALTH: Json = {
   },
 };
 
-/** The OpenAPI 3.1 document. */
-export const OPENAPI: Readonly<Json> = {
+/** The OpenAPI 3.1 document (every operation with its examples: `openapi_examples.ts`). */
+export const OPENAPI: Readonly<Json> = withExamples({
   openapi: "3.1.0",
   info: {
     title: "Keypebble",
     version: VERSION,
+    license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     description:
       "A single-binary JWT issuer. Every error is JSON {error, message} with a stable code. " +
       "Registered claims (iss, iat, nbf, exp, jti) are always set by the server.",
   },
+  // Relative: the document describes the server that serves it (RFC 3986 §4.2).
+  servers: [{ url: "/", description: "This Keypebble server" }],
   paths: {
-    "/healthz": { get: HEALTH },
-    "/readyz": { get: HEALTH },
+    "/healthz": { get: { operationId: "getHealth", ...HEALTH } },
+    "/readyz": { get: { operationId: "getReadiness", ...HEALTH } },
     "/auth": {
       post: {
+        operationId: "mintAuthToken",
         summary: "A general-purpose token for the claims asked for",
         description:
           "Only allowed_custom_claims are signed; static_claims win; ttl_seconds (body or query) " +
@@ -145,6 +161,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/v2/token": {
       get: {
+        operationId: "getRegistryToken",
         summary: "Distribution registry token (docs/spec/auth/token.md)",
         security: BASIC,
         parameters: [
@@ -171,6 +188,7 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
       post: {
+        operationId: "postRegistryToken",
         summary: "OAuth2 password and refresh_token grants (docs/spec/auth/oauth.md)",
         security: [],
         requestBody: {
@@ -207,6 +225,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/command/token": {
       post: {
+        operationId: "mintCommandToken",
         summary: "A token for one command on one target (target → aud, user → sub)",
         security: OPTIONAL_BASIC,
         requestBody: {
@@ -252,15 +271,19 @@ export const OPENAPI: Readonly<Json> = {
         },
       },
     },
-    "/api/v1/namespaces/{ns}/serviceaccounts/{name}/token": { post: SA_TOKEN },
+    "/api/v1/namespaces/{ns}/serviceaccounts/{name}/token": {
+      post: { operationId: "mintServiceAccountTokenCore", ...SA_TOKEN },
+    },
     "/apis/authentication.k8s.io/v1/namespaces/{ns}/serviceaccounts/{name}/token": {
-      post: SA_TOKEN,
+      post: { operationId: "mintServiceAccountToken", ...SA_TOKEN },
     },
     "/.well-known/jwks.json": {
       get: {
+        operationId: "getJwks",
         summary: "Public keys (RFC 7517); HMAC keys never appear",
         security: [],
         responses: {
+          ...ADMITTED,
           "200": {
             description: "The JWKS",
             content: {
@@ -278,9 +301,11 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/.well-known/openid-configuration": {
       get: {
+        operationId: "getOpenIdConfiguration",
         summary: "OpenID Connect Discovery document for a token-only issuer",
         security: [],
         responses: {
+          ...ADMITTED,
           "200": {
             description: "The discovery document",
             content: { "application/json": { schema: { type: "object" } } },
@@ -290,6 +315,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/metrics": {
       get: {
+        operationId: "getMetrics",
         summary: "Prometheus text 0.0.4, or OpenMetrics 1.0 when Accept asks for it",
         security: [],
         responses: {
@@ -305,6 +331,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/spiffe/v1/svid": {
       post: {
+        operationId: "mintSvid",
         summary: "A JWT-SVID from the central SPIFFE issuer",
         description:
           "For an authenticated caller whose policy entry lists a matching spiffe_ids pattern " +
@@ -352,6 +379,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/spiffe/v1/bundle": {
       get: {
+        operationId: "getSpiffeBundle",
         summary: "The SPIFFE bundle (the central issuer's keys)",
         security: [],
         responses: {
@@ -365,6 +393,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/spiffe/v1/spiffile-bundle": {
       get: {
+        operationId: "getSpiffileBundle",
         summary: "The spiffile bundle document (keys per identity)",
         security: [],
         responses: {
@@ -378,6 +407,7 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/spiffe/v1/verify": {
       post: {
+        operationId: "verifySvid",
         summary: "Verify a JWT-SVID against the spiffile bundle",
         security: [],
         requestBody: {
@@ -417,9 +447,11 @@ export const OPENAPI: Readonly<Json> = {
     },
     "/openapi.json": {
       get: {
+        operationId: "getOpenApi",
         summary: "This document",
         security: [],
         responses: {
+          ...ADMITTED,
           "200": {
             description: "OpenAPI 3.1",
             content: { "application/json": { schema: { type: "object" } } },
@@ -432,6 +464,9 @@ export const OPENAPI: Readonly<Json> = {
     ...AUDIT_PATHS,
     // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
     ...ACCOUNT_OPENAPI_PATHS,
+    ...CONSOLE_OPENAPI_PATHS,
+    // Sign in with Keypebble (issue 24): pages, UserInfo, second factor, sign-in clients
+    ...SIGNIN_OPENAPI_PATHS,
   },
   components: {
     securitySchemes: {
@@ -508,7 +543,7 @@ export const OPENAPI: Readonly<Json> = {
       ...AUDIT_SCHEMAS,
     },
   },
-};
+});
 
 /** The security requirement of a route, rendered from its declaration (the one truth). */
 export function securityOf(decl: AppRoute): Json[] {
@@ -557,6 +592,9 @@ export function openApiFor(rt: Runtime, routes: readonly AppRoute[]): string {
   const all = OPENAPI.paths as Record<string, Record<string, unknown>>;
   for (const decl of routes) {
     if (decl.profile !== undefined && !kindEnabled({ rt }, decl.profile)) continue;
+    // A query mode shares its path and method with the route's declaration: OpenAPI has one
+    // operation for both, described there, with the security of the declaration without a mode.
+    if (decl.queryMode !== undefined) continue;
     const op = all[decl.template]?.[decl.method.toLowerCase()];
     if (op === undefined) continue;
     paths[decl.template] ??= {};
@@ -565,9 +603,27 @@ export function openApiFor(rt: Runtime, routes: readonly AppRoute[]): string {
       security: securityOf(decl),
     };
   }
-  text = JSON.stringify({ ...OPENAPI, paths });
+  text = JSON.stringify({ ...OPENAPI, paths, components: _usedSchemes(paths) });
   _served.set(rt, text);
   return text;
+}
+
+/** The components with only the security schemes some served operation uses. */
+function _usedSchemes(paths: Record<string, Record<string, unknown>>): Json {
+  const used = new Set<string>();
+  for (const item of Object.values(paths)) {
+    for (const op of Object.values(item)) {
+      for (const req of ((op as Json).security ?? []) as Json[]) {
+        for (const k of Object.keys(req)) used.add(k);
+      }
+    }
+  }
+  const components = OPENAPI.components as Json;
+  const schemes = components.securitySchemes as Json;
+  return {
+    ...components,
+    securitySchemes: Object.fromEntries(Object.entries(schemes).filter(([k]) => used.has(k))),
+  };
 }
 
 /** Handle `GET /openapi.json`. */

@@ -33,10 +33,17 @@ const NO_STORE = error("API keys are not enabled on this server (no store is con
 const STORE_DOWN = error("The store cannot answer (and the answer is not cached)");
 
 /** Errors every admin operation can answer. */
+/**
+ * Errors every admin operation can answer, with keyguard's statuses (the `keyguard` wire style):
+ * every body has `detail` beside `error` and `message`.
+ */
 const ADMIN_ERRORS: Json = {
-  "400": error("Bad input: invalid_request, invalid_scope, invalid_claims"),
-  "401": error("No admin key, or a malformed, unknown, revoked or expired one"),
-  "403": error('The key lacks the "admin" scope, or its organisation or address is blocked'),
+  "401": error("An account's access token that is not valid"),
+  "403": error(
+    "No admin key, or one not accepted (malformed, unknown, revoked, expired: keyguard's " +
+      '"Invalid admin key"); a key without the "admin" scope; a blocked organisation or address',
+  ),
+  "422": error("Bad input: invalid_request, invalid_json, invalid_scope, invalid_claims"),
   "404": error("No such organisation, key or block; or no store is configured"),
   "413": error("Body larger than limits.max_body_bytes"),
   "429": error("Rate limited or locked out; see Retry-After", RETRY_AFTER),
@@ -114,6 +121,71 @@ export const API_KEY_SCHEMAS: Readonly<Json> = {
       replaced_by: { type: ["string", "null"], description: "The key that rolled this one" },
     },
   },
+  Usage: {
+    type: "object",
+    required: [
+      "range",
+      "bucket_seconds",
+      "from",
+      "to",
+      "key_id",
+      "org_name",
+      "requests",
+      "errors",
+      "error_rate",
+      "buckets",
+      "top_keys",
+      "quota",
+    ],
+    properties: {
+      range: { type: "string", enum: ["hour", "day", "month"] },
+      bucket_seconds: { type: "integer", enum: [60, 3600, 86400] },
+      from: rfc3339("Start of the first bucket", false),
+      to: rfc3339("End of the last bucket (the current one, still filling)", false),
+      key_id: { type: ["string", "null"] },
+      org_name: { type: ["string", "null"] },
+      requests: { type: "integer" },
+      errors: { type: "integer", description: "Requests answered with a status of 400 or more" },
+      error_rate: { type: "number", minimum: 0, maximum: 1 },
+      buckets: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["start", "requests", "errors"],
+          properties: {
+            start: rfc3339("Start of the bucket", false),
+            requests: { type: "integer" },
+            errors: { type: "integer" },
+          },
+        },
+      },
+      top_keys: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id", "label", "prefix", "org_name", "requests", "errors"],
+          properties: {
+            id: { type: "string" },
+            label: { type: "string" },
+            prefix: { type: "string" },
+            org_name: { type: ["string", "null"] },
+            requests: { type: "integer" },
+            errors: { type: "integer" },
+          },
+        },
+      },
+      quota: {
+        type: ["object", "null"],
+        description: "For one key: its monthly quota (null: none) and this UTC month's use",
+        required: ["monthly_quota", "used_this_month", "month_start"],
+        properties: {
+          monthly_quota: NULLABLE_INT,
+          used_this_month: { type: "integer" },
+          month_start: rfc3339("Start of the current UTC month", false),
+        },
+      },
+    },
+  },
   ApiKeyCreated: {
     type: "object",
     description: "A new key; raw_key is shown this once and never stored",
@@ -159,14 +231,24 @@ export const API_KEY_SCHEMAS: Readonly<Json> = {
 export const API_KEY_PATHS: Readonly<Json> = {
   "/forward-auth": {
     get: {
+      operationId: "forwardAuth",
       summary: "Gateway check of an API key (nginx auth_request, Traefik, Caddy, Envoy)",
       description: "The key comes in X-API-Key or Authorization: Bearer; a required scope in " +
         "X-Required-Scope or ?scope=. A 200 carries who the caller is for the gateway to copy " +
-        "upstream. Key checks are cached for store.cache_seconds (the longest a revocation waits).",
+        "upstream. Key checks are cached for store.cache_seconds (the longest a revocation waits). " +
+        "With ?limit=NAME the request is a route limit instead (its own declaration): no key, " +
+        "limits.routes.NAME applied to the client address; 200, or 429 with Retry-After, 403 " +
+        "for a blocked address, 404 for a name not configured. Errors carry `detail`.",
       security: [{ apiKey: [] }, { apiKeyBearer: [] }],
       parameters: [
         { name: "X-Required-Scope", in: "header", schema: { type: "string", maxLength: 128 } },
         { name: "scope", in: "query", schema: { type: "string", maxLength: 128 } },
+        {
+          name: "limit",
+          in: "query",
+          description: "A route limit's name (limits.routes): the route-limit mode, no key",
+          schema: { type: "string", maxLength: 64 },
+        },
       ],
       responses: {
         "200": {
@@ -174,7 +256,15 @@ export const API_KEY_PATHS: Readonly<Json> = {
           headers: {
             "X-Auth-Subject": { description: "The key id", schema: { type: "string" } },
             "X-Auth-Key-Id": { schema: { type: "string" } },
-            "X-Auth-Org": { description: "The organisation's name", schema: { type: "string" } },
+            "X-Auth-Org": {
+              description: "The organisation's name, percent-encoded where needed",
+              schema: { type: "string" },
+            },
+            "X-Auth-Org-Id": { description: "The organisation's id", schema: { type: "string" } },
+            "X-Auth-Key-Label": {
+              description: "The key's label, percent-encoded where needed",
+              schema: { type: "string" },
+            },
             "X-Auth-Scopes": { description: "Space-separated", schema: { type: "string" } },
             "RateLimit": {
               description: "When the key has a rate limit",
@@ -198,8 +288,52 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
   },
+  "/forward-auth/failures": {
+    post: {
+      operationId: "reportRouteFailure",
+      summary: "Report a failed attempt against a route limit (limits.routes.NAME.lock_after)",
+      description: "The application says an attempt from an address failed (a wrong password); " +
+        "lock_after failures within window_seconds lock the address out of the limit for " +
+        "lock_seconds. Needs a key with the limits.report scope, or a root principal.",
+      security: [{ apiKey: [] }, { apiKeyBearer: [] }, { accountBearer: [] }],
+      parameters: [
+        {
+          name: "limit",
+          in: "query",
+          required: true,
+          description: "The route limit's name",
+          schema: { type: "string", maxLength: 64 },
+        },
+      ],
+      requestBody: jsonBody({
+        type: "object",
+        required: ["address"],
+        properties: { address: { type: "string", description: "The client's IP address" } },
+      }),
+      responses: {
+        "200": ok("Counted", {
+          type: "object",
+          required: ["limit", "address", "failures", "lock_after", "locked", "retry_after_seconds"],
+          properties: {
+            limit: { type: "string" },
+            address: { type: "string" },
+            failures: { type: "integer" },
+            lock_after: NULLABLE_INT,
+            locked: { type: "boolean" },
+            retry_after_seconds: { type: "integer" },
+          },
+        }),
+        "400": error("No address, or not an address; no limit named"),
+        "401": error("No key, or one not valid"),
+        "403": error("The caller may not report failures (the limits.report scope)"),
+        "404": error("No limit of that name is configured"),
+        "429": error("Rate limited or locked out; see Retry-After", RETRY_AFTER),
+      },
+    },
+  },
   "/oauth2/token": {
     post: {
+      operationId: "oauthToken",
       summary: "OAuth2 client_credentials with an API key (RFC 6749 §4.4) → an api JWT; with " +
         "accounts and oauth (issue 13) also the password and refresh_token grants and RFC 8693 " +
         "token exchange",
@@ -210,7 +344,11 @@ export const API_KEY_PATHS: Readonly<Json> = {
         "A client of oauth.clients authenticates the same way and gets a `client` token; " +
         "grant_type=password (username, password) and refresh_token answer an `account` token " +
         "and a new refresh_token; token exchange takes subject_token and subject_token_type and " +
-        "answers issued_token_type.",
+        "answers issued_token_type. With sign-in (issue 24), grant_type=authorization_code " +
+        "redeems a code once (code, redirect_uri, code_verifier; a public client sends client_id " +
+        "alone) for an account token, a refresh_token and, with the openid scope, an id_token; " +
+        "a reused code revokes what it issued. An account with a second factor sends otp with " +
+        "the password grant.",
       security: [{ clientBasic: [] }, { oauthClient: [] }, {}],
       requestBody: {
         required: true,
@@ -224,6 +362,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   type: "string",
                   enum: [
                     "client_credentials",
+                    "authorization_code",
                     "password",
                     "refresh_token",
                     "urn:ietf:params:oauth:grant-type:token-exchange",
@@ -237,6 +376,16 @@ export const API_KEY_PATHS: Readonly<Json> = {
                 username: { type: "string", description: "password grant: the account's email" },
                 password: { type: "string", description: "password grant" },
                 refresh_token: { type: "string", description: "refresh_token grant" },
+                otp: {
+                  type: "string",
+                  description: "password grant: the second-factor code (TOTP or recovery code)",
+                },
+                code: { type: "string", description: "authorization_code grant" },
+                redirect_uri: { type: "string", description: "authorization_code grant" },
+                code_verifier: {
+                  type: "string",
+                  description: "authorization_code grant: the PKCE verifier (RFC 7636 §4.5)",
+                },
                 subject_token: { type: "string", description: "token exchange (RFC 8693 §2.1)" },
                 subject_token_type: { type: "string", description: "token exchange" },
                 requested_token_type: { type: "string", description: "token exchange" },
@@ -262,7 +411,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
                   token_type: { type: "string", const: "Bearer" },
                   expires_in: { type: "integer" },
                   scope: { type: "string" },
-                  refresh_token: { type: "string", description: "password and refresh_token" },
+                  refresh_token: {
+                    type: "string",
+                    description: "password, refresh_token and authorization_code",
+                  },
+                  id_token: {
+                    type: "string",
+                    description: "authorization_code with the openid scope: the ID token",
+                  },
                   issued_token_type: { type: "string", description: "token exchange" },
                 },
               },
@@ -289,6 +445,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs": {
     get: {
+      operationId: "listOrgs",
       summary: "List organisations (keyguard)",
       security: ADMIN,
       responses: {
@@ -304,22 +461,31 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createOrg",
       summary: "Create an organisation (keyguard)",
       security: ADMIN,
       requestBody: jsonBody({
         type: "object",
         required: ["name"],
-        properties: { name: { type: "string" } },
+        properties: {
+          name: {
+            type: "string",
+            minLength: 1,
+            maxLength: 255,
+            description: "Any printable text, no leading or trailing spaces",
+          },
+        },
       }),
       responses: {
-        "201": ok("Created", ref("Organization")),
-        "409": error("An organisation of that name exists (conflict)"),
+        "200": ok("Created (as keyguard answers)", ref("Organization")),
+        "400": error("An organisation of that name exists (conflict)"),
         ...ADMIN_ERRORS,
       },
     },
   },
   "/admin/orgs/{name}/suspend": {
     post: {
+      operationId: "suspendOrg",
       summary: "Suspend an organisation: its keys are refused until resumed",
       security: ADMIN,
       parameters: [pathParam("name", "Organisation name or id")],
@@ -328,6 +494,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/orgs/{name}/resume": {
     post: {
+      operationId: "resumeOrg",
       summary: "Resume a suspended organisation",
       security: ADMIN,
       parameters: [pathParam("name", "Organisation name or id")],
@@ -336,6 +503,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys": {
     get: {
+      operationId: "listKeys",
       summary: "List keys, optionally of one organisation (keyguard)",
       security: ADMIN,
       parameters: [{ name: "org_name", in: "query", schema: { type: "string" } }],
@@ -352,6 +520,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createKey",
       summary: "Create a key (keyguard); raw_key is in the answer, this once",
       security: ADMIN,
       requestBody: jsonBody({
@@ -359,27 +528,46 @@ export const API_KEY_PATHS: Readonly<Json> = {
         required: ["org_name", "label"],
         properties: {
           org_name: { type: "string" },
-          label: { type: "string", minLength: 1, maxLength: 128 },
-          prefix: { type: "string", description: 'e.g. "kp_test" ("_" is added)' },
-          rate_limit_per_minute: { type: "integer", minimum: 1 },
-          scopes: { ...STRINGS, maxItems: 64 },
+          label: { type: "string", minLength: 1, maxLength: 255 },
+          prefix: {
+            type: "string",
+            pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$",
+            description: "Taken as given; default store.key_prefix",
+          },
+          rate_limit_per_minute: {
+            type: ["integer", "null"],
+            minimum: 1,
+            maximum: 10_000,
+            description: "Default store.default_rate_limit_per_minute (60); null: no limit",
+          },
+          scopes: {
+            ...STRINGS,
+            maxItems: 64,
+            description: 'Default store.default_scopes (["read"])',
+          },
           claims: { type: "object", description: "Registered claims are refused" },
           audiences: { ...STRINGS, maxItems: 64 },
           monthly_quota: { type: "integer", minimum: 1 },
           expires_in_seconds: { type: "integer", minimum: 1 },
         },
       }),
-      responses: { "201": ok("Created", ref("ApiKeyCreated")), ...ADMIN_ERRORS },
+      responses: {
+        "200": ok("Created (as keyguard answers)", ref("ApiKeyCreated")),
+        "404": error("No such organisation"),
+        ...ADMIN_ERRORS,
+      },
     },
   },
   "/admin/keys/{id}": {
     get: {
+      operationId: "getKey",
       summary: "One key",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
       responses: { "200": ok("The key", ref("ApiKey")), ...ADMIN_ERRORS },
     },
     delete: {
+      operationId: "revokeKey",
       summary: "Revoke a key (keyguard); refused everywhere within store.cache_seconds",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
@@ -395,6 +583,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/keys/{id}/roll": {
     post: {
+      operationId: "rollKey",
       summary: "Roll a key: a new key now, the old one ends after grace_seconds",
       security: ADMIN,
       parameters: [pathParam("id", "Key id")],
@@ -431,6 +620,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/stats": {
     get: {
+      operationId: "getStats",
       summary: "Usage statistics (keyguard)",
       security: ADMIN,
       responses: {
@@ -449,10 +639,14 @@ export const API_KEY_PATHS: Readonly<Json> = {
             total_organizations: { type: "integer" },
             total_keys: { type: "integer" },
             active_keys: { type: "integer" },
-            total_requests: { type: "integer" },
+            total_requests: {
+              type: "integer",
+              description: "Requests of keys (calls of the admin API are not counted)",
+            },
             recent_requests_1h: { type: "integer" },
             top_keys: {
               type: "array",
+              maxItems: 5,
               items: {
                 type: "object",
                 required: ["id", "label", "prefix", "requests", "errors"],
@@ -465,15 +659,52 @@ export const API_KEY_PATHS: Readonly<Json> = {
                 },
               },
             },
-            error_rate: { type: "number", minimum: 0, maximum: 1 },
+            error_rate: {
+              type: "number",
+              minimum: 0,
+              maximum: 100,
+              description: "Percentage of requests answered 400 or more (2 decimals), as keyguard",
+            },
           },
         }),
         ...ADMIN_ERRORS,
       },
     },
   },
+  "/admin/usage": {
+    get: {
+      operationId: "getUsage",
+      summary: "Requests over time, per key or per organisation",
+      description:
+        "The last hour in minutes, the last day in hours or the last 30 days in days (every " +
+        "bucket, empty ones as 0), with the totals, the error rate and the busiest keys of the " +
+        "range; for one key, its monthly quota and what this UTC month used. Within the " +
+        "caller's reach: an org admin (or an admin key of reach org) sees its own organisation, " +
+        "and naming another organisation or another organisation's key answers 404.",
+      security: ADMIN,
+      parameters: [
+        {
+          name: "range",
+          in: "query",
+          schema: { type: "string", enum: ["hour", "day", "month"], default: "hour" },
+        },
+        { name: "key_id", in: "query", description: "One key", schema: { type: "string" } },
+        {
+          name: "org_name",
+          in: "query",
+          description: "One organisation's keys (default: the caller's own unless root)",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        "200": ok("The series and its totals", ref("Usage")),
+        ...ADMIN_ERRORS,
+      },
+    },
+  },
   "/admin/blocks": {
     get: {
+      operationId: "listBlocks",
       summary: "List blocks in force",
       security: ADMIN,
       responses: {
@@ -489,6 +720,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
       },
     },
     post: {
+      operationId: "createBlock",
       summary: "Block a client address or a principal for a time",
       security: ADMIN,
       requestBody: jsonBody({
@@ -506,6 +738,7 @@ export const API_KEY_PATHS: Readonly<Json> = {
   },
   "/admin/blocks/{kind}/{value}": {
     delete: {
+      operationId: "deleteBlock",
       summary: "Lift a block",
       security: ADMIN,
       parameters: [

@@ -73,6 +73,7 @@ export const AUDIT_SCHEMAS: Readonly<Json> = {
 export const AUDIT_PATHS: Readonly<Json> = {
   "/admin/audit": {
     get: {
+      operationId: "listAuditEvents",
       summary: "The audit trail: tokens issued and changes made, newest first",
       description:
         "Needs audit.read: a root principal (superadmin, admin key of reach all) reads every " +
@@ -115,9 +116,11 @@ export const AUDIT_PATHS: Readonly<Json> = {
             },
           },
         },
-        "400": error("A filter is malformed (invalid_request, naming it)"),
-        "401": error("No admin key or account token, or a bad one"),
-        "403": error("Not an admin, or an org admin asking for another organisation"),
+        "422": error("A filter is malformed (invalid_request, naming it)"),
+        "401": error("No admin key, or an account's access token that is not valid"),
+        "403": error(
+          "An admin key not accepted; not an admin; an org admin asking for another organisation",
+        ),
         "404": error("No store is configured (the trail is in the log stream only)"),
         "429": error("Rate limited; see Retry-After"),
         "503": error("The store cannot answer"),

@@ -66,3 +66,20 @@ Deno.test("openapi.json is OpenAPI 3.1 whose path parameters match the templates
     assert.ok(schemas[ref[1]] !== undefined, `unresolved $ref ${ref[1]}`);
   }
 });
+
+Deno.test("every operation has a unique operationId (client generators need them)", () => {
+  const seen = new Map<string, string>();
+  const missing: string[] = [];
+  for (const [template, item] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!HTTP_METHODS.includes(method)) continue;
+      const id = (op as { operationId?: string }).operationId;
+      if (id === undefined) missing.push(`${method.toUpperCase()} ${template}`);
+      else {
+        assert.ok(!seen.has(id), `operationId ${id} of ${template} is also ${seen.get(id)}'s`);
+        seen.set(id, template);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});

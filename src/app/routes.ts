@@ -6,11 +6,13 @@
 
 import { ACCOUNT_ROUTES } from "../accounts_api/routes.ts";
 import { ADMIN_ROUTES } from "../admin/mod.ts";
+import { CONSOLE_ROUTES } from "../console/mod.ts";
 import { GATEWAY_ROUTES } from "../gateway/forward_auth.ts";
 import { type CallerDecl, RouteIndex } from "../http/mod.ts";
 import { getHealth } from "../http/health_route.ts";
 import { getMetrics } from "../http/metrics_route.ts";
 import { OAUTH_ROUTES } from "../oauth/routes.ts";
+import { SIGNIN_ROUTES } from "../signin/mod.ts";
 import { TOKEN_ROUTES } from "../tokens/routes.ts";
 import type { AppRoute, KeypebbleServices } from "../trust/mod.ts";
 import { openApiResponse } from "./openapi.ts";
@@ -30,8 +32,10 @@ export const ROUTE_TABLE: readonly AppRoute[] = [
   _public("/openapi.json", (ctx) => openApiResponse(ctx.rt, ROUTE_TABLE)),
   ...GATEWAY_ROUTES,
   ...OAUTH_ROUTES,
+  ...SIGNIN_ROUTES,
   ...ACCOUNT_ROUTES,
   ...ADMIN_ROUTES,
+  ...CONSOLE_ROUTES,
 ];
 
 /** The table grouped by path, with its matcher. */

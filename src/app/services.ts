@@ -10,9 +10,10 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
 import type { ReloadStatus } from "../http/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
-import { type Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import { type Counters, Lockout, MemoryCounters, RateLimiter } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
+import { deriveOidcKeys } from "../oidc/keys.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { AuditTrail } from "../audit/mod.ts";
 import { IssuerKeyCache, type KeypebbleServices, RevocationList } from "../trust/mod.ts";
@@ -63,6 +64,14 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
     keyWindowSeconds: Math.max(config.store?.tokenTtlSeconds ?? 900, 86_400),
     logger: options.logger,
   });
+  // Sign-in's keys come from the store pepper, derived once (not per request).
+  const pepper = options.apiKeys?.pepper;
+  const oidcKeys = options.accounts === undefined || pepper === undefined
+    ? undefined
+    : deriveOidcKeys(pepper);
+  // A pepper is at least 32 bytes (checked when it is read), so this does not fail; should it,
+  // the sign-in routes answer the error, and nothing is left unhandled meanwhile.
+  oidcKeys?.catch(() => {});
   options.apiKeys?.onRevocation((e) => revocations.apply(e));
   options.accounts?.onRevocation((e) => revocations.apply(e));
   return {
@@ -80,6 +89,7 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
       lockSeconds: config.lockout.lockSeconds,
       maxKeys: MAX_TRACKED,
     }),
+    routeCounters: new MemoryCounters({ now, maxKeys: MAX_TRACKED }),
     credentials: new CredentialCache(),
     reloadStatus: options.reloadStatus ?? (() => NEVER_RELOADED),
     ...(options.ready === undefined ? {} : { ready: options.ready }),
@@ -100,6 +110,7 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
       ...(options.apiKeys === undefined ? {} : { sink: options.apiKeys.audit }),
     }),
     ...(options.shared === undefined ? {} : { shared: options.shared }),
+    ...(oidcKeys === undefined ? {} : { oidcKeys }),
   };
 }
 

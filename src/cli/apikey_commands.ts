@@ -9,6 +9,7 @@
 import { blockJson, keyJson, orgJson } from "../admin/handlers.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import { startApiKeys } from "../apikeys/start.ts";
+import { KEY_DEFAULTS } from "../config/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { loadConfig } from "../runtime/mod.ts";
 import type { BlockKind } from "../store/mod.ts";
@@ -121,13 +122,15 @@ export const ORG_COMMAND: ApiKeyCommand = {
 export const KEY_COMMAND: ApiKeyCommand = {
   summary: "Create, list, show, revoke or roll API keys",
   usage: `keypebble key create --config FILE --org NAME --label L [--scope S]... [--claim K=V]...
-                   [--audience A]... [--rate-limit N] [--quota N] [--expires-in SECONDS]
+                   [--audience A]... [--rate-limit N|none] [--quota N] [--expires-in SECONDS]
                    [--prefix kp_test_] [--reach all|org] [--json]
        keypebble key list --config FILE [--org NAME] [--json]
        keypebble key show|revoke --config FILE ID [--json]
        keypebble key roll --config FILE ID [--grace SECONDS] [--json]
 
 create and roll print the key once (in "key" with --json); it cannot be shown again.
+Without --rate-limit a key gets store.default_rate_limit_per_minute (60 unless set; "none" for no
+limit), without --scope store.default_scopes (["read"] unless set), as keyguard's create-key.
 An "admin" key made here reaches every organisation (--reach all, the default: whoever runs
 this holds the store); --reach org limits it to its own organisation.`,
   flags: {
@@ -160,7 +163,12 @@ this holds the store); --reach org limits it to its own organisation.`,
           } catch { /* a plain string */ }
           claims[c.slice(0, eq)] = parsed;
         }
-        const rate = intFlag(a, "rate-limit", { min: 1, max: 1_000_000_000 });
+        // Absent: store.default_rate_limit_per_minute (keyguard's 60); "none": no limit.
+        const rate = stringFlag(a, "rate-limit") === "none"
+          ? null
+          : intFlag(a, "rate-limit", { min: 1, max: 1_000_000_000 }) ??
+            svc.config.defaultRateLimitPerMinute ?? KEY_DEFAULTS.rateLimitPerMinute;
+        const scopes = listFlag(a, "scope");
         const quota = intFlag(a, "quota", { min: 1, max: 1_000_000_000 });
         const expires = intFlag(a, "expires-in", { min: 1, max: 1_000_000_000 });
         const prefix = stringFlag(a, "prefix");
@@ -171,10 +179,13 @@ this holds the store); --reach org limits it to its own organisation.`,
         const { key, raw } = await svc.createKey({
           orgName: requireFlag(a, "org"),
           label: requireFlag(a, "label"),
-          scopes: listFlag(a, "scope"),
+          // No --scope: store.default_scopes (keyguard's ["read"]).
+          scopes: scopes.length > 0
+            ? scopes
+            : [...(svc.config.defaultScopes ?? KEY_DEFAULTS.scopes)],
           audiences: listFlag(a, "audience"),
           claims,
-          ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
+          rateLimitPerMinute: rate,
           ...(quota === undefined ? {} : { monthlyQuota: quota }),
           ...(expires === undefined ? {} : { expiresInSeconds: expires }),
           ...(prefix === undefined ? {} : { prefix }),
@@ -240,9 +251,7 @@ this holds the store); --reach org limits it to its own organisation.`,
           a,
           j,
           () =>
-            Object.entries(j).map(([n, v]) =>
-              `${n.padEnd(22)} ${JSON.stringify(v)}`
-            ).join("\n"),
+            Object.entries(j).map(([n, v]) => `${n.padEnd(22)} ${JSON.stringify(v)}`).join("\n"),
         );
         return 0;
       }
@@ -291,7 +300,7 @@ export const STATS_COMMAND: ApiKeyCommand = {
       _out(p, a, s, () =>
         [
           `organisations ${s.total_organizations}   keys ${s.total_keys} (${s.active_keys} active)`,
-          `requests ${s.total_requests} total, ${s.recent_requests_1h} in the last hour, error rate ${s.error_rate}`,
+          `requests ${s.total_requests} total, ${s.recent_requests_1h} in the last hour, error rate ${s.error_rate} %`,
           "",
           table(
             ["LABEL", "PREFIX", "REQUESTS", "ERRORS", "ID"],

@@ -201,6 +201,22 @@ export function describeRuntime(
         `${s.keyPrefix}…; accepted: ${s.acceptedPrefixes.join(", ")}`,
     );
   }
+  if (c.accounts !== undefined) {
+    const signin = (c.oauth?.clients ?? []).filter((x) => x.redirectUris.length > 0);
+    const id = rt.profiles.id;
+    line(
+      "sign-in",
+      id === undefined || c.profiles.id?.enabled === false
+        ? "off (it needs an RS256, ES256 or EdDSA key for ID tokens)"
+        : `clients ${
+          signin.length === 0 ? "none in the config" : signin.map((x) => x.id).join(", ")
+        } (and those kept in the store); sessions ${
+          c.accounts.sessionTtlSeconds ?? 28_800
+        } s; second factor required for ${
+          (c.accounts.totpRequiredRoles ?? []).join(", ") || "no role"
+        } (and enrolled or required accounts)`,
+    );
+  }
   line(
     "shared limits",
     c.sharedLimits === undefined

@@ -20,6 +20,7 @@ import {
 import { ACCOUNT_COMMAND } from "./account_commands.ts";
 import { AUDIT_COMMAND } from "./audit_command.ts";
 import { checkCommand } from "./check_command.ts";
+import { configJsonSchema } from "../config/mod.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
 import { STORE_FLAGS, STORE_USAGE, storeCommand } from "./store_commands.ts";
@@ -51,16 +52,20 @@ const COMMANDS: Readonly<Record<string, Command>> = {
                 [--workers N] [--request-timeout SECONDS]
 
 Serves /healthz, /readyz, /auth, /v2/token, /command/token, the Kubernetes TokenRequest paths,
-/.well-known/jwks.json, /.well-known/openid-configuration, /metrics and /openapi.json
-(the OpenAPI 3.1 description of every endpoint); with a spiffe section
-also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle and
-/spiffe/v1/verify; with a store section also /forward-auth, /oauth2/token, /oauth2/introspect,
-/oauth2/revoke and the admin API (/admin/orgs, /admin/keys, /admin/stats, /admin/blocks,
+/.well-known/jwks.json, /.well-known/openid-configuration, /metrics, /openapi.json
+(the OpenAPI 3.1 description of every endpoint), the web console /console and the API
+reference /docs, and /forward-auth?limit=NAME for each route limit (limits.routes); with a
+spiffe section also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle
+and /spiffe/v1/verify; with a store section also /forward-auth (the key check),
+/forward-auth/failures, /oauth2/token, /oauth2/introspect, /oauth2/revoke and the admin API
+(/admin/orgs, /admin/keys, /admin/stats, /admin/usage, /admin/clients, /admin/blocks,
 /admin/audit); with
 accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
 /api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,
-/api/v1/auth/service-tokens/validate and /api/v1/groups.
+/api/v1/auth/service-tokens/validate, /api/v1/auth/me/totp, /api/v1/auth/me/totp/confirm and
+/api/v1/groups, and sign-in with an RS256, ES256 or EdDSA key: /authorize, /userinfo,
+/end_session, /assets/login.css and /admin/clients.
 SIGHUP reloads config, keys and policy (a bad reload keeps the old ones); SIGTERM and
 SIGINT finish requests in flight and exit 0. A bad config exits 2 before listening.
 Every setting can also come from KEYPEBBLE_<PATH> (e.g. KEYPEBBLE_SERVICE__PORT);
@@ -210,6 +215,22 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
     run: hashPasswordCommand,
   },
   spiffe: SPIFFE_COMMAND,
+  config: {
+    summary: "Print the JSON Schema (draft 2020-12) of the config file",
+    usage: `keypebble config schema > keypebble.schema.json
+
+Generated from the one table of config keys (src/config/schema.ts): every key, its type,
+default and meaning. Point an editor at it with a first line in keypebble.yaml:
+  # yaml-language-server: $schema=./keypebble.schema.json`,
+    flags: {},
+    run: (p, a) => {
+      if (a.positionals.length !== 1 || a.positionals[0] !== "schema") {
+        throw new UsageError('Say "keypebble config schema"');
+      }
+      p.stdout(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      return Promise.resolve(0);
+    },
+  },
   store: {
     summary: "Create, migrate or inspect the state store",
     usage: STORE_USAGE,

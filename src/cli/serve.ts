@@ -24,7 +24,7 @@ import {
 import { DEFAULT_TIMEOUTS } from "../server/deadline.ts";
 import { logNotices, startInstance, warnRestartOnly } from "../server/instance.ts";
 import { runSupervisor } from "../server/supervisor.ts";
-import { prepareSharedState } from "../server/worker_state.ts";
+import { prepareSharedState, startHourlyPurge } from "../server/worker_state.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of {@link serve}. */
@@ -165,14 +165,11 @@ async function _serveOne(
         logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
     );
   }
-  // Expired refresh tokens and revoked ids past their token's expiry are deleted hourly.
-  const purge = accounts === undefined ? undefined : setInterval(() => {
-    accounts!.purge().catch((e) =>
-      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
-    );
-  }, 3_600_000);
+  // Expired refresh tokens, revoked ids past their token's expiry, and sign-in's spent codes and
+  // ended sessions are deleted hourly.
+  const purge = accounts === undefined ? undefined : startHourlyPurge(accounts, logger);
   const closeState = async (): Promise<void> => {
-    if (purge !== undefined) clearInterval(purge);
+    purge?.();
     try {
       await apiKeys?.close(); // rejects when counted usage could not be written (logged)
     } finally {

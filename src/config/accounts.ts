@@ -50,6 +50,8 @@ export type Registration = "open" | "off";
 export interface AccountsConfig {
   readonly registration: Registration;
   readonly passwordMinLength: number;
+  /** Registrations accepted per client address per hour (`accounts.registrations_per_hour`). */
+  readonly registrationsPerHour?: number;
   readonly adminEmail: string;
   readonly adminPasswordPath?: string;
   readonly defaultOrg: string;
@@ -185,6 +187,7 @@ export function readAccountSections(
     const a = mapping(top.accounts, "accounts", [
       "registration",
       "password_min_length",
+      "registrations_per_hour",
       "admin_email",
       "admin_password_path",
       "default_org",
@@ -222,6 +225,8 @@ export function readAccountSections(
     out.accounts = {
       registration,
       passwordMinLength: int(a.password_min_length, "accounts.password_min_length", 8, 128) ?? 8,
+      registrationsPerHour:
+        int(a.registrations_per_hour, "accounts.registrations_per_hour", 1, 100_000) ?? 20,
       adminEmail: adminEmail.toLowerCase(),
       ...(adminPasswordPath === undefined ? {} : { adminPasswordPath }),
       defaultOrg,
@@ -288,6 +293,12 @@ export function readAccountSections(
         const postLogout = uris(c.post_logout_redirect_uris, `${f}.post_logout_redirect_uris`);
         if (isPublic && redirectUris.length === 0) {
           fail(`${f}.redirect_uris`, "must list at least one URI for a public client");
+        }
+        if (redirectUris.length > 0 && top.accounts === undefined) {
+          fail(
+            `${f}.redirect_uris`,
+            'a sign-in client needs an "accounts" section (the accounts people sign in with)',
+          );
         }
         const name = str(c.name, `${f}.name`);
         if (name !== undefined && name.length > 128) {

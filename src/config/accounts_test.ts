@@ -19,6 +19,7 @@ Deno.test("accounts: defaults are registration off, 8 characters, admin@localhos
   assert.deepEqual(c.accounts, {
     registration: "off",
     passwordMinLength: 8,
+    registrationsPerHour: 20,
     adminEmail: "admin@localhost",
     defaultOrg: "default",
     accessTtlSeconds: 900,

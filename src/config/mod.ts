@@ -12,6 +12,7 @@ export type {
   KidMode,
   RateLimitSpec,
   RequireAuth,
+  RouteLimit,
 } from "./types.ts";
 export { parseConfig, SERVER_CLAIMS, yamlErrorText } from "./parse_config.ts";
 export type { ConfigEnv, ParseConfigOptions } from "./parse_config.ts";
@@ -29,7 +30,7 @@ export { fieldWhere } from "./where.ts";
 export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
 export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";
 export type { SharedLimitsConfig, StoreConfig } from "./store.ts";
-export { DEFAULT_AUDIT_RETENTION_DAYS } from "./store.ts";
+export { DEFAULT_AUDIT_RETENTION_DAYS, KEY_DEFAULTS } from "./store.ts";
 export type {
   AccountsConfig,
   OAuthClientConfig,
@@ -45,3 +46,4 @@ export {
   type TokenFormatName,
   type TokenFormatSettings,
 } from "./token_format.ts";
+export { CONFIG_SCHEMA_ID, configJsonSchema } from "./json_schema.ts";

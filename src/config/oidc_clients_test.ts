@@ -4,11 +4,17 @@ import { redirectUriProblem } from "./redirect_uris.ts";
 
 const BASE = `issuer: https://kp.test\nhs256_secret: "${
   "s".repeat(40)
-}"\nstore:\n  url: "sqlite::memory:"\n`;
+}"\nstore:\n  url: "sqlite::memory:"\naccounts: {}\n`;
 const HASH = "$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$" + "A".repeat(43);
 
+const NO_ACCOUNTS = BASE.replace("accounts: {}\n", "");
+
 function fails(yaml: string, re: RegExp) {
-  assert.throws(() => parseConfig(BASE + yaml, "/etc/kp.yaml"), (e: Error) => {
+  failsWith(BASE, yaml, re);
+}
+
+function failsWith(base: string, yaml: string, re: RegExp) {
+  assert.throws(() => parseConfig(base + yaml, "/etc/kp.yaml"), (e: Error) => {
     assert.match(e.message, /^\/etc\/kp\.yaml: /);
     assert.match(e.message, re);
     return true;
@@ -132,6 +138,8 @@ Deno.test("oauth.clients: public and secret rules, booleans, unknown keys", () =
 });
 
 Deno.test("accounts: session lifetime, roles that need TOTP and the TOTP issuer name", () => {
+  const BASE = NO_ACCOUNTS;
+  const fails = (yaml: string, re: RegExp) => failsWith(NO_ACCOUNTS, yaml, re);
   const c = parseConfig(
     BASE +
       "accounts:\n  session_ttl_seconds: 3600\n  totp_required_roles: [superadmin, org_admin]\n  totp_issuer: Acme ID\n",
@@ -178,4 +186,31 @@ Deno.test("redirectUriProblem(): https, loopback http, canonical, no fragment or
       "HTTPS://app.example/cb",
     ]
   ) assert.notEqual(redirectUriProblem(bad), null, bad);
+});
+
+Deno.test("oauth.clients: a sign-in client needs an accounts section and a URL issuer", () => {
+  const noAccounts = NO_ACCOUNTS;
+  assert.throws(
+    () =>
+      parseConfig(
+        noAccounts + client('      public: true\n      redirect_uris: ["https://a.example/cb"]\n'),
+        "/etc/kp.yaml",
+      ),
+    /oauth\.clients\[0\]\.redirect_uris: a sign-in client needs an "accounts" section/,
+  );
+  assert.throws(
+    () =>
+      parseConfig(
+        BASE.replace("issuer: https://kp.test", "issuer: keypebble") +
+          client('      public: true\n      redirect_uris: ["https://a.example/cb"]\n'),
+        "/etc/kp.yaml",
+      ),
+    /\/etc\/kp\.yaml: issuer: must be an "https:\/\/" URL without query when oauth\.clients\[0\] signs people in/,
+  );
+  // A client without redirect URIs (client credentials only) needs neither.
+  parseConfig(
+    noAccounts.replace("issuer: https://kp.test", "issuer: keypebble") +
+      client(`      secret_hash: "${HASH}"\n`),
+    "/etc/kp.yaml",
+  );
 });

@@ -25,6 +25,7 @@ import type {
   KidMode,
   RateLimitSpec,
   RequireAuth,
+  RouteLimit,
 } from "./types.ts";
 import { readProfiles } from "./profiles.ts";
 import { exceedsExpandedSize } from "./yaml_size.ts";
@@ -130,8 +131,22 @@ export function parseConfig(
       ? []
       : [accountSections.accounts.audience]),
     ...(accountSections.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    // A sign-in client's id is the audience of its ID tokens (issue 24).
+    ...(accountSections.oauth?.clients.filter((c) => c.redirectUris.length > 0).map((c) => c.id) ??
+      []),
     ...(accountSections.oauth?.exchangeAudiences ?? []),
   ]);
+  // OpenID Connect Discovery §3: a provider's issuer is a URL (http only for loopback and
+  // development; https in production), without query or fragment.
+  const signinClient = accountSections.oauth?.clients.findIndex((c) => c.redirectUris.length > 0);
+  if (signinClient !== undefined && signinClient >= 0 && !/^https?:\/\/[^\s?#]+$/.test(issuer)) {
+    throw new KeypebbleError(
+      "config_invalid",
+      `${
+        r.where("issuer")
+      }: must be an "https://" URL without query when oauth.clients[${signinClient}] signs people in (OpenID Connect Discovery §3)`,
+    );
+  }
   const services = top.services === undefined
     ? (audience === undefined || serverAudiences.has(audience) ? [] : [audience])
     : r.stringList(top.services, "services");
@@ -220,7 +235,13 @@ export function parseConfig(
   };
 
   const li = top.limits === undefined ? {} : r.object(top.limits, "limits");
-  r.onlyKeys(li, "limits", ["max_body_bytes", "max_scopes", "max_header_bytes", "max_json_depth"]);
+  r.onlyKeys(li, "limits", [
+    "max_body_bytes",
+    "max_scopes",
+    "max_header_bytes",
+    "max_json_depth",
+    "routes",
+  ]);
   const limits = {
     maxBodyBytes: r.integer(li.max_body_bytes, "limits.max_body_bytes", {
       min: 256,
@@ -233,6 +254,7 @@ export function parseConfig(
     }) ?? 8192,
     maxJsonDepth: r.integer(li.max_json_depth, "limits.max_json_depth", { min: 1, max: 64 }) ??
       8,
+    routes: _readRouteLimits(r, li.routes),
   };
 
   const logLevel = r.nonEmptyString(top.log_level, "log_level") ?? "info";
@@ -571,6 +593,40 @@ function _readRequireAuth(r: _Reader, raw: unknown): RequireAuth {
     command: r.boolean(o.command, "require_authentication.command") ?? false,
     kubernetes: r.boolean(o.kubernetes, "require_authentication.kubernetes") ?? false,
   };
+}
+
+/** A route limit's name: what a gateway writes in `?limit=`. */
+const ROUTE_LIMIT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** `limits.routes`: named per-address limits for gateways (issue 22). */
+function _readRouteLimits(r: _Reader, raw: unknown): Readonly<Record<string, RouteLimit>> {
+  if (raw === undefined || raw === null) return Object.freeze({});
+  const o = r.object(raw, "limits.routes", "a mapping of names to limits");
+  const out: Record<string, RouteLimit> = {};
+  for (const [name, v] of Object.entries(o)) {
+    const field = `limits.routes.${name}`;
+    if (!ROUTE_LIMIT_NAME.test(name)) {
+      r.fail(field, "a limit's name is 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+    const l = r.object(v, field, "a mapping");
+    r.onlyKeys(l, field, ["requests", "window_seconds", "lock_after", "lock_seconds"]);
+    const requests = r.integer(l.requests, `${field}.requests`, { min: 1, max: 10_000_000 });
+    if (requests === undefined) r.fail(`${field}.requests`, "is required");
+    const lockAfter = r.integer(l.lock_after, `${field}.lock_after`, { min: 1, max: 10_000_000 });
+    out[name] = Object.freeze({
+      requests: requests!,
+      windowSeconds: r.integer(l.window_seconds, `${field}.window_seconds`, {
+        min: 1,
+        max: 86_400,
+      }) ?? 60,
+      ...(lockAfter === undefined ? {} : { lockAfter }),
+      lockSeconds: r.integer(l.lock_seconds, `${field}.lock_seconds`, {
+        min: 1,
+        max: 2_592_000,
+      }) ?? 900,
+    });
+  }
+  return Object.freeze(out);
 }
 
 function _readRate(r: _Reader, raw: unknown, field: string): RateLimitSpec | undefined {

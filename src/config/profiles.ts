@@ -14,6 +14,7 @@
  *   kubernetes: { audiences: ["vault"], issuer: "https://kubernetes.default.svc" }
  *   registry:  { max_ttl_seconds: 300 }
  *   svid:      { max_ttl_seconds: 120 }   # at most 300 (needs a `spiffe` section)
+ *   id:        { max_ttl_seconds: 300, key: "sign-in" }   # ID tokens: an RS256/ES256/EdDSA key
  * public_url: "https://auth.example.com"   # discovery's base when `issuer` is not a URL
  * ```
  */
@@ -33,6 +34,7 @@ export const PROFILE_KEYS: readonly string[] = [
   "account",
   "client",
   "exchange",
+  "id",
 ];
 
 /**
@@ -42,6 +44,16 @@ export const PROFILE_KEYS: readonly string[] = [
 const SVID_SETTINGS = ["max_ttl_seconds", "issuer", "enabled"];
 /** The JWT-SVID lifetime cap (spiffile PROFILE §3). */
 const SVID_MAX_TTL = 300;
+
+/**
+ * What `profiles.id` may set: the ID token's `aud` is the client, its `iss` the issuer that
+ * discovery names (OpenID Connect Discovery §3: they must be equal), its `typ` "JWT"; only the
+ * key (an asymmetric one, checked when the runtime is built), a shorter lifetime and the switch
+ * remain.
+ */
+const ID_SETTINGS = ["max_ttl_seconds", "key", "enabled"];
+/** The ID token lifetime cap: it proves a sign-in that just happened. */
+export const ID_MAX_TTL = 3600;
 
 const SETTINGS = [
   "audiences",
@@ -153,7 +165,7 @@ export function readProfiles(
     if (owned !== undefined) {
       fail(
         `profiles.${kind}.audiences`,
-        `"${owned}" is the audience of account, client or exchanged tokens: a token whose claims ` +
+        `"${owned}" is the audience of account, client, ID or exchanged tokens: a token whose claims ` +
           `a caller chooses must never carry it`,
       );
     }
@@ -193,6 +205,13 @@ function _readOne(
   for (const k of Object.keys(o)) {
     if (!SETTINGS.includes(k)) {
       fail(`${at}.${k}`, `is not a known setting (known: ${SETTINGS.join(", ")})`);
+    }
+    if (kind === "id" && !ID_SETTINGS.includes(k)) {
+      fail(
+        `${at}.${k}`,
+        `cannot be set for ID tokens (aud the client, iss the issuer, typ "JWT", a signed JWT ` +
+          `relying parties read); only ${ID_SETTINGS.join(", ")}`,
+      );
     }
     if (k === "format" || k === "encrypt") continue; // read by readTokenFormat
     if (kind === "svid" && !SVID_SETTINGS.includes(k)) {
@@ -238,6 +257,9 @@ function _readOne(
     }
     if (kind === "svid" && (n as number) > SVID_MAX_TTL) {
       fail(`${at}.max_ttl_seconds`, `must be at most ${SVID_MAX_TTL} for JWT-SVIDs`);
+    }
+    if (kind === "id" && ((n as number) > ID_MAX_TTL || (n as number) < 60)) {
+      fail(`${at}.max_ttl_seconds`, `must be between 60 and ${ID_MAX_TTL} for ID tokens`);
     }
     s.maxTtlSeconds = n as number;
   }

@@ -5,155 +5,271 @@
  * - environment overrides: every path here can be set with `KEYPEBBLE_<PATH>` (see `env.ts`);
  * - documentation: `keypebble check` and the README list the same names.
  *
- * A new config section adds one entry to {@link CONFIG_SHAPE} and nothing else
- * (`parse_config.ts` reads the top-level keys from here); its own file validates the values.
+ * A new config section adds one entry to {@link CONFIG_SHAPE} (and its top-level key to
+ * `KNOWN_KEYS` in `parse_config.ts`); its own file still validates the values.
  *
  * @module
  */
 
 import { PROFILE_KEYS } from "./profiles.ts";
 
+/** A JSON type, for the JSON Schema of the config (`keypebble config schema`). */
+export type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object" | "null";
+
+/** What documents a place of the config: its JSON types, default and meaning. */
+export interface ShapeDoc {
+  /** The JSON types a value may have (a list: any of them). */
+  readonly type?: JsonType | readonly JsonType[];
+  /** The items' type when the value may be a list. */
+  readonly items?: JsonType;
+  /** The only values allowed. */
+  readonly enum?: readonly (string | number | boolean)[];
+  readonly default?: unknown;
+  readonly description?: string;
+}
+
 /** What may appear at one place of the config. */
 export type Shape =
   /** A scalar or a list of scalars: the parser checks the value. */
-  | { readonly kind: "value" }
+  | ({ readonly kind: "value" } & ShapeDoc)
   /** A mapping whose keys are free (e.g. `static_claims`). */
-  | { readonly kind: "free" }
-  /** A mapping with these keys only (checked when the value is a mapping). */
-  | { readonly kind: "map"; readonly keys: Readonly<Record<string, Shape>> }
+  | ({ readonly kind: "free" } & ShapeDoc)
+  /**
+   * A mapping with these keys only (checked when the value is a mapping); `type` lists the other
+   * forms it may take (`require_authentication: true`, `rate_limit.per_address: false`).
+   */
+  | ({ readonly kind: "map"; readonly keys: Readonly<Record<string, Shape>> } & ShapeDoc)
   /** A list whose items have this shape. */
-  | { readonly kind: "list"; readonly item: Shape };
+  | ({ readonly kind: "list"; readonly item: Shape } & ShapeDoc);
 
-const V: Shape = { kind: "value" };
-
-function _map(keys: Record<string, Shape>): Shape {
-  return { kind: "map", keys };
+/** A documented value. */
+function v(type: JsonType | readonly JsonType[], description: string, extra: ShapeDoc = {}): Shape {
+  return { kind: "value", type, description, ...extra };
 }
 
-const RATE = _map({ requests: V, window_seconds: V });
+const STR = "string" as const;
+const INT = "integer" as const;
+const BOOL = "boolean" as const;
+/** A string or a list of strings. */
+const STRS: readonly JsonType[] = ["string", "array"];
+
+function _map(keys: Record<string, Shape>, doc: ShapeDoc = {}): Shape {
+  return { kind: "map", keys, ...doc };
+}
+
+const RATE = _map({
+  requests: v(INT, "Requests allowed per window"),
+  window_seconds: v(INT, "Length of the window in seconds"),
+}, { type: ["boolean"], description: "{requests, window_seconds}, or false to disable" });
 
 /** One token kind's overrides (`profiles.<kind>`, read by `profiles.ts`). */
 const PROFILE = _map({
-  audiences: V,
-  max_ttl_seconds: V,
-  key: V,
-  typ: V,
-  issuer: V,
-  claims: { kind: "free" },
-  allow_registry_audience: V,
-  format: V,
-  encrypt: _map({ to: V, alg: V, enc: V }),
-  enabled: V,
+  audiences: v(STRS, "Audiences of this kind's tokens", { items: STR }),
+  max_ttl_seconds: v(INT, "Cap on this kind's lifetime"),
+  key: v(STR, "The kid of the key that signs this kind"),
+  typ: v(STR, "The JWS typ header of this kind"),
+  issuer: v(STR, "The iss of this kind (default: issuer)"),
+  claims: { kind: "free", description: "Claims added to every token of this kind" },
+  allow_registry_audience: v(BOOL, "Let this kind name a registry service as audience"),
+  enabled: v(BOOL, "false switches the kind off (its routes answer 404)", { default: true }),
+  format: v(STR, "Token format of this kind", { enum: ["jws", "jwe", "fernet"], default: "jws" }),
+  encrypt: _map({
+    to: v(STR, "The recipient: a JWK file, a PEM key path or a JWKS URL"),
+    alg: v(STR, "Key management algorithm", {
+      enum: ["RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A256KW", "dir"],
+    }),
+    enc: v(STR, "Content encryption", { enum: ["A256GCM", "A128CBC-HS256"] }),
+  }),
 });
 
 /** Every key of the config file, at every level. */
 export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
-  issuer: V,
-  audience: V,
-  services: V,
-  default_ttl_seconds: V,
-  max_ttl_seconds: V,
-  refresh_ttl_seconds: V,
-  hs256_secret: V,
-  hs256_secret_path: V,
-  rs256_private_key_path: V,
-  rs256_private_key: V,
-  algorithm: V,
-  kid: V,
-  key_id: V,
-  x5c_chain_path: V,
-  generate_missing_key: V,
+  issuer: v(STR, "iss of every token (required)"),
+  audience: v(STRS, "Default aud of /auth tokens, and the registry service accepted by default", {
+    items: STR,
+  }),
+  services: v(STRS, "Registry service values /v2/token serves (default: [audience])", {
+    items: STR,
+  }),
+  default_ttl_seconds: v(INT, "Lifetime when none is asked for", { default: 3600 }),
+  max_ttl_seconds: v(INT, "Cap on any requested lifetime (default: max(86400, default))"),
+  refresh_ttl_seconds: v(INT, "Lifetime of registry refresh tokens", { default: 604800 }),
+  hs256_secret: v(STR, "HMAC secret, at least 32 bytes (prefer hs256_secret_path)"),
+  hs256_secret_path: v(STR, "File holding the HMAC secret (at least 32 bytes)"),
+  rs256_private_key_path: v(STR, "PEM private key: RSA >= 2048 bits, P-256 or Ed25519"),
+  rs256_private_key: v(STR, "The Python Keypebble's name of rs256_private_key_path"),
+  algorithm: v(STR, "Must agree with the key when given", {
+    enum: ["HS256", "RS256", "ES256", "EdDSA"],
+  }),
+  kid: v(STR, 'A literal, "thumbprint" (RFC 7638) or "libtrust"'),
+  key_id: v(STR, "The Python Keypebble's name of kid"),
+  x5c_chain_path: v(STR, "PEM certificate chain, leaf first, sent as the x5c header"),
+  generate_missing_key: v(BOOL, "Development only: create a missing key file", {
+    default: false,
+  }),
   keys: {
     kind: "list",
+    description: "Several keys instead of the single-key fields; the first signs",
     item: _map({
-      path: V,
-      secret_path: V,
-      secret: V,
-      alg: V,
-      kid: V,
-      x5c_chain_path: V,
-      use: V,
-      enc: V,
+      path: v(STR, "PEM private key file"),
+      secret_path: v(STR, "HMAC secret file"),
+      secret: v(STR, "HMAC secret (prefer secret_path)"),
+      alg: v(STR, "Must agree with the key", { enum: ["HS256", "RS256", "ES256", "EdDSA"] }),
+      kid: v(STR, 'A literal, "thumbprint" or "libtrust"'),
+      x5c_chain_path: v(STR, "PEM certificate chain, leaf first"),
+      use: v(STR, 'sig (default) or enc (a JWE decryption key, published with use "enc")', {
+        enum: ["sig", "enc"],
+      }),
+      enc: v(STR, "Content encryption of an enc key", { enum: ["A256GCM", "A128CBC-HS256"] }),
     }),
   },
-  static_claims: { kind: "free" },
-  allowed_custom_claims: V,
-  service: _map({ host: V, port: V }),
-  policy_path: V,
-  trusted_proxies: V,
-  trusted_proxy_header: V,
-  anonymous: V,
-  realm: V,
-  require_authentication: _map({ auth: V, command: V, kubernetes: V }),
+  static_claims: {
+    kind: "free",
+    description: "Merged into every /auth, command and Kubernetes token",
+  },
+  allowed_custom_claims: v(
+    ["array", "null"],
+    "The only request claims /auth signs (default: all)",
+    {
+      items: STR,
+    },
+  ),
+  service: _map({
+    host: v(STR, "Listen address", { default: "127.0.0.1" }),
+    port: v(INT, "Listen port", { default: 8080 }),
+  }),
+  policy_path: v(STR, "Registry policy file (default /etc/keypebble/policy.yaml if it exists)"),
+  trusted_proxies: v(STRS, "CIDRs allowed to assert X-Authenticated-User", { items: STR }),
+  trusted_proxy_header: v(STR, "The header a trusted proxy names the client address in"),
+  anonymous: v(STRS, "Kinds minted for anonymous callers beyond loopback", { items: STR }),
+  realm: v(STR, "The Basic realm in WWW-Authenticate", { default: "Keypebble" }),
+  require_authentication: _map({
+    auth: v(BOOL, "Require a caller on POST /auth"),
+    command: v(BOOL, "Require a caller on POST /command/token"),
+    kubernetes: v(BOOL, "Require a caller on the TokenRequest endpoints"),
+  }, { type: ["boolean"], description: "true, or per endpoint", default: false }),
   rate_limit: _map({ per_address: RATE, per_principal: RATE }),
-  lockout: _map({ enabled: V, max_failures: V, window_seconds: V, lock_seconds: V }),
-  limits: _map({ max_body_bytes: V, max_scopes: V, max_header_bytes: V, max_json_depth: V }),
-  log_level: V,
-  jwks_max_age_seconds: V,
-  watch: V,
-  metrics: _map({ org_labels: V }),
-  spiffe: _map({ trust_domain: V, root: V, key_path: V, refresh_hint_seconds: V }),
+  lockout: _map({
+    enabled: v(BOOL, "Lock out after repeated failures", { default: true }),
+    max_failures: v(INT, "Failures before a lockout", { default: 20 }),
+    window_seconds: v(INT, "Window the failures are counted in", { default: 300 }),
+    lock_seconds: v(INT, "Length of a lockout", { default: 900 }),
+  }, { type: ["boolean"], description: "{enabled, max_failures, window_seconds, lock_seconds}" }),
+  limits: _map({
+    max_body_bytes: v(INT, "Largest request body", { default: 65536 }),
+    max_scopes: v(INT, "Most scopes in one request", { default: 32 }),
+    max_header_bytes: v(INT, "Largest request headers", { default: 8192 }),
+    max_json_depth: v(INT, "Deepest JSON nesting", { default: 8 }),
+    // `limits.routes.NAME: {requests, window_seconds, lock_after, lock_seconds}` (issue 22;
+    // names are the operator's, values checked by parse_config.ts).
+    routes: {
+      kind: "free",
+      description: "Per-address limits of the app's own routes, asked by GET /forward-auth?limit=",
+    },
+  }),
+  log_level: v(STR, "Log level", { enum: ["debug", "info", "warn", "error"], default: "info" }),
+  jwks_max_age_seconds: v(INT, "Cache-Control max-age of the JWKS and discovery", {
+    default: 300,
+  }),
+  watch: v(BOOL, "Poll the config, key and policy files and reload on change", {
+    default: false,
+  }),
+  metrics: _map({
+    org_labels: v(BOOL, "Label per-organisation series with tenant names", { default: false }),
+  }),
+  spiffe: _map({
+    trust_domain: v(STR, "The SPIFFE trust domain, e.g. example.org"),
+    root: v(STR, "Directory of the spiffile identities"),
+    key_path: v(STR, "The central issuer's key (PEM)"),
+    refresh_hint_seconds: v(INT, "spiffe_refresh_hint of the bundle"),
+  }),
   // Every kind `profiles.ts` accepts, each with the same settings.
   profiles: _map(Object.fromEntries(PROFILE_KEYS.map((k) => [k, PROFILE]))),
-  public_url: V,
+  public_url: v(STR, "Base URL for discovery when issuer is not a URL"),
   // Fernet tokens (issue 25; values checked in fernet.ts).
-  fernet: _map({ keys_dir: V, ttl_seconds: V }),
+  fernet: _map({
+    keys_dir: v(STR, "The Fernet key repository (keypebble fernet setup)"),
+    ttl_seconds: v(INT, "Lifetime of Fernet tokens", { default: 3600 }),
+  }),
   // API keys and fleet mode (issue 12; values checked by `store.ts`).
   store: _map({
-    url: V,
-    pepper_path: V,
-    cache_seconds: V,
-    key_prefix: V,
-    accepted_prefixes: V,
-    token_ttl_seconds: V,
-    busy_timeout_ms: V,
-    keyguard_secret_key_path: V,
-    audit_retention_days: V,
+    url: v(STR, "sqlite:FILE (default beside the config) or postgres://…"),
+    pepper_path: v(STR, "File of the secret pepper of key hashes (made on first use)"),
+    cache_seconds: v(INT, "How long a key check is cached (at most 10)", { default: 5 }),
+    key_prefix: v(STR, "Prefix of new keys", { default: "kp_live_" }),
+    accepted_prefixes: v(STRS, "Prefixes accepted on presented keys", { items: STR }),
+    token_ttl_seconds: v(INT, "Lifetime of api tokens minted from keys", { default: 900 }),
+    busy_timeout_ms: v(INT, "How long a store write waits for a lock before 503", {
+      default: 5000,
+    }),
+    keyguard_secret_key_path: v(STR, "keyguard's secret_key, for keys imported from keyguard"),
+    default_rate_limit_per_minute: v(
+      [INT, "null"],
+      "Per-minute limit of keys created without one (keyguard's default; null: none)",
+      { default: 60 },
+    ),
+    default_scopes: v(STRS, "Scopes of keys created without any (keyguard's default)", {
+      items: STR,
+      default: ["read"],
+    }),
+    audit_retention_days: v(INT, "Days the store keeps audit events (0: for ever)", {
+      default: 90,
+    }),
   }),
-  shared_limits: _map({ redis_url: V }),
+  shared_limits: _map({ redis_url: v(STR, "redis://… shared by a fleet of instances") }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).
   accounts: _map({
-    registration: V,
-    password_min_length: V,
-    admin_email: V,
-    admin_password_path: V,
-    default_org: V,
-    access_ttl_seconds: V,
-    refresh_ttl_seconds: V,
-    refresh_reuse_seconds: V,
-    audience: V,
-    session_ttl_seconds: V,
-    totp_required_roles: V,
-    totp_issuer: V,
+    registration: v([STR, BOOL], "Self-registration at POST /api/v1/auth/register", {
+      enum: ["open", "off", true, false],
+      default: "off",
+    }),
+    password_min_length: v(INT, "Shortest password accepted"),
+    registrations_per_hour: v(INT, "Registrations accepted per client address per hour", {
+      default: 20,
+    }),
+    admin_email: v(STR, "The bootstrap superadmin's email"),
+    admin_password_path: v(STR, "File of the bootstrap admin's password (else one is printed)"),
+    default_org: v(STR, "Organisation of accounts created without one", { default: "default" }),
+    access_ttl_seconds: v(INT, "Lifetime of account access tokens", { default: 900 }),
+    refresh_ttl_seconds: v(INT, "Lifetime of account refresh tokens"),
+    refresh_reuse_seconds: v(INT, "A just-used refresh token returns the same successor for", {
+      default: 30,
+    }),
+    audience: v(STR, "aud of account access tokens"),
+    session_ttl_seconds: v(INT, "Lifetime of a sign-in session"),
+    totp_required_roles: v(STRS, "Roles that must enrol a second factor", { items: STR }),
+    totp_issuer: v(STR, "Issuer shown by authenticator apps"),
   }),
   oauth: _map({
     clients: {
       kind: "list",
+      description: "Declared OAuth2 clients (read-only in the console)",
       item: _map({
-        id: V,
-        name: V,
-        secret_hash: V,
-        audiences: V,
-        scopes: V,
-        public: V,
-        redirect_uris: V,
-        post_logout_redirect_uris: V,
-        first_party: V,
+        id: v(STR, "client_id"),
+        name: v(STR, "Shown on the consent page (default: the id)"),
+        secret_hash: v(STR, "PBKDF2 hash of the secret, from keypebble hash-password"),
+        audiences: v(STRS, "Audiences the client may ask for", { items: STR }),
+        scopes: v(STRS, "Scopes the client may ask for", { items: STR }),
+        public: v(BOOL, "No secret: PKCE only", { default: false }),
+        redirect_uris: v(STRS, "Registered redirect URIs", { items: STR }),
+        post_logout_redirect_uris: v(STRS, "Where logout may send the browser", { items: STR }),
+        first_party: v(BOOL, "No consent screen", { default: false }),
       }),
     },
     trusted_issuers: {
       kind: "list",
+      description: "Issuers whose tokens token exchange accepts",
       item: _map({
-        issuer: V,
-        jwks_uri: V,
-        audiences: V,
-        scopes: V,
-        cache_seconds: V,
-        subject_prefix: V,
+        issuer: v(STR, "The iss to trust"),
+        jwks_uri: v(STR, "Where its keys are fetched"),
+        audiences: v(STRS, "Audiences its tokens must carry", { items: STR }),
+        scopes: v(STRS, "Scopes it may grant", { items: STR }),
+        cache_seconds: v(INT, "How long its keys are cached"),
+        subject_prefix: v(STR, "Prefix put before its subjects"),
       }),
     },
-    exchange_audiences: V,
-    token_exchange: V,
+    exchange_audiences: v(STRS, "Audiences token exchange may mint for", { items: STR }),
+    token_exchange: v(BOOL, "Serve RFC 8693 token exchange", { default: false }),
   }),
 };
 

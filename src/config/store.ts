@@ -13,6 +13,8 @@
  *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
  *   busy_timeout_ms: 5000             # longest wait for a lock another process holds; then 503
  *   keyguard_secret_key_path: kg.secret  # keyguard's secret_key, for keys imported from it
+ *   default_rate_limit_per_minute: 60 # a new key's limit when none is given (null: none)
+ *   default_scopes: [read]            # a new key's scopes when none are given
  *   audit_retention_days: 90          # audit events older than this are deleted (0: kept)
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
@@ -44,6 +46,13 @@ export interface StoreConfig {
    */
   readonly keyguardSecretKeyPath?: string;
   /**
+   * The per-minute limit of a key created without one (`POST /admin/keys`, `keypebble key
+   * create`); null: no limit. Default {@link KEY_DEFAULTS} (keyguard's 60).
+   */
+  readonly defaultRateLimitPerMinute?: number | null;
+  /** The scopes of a key created without any; default {@link KEY_DEFAULTS} (keyguard's read). */
+  readonly defaultScopes?: readonly string[];
+  /**
    * Days the store keeps audit events (src/audit/): older ones are deleted in the background,
    * hourly. 0 keeps them for ever. Default {@link DEFAULT_AUDIT_RETENTION_DAYS}.
    */
@@ -52,6 +61,15 @@ export interface StoreConfig {
 
 /** Default of `store.audit_retention_days`. */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+
+/** keyguard's defaults for a new key, which Keypebble's are (issue 22). */
+export const KEY_DEFAULTS: {
+  readonly rateLimitPerMinute: number;
+  readonly scopes: readonly string[];
+} = Object.freeze({ rateLimitPerMinute: 60, scopes: Object.freeze(["read"]) });
+
+/** Scopes `store.default_scopes` may not hold. */
+const RESERVED_SCOPES: readonly string[] = ["admin", "introspect", "limits.report"];
 
 /** The validated `shared_limits` section. */
 export interface SharedLimitsConfig {
@@ -108,6 +126,8 @@ export function readStoreSections(
       "token_ttl_seconds",
       "busy_timeout_ms",
       "keyguard_secret_key_path",
+      "default_rate_limit_per_minute",
+      "default_scopes",
       "audit_retention_days",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
@@ -145,6 +165,33 @@ export function readStoreSections(
       ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
       ...(retention === undefined ? {} : { auditRetentionDays: retention }),
     };
+    // null (or `none`) says "no limit"; absent is keyguard's default.
+    const rate = s.default_rate_limit_per_minute;
+    const defaultRateLimitPerMinute = rate === undefined
+      ? KEY_DEFAULTS.rateLimitPerMinute
+      : rate === null || rate === "none"
+      ? null
+      : int(rate, "store.default_rate_limit_per_minute", 1, 1_000_000_000)!;
+    let defaultScopes: readonly string[] = KEY_DEFAULTS.scopes;
+    if (s.default_scopes !== undefined) {
+      if (
+        !Array.isArray(s.default_scopes) ||
+        s.default_scopes.some((x) => typeof x !== "string" || !/^[\x21-\x7e]{1,128}$/.test(x))
+      ) {
+        fail(
+          "store.default_scopes",
+          "must be a list of scopes (printable characters without spaces)",
+        );
+      }
+      // Scopes that make a key more than a key are granted on purpose, never by default (the
+      // admin, introspection and route-limit scopes of src/trust/capabilities.ts).
+      const reserved = (s.default_scopes as string[]).find((x) => RESERVED_SCOPES.includes(x));
+      if (reserved !== undefined) {
+        fail("store.default_scopes", `must not grant "${reserved}" to every new key`);
+      }
+      defaultScopes = s.default_scopes as string[];
+    }
+    out.store = { ...out.store, defaultRateLimitPerMinute, defaultScopes };
     const kg = reader.path(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
     if (kg !== undefined) out.store = { ...out.store, keyguardSecretKeyPath: kg };
   }

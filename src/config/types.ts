@@ -67,6 +67,19 @@ export interface ConfigWarning {
 /** A Python Keypebble key or behaviour met in a config, for `keypebble check`. */
 export type CompatNote = ConfigWarning;
 
+/**
+ * A named per-address limit of an application's own route (`limits.routes.NAME`), asked for by a
+ * gateway with `GET /forward-auth?limit=NAME`: at most `requests` calls per `windowSeconds`; with
+ * `lockAfter`, that many failures within `windowSeconds` (a call refused by the limit, or one
+ * the application reports) lock the address out of this limit for `lockSeconds`.
+ */
+export interface RouteLimit {
+  readonly requests: number;
+  readonly windowSeconds: number;
+  readonly lockAfter?: number;
+  readonly lockSeconds: number;
+}
+
 /** Sliding-window rate limit. */
 export interface RateLimitSpec {
   readonly requests: number;
@@ -133,6 +146,8 @@ export interface Config {
     readonly maxScopes: number;
     readonly maxHeaderBytes: number;
     readonly maxJsonDepth: number;
+    /** Named per-address limits for gateways (`GET /forward-auth?limit=NAME`, issue 22). */
+    readonly routes: Readonly<Record<string, RouteLimit>>;
   };
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** `max-age` of the JWKS and discovery documents. */

@@ -1,22 +1,30 @@
 /**
  * `GET /forward-auth`: the sub-request gateways send before letting a request through (nginx
- * `auth_request`, Traefik ForwardAuth, Caddy `forward_auth`, Envoy HTTP ext_authz). The key comes
- * in `X-API-Key` or `Authorization: Bearer` and is checked by the one authentication step.
+ * `auth_request`, Traefik ForwardAuth, Caddy `forward_auth`, Envoy HTTP ext_authz). Two modes,
+ * each its own route declaration:
  *
- * Required scopes: the operator's `?scope=` in the gateway's URL and the `X-Required-Scope`
- * header (which a gateway may set) BOTH apply: the key must hold every one. A client behind a
- * gateway that forwards its headers can therefore only add a requirement, never replace the
- * operator's (issue 19 finding 3).
+ * - the key check (no `limit` in the query): the key comes in `X-API-Key` or
+ *   `Authorization: Bearer` and is checked by the one authentication step. Required scopes: the
+ *   operator's `?scope=` in the gateway's URL and the `X-Required-Scope` header (which a gateway
+ *   may set) BOTH apply: the key must hold every one. A client behind a gateway that forwards its
+ *   headers can therefore only add a requirement, never replace the operator's (issue 19 finding
+ *   3). 200 with `X-Auth-Subject` (the key id), `X-Auth-Key-Id`, `X-Auth-Org`, `X-Auth-Org-Id`,
+ *   `X-Auth-Key-Label`, `X-Auth-Scopes` (space-separated) and the rate-limit headers, for the
+ *   gateway to copy upstream (what keyguard's middleware hands its app in `request.state.api_key`);
+ *   401 for a missing or unusable key (one answer for every reason: unknown, revoked, expired,
+ *   suspended); 403 for a missing scope or a block; 429 with `Retry-After` when limited or over
+ *   quota; 503 when the store cannot answer for a key it has not cached.
+ * - the route limit (`?limit=NAME`, src/gateway/limit_mode.ts): no key; a per-address limit of
+ *   the application's own route.
  *
- * 200 with `X-Auth-Subject` (the key id), `X-Auth-Org`, `X-Auth-Scopes` (space-separated),
- * `X-Auth-Key-Id` and the rate-limit headers, for the gateway to copy upstream; 401 for a missing
- * or unusable key (one answer for every reason: unknown, revoked, expired, suspended); 403 for a
- * missing scope or a block; 429 with `Retry-After` when limited or over quota; 503 when the store
- * cannot answer for a key it has not cached.
+ * Errors carry keyguard's `detail` beside `error` and `message` (the `keyguard_middleware` wire
+ * style): the statuses are already those of keyguard's middleware.
  */
 
 import { KeypebbleError } from "../errors.ts";
 import { admissionHeaders, type AppRoute, type Ctx } from "../trust/mod.ts";
+import { headerText } from "./header_value.ts";
+import { LIMIT_ROUTES } from "./limit_mode.ts";
 
 /** Handle `GET /forward-auth` (the caller is an API key). */
 export function getForwardAuth(ctx: Ctx): Response {
@@ -39,7 +47,10 @@ export function getForwardAuth(ctx: Ctx): Response {
       "cache-control": "no-store",
       "x-auth-subject": key.id,
       "x-auth-key-id": key.id,
-      "x-auth-org": key.orgName,
+      // Names and labels may be any printable text: percent-encoded where a header needs it.
+      "x-auth-org": headerText(key.orgName),
+      "x-auth-org-id": key.orgId,
+      "x-auth-key-label": headerText(key.label),
       "x-auth-scopes": key.scopes.join(" "),
       ...(caller.admission === undefined ? {} : admissionHeaders(caller.admission)),
     },
@@ -74,7 +85,8 @@ export const GATEWAY_ROUTES: readonly AppRoute[] = [
     template: "/forward-auth",
     caller: { accepts: ["api_key"], anonymous: "never" },
     body: "none",
-    style: "keypebble",
+    style: "keyguard_middleware",
     handle: getForwardAuth,
   },
+  ...LIMIT_ROUTES,
 ];

@@ -26,11 +26,11 @@ export async function dispatch<S extends Services>(
     if (!bodyFirst) await _readBody(ctx, decl);
     if (decl.needs !== undefined) await hooks.authorize(ctx, decl);
     const res = await decl.handle(ctx);
-    hooks.settle?.(ctx, decl, res.status);
+    hooks.settle?.(ctx, res.status, decl);
     return res;
   } catch (e) {
     const status = e instanceof KeypebbleError ? e.status : 500;
-    hooks.settle?.(ctx, decl, status, e instanceof KeypebbleError ? e : undefined);
+    hooks.settle?.(ctx, status, decl, e instanceof KeypebbleError ? e : undefined);
     if (status < 500) return styledError(decl.style, e as KeypebbleError);
     throw e;
   }

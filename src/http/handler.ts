@@ -20,7 +20,8 @@ import type { Runtime } from "../runtime/mod.ts";
 import type { AuditNote, ConnInfo, RequestContext, Services } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { errorResponse, responseForError } from "./responses.ts";
-import { rawPath, type RouteDecl, type RouteIndex } from "./route.ts";
+import { declForQuery, rawPath, type RouteDecl, type RouteIndex } from "./route.ts";
+import { styledError } from "./wire_styles.ts";
 
 /** The handler's type: what the server adapters bind to a socket. */
 export type Handler = (req: Request, info: ConnInfo) => Promise<Response>;
@@ -42,7 +43,12 @@ export interface HandlerHooks<S extends Services> {
    * After a route answered, with its status and, for a refusal, the error: usage accounting, the
    * route's audit event.
    */
-  settle?(ctx: RequestContext<S>, decl: RouteDecl<S>, status: number, error?: KeypebbleError): void;
+  settle?(
+    ctx: RequestContext<S>,
+    status: number,
+    decl: RouteDecl<S>,
+    error?: KeypebbleError,
+  ): void;
 }
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -55,6 +61,7 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
     let template = "unmatched";
     let response: Response;
     let ctx: _Context<S> | undefined;
+    let decl: RouteDecl<S> | undefined;
     try {
       const path = rawPath(req.url);
       const match = hooks.routes.match(path);
@@ -66,15 +73,19 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
         return _finish(services, req, info, ctx, template, started, response);
       }
       template = match.route.template;
-      const decl = match.route.methods[req.method] ??
+      const base = match.route.methods[req.method] ??
         (req.method === "HEAD" ? match.route.methods.GET : undefined);
-      if (decl === undefined) {
+      if (base === undefined) {
         const allow = Object.keys(match.route.methods).join(", ");
-        response = errorResponse(
-          "method_not_allowed",
-          `Method "${req.method.slice(0, 16)}" is not allowed here; use ${allow}`,
-          { allow },
-        );
+        const message = `Method "${req.method.slice(0, 16)}" is not allowed here; use ${allow}`;
+        // In the style of the path's routes (a FastAPI client reads `detail` on a 405 too).
+        const style = Object.values(match.route.methods)[0].style;
+        response = style === "keypebble"
+          ? errorResponse("method_not_allowed", message, { allow })
+          : styledError(
+            style,
+            KeypebbleError.answer("method_not_allowed", message, { headers: { allow } }),
+          );
         return _finish(services, req, info, ctx, template, started, response);
       }
       const tooLarge = _headerTooLarge(req, hooks.readHeaders, rt.config.limits.maxHeaderBytes);
@@ -83,6 +94,7 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
         return _finish(services, req, info, ctx, template, started, response);
       }
       ctx = new _Context(req, rt, services, info, services.now(), match.params);
+      decl = declForQuery(match.route, base, ctx.query);
       if (!hooks.unlimited.has(template)) {
         const admitted = hooks.admit(ctx);
         if (admitted !== undefined) await admitted; // a store or Redis check; in memory it is sync
@@ -96,7 +108,10 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
           detail: e instanceof Error ? e.message.slice(0, 200) : undefined,
         });
       }
-      response = responseForError(e);
+      // A refusal before the route ran (a block, the per-address limit) in the route's style.
+      response = decl !== undefined && e instanceof KeypebbleError && e.status < 500
+        ? styledError(decl.style, e)
+        : responseForError(e);
     }
     return _finish(services, req, info, ctx, template, started, response);
   };

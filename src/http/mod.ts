@@ -27,4 +27,4 @@ export type {
   RouteDecl,
   WireStyle,
 } from "./route.ts";
-export { NO_CACHE, styledError } from "./wire_styles.ts";
+export { htmlError, NO_CACHE, styledError } from "./wire_styles.ts";

@@ -37,6 +37,17 @@ export type AnonymousRule = "never" | "always" | "per_kind";
 export interface CallerDecl {
   readonly accepts: readonly Credential[];
   readonly anonymous: AnonymousRule;
+  /**
+   * The lockout bucket that refused credentials count in, per client address (default: the one
+   * bucket every route shares). The admin API has its own, so a mistyped admin key never locks a
+   * gateway's address out of `/forward-auth`.
+   */
+  readonly lockoutBucket?: string;
+  /**
+   * Whether a key's requests here count in its usage statistics (default true). Managing keys is
+   * not using them: the admin API's calls are not counted (keyguard's admin key is no API key).
+   */
+  readonly counted?: boolean;
 }
 
 /**
@@ -51,9 +62,21 @@ export type BodyType = "none" | "json" | "json_value" | "form" | "oauth_form";
  * How a route's errors are written (`wire_styles.ts`):
  * - `keypebble`: `{"error", "message"}`;
  * - `oauth`: RFC 6749 §5.2, plus `error_description`, `Cache-Control: no-store`, `Pragma: no-cache`;
- * - `pico`: ours plus `detail` (pico-auth's FastAPI clients read it).
+ * - `pico`: ours plus `detail` (pico-auth's FastAPI clients read it);
+ * - `keyguard`: keyguard's admin router (FastAPI): ours plus `detail`, with its statuses (422 for
+ *   invalid input, 400 for a duplicate, 403 for an admin key it does not accept);
+ * - `keyguard_middleware`: ours plus `detail`, with our statuses, which are those keyguard's
+ *   middleware and `rate_limit_by_ip` answer (401, 403, 429);
+ * - `html`: a page a browser shows (the sign-in pages), under a Content-Security-Policy that
+ *   allows nothing but the page itself.
  */
-export type WireStyle = "keypebble" | "oauth" | "pico";
+export type WireStyle =
+  | "keypebble"
+  | "oauth"
+  | "pico"
+  | "keyguard"
+  | "keyguard_middleware"
+  | "html";
 
 /**
  * What a route that changes something records in the audit trail, written once it has answered
@@ -86,13 +109,23 @@ export interface RouteDecl<S extends Services = Services> {
   readonly profile?: ProfileName;
   /** The audit event of a route that changes something (tokens are recorded by the mint). */
   readonly audit?: AuditDecl<S>;
+  /**
+   * A mode of the route: this declaration serves the requests of its method whose query carries
+   * this parameter (present, whatever its value); the declaration without a mode serves all
+   * others. Each mode has its own caller rule, so a mode that needs no credential (e.g.
+   * `GET /forward-auth?limit=NAME`) never changes who may use the other (the key check).
+   */
+  readonly queryMode?: string;
   readonly handle: (ctx: RequestContext<S>) => Response | Promise<Response>;
 }
 
 /** A path template and the declarations for each of its methods. */
 export interface Route<S extends Services = Services> {
   readonly template: string;
+  /** The declaration of each method (the one without a query mode). */
   readonly methods: Readonly<Record<string, RouteDecl<S>>>;
+  /** The declarations of each method's query modes (see {@link RouteDecl.queryMode}). */
+  readonly modes: Readonly<Record<string, readonly RouteDecl<S>[]>>;
   /** Template segments; `{x}` is a parameter matching one non-empty segment. */
   readonly segments: readonly string[];
 }
@@ -106,15 +139,35 @@ export class RouteIndex<S extends Services = Services> {
 
   constructor(table: readonly RouteDecl<S>[]) {
     const byTemplate = new Map<string, Record<string, RouteDecl<S>>>();
+    const modes = new Map<string, Record<string, RouteDecl<S>[]>>();
     for (const d of table) {
+      if (d.queryMode !== undefined) {
+        const m = modes.get(d.template) ?? {};
+        const list = m[d.method] ??= [];
+        if (list.some((x) => x.queryMode === d.queryMode)) {
+          throw new Error(`Route ${d.method} ${d.template}?${d.queryMode} twice`);
+        }
+        list.push(d);
+        modes.set(d.template, m);
+        continue;
+      }
       const m = byTemplate.get(d.template) ?? {};
       if (m[d.method] !== undefined) throw new Error(`Route ${d.method} ${d.template} twice`);
       m[d.method] = d;
       byTemplate.set(d.template, m);
     }
+    for (const [template, m] of modes) {
+      for (const method of Object.keys(m)) {
+        // A mode is a variant of a declared route, never a route of its own.
+        if (byTemplate.get(template)?.[method] === undefined) {
+          throw new Error(`Route ${method} ${template} has modes but no declaration`);
+        }
+      }
+    }
     this.routes = [...byTemplate].map(([template, methods]) => ({
       template,
       methods,
+      modes: modes.get(template) ?? NO_MODES,
       segments: template.split("/").slice(1),
     }));
     this.#exact = new Map(
@@ -159,6 +212,23 @@ export class RouteIndex<S extends Services = Services> {
     return undefined;
   }
 }
+
+/**
+ * The declaration of `decl`'s route that serves a request with this query: the first of the
+ * method's modes whose parameter the query carries, else `decl` itself.
+ */
+export function declForQuery<S extends Services>(
+  route: Route<S>,
+  decl: RouteDecl<S>,
+  query: URLSearchParams,
+): RouteDecl<S> {
+  const modes = route.modes[decl.method];
+  if (modes === undefined) return decl;
+  for (const m of modes) if (query.has(m.queryMode!)) return m;
+  return decl;
+}
+
+const NO_MODES: Readonly<Record<string, never>> = Object.freeze({});
 
 /** The raw path of a request URL as the client sent it (before WHATWG URL dot removal). */
 export function rawPath(requestUrl: string): string {

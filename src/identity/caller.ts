@@ -51,8 +51,13 @@ export interface AccountCaller {
   readonly method: "account";
   /** The account as stored now (its role and status are the store's, never the token's). */
   readonly account: UserRecord;
-  /** The access token it presented: `jti`, issue time and expiry. */
-  readonly token: { readonly jti?: string; readonly iat: number; readonly exp: number };
+  /** The access token it presented: `jti`, issue time, expiry and `scope` (sign-in's tokens). */
+  readonly token: {
+    readonly jti?: string;
+    readonly iat: number;
+    readonly exp: number;
+    readonly scope?: string;
+  };
 }
 
 /** An OAuth2 client declared in `oauth.clients`, authenticated with its secret. */
@@ -61,6 +66,11 @@ export interface ClientCaller {
   readonly subject: string;
   readonly method: "client";
   readonly client: OAuthClientConfig;
+  /**
+   * A sign-in client kept in the store (the admin API), not declared in `oauth.clients`: it
+   * signs people in only (no client credentials, no introspection).
+   */
+  readonly stored?: true;
 }
 
 /** A workload presenting a client certificate whose URI SAN is a SPIFFE ID. */

@@ -216,6 +216,34 @@ function _kidOf(jwk: Record<string, unknown>): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Recipients
 
+/** What both JWK importers read first: the members, the key type, its binding, its kid; a
+ * symmetric (`dir`) key is complete there. */
+function _readJwk(
+  jwk: unknown,
+  wanted: { alg?: JweAlg; enc?: JweEnc },
+): {
+  o: Record<string, unknown>;
+  material: Material;
+  binding: ReturnType<typeof _binding>;
+  kid: string | undefined;
+  secret?: JweRecipient & JweDecryptionKey;
+} {
+  if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) {
+    throw _invalidKey("JWK must be an object");
+  }
+  const o = jwk as Record<string, unknown>;
+  const material = _materialOfJwk(o);
+  const binding = _binding(o, material, wanted);
+  const kid = _kidOf(o);
+  if (material !== "oct") return { o, material, binding, kid };
+  const secret = Object.freeze({
+    ...binding,
+    ...(kid === undefined ? {} : { kid }),
+    secret: _secret(o.k as string, binding.enc),
+  }) as JweRecipient & JweDecryptionKey;
+  return { o, material, binding, kid, secret };
+}
+
 /**
  * Import a recipient from a public (or private: only its public part is used) JWK. The kid is
  * the JWK's `kid`, else, for a public key, its RFC 7638 thumbprint.
@@ -226,20 +254,8 @@ export async function importJweRecipientJwk(
   jwk: unknown,
   wanted: { alg?: JweAlg; enc?: JweEnc } = {},
 ): Promise<JweRecipient> {
-  if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) {
-    throw _invalidKey("JWK must be an object");
-  }
-  const o = jwk as Record<string, unknown>;
-  const material = _materialOfJwk(o);
-  const binding = _binding(o, material, wanted);
-  const kid = _kidOf(o);
-  if (material === "oct") {
-    return Object.freeze({
-      ...binding,
-      ...(kid === undefined ? {} : { kid }),
-      secret: _secret(o.k as string, binding.enc),
-    });
-  }
+  const { o, material, binding, kid, secret } = _readJwk(jwk, wanted);
+  if (secret !== undefined) return secret;
   await _checkCurveAvailable(material);
   const pub = _publicMembers(o as JsonWebKey);
   let publicKey: CryptoKey;
@@ -455,20 +471,8 @@ export async function importJweDecryptionJwk(
   jwk: unknown,
   wanted: { alg?: JweAlg; enc?: JweEnc } = {},
 ): Promise<JweDecryptionKey> {
-  if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) {
-    throw _invalidKey("JWK must be an object");
-  }
-  const o = jwk as Record<string, unknown>;
-  const material = _materialOfJwk(o);
-  const binding = _binding(o, material, wanted);
-  const kid = _kidOf(o);
-  if (material === "oct") {
-    return Object.freeze({
-      ...binding,
-      ...(kid === undefined ? {} : { kid }),
-      secret: _secret(o.k as string, binding.enc),
-    });
-  }
+  const { o, material, binding, kid, secret } = _readJwk(jwk, wanted);
+  if (secret !== undefined) return secret;
   if (typeof o.d !== "string") throw _invalidKey('JWK has no private part ("d")');
   await _checkCurveAvailable(material);
   const usages: KeyUsage[] = material === "RSA" ? ["decrypt"] : ["deriveBits"];

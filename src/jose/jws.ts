@@ -188,6 +188,12 @@ export interface VerifyOptions {
   typ?: string;
   /** Require an `exp` claim; default true. */
   requireExp?: boolean;
+  /**
+   * Accept a token whose `exp` has passed (it must still have one unless `requireExp` is false).
+   * For one use only: an `id_token_hint` (OpenID Connect RP-Initiated Logout 1.0 §2 and Core
+   * §3.1.2.1 let an expired ID token name who signed in); never for a credential.
+   */
+  ignoreExpiry?: boolean;
 }
 
 /** RFC 7515 §4.1.9: compare media types case-insensitively, with `application/` optional. */
@@ -325,7 +331,7 @@ export async function verifyJws(
   const iat = _numericDate(payload, "iat");
   if (exp === undefined) {
     if (options.requireExp ?? true) throw _invalidToken('Token has no "exp" claim');
-  } else if (now >= exp + leeway) {
+  } else if (now >= exp + leeway && options.ignoreExpiry !== true) {
     // RFC 7519 §4.1.4: the current time must be before "exp"
     throw new KeypebbleError("token_expired", "Token has expired");
   }

@@ -287,3 +287,27 @@ Deno.test("verifyJws() uses kid only as an exact lookup key", async () => {
     await rejectsWith(verifyJws(t, [a, b], { now: NOW }), "invalid_token");
   }
 });
+
+Deno.test("verifyJws() with ignoreExpiry accepts an expired token, still checks everything else", async () => {
+  const key = await hmacKey();
+  const t = (claims: Record<string, unknown>) => craft(key, { alg: "HS256" }, claims);
+  const old = await t({ exp: NOW - 86_400, iss: "https://id.example" });
+  await rejectsWith(verifyJws(old, [key], { now: NOW }), "token_expired");
+  await verifyJws(old, [key], { now: NOW, ignoreExpiry: true, issuer: "https://id.example" });
+  await rejectsWith(
+    verifyJws(old, [key], { now: NOW, ignoreExpiry: true, issuer: "https://other.example" }),
+    "invalid_issuer",
+  );
+  await rejectsWith(
+    verifyJws(await t({ sub: "x" }), [key], { now: NOW, ignoreExpiry: true }),
+    "invalid_token",
+  );
+  const [h, p] = old.split(".");
+  await rejectsWith(
+    verifyJws(`${h}.${p}.${b64uEncode(new Uint8Array(32))}`, [key], {
+      now: NOW,
+      ignoreExpiry: true,
+    }),
+    "invalid_signature",
+  );
+});

@@ -57,6 +57,13 @@ export async function clientCredentialsGrant(ctx: Ctx): Promise<TokenResponse> {
       ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }),
     };
   }
+  if (client.stored === true) {
+    // Its tokens would die at once: a client's token lives while `oauth.clients` declares it.
+    throw KeypebbleError.answer(
+      "unauthorized_client",
+      "A sign-in client kept in the store has no client credentials grant; declare it in oauth.clients",
+    );
+  }
   const c = client.client;
   const scopes = grantedScopes(form.get("scope"), c.scopes);
   if (audience !== undefined && !c.audiences.includes(audience)) {

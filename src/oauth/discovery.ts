@@ -2,11 +2,13 @@
  * `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §3, RFC 8414): for a
  * token-only issuer, the document Kubernetes' service-account issuer publishes (which workload
  * identity federation reads); with the OAuth2 server on, exactly the endpoints, grant types and
- * client authentication methods this config serves, and nothing else.
+ * client authentication methods this config serves, and nothing else; with sign-in (issue 24)
+ * the OpenID Provider's members too.
  */
 
 import { json } from "../http/mod.ts";
-import type { Ctx } from "../trust/mod.ts";
+import { oidcDiscoveryMembers } from "../oidc/mod.ts";
+import { type Ctx, requireAccounts, signinOn } from "../trust/mod.ts";
 import { ACCOUNT_CLAIMS, TOKEN_CLAIMS } from "./claim_names.ts";
 import { grantTypesServed } from "./grants.ts";
 
@@ -80,7 +82,8 @@ function _oauthDocument(
         revocation_endpoint_auth_methods_supported: ["none", ...methods],
       }
       : {}),
-    // No authorization endpoint is served: no response type exists (RFC 8414 §2).
+    // No authorization endpoint without sign-in: no response type exists (RFC 8414 §2); sign-in
+    // replaces this with ["code"].
     response_types_supported: [],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: signing,
@@ -95,7 +98,7 @@ function _oauthDocument(
 }
 
 /** Handle `GET /.well-known/openid-configuration`. */
-export function getOpenIdConfiguration(ctx: Ctx): Response {
+export async function getOpenIdConfiguration(ctx: Ctx): Promise<Response> {
   const oauth = _oauthFeatures(ctx);
   const doc = discoveryDocument({
     issuer: ctx.rt.config.issuer,
@@ -103,9 +106,40 @@ export function getOpenIdConfiguration(ctx: Ctx): Response {
     ...(ctx.rt.config.publicUrl === undefined ? {} : { publicUrl: ctx.rt.config.publicUrl }),
     ...(oauth === undefined ? {} : { oauth }),
   });
-  return json(doc, 200, {
+  const signin = await _signinMembers(ctx);
+  return json(signin === undefined ? doc : withSignin(doc, signin), 200, {
     "cache-control": `public, max-age=${ctx.rt.config.jwksMaxAgeSeconds}`,
   });
+}
+
+/**
+ * What sign-in adds (issue 24), when it is served and some client signs people in (one in
+ * `oauth.clients` with `redirect_uris`, or one kept in the store): the authorization, UserInfo
+ * and end-session endpoints, `response_types_supported: ["code"]`, PKCE `S256`, the ID token's
+ * one signing algorithm, the scopes, prompts and claims (src/oidc/discovery.ts).
+ */
+async function _signinMembers(ctx: Ctx): Promise<Record<string, unknown> | undefined> {
+  if (!signinOn(ctx)) return undefined;
+  const { config } = ctx.rt;
+  const declared = config.oauth?.clients.some((c) => c.redirectUris.length > 0) ?? false;
+  if (!declared && (await requireAccounts(ctx).store.oidcClients.list()).length === 0) {
+    return undefined;
+  }
+  // Sign-in needs a URL issuer (checked at start): the endpoints hang off it.
+  const base = config.issuer.replace(/\/$/, "");
+  return oidcDiscoveryMembers(base, [ctx.rt.profiles.id!.signer.alg]);
+}
+
+/** The document with sign-in's members; lists (claims) are merged, the rest replaced. */
+export function withSignin(
+  doc: Record<string, unknown>,
+  signin: Record<string, unknown>,
+): Record<string, unknown> {
+  const claims = new Set<string>([
+    ...((doc.claims_supported ?? []) as string[]),
+    ...((signin.claims_supported ?? []) as string[]),
+  ]);
+  return { ...doc, ...signin, claims_supported: [...claims] };
 }
 
 /** The OAuth2 features on offer, or undefined when `/oauth2/token` has no client grant. */

@@ -4,8 +4,9 @@
  * (the route accepts `client` credentials): `ctx.caller` is the client, an API key, or null.
  */
 
-import type { Ctx } from "../trust/mod.ts";
+import { type Ctx, signinOn } from "../trust/mod.ts";
 import { clientCredentialsGrant } from "./client_credentials.ts";
+import { AUTHORIZATION_CODE, authorizationCodeGrant } from "./code_grant.ts";
 import { passwordGrant, refreshTokenGrant } from "./account_grants.ts";
 import { TOKEN_EXCHANGE, tokenExchangeGrant } from "./token_exchange.ts";
 
@@ -24,6 +25,7 @@ export type GrantHandler = (ctx: Ctx) => Promise<TokenResponse>;
 /** Every grant type served (RFC 6749 §4), when its feature is configured. */
 export const GRANTS: Readonly<Record<string, GrantHandler>> = {
   client_credentials: clientCredentialsGrant,
+  [AUTHORIZATION_CODE]: authorizationCodeGrant,
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
   [TOKEN_EXCHANGE]: tokenExchangeGrant,
@@ -31,14 +33,16 @@ export const GRANTS: Readonly<Record<string, GrantHandler>> = {
 
 /**
  * The grant types this config serves (discovery lists exactly these): `client_credentials` with
- * API keys or declared clients, `password` and `refresh_token` with accounts, token exchange only
- * when `oauth.token_exchange` is on.
+ * API keys or declared clients, `authorization_code` when sign-in is on (accounts and an
+ * asymmetric key), `password` and `refresh_token` with accounts, token exchange only when
+ * `oauth.token_exchange` is on.
  */
 export function grantTypesServed(ctx: Pick<Ctx, "rt" | "services">): string[] {
   const { rt, services } = ctx;
   const clients = services.apiKeys !== undefined || (rt.config.oauth?.clients.length ?? 0) > 0;
   return [
     ...(clients ? ["client_credentials"] : []),
+    ...(signinOn(ctx) ? [AUTHORIZATION_CODE] : []),
     ...(services.accounts !== undefined ? ["password", "refresh_token"] : []),
     ...(rt.config.oauth?.tokenExchange === true ? [TOKEN_EXCHANGE] : []),
   ];

@@ -132,3 +132,16 @@ export async function redeemAuthorizationCode(
   if (session === undefined || session.endedAt !== null) return fail("session_ended");
   return { ok: true, code };
 }
+
+/**
+ * Delete what sign-in no longer needs (run by the hourly purge): codes and sessions that expired
+ * or ended more than {@link CODE_RETENTION_SECONDS} ago, kept until then to recognise a replayed
+ * code or nonce. Resolves to how many rows went.
+ */
+export async function purgeSignin(
+  store: Pick<Store, "authCodes" | "oidcSessions">,
+  now: number,
+): Promise<number> {
+  const before = now - CODE_RETENTION_SECONDS;
+  return await store.authCodes.purge(before) + await store.oidcSessions.purge(before);
+}

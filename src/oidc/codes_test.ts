@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { CHALLENGE, testClient, testRequest, testStore, VERIFIER } from "./_testing.ts";
 import {
   authorizationCodeHash,
+  CODE_RETENTION_SECONDS,
   CODE_TTL_SECONDS,
   issueAuthorizationCode,
   nonceWindowStart,
+  purgeSignin,
   redeemAuthorizationCode,
 } from "./codes.ts";
 import { startSession } from "./sessions.ts";
@@ -118,6 +120,22 @@ Deno.test("unknown and malformed codes, and a code whose session ended", async (
     await store.oidcSessions.end(session.id, 105, "sign_out");
     const e = await redeem();
     assert.equal(e.ok === false && e.reason, "session_ended");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("purgeSignin() keeps codes and sessions for the replay window, then deletes them", async () => {
+  const { store, session, code } = await fixture();
+  try {
+    // The session (8 h) and the code (60 s) are still within the window a day after.
+    assert.equal(await purgeSignin(store, 100 + CODE_TTL_SECONDS + CODE_RETENTION_SECONDS - 1), 0);
+    assert.ok(await store.authCodes.byHash(authorizationCodeHash(code)));
+    assert.ok(await store.oidcSessions.byId(session.id));
+    const late = session.expiresAt + CODE_RETENTION_SECONDS + 1;
+    assert.equal(await purgeSignin(store, late), 2);
+    assert.equal(await store.authCodes.byHash(authorizationCodeHash(code)), undefined);
+    assert.equal(await store.oidcSessions.byId(session.id), undefined);
   } finally {
     await store.close();
   }

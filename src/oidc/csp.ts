@@ -61,7 +61,10 @@ export function pageHeaders(csp: string): Record<string, string> {
     // For browsers without frame-ancestors (RFC 7034).
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    // No Referer leaves for another site (the authorization request's URL stays ours). Not
+    // `no-referrer`: under it browsers send `Origin: null` with the pages' own form posts, and
+    // the Origin check (`checkOrigin`) needs the real one.
+    "referrer-policy": "same-origin",
     // Pages carry CSRF tokens and one-time secrets: never stored (RFC 9111 §5.2.2.5).
     "cache-control": "no-store",
   };

@@ -43,6 +43,7 @@ export {
   CODE_TTL_SECONDS,
   issueAuthorizationCode,
   nonceWindowStart,
+  purgeSignin,
   redeemAuthorizationCode,
   type Redemption,
 } from "./codes.ts";
@@ -87,6 +88,7 @@ export {
   errorPage,
   loginPage,
   logoutPage,
+  messagePage,
   passwordChangePage,
   secondFactorPage,
   signedOutPage,
@@ -105,6 +107,7 @@ export {
   beginTotpEnrolment,
   confirmTotpEnrolment,
   resetTotp,
+  resumeTotpEnrolment,
   type SecondFactorCheck,
   type SecondFactorState,
   secondFactorState,

@@ -31,8 +31,9 @@ function _layout(base: PageBase, title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} · ${escapeHtml(site)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${LOGIN_CSS_PATH}">
 </head>
 <body>
@@ -255,6 +256,11 @@ ${_csrf(p.csrf)}
 </div>
 </form>`,
   );
+}
+
+/** A page with a title and one sentence (e.g. "You are still signed in"). */
+export function messagePage(p: PageBase & { title: string; message: string }): string {
+  return _layout(p, p.title, `<h1>${escapeHtml(p.title)}</h1>\n<p>${escapeHtml(p.message)}</p>`);
 }
 
 /** The page after signing out when there is nowhere registered to go back to. */

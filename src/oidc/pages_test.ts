@@ -168,7 +168,7 @@ Deno.test("pageHeaders(): CSP, no framing, no sniffing, no referrer, no store", 
   assert.equal(h["content-type"], "text/html; charset=utf-8");
   assert.equal(h["x-frame-options"], "DENY");
   assert.equal(h["cache-control"], "no-store");
-  assert.equal(h["referrer-policy"], "no-referrer");
+  assert.equal(h["referrer-policy"], "same-origin");
   assert.equal(h["x-content-type-options"], "nosniff");
   assert.match(h["content-security-policy"], /^default-src 'none'/);
 });

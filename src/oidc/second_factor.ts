@@ -115,11 +115,37 @@ export async function beginTotpEnrolment(
     sealedSecret: await sealTotpSecret(deps.keys, input.user.id, raw),
     recoveryHashes: codes.map((c) => recoveryCodeHash(deps.keys, c)),
   }, input.now);
-  const uri = otpauthUri({
-    issuer: input.issuer,
-    account: input.user.username ?? input.user.email,
-    secret: raw,
-  });
+  return _enrolment(raw, input.user, input.issuer, codes);
+}
+
+/**
+ * Show a pending enrolment again after a wrong confirmation code: the same secret (the person
+ * has scanned it already), opened from its sealed pending form, and ten NEW recovery codes (the
+ * shown ones cannot be shown again: only their hashes are kept). Undefined when nothing is
+ * pending.
+ */
+export async function resumeTotpEnrolment(
+  deps: SecondFactorDeps,
+  input: { user: UserRecord; issuer: string; now: number },
+): Promise<TotpEnrolment | undefined> {
+  const rec = await deps.store.totp.get(input.user.id);
+  if (rec === undefined || rec.pendingSecret === null) return undefined;
+  const raw = await openTotpSecret(deps.keys, input.user.id, rec.pendingSecret);
+  const codes = generateRecoveryCodes();
+  await deps.store.totp.startEnrolment(input.user.id, {
+    sealedSecret: rec.pendingSecret,
+    recoveryHashes: codes.map((c) => recoveryCodeHash(deps.keys, c)),
+  }, input.now);
+  return _enrolment(raw, input.user, input.issuer, codes);
+}
+
+function _enrolment(
+  raw: Uint8Array,
+  user: UserRecord,
+  issuer: string,
+  codes: readonly string[],
+): TotpEnrolment {
+  const uri = otpauthUri({ issuer, account: user.username ?? user.email, secret: raw });
   let svg: string | undefined;
   try {
     svg = qrSvg(encodeQr(uri), { label: "QR code for your authenticator app" });

@@ -7,6 +7,7 @@ import {
   beginTotpEnrolment,
   confirmTotpEnrolment,
   resetTotp,
+  resumeTotpEnrolment,
   secondFactorState,
   verifySecondFactor,
 } from "./second_factor.ts";
@@ -184,4 +185,48 @@ Deno.test("secondFactorState(): enrolled, required by role, required by account"
     required: true,
     enrolled: false,
   });
+});
+
+Deno.test("a wrong confirmation code resumes the same secret with new recovery codes", async () => {
+  const { store, user } = await testStore();
+  try {
+    const keys = await testKeys();
+    const deps = { store, keys };
+    assert.equal(await resumeTotpEnrolment(deps, { user, issuer: "K", now: NOW }), undefined);
+    const first = await beginTotpEnrolment(deps, { user, issuer: "K", now: NOW });
+    assert.deepEqual(
+      await confirmTotpEnrolment(deps, { userId: "u1", code: "000000", now: NOW }),
+      { ok: false, reason: "wrong" },
+    );
+    const again = await resumeTotpEnrolment(deps, { user, issuer: "K", now: NOW + 5 });
+    assert.ok(again !== undefined);
+    assert.equal(again.secret, first.secret);
+    assert.equal(again.uri, first.uri);
+    assert.equal(again.recoveryCodes.length, 10);
+    assert.ok(again.recoveryCodes.every((c) => !first.recoveryCodes.includes(c)));
+    const secret = base32Decode(again.secret);
+    assert.deepEqual(
+      await confirmTotpEnrolment(deps, {
+        userId: "u1",
+        code: await totp(secret, NOW + 5),
+        now: NOW + 5,
+      }),
+      { ok: true },
+    );
+    // The codes shown last are the ones that work; the first page's are void.
+    const ok = await verifySecondFactor(deps, {
+      userId: "u1",
+      code: again.recoveryCodes[0],
+      now: NOW + 6,
+    });
+    assert.deepEqual(ok, { ok: true, method: "recovery" });
+    const old = await verifySecondFactor(deps, {
+      userId: "u1",
+      code: first.recoveryCodes[0],
+      now: NOW + 6,
+    });
+    assert.equal(old.ok, false);
+  } finally {
+    await store.close();
+  }
 });

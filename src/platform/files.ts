@@ -8,9 +8,13 @@
 
 /** What a stat tells us. */
 export interface FileStat {
+  /** A regular file. */
   readonly isFile: boolean;
+  /** A directory. */
   readonly isDirectory: boolean;
+  /** Last modification, milliseconds since the epoch. */
   readonly mtimeMs: number;
+  /** Size in bytes. */
   readonly size: number;
   /** Inode number: a write-and-rename always changes it, even within one mtime tick. */
   readonly ino: number;
@@ -29,9 +33,11 @@ export interface SpiffeFiles {
   createExclusive(path: string, text: string): Promise<boolean>;
   /** `mkdir -p` with `mode` for the directories it creates. */
   mkdirp(path: string, mode: number): Promise<void>;
+  /** What `path` is, or `undefined` when it does not exist. */
   stat(path: string): Promise<FileStat | undefined>;
   /** Entry names of a directory (empty when it does not exist). */
   list(path: string): Promise<string[]>;
+  /** Rename (atomic within one file system). */
   rename(from: string, to: string): Promise<void>;
   /** Remove a file or empty directory; no error when it is already gone. */
   remove(path: string): Promise<void>;

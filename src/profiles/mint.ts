@@ -213,6 +213,13 @@ function _audience(
   if (rule === "fixed") return REFRESH_AUDIENCE;
   // JWT-SVID §3: `aud` is the verifier; spiffile PROFILE §3 wants exactly one string.
   if (rule === "spiffe_id") return _spiffeId(profile, "aud", requested);
+  if (rule === "client_id") {
+    // OpenID Connect Core §2: the ID token's audience is the client, one string, set by code.
+    if (typeof requested !== "string" || requested === "") {
+      throw KeypebbleError.answer("invalid_claims", "An ID token needs its client as audience");
+    }
+    return checkStringOrUri("aud", requested);
+  }
   if (rule === "registry_service") {
     // Chosen by the handler from `services` only.
     return typeof requested === "string" ? checkStringOrUri("aud", requested) : undefined;

@@ -57,8 +57,8 @@ export interface Profile {
  * and trust domain come from there.
  */
 export type Profiles =
-  & Readonly<Record<Exclude<ProfileName, "svid">, Profile>>
-  & { readonly svid?: Profile };
+  & Readonly<Record<Exclude<ProfileName, "svid" | "id">, Profile>>
+  & { readonly svid?: Profile; readonly id?: Profile };
 
 /** The SPIFFE issuer a runtime hands to the `svid` kind: its own ES256 signer and trust domain. */
 export interface SvidIssuer {
@@ -97,6 +97,8 @@ export async function buildProfiles(
     REFRESH_AUDIENCE,
     ...(accountAudience === undefined ? [] : [accountAudience]),
     ...(config.oauth?.clients.flatMap((c) => c.audiences) ?? []),
+    // The audience of a sign-in client's ID tokens is its id (OpenID Connect Core §2).
+    ...(config.oauth?.clients.filter((c) => c.redirectUris.length > 0).map((c) => c.id) ?? []),
     ...(config.oauth?.exchangeAudiences ?? []),
   ]);
   const serverChosen = new Set<string>([REFRESH_AUDIENCE]);
@@ -109,6 +111,11 @@ export async function buildProfiles(
       else if (s.maxTtlSeconds !== undefined || s.issuer !== undefined) {
         throw new KeypebbleError("config_invalid", `${at}: needs a "spiffe" section`);
       }
+      continue;
+    }
+    if (name === "id") {
+      const id = await _idProfile(config, keys.entries, s.key, s.maxTtlSeconds);
+      if (id !== undefined) out.id = id;
       continue;
     }
     let key = keys.entries[0];
@@ -200,6 +207,51 @@ function _svidProfile(config: Config, issuer: SvidIssuer, override: number | und
     foreignSubjectPrefixes: foreignSubjectPrefixes("svid"),
     staticClaims: {},
     trustDomain: issuer.trustDomain,
+  };
+}
+
+/** Default (and, unless `profiles.id.max_ttl_seconds` says otherwise, longest) ID token life. */
+export const ID_TOKEN_TTL_SECONDS = 300;
+
+/**
+ * The `id` kind: ID tokens are verified by relying parties with our published keys, so they are
+ * signed with an asymmetric key only (`profiles.id.key`, else the first RS256, ES256 or EdDSA
+ * key of the keyring). Without one there is no `id` profile, and sign-in is not available (the
+ * runtime build refuses sign-in clients then).
+ */
+async function _idProfile(
+  config: Config,
+  entries: readonly KeyEntry[],
+  kid: string | undefined,
+  override: number | undefined,
+): Promise<Profile | undefined> {
+  const at = `${config.source}: profiles.id.key`;
+  let key: KeyEntry | undefined;
+  if (kid !== undefined) {
+    key = entries.find((k) => k.kid === kid);
+    if (key === undefined) {
+      throw new KeypebbleError("config_invalid", `${at}: no key has kid "${kid}"`);
+    }
+    if (key.alg === "HS256") {
+      throw new KeypebbleError(
+        "config_invalid",
+        `${at}: ID tokens need an RS256, ES256 or EdDSA key (relying parties verify them with the published keys)`,
+      );
+    }
+  } else key = entries.find((k) => k.alg !== "HS256");
+  if (key === undefined) return undefined;
+  const ttl = override ?? ID_TOKEN_TTL_SECONDS;
+  return {
+    def: PROFILES.id,
+    issuer: config.issuer,
+    // aud is the client the code was issued to (mint's `client_id` rule).
+    forbiddenAudiences: new Set([REFRESH_AUDIENCE]),
+    defaultTtl: ttl,
+    maxTtl: ttl,
+    signer: await JwsSigner.create(key, { typ: PROFILES.id.typ }),
+    reserved: reservedClaims("id"),
+    foreignSubjectPrefixes: foreignSubjectPrefixes("id"),
+    staticClaims: {},
   };
 }
 

@@ -33,7 +33,8 @@ export type ProfileName =
   | "api"
   | "account"
   | "client"
-  | "exchange";
+  | "exchange"
+  | "id";
 
 /**
  * A place where Keypebble itself accepts one of its own tokens. Each kind lists the consumers that
@@ -105,7 +106,10 @@ export type AudienceRule =
   | "requested"
   /** Exactly one string (never a list): a SPIFFE ID of the configured trust domain, the
    * verifier's own identity (JWT-SVID §3, spiffile PROFILE §3). */
-  | "spiffe_id";
+  | "spiffe_id"
+  /** Exactly one string: the OpenID Connect client the ID token is for (Core §2 `aud`), chosen
+   * by code from a redeemed authorization code, never by a request. */
+  | "client_id";
 
 /** One row of the table. */
 export interface ProfileDef {
@@ -345,6 +349,27 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze
     audience: "requested",
     minTtlSeconds: 1,
     acceptedBy: ["introspection", "exchange_subject", "revocation"],
+    serverAudience: true,
+  },
+  id: {
+    name: "id",
+    summary:
+      "OpenID Connect ID token (sign in with Keypebble): aud the client, nonce, auth_time, amr, at_hash, sid; an asymmetric key only",
+    endpoints: ["POST /oauth2/token (grant_type=authorization_code)"],
+    caller: { mode: "authenticated" },
+    callerClaims: [],
+    // What makes an ID token one (OpenID Connect Core §2): no other kind may carry these, so no
+    // token a caller shapes (/auth, /command) can pass for an ID token, and an `id_token_hint`
+    // is recognised by its `sid` and `auth_time`.
+    distinctive: ["nonce", "auth_time", "amr", "at_hash", "sid", "azp"],
+    reservedSubjectPrefixes: [],
+    // Core §2 allows "JWT"; relying parties (oauth4webapi, authlib) expect nothing else.
+    typ: "JWT",
+    audience: "client_id",
+    minTtlSeconds: 60,
+    // An ID token says who signed in; it is never an access token: no consumer accepts it, and
+    // it carries no kind claim (only kinds some consumer accepts do).
+    acceptedBy: [],
     serverAudience: true,
   },
 });

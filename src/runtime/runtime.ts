@@ -128,6 +128,17 @@ export async function buildRuntime(
       ? {}
       : { svid: { signer: spiffe.signer, trustDomain: spiffe.trustDomain } }),
   });
+  // Sign-in (issue 24): ID tokens are verified by relying parties with the published keys, so a
+  // client that signs people in needs an asymmetric key (src/profiles/resolve.ts picks it).
+  const signin = config.oauth?.clients.findIndex((c) => c.redirectUris.length > 0) ?? -1;
+  if (signin >= 0 && profiles.id === undefined) {
+    throw new KeypebbleError(
+      "config_invalid",
+      `${
+        fieldWhere(config, `oauth.clients[${signin}].redirect_uris`)
+      }: signing people in needs an RS256, ES256 or EdDSA key in the keyring (relying parties verify ID tokens with the published keys); an HS256 secret alone cannot sign them`,
+    );
+  }
   return Object.freeze({
     ...(spiffe === undefined ? {} : { spiffe }),
     generation: options.generation,

@@ -31,6 +31,20 @@ export function shareLimits(rt: Runtime, workers: number): Runtime {
       ...(perPrincipal === undefined ? {} : { perPrincipal }),
     },
     lockout: { ...c.lockout, maxFailures: shareOf(c.lockout.maxFailures, workers) },
+    limits: {
+      ...c.limits,
+      // Route limits (`limits.routes`): each worker counts its share of calls and failures.
+      routes: Object.fromEntries(
+        Object.entries(c.limits.routes).map(([name, l]) => [
+          name,
+          {
+            ...l,
+            requests: shareOf(l.requests, workers),
+            ...(l.lockAfter === undefined ? {} : { lockAfter: shareOf(l.lockAfter, workers) }),
+          },
+        ]),
+      ),
+    },
   };
   return Object.freeze({ ...rt, config });
 }

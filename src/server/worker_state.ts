@@ -21,6 +21,7 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
 import { connectRedisCounters, type Counters } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import { purgeSignin } from "../oidc/codes.ts";
 import type { Platform } from "../platform/platform.ts";
 import { logNotices } from "./instance.ts";
 
@@ -102,17 +103,15 @@ export async function openWorkerState(
       logger.warn("usage_flush_failed", { message: e instanceof Error ? e.message : String(e) }),
   );
   // Expired refresh tokens and revoked ids are deleted hourly, by one worker for the process.
-  const purge = accounts === undefined || o.index !== 0 ? undefined : setInterval(() => {
-    accounts!.purge().catch((e) =>
-      logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
-    );
-  }, 3_600_000);
+  const purge = accounts === undefined || o.index !== 0
+    ? undefined
+    : startHourlyPurge(accounts, logger);
   return {
     apiKeys: apiKeys.service,
     ...(accounts === undefined ? {} : { accounts }),
     ...(shared === undefined ? {} : { shared }),
     async close() {
-      if (purge !== undefined) clearInterval(purge);
+      purge?.();
       try {
         await apiKeys.close(); // rejects when counted usage could not be written (logged)
       } finally {
@@ -120,4 +119,20 @@ export async function openWorkerState(
       }
     },
   };
+}
+
+/**
+ * The hourly purge of a process (one worker runs it): expired refresh tokens and revoked ids past
+ * their token's expiry, and sign-in's codes and sessions a day after they expired or ended
+ * (`src/oidc/codes.ts`). Call the returned function to stop it.
+ */
+export function startHourlyPurge(accounts: AccountService, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    accounts.purge()
+      .then(() => purgeSignin(accounts.store, Math.floor(Date.now() / 1000)))
+      .catch((e) =>
+        logger.warn("purge_failed", { message: e instanceof Error ? e.message : String(e) })
+      );
+  }, 3_600_000);
+  return () => clearInterval(timer);
 }

@@ -18,7 +18,9 @@ import { InvalidSpiffeIdError, parseSpiffeId, validateTrustDomain } from "./spif
 
 /** Thrown for a bundle document that cannot be used. */
 export class InvalidBundleError extends Error {
+  /** Stable code, as in Keypebble's JSON errors. */
   readonly code = "invalid_bundle";
+  /** An error saying what is wrong with the bundle document. */
   constructor(message: string) {
     super(message);
     this.name = "InvalidBundleError";
@@ -30,6 +32,7 @@ export const SPIFFILE_VERSION = 1;
 
 /** A parsed spiffile bundle document. */
 export interface SpiffileBundle {
+  /** The trust domain every identity of the bundle belongs to. */
   readonly trustDomain: string;
   /** SPIFFE ID → its bound public keys (never empty). */
   readonly identities: ReadonlyMap<string, readonly SvidJwk[]>;

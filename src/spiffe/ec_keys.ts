@@ -7,12 +7,19 @@
 
 /** A public JWK of a P-256 key as it appears in bundles (RFC 7517, RFC 7518 §6.2). */
 export interface SvidJwk {
+  /** Key type: always EC. */
   kty: "EC";
+  /** Curve: always P-256. */
   crv: "P-256";
+  /** The x coordinate, base64url. */
   x: string;
+  /** The y coordinate, base64url. */
   y: string;
+  /** The key id (its RFC 7638 thumbprint). */
   kid: string;
+  /** "sig" when given. */
   use?: string;
+  /** "ES256" when given. */
   alg?: string;
 }
 

@@ -29,11 +29,17 @@ import { signSvid, svidClaims, SvidError, type VerifiedSvid, verifySvid } from "
 export { InvalidSpiffeIdError, isSpiffeId, parseSpiffeId } from "./spiffe_id.ts";
 export { InvalidBundleError, parseSpiffileBundle, type SpiffileBundle } from "./bundle.ts";
 export { SvidError, type VerifiedSvid } from "./svid.ts";
+export type { SpiffeId } from "./spiffe_id.ts";
+export type { SvidJwk } from "./ec_keys.ts";
+export type { FileStat, SpiffeFiles } from "./files.ts";
 
 /** Where a service's identity material lives. */
 export interface IdentityFiles {
+  /** The file holding this service's SPIFFE ID. */
   readonly idFile: string;
+  /** The service's private key (PEM, P-256). */
   readonly keyFile: string;
+  /** The spiffile bundle of the trust domain. */
   readonly bundleFile: string;
 }
 
@@ -56,6 +62,7 @@ interface _Loaded<T> {
 export class Identity {
   /** This service's SPIFFE ID (from the identity file). */
   readonly spiffeId: string;
+  /** Where the identity's files are. */
   readonly paths: IdentityFiles;
   readonly #files: SpiffeFiles;
   readonly #interval: number;

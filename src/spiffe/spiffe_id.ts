@@ -23,6 +23,7 @@
 export class InvalidSpiffeIdError extends Error {
   /** Stable code, as in Keypebble's JSON errors. */
   readonly code = "invalid_spiffe_id";
+  /** An error saying what is wrong with the ID (never the whole input if it is long). */
   constructor(message: string) {
     super(message);
     this.name = "InvalidSpiffeIdError";
@@ -31,6 +32,7 @@ export class InvalidSpiffeIdError extends Error {
 
 /** A parsed SPIFFE ID. */
 export interface SpiffeId {
+  /** The trust domain (the URI's host). */
   readonly trustDomain: string;
   /** `""` for the trust domain's own ID, else `/seg/seg`. */
   readonly path: string;

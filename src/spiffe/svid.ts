@@ -37,6 +37,7 @@ export const SVID_MAX_TOKEN_LENGTH = 8192;
 export class SvidError extends Error {
   /** `unknown_identity` or `invalid_token`. */
   readonly code: "unknown_identity" | "invalid_token";
+  /** A refusal with its code and a sentence saying why. */
   constructor(code: "unknown_identity" | "invalid_token", message: string) {
     super(message);
     this.name = "SvidError";
@@ -48,7 +49,9 @@ export class SvidError extends Error {
 export interface VerifiedSvid {
   /** The caller's identity: the verified `sub`. */
   readonly spiffeId: string;
+  /** The token's claims, verified. */
   readonly claims: Readonly<Record<string, unknown>>;
+  /** The token's protected header. */
   readonly header: Readonly<Record<string, unknown>>;
 }
 

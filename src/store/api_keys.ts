@@ -1,6 +1,6 @@
 /** Queries on API keys. Keys are found by their peppered hash, never by the key itself. */
 
-import type { SqlDb } from "./sql.ts";
+import type { SqlDb, SqlValue } from "./sql.ts";
 import type { ApiKeyRecord, ApiKeyWithOrg, KeyHashScheme, KeyOrigin } from "./types.ts";
 
 /** A hash to look a presented key up by, and the scheme a row must carry to match it. */
@@ -81,37 +81,47 @@ function _scheme(v: unknown): KeyHashScheme {
   return v === "keyguard" || v === "sha256" ? v : "hmac";
 }
 
+/** The columns of an `api_keys` row, in the order of {@link keyRow}. */
+export const KEY_COLUMNS = "id, org_id, label, prefix, display_prefix, hash, scopes, claims, " +
+  "audiences, rate_limit_per_minute, monthly_quota, expires_at, created_at, last_used_at, " +
+  "status, revoked_at, replaced_by, reach, hash_scheme, origin";
+
+/** One `?` per column of {@link KEY_COLUMNS}. */
+export const KEY_PLACEHOLDERS: string = KEY_COLUMNS.replace(/[a-z_]+/g, "?");
+
+/** A key's values for {@link KEY_COLUMNS}. */
+export function keyRow(k: ApiKeyRecord): SqlValue[] {
+  return [
+    k.id,
+    k.orgId,
+    k.label,
+    k.prefix,
+    k.displayPrefix,
+    k.hash,
+    JSON.stringify(k.scopes),
+    JSON.stringify(k.claims),
+    JSON.stringify(k.audiences),
+    k.rateLimitPerMinute,
+    k.monthlyQuota,
+    k.expiresAt,
+    k.createdAt,
+    k.lastUsedAt,
+    k.status,
+    k.revokedAt,
+    k.replacedBy,
+    k.reach === "all" ? "all" : null,
+    k.hashScheme ?? "hmac",
+    k.origin ?? null,
+  ];
+}
+
 /** API key queries over a database. */
 export function apiKeyQueries(db: SqlDb): ApiKeyQueries {
   return {
     async insert(k: ApiKeyRecord): Promise<void> {
       await db.run(
-        `INSERT INTO api_keys (id, org_id, label, prefix, display_prefix, hash, scopes, claims,
-          audiences, rate_limit_per_minute, monthly_quota, expires_at, created_at, last_used_at,
-          status, revoked_at, replaced_by, reach, hash_scheme, origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          k.id,
-          k.orgId,
-          k.label,
-          k.prefix,
-          k.displayPrefix,
-          k.hash,
-          JSON.stringify(k.scopes),
-          JSON.stringify(k.claims),
-          JSON.stringify(k.audiences),
-          k.rateLimitPerMinute,
-          k.monthlyQuota,
-          k.expiresAt,
-          k.createdAt,
-          k.lastUsedAt,
-          k.status,
-          k.revokedAt,
-          k.replacedBy,
-          k.reach === "all" ? "all" : null,
-          k.hashScheme ?? "hmac",
-          k.origin ?? null,
-        ],
+        `INSERT INTO api_keys (${KEY_COLUMNS}) VALUES (${KEY_PLACEHOLDERS})`,
+        keyRow(k),
       );
     },
     async byHash(hash: string): Promise<ApiKeyWithOrg | undefined> {

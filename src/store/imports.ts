@@ -4,6 +4,7 @@
  * that a second import updates the same rows instead of adding new ones.
  */
 
+import { KEY_COLUMNS, KEY_PLACEHOLDERS, keyRow } from "./api_keys.ts";
 import type { SqlDb } from "./sql.ts";
 import type {
   ApiKeyRecord,
@@ -112,10 +113,7 @@ export function importQueries(db: SqlDb): ImportQueries {
            hash_scheme = excluded.hash_scheme, prefix = excluded.prefix,
            display_prefix = excluded.display_prefix,`;
       await db.run(
-        `INSERT INTO api_keys (id, org_id, label, prefix, display_prefix, hash, scopes, claims,
-          audiences, rate_limit_per_minute, monthly_quota, expires_at, created_at, last_used_at,
-          status, revoked_at, replaced_by, hash_scheme, origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO api_keys (${KEY_COLUMNS}) VALUES (${KEY_PLACEHOLDERS})
          ON CONFLICT (id) DO UPDATE SET ${secret} org_id = excluded.org_id,
            origin = excluded.origin,
            label = excluded.label, scopes = excluded.scopes, claims = excluded.claims,
@@ -126,27 +124,7 @@ export function importQueries(db: SqlDb): ImportQueries {
              THEN excluded.last_used_at ELSE api_keys.last_used_at END,
            status = CASE WHEN api_keys.status = 'revoked' THEN 'revoked' ELSE excluded.status END,
            revoked_at = COALESCE(api_keys.revoked_at, excluded.revoked_at)`,
-        [
-          k.id,
-          k.orgId,
-          k.label,
-          k.prefix,
-          k.displayPrefix,
-          k.hash,
-          JSON.stringify(k.scopes),
-          JSON.stringify(k.claims),
-          JSON.stringify(k.audiences),
-          k.rateLimitPerMinute,
-          k.monthlyQuota,
-          k.expiresAt,
-          k.createdAt,
-          k.lastUsedAt,
-          k.status,
-          k.revokedAt,
-          k.replacedBy,
-          k.hashScheme ?? "hmac",
-          k.origin ?? null,
-        ],
+        keyRow(k),
       );
     },
     async upsertUser(u, options): Promise<void> {

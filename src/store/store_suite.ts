@@ -127,6 +127,45 @@ export function storeSuite(
     assert.deepEqual((await s.apiKeys.byId("k1"))?.lastUsedAt, 130);
   });
 
+  t("usage series are bucketed per key, per organisation and overall", async (s) => {
+    await s.orgs.create({ id: "o1", name: "acme", status: "active", createdAt: 10 });
+    await s.orgs.create({ id: "o2", name: "globex", status: "active", createdAt: 10 });
+    await s.apiKeys.insert(sampleKey({ id: "k1", orgId: "o1" }));
+    await s.apiKeys.insert(sampleKey({ id: "k2", orgId: "o1" }));
+    await s.apiKeys.insert(sampleKey({ id: "k3", orgId: "o2" }));
+    await s.usage.add([
+      { keyId: "k1", minute: 3600, requests: 3, errors: 1, lastUsedAt: 3601 },
+      { keyId: "k1", minute: 3660, requests: 2, errors: 0, lastUsedAt: 3661 },
+      { keyId: "k2", minute: 7200, requests: 5, errors: 2, lastUsedAt: 7201 },
+      { keyId: "k3", minute: 7260, requests: 7, errors: 0, lastUsedAt: 7261 },
+    ]);
+    const rows = (b: { start: number; requests: number; errors: number }[]) =>
+      b.map((x) => [x.start, x.requests, x.errors]);
+    assert.deepEqual(rows(await s.usage.series(0, 3600, {})), [[3600, 5, 1], [7200, 12, 2]]);
+    assert.deepEqual(rows(await s.usage.series(0, 60, { keyId: "k1" })), [
+      [3600, 3, 1],
+      [3660, 2, 0],
+    ]);
+    assert.deepEqual(rows(await s.usage.series(0, 3600, { orgName: "acme" })), [
+      [3600, 5, 1],
+      [7200, 5, 2],
+    ]);
+    assert.deepEqual(rows(await s.usage.series(3660, 60, { orgName: "acme" })), [
+      [3660, 2, 0],
+      [7200, 5, 2],
+    ]);
+    assert.deepEqual(await s.usage.series(0, 60, { orgName: "initech" }), []);
+    assert.deepEqual(
+      (await s.usage.perKeyWithin(0, 10, { orgName: "acme" })).map((u) => [u.keyId, u.requests]),
+      [["k1", 5], ["k2", 5]],
+    );
+    assert.deepEqual(
+      (await s.usage.perKeyWithin(0, 1, {})).map((u) => [u.keyId, u.requests, u.errors]),
+      [["k3", 7, 0]],
+    );
+    await assert.rejects(() => s.usage.series(0, 7, {}), RangeError);
+  });
+
   t("blocks are set, replaced, listed while in force and lifted", async (s) => {
     await s.blocks.put({
       kind: "address",

@@ -101,6 +101,20 @@ export interface UsageTotals {
   readonly errors: number;
 }
 
+/** Which keys a usage query counts: one key, one organisation's, or (neither) every key. */
+export interface UsageFilter {
+  readonly keyId?: string;
+  readonly orgName?: string;
+}
+
+/** Requests and errors in one time bucket. */
+export interface UsageBucket {
+  /** Start of the bucket, seconds since the epoch. */
+  readonly start: number;
+  readonly requests: number;
+  readonly errors: number;
+}
+
 /** Requests of one key over a period. */
 export interface KeyUsage {
   readonly keyId: string;

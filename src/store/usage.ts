@@ -1,7 +1,7 @@
 /** Per-key usage counters, one row per key and minute, added to in batches. */
 
-import type { SqlDb } from "./sql.ts";
-import type { KeyUsage, UsageDelta, UsageTotals } from "./types.ts";
+import type { SqlDb, SqlValue } from "./sql.ts";
+import type { KeyUsage, UsageBucket, UsageDelta, UsageFilter, UsageTotals } from "./types.ts";
 
 /** Usage queries. */
 export interface UsageQueries {
@@ -13,6 +13,31 @@ export interface UsageQueries {
   perKey(since: number, limit: number): Promise<KeyUsage[]>;
   /** Requests of one key since a time (monthly quotas on a restart). */
   forKey(keyId: string, since: number): Promise<number>;
+  /**
+   * Requests and errors since a time in buckets of `bucketSeconds` (aligned on the epoch), for
+   * one key, one organisation's keys, or every key; only buckets with traffic, oldest first.
+   */
+  series(since: number, bucketSeconds: number, filter: UsageFilter): Promise<UsageBucket[]>;
+  /** Requests per key since a time within a filter, most first. */
+  perKeyWithin(since: number, limit: number, filter: UsageFilter): Promise<KeyUsage[]>;
+}
+
+/** Bucket sizes the series query accepts (inlined in the SQL, so never a caller's value). */
+const BUCKETS: ReadonlySet<number> = new Set([60, 300, 900, 3600, 86_400]);
+
+/** The `FROM … WHERE` of a filtered usage query, with its parameters after `since`. */
+function _within(filter: UsageFilter): { from: string; where: string; params: SqlValue[] } {
+  if (filter.keyId !== undefined) {
+    return { from: "usage_minutes u", where: "u.key_id = ?", params: [filter.keyId] };
+  }
+  if (filter.orgName !== undefined) {
+    return {
+      from: "usage_minutes u JOIN api_keys a ON a.id = u.key_id JOIN orgs o ON o.id = a.org_id",
+      where: "o.name = ?",
+      params: [filter.orgName],
+    };
+  }
+  return { from: "usage_minutes u", where: "1 = 1", params: [] };
 }
 
 /** Usage queries over a database. */
@@ -63,6 +88,40 @@ export function usageQueries(db: SqlDb): UsageQueries {
         [keyId, since],
       );
       return Number(rows[0]?.n ?? 0);
+    },
+    async series(
+      since: number,
+      bucketSeconds: number,
+      filter: UsageFilter,
+    ): Promise<UsageBucket[]> {
+      if (!BUCKETS.has(bucketSeconds)) throw new RangeError(`Bucket ${bucketSeconds} s`);
+      const w = _within(filter);
+      // Integer division on both engines (BIGINT / integer literal).
+      const b = `(u.minute / ${bucketSeconds}) * ${bucketSeconds}`;
+      const rows = await db.all(
+        `SELECT ${b} AS start, SUM(u.requests) AS requests, SUM(u.errors) AS errors
+         FROM ${w.from} WHERE u.minute >= ? AND ${w.where} GROUP BY ${b} ORDER BY ${b}`,
+        [since, ...w.params],
+      );
+      return rows.map((r) => ({
+        start: Number(r.start),
+        requests: Number(r.requests),
+        errors: Number(r.errors),
+      }));
+    },
+    async perKeyWithin(since: number, limit: number, filter: UsageFilter): Promise<KeyUsage[]> {
+      const w = _within(filter);
+      const rows = await db.all(
+        `SELECT u.key_id AS key_id, SUM(u.requests) AS requests, SUM(u.errors) AS errors
+         FROM ${w.from} WHERE u.minute >= ? AND ${w.where}
+         GROUP BY u.key_id ORDER BY SUM(u.requests) DESC, u.key_id LIMIT ?`,
+        [since, ...w.params, limit],
+      );
+      return rows.map((r) => ({
+        keyId: String(r.key_id),
+        requests: Number(r.requests),
+        errors: Number(r.errors),
+      }));
     },
   };
 }

@@ -63,6 +63,7 @@ export async function accountCaller(ctx: Ctx, token: string): Promise<AccountCal
       ...(typeof v.payload.jti === "string" ? { jti: v.payload.jti } : {}),
       iat: typeof v.payload.iat === "number" ? v.payload.iat : 0,
       exp: typeof v.payload.exp === "number" ? v.payload.exp : 0,
+      ...(typeof v.payload.scope === "string" ? { scope: v.payload.scope } : {}),
     },
   };
 }
@@ -105,12 +106,21 @@ export async function loginAccount(
       headers: { "www-authenticate": `Bearer realm="${ctx.rt.config.realm}"` },
     });
   }
-  if (ctx.rt.config.lockout.enabled) await clearLockoutFailures(ctx, keys[keys.length - 1]);
+  // With a second factor the account's count is cleared only once the code is right too
+  // (`checkSecondFactor`): a thief with the password cannot reset it between code guesses.
+  if (ctx.rt.config.lockout.enabled && !(await _hasTotp(svc, user))) {
+    await clearLockoutFailures(ctx, keys[keys.length - 1]);
+  }
   if (user.status !== "active") {
     throw KeypebbleError.answer("forbidden", "The account is suspended");
   }
   await admitAccount(ctx, user);
   return await svc.touchLogin(user);
+}
+
+async function _hasTotp(svc: AccountService, user: UserRecord): Promise<boolean> {
+  const t = await svc.store.totp.get(user.id);
+  return t !== undefined && t.secret !== null;
 }
 
 /**

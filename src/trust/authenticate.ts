@@ -73,7 +73,11 @@ async function _offered(ctx: Ctx, decl: CallerDecl): Promise<Caller | null> {
       anyBearer: !account || (bearer !== undefined && !JWT.test(bearer)),
     });
     if (raw !== undefined) {
-      return await keyCaller(ctx, raw, _basicLike(decl) ? { challenge: _basic(ctx) } : {});
+      return await keyCaller(ctx, raw, {
+        ...(_basicLike(decl) ? { challenge: _basic(ctx) } : {}),
+        ...(decl.lockoutBucket === undefined ? {} : { lockoutBucket: decl.lockoutBucket }),
+        ...(decl.counted === false ? { counted: false } : {}),
+      });
     }
   }
   if (account && bearer !== undefined && ctx.services.accounts !== undefined) {
@@ -214,12 +218,15 @@ export function admit(ctx: Ctx): void | Promise<void> {
 
 /**
  * After a route answered: a request of an API key is counted in its usage statistics, as an
- * error when the answer is a refusal (a missing scope, a bad body, a denied grant); a route that
- * changes something writes its audit event (src/trust/audit.ts).
+ * error when the answer is a refusal (a missing scope, a bad body, a denied grant), unless the
+ * route's caller rule says its calls are not usage (the admin API); a route that changes
+ * something writes its audit event (src/trust/audit.ts).
  */
-export function settle(ctx: Ctx, decl: AppRoute, status: number, error?: KeypebbleError): void {
+export function settle(ctx: Ctx, status: number, decl: AppRoute, error?: KeypebbleError): void {
   const c = ctx.caller;
-  if (c !== null && c.kind === "api_key") settleKey(ctx, c, status);
+  if (c !== null && c.kind === "api_key" && decl.caller.counted !== false) {
+    settleKey(ctx, c, status);
+  }
   if (decl.audit !== undefined) settleAudit(ctx, decl, status, error);
 }
 

@@ -12,10 +12,13 @@
  * | `service_tokens.validate` | yes | yes | yes | – | – | – | – |
  * | `keys.manage` (`/admin/keys…`) | yes | yes | – | – | yes | – | – |
  * | `stats.read` (`/admin/stats`) | yes | – | – | – | yes (reach all) | – | – |
+ * | `usage.read` (`/admin/usage`, within reach) | yes | yes | – | – | yes | – | – |
  * | `orgs.manage`, `blocks.manage` | yes | – | – | – | yes (reach all) | – | – |
+ * | `clients.manage` (`/admin/clients…`, sign-in clients) | yes | – | – | – | yes (reach all) | – | – |
  * | `registration.manage` | yes | – | – | – | – | – | – |
  * | `audit.read` (`/admin/audit`) | yes | yes | – | – | yes | – | – |
  * | `introspect` | – | – | – | – | yes | `introspect` scope | yes |
+ * | `limits.report` (`POST /forward-auth/failures`) | yes | – | – | – | yes (reach all) | `limits.report` scope | – |
  *
  * Every capability is held within a **reach**: a superadmin and an admin key whose reach is `all`
  * act on every organisation (root principals); everyone else on their own organisation only.
@@ -40,11 +43,14 @@ export type Capability =
   | "service_tokens.validate"
   | "keys.manage"
   | "stats.read"
+  | "usage.read"
   | "orgs.manage"
   | "blocks.manage"
+  | "clients.manage"
   | "registration.manage"
   | "audit.read"
-  | "introspect";
+  | "introspect"
+  | "limits.report";
 
 /** The roles holding each capability (accounts). */
 export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = {
@@ -56,19 +62,24 @@ export const ROLE_CAPABILITIES: Readonly<Record<Capability, readonly Role[]>> = 
   "service_tokens.validate": ["superadmin", "org_admin", "operator"],
   "keys.manage": ["superadmin", "org_admin"],
   "stats.read": ["superadmin"],
+  "usage.read": ["superadmin", "org_admin"],
   "orgs.manage": ["superadmin"],
   "blocks.manage": ["superadmin"],
+  "clients.manage": ["superadmin"],
   "registration.manage": ["superadmin"],
   "audit.read": ["superadmin", "org_admin"],
   "introspect": [],
+  "limits.report": ["superadmin"],
 };
 
 /** Capabilities an `admin`-scoped key holds within its reach. */
 const ADMIN_KEY: ReadonlySet<Capability> = new Set([
   "keys.manage",
   "stats.read",
+  "usage.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.manage",
   "audit.read",
   "introspect",
 ]);
@@ -77,6 +88,7 @@ const ROOT_ONLY: ReadonlySet<Capability> = new Set([
   "stats.read",
   "orgs.manage",
   "blocks.manage",
+  "clients.manage",
   "registration.manage",
 ]);
 
@@ -84,6 +96,12 @@ const ROOT_ONLY: ReadonlySet<Capability> = new Set([
 export const ADMIN_SCOPE = "admin";
 /** The scope that lets a key introspect tokens. */
 export const INTROSPECT_SCOPE = "introspect";
+/**
+ * The scope that lets a key (an application's) report failed attempts against a route limit
+ * (`POST /forward-auth/failures`). Address limits are the operator's, not an organisation's:
+ * only a root principal grants it.
+ */
+export const LIMITS_SCOPE = "limits.report";
 
 /** True when `a` is at least as powerful as `b`. */
 export function roleCovers(a: Role, b: Role): boolean {
@@ -127,9 +145,14 @@ export function holds(caller: Caller | null, cap: Capability): boolean {
         return caller.key.scopes.includes(INTROSPECT_SCOPE) ||
           caller.key.scopes.includes(ADMIN_SCOPE);
       }
+      if (cap === "limits.report") {
+        return caller.key.scopes.includes(LIMITS_SCOPE) ||
+          (caller.key.scopes.includes(ADMIN_SCOPE) && root);
+      }
       return caller.key.scopes.includes(ADMIN_SCOPE) && ADMIN_KEY.has(cap);
     case "client":
-      return cap === "introspect";
+      // A sign-in client kept in the store signs people in, nothing more.
+      return cap === "introspect" && caller.stored !== true;
     default:
       return false;
   }
@@ -199,7 +222,8 @@ export interface Grant {
  *
  * - belongs to an organisation within the caller's reach;
  * - has the `admin` scope only when the caller holds `keys.manage`, reach `all` only when the
- *   caller is a root principal, the `introspect` scope only when the caller may introspect;
+ *   caller is a root principal, the `introspect` scope only when the caller may introspect, the
+ *   `limits.report` scope only when the caller is a root principal;
  *   other scopes are the organisation's own business (its apps define them);
  * - carries claims only when the caller is a root principal, or claims the caller's own key
  *   carries with the same values (an org admin cannot put `tenant: "globex"` in acme's tokens);
@@ -224,6 +248,7 @@ export function checkGrant(caller: Caller | null, grant: Grant): void {
   if (scopes.includes(INTROSPECT_SCOPE) && !holds(caller, "introspect") && !root) {
     refuse('the "introspect" scope');
   }
+  if (scopes.includes(LIMITS_SCOPE) && !root) refuse(`the ${JSON.stringify(LIMITS_SCOPE)} scope`);
   if (!root) {
     const own = caller.kind === "api_key" ? caller.key.claims : {};
     for (const [k, v] of Object.entries(grant.claims ?? {})) {

@@ -2,7 +2,8 @@
  * OAuth2 client authentication (RFC 6749 §2.3): `client_id` and `client_secret` by HTTP Basic
  * (§2.3.1, each form-urlencoded first) or as form fields, never both. A client is either one
  * declared in the config (`oauth.clients`, secret checked against its PBKDF2 hash, successes
- * remembered briefly by the credential cache) or an API key (`client_id` the key's id, the
+ * remembered briefly by the credential cache), a sign-in client kept in the store (issue 24),
+ * or an API key (`client_id` the key's id, the
  * secret the key itself). Failures count towards the address lockout. The route declares
  * `client` among its credentials; the dispatcher reads the form first, then calls
  * {@link clientCaller} through the one authentication step.
@@ -18,6 +19,8 @@ import {
 import { addressKey, guarded } from "./guard.ts";
 import { keyCaller } from "./keys.ts";
 import type { Ctx } from "./services.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Credentials as presented. */
 export interface PresentedClient {
@@ -65,6 +68,45 @@ export function presentedClient(req: Request, form: URLSearchParams): PresentedC
 }
 
 /**
+ * Check a client secret against its PBKDF2 hash under the address lockout; successes are
+ * remembered briefly by the credential cache. Throws `refuse(...)` or `locked_out`.
+ */
+async function _checkSecret(
+  ctx: Ctx,
+  id: string,
+  secret: string,
+  secretHash: string,
+  refuse: (message: string) => KeypebbleError,
+): Promise<void> {
+  const { services } = ctx;
+  const nowMs = services.now();
+  const addr = addressKey(ctx);
+  let ok: true | null;
+  try {
+    ok = await guarded(
+      ctx,
+      addr === undefined ? [] : [addr],
+      "bad_client",
+      async () =>
+        (await services.credentials.get(id, secret, secretHash, nowMs) ||
+            await verifyPassword(secret, secretHash))
+          ? true
+          : null,
+    );
+  } catch (e) {
+    if (e instanceof KeypebbleError && e.code === "locked_out") {
+      throw KeypebbleError.answer("locked_out", "Too many failed attempts; try again later", {
+        headers: { ...e.headers },
+      });
+    }
+    throw e;
+  }
+  if (ok === null) throw refuse("Client authentication failed");
+  await services.credentials.remember(id, secret, secretHash, nowMs);
+  ctx.subject = id;
+}
+
+/**
  * The client of a request to the OAuth endpoints (RFC 6749 §2.3), or `null` when it sent no
  * credentials. A client declared in `oauth.clients` is checked against its secret hash under the
  * address lockout; any other client id is an API key (`client_id` its id, the secret the key),
@@ -84,38 +126,37 @@ export async function clientCaller(ctx: Ctx): Promise<ClientCaller | KeyCaller |
     // A public client (issue 24) has no secret: it never authenticates with one.
     const secretHash = declared.secretHash;
     if (secretHash === undefined) throw refuse("A public client has no secret; it uses PKCE only");
-    const { services } = ctx;
-    const nowMs = services.now();
-    const addr = addressKey(ctx);
-    let ok: true | null;
-    try {
-      ok = await guarded(
-        ctx,
-        addr === undefined ? [] : [addr],
-        "bad_client",
-        async () =>
-          (await services.credentials.get(
-              declared.id,
-              presented.secret,
-              secretHash,
-              nowMs,
-            ) ||
-              await verifyPassword(presented.secret, secretHash))
-            ? true
-            : null,
-      );
-    } catch (e) {
-      if (e instanceof KeypebbleError && e.code === "locked_out") {
-        throw KeypebbleError.answer("locked_out", "Too many failed attempts; try again later", {
-          headers: { ...e.headers },
-        });
-      }
-      throw e;
-    }
-    if (ok === null) throw refuse("Client authentication failed");
-    await services.credentials.remember(declared.id, presented.secret, secretHash, nowMs);
-    ctx.subject = declared.id;
+    await _checkSecret(ctx, declared.id, presented.secret, secretHash, refuse);
     return { kind: "client", subject: declared.id, method: "client", client: declared };
+  }
+  // A sign-in client kept in the store (the admin API, issue 24): after the config's, before
+  // API keys. Key ids are UUIDs, which stored clients may not take (src/admin/clients.ts), so a
+  // key's request costs no store read here.
+  const stored = ctx.services.accounts === undefined || UUID.test(presented.clientId)
+    ? undefined
+    : await ctx.services.accounts.store.oidcClients.byId(presented.clientId);
+  if (stored !== undefined) {
+    if (stored.secretHash === null) {
+      throw refuse("A public client has no secret; it uses PKCE only");
+    }
+    await _checkSecret(ctx, stored.id, presented.secret, stored.secretHash, refuse);
+    return {
+      kind: "client",
+      subject: stored.id,
+      method: "client",
+      stored: true,
+      client: {
+        id: stored.id,
+        name: stored.name,
+        secretHash: stored.secretHash,
+        audiences: stored.audiences,
+        scopes: stored.scopes,
+        public: false,
+        redirectUris: stored.redirectUris,
+        postLogoutRedirectUris: stored.postLogoutRedirectUris,
+        firstParty: stored.firstParty,
+      },
+    };
   }
   if (ctx.services.apiKeys === undefined) throw refuse("Client authentication failed");
   let caller: KeyCaller;

@@ -36,18 +36,28 @@ const NOT_VALID = "The API key is not valid";
 export async function keyCaller(
   ctx: Ctx,
   raw: string | undefined,
-  options: { challenge?: string } = {},
+  options: {
+    challenge?: string;
+    /** The route's lockout bucket (`CallerDecl.lockoutBucket`); default the shared one. */
+    lockoutBucket?: string;
+    /** False where the key's calls are not usage (`CallerDecl.counted`). */
+    counted?: boolean;
+  } = {},
 ): Promise<KeyCaller> {
   const svc = requireKeys(ctx);
   const addr = ctx.client.known ? ctx.client.address : undefined;
   const challenge = options.challenge ?? `Bearer realm="${ctx.rt.config.realm}"`;
-  const unauthorized = (message: string) =>
-    KeypebbleError.answer("unauthorized", message, { headers: { "www-authenticate": challenge } });
+  const unauthorized = (message: string, refused?: "api_key") =>
+    KeypebbleError.answer("unauthorized", message, {
+      headers: { "www-authenticate": challenge },
+      ...(refused === undefined ? {} : { refused }),
+    });
   if (raw === undefined) {
     ctx.services.metrics.authFailures.labels("api_key_missing").inc();
     throw unauthorized(MISSING);
   }
-  const locked = addr === undefined ? 0 : await svc.lockedFor(addr);
+  const bucket = options.lockoutBucket;
+  const locked = addr === undefined ? 0 : await svc.lockedFor(addr, bucket);
   if (locked > 0) {
     ctx.services.metrics.authFailures.labels("locked_out").inc();
     throw KeypebbleError.answer(
@@ -61,21 +71,25 @@ export async function keyCaller(
     ctx.services.metrics.authFailures.labels(`api_key_${check.reason}`).inc();
     // Only guesses count towards lockout: a real key that was revoked, expired or suspended is
     // refused on its own and must not lock out the address (often a NAT shared with others).
-    if (addr !== undefined && _guess(check.reason) && await svc.recordFailure(addr)) {
+    if (addr !== undefined && _guess(check.reason) && await svc.recordFailure(addr, bucket)) {
       ctx.services.metrics.lockouts.labels("address").inc();
-      ctx.services.logger.warn("lockout", { scope: "api_key_address", remote: addr });
+      ctx.services.logger.warn("lockout", {
+        scope: bucket === undefined ? "api_key_address" : `api_key_address_${bucket}`,
+        remote: addr,
+      });
     }
     if (check.reason === "malformed" || check.reason === "wrong_prefix") {
-      throw unauthorized("The API key is malformed");
+      throw unauthorized("The API key is malformed", "api_key");
     }
-    throw unauthorized(NOT_VALID);
+    throw unauthorized(NOT_VALID, "api_key");
   }
   const key = check.key;
   ctx.subject = key.id;
   const counter = apiKeyRequests(ctx.services.metrics);
-  const principalBlock = await svc.blocked("principal", [key.id, key.orgName]);
+  const principalBlock = await svc.blocked("principal", [key.id, key.orgId, key.orgName]);
+  const counted = options.counted !== false;
   if (principalBlock !== undefined) {
-    svc.recordUse(key.id, true);
+    if (counted) svc.recordUse(key.id, true);
     counter.labels(orgLabel(ctx, key.orgName), "refused").inc();
     throw KeypebbleError.answer("blocked", "This API key is blocked", {
       headers: { "retry-after": String(Math.max(1, principalBlock.until - ctx.nowSec)) },
@@ -83,7 +97,7 @@ export async function keyCaller(
   }
   const admission = await svc.admit(key);
   if (!admission.allowed) {
-    svc.recordUse(key.id, true);
+    if (counted) svc.recordUse(key.id, true);
     counter.labels(orgLabel(ctx, key.orgName), "refused").inc();
     ctx.services.metrics.rateLimited.labels("principal").inc();
     throw KeypebbleError.answer(

@@ -29,6 +29,7 @@ export {
   type Grant,
   holds,
   INTROSPECT_SCOPE,
+  LIMITS_SCOPE,
   orgLimitOf,
   reachOf,
   requireCapability,
@@ -38,7 +39,7 @@ export {
 } from "./capabilities.ts";
 export { clientCaller, presentedClient } from "./clients.ts";
 export type { PresentedClient } from "./clients.ts";
-export { challengeHeaders, limitPrincipal } from "./guard.ts";
+export { challengeHeaders, limitAddress, limitPrincipal } from "./guard.ts";
 export { IssuerKeyCache } from "./issuer_keys.ts";
 export { admissionHeaders, keyCaller, requireKeys } from "./keys.ts";
 export {
@@ -55,5 +56,22 @@ export {
 } from "./presented_tokens.ts";
 export { RevocationList, type TokenFacts } from "./revocation.ts";
 export { issuedBy, noteAudit, noteIssued, noteOpaqueIssued, settleAudit } from "./audit.ts";
+export {
+  checkRouteLimit,
+  limitedAddress,
+  namedRouteLimit,
+  recordRouteFailure,
+} from "./route_limits.ts";
 export type { AppRoute, Ctx, KeypebbleServices } from "./services.ts";
 export { admitPolicyUser, checkPolicyPassword } from "./users.ts";
+export {
+  checkSecondFactor,
+  clientsOf,
+  loginWithSecondFactor,
+  requireSignin,
+  secondFactorDeps,
+  secondFactorOf,
+  type Signin,
+  signinOn,
+  totpIssuerOf,
+} from "./signin.ts";

@@ -11,6 +11,7 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import type { RequestContext, RouteDecl, Services } from "../http/mod.ts";
 import type { CredentialCache } from "../identity/mod.ts";
 import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import type { OidcKeys } from "../oidc/keys.ts";
 import type { IssuerKeyCache } from "./issuer_keys.ts";
 import type { RevocationList } from "./revocation.ts";
 
@@ -25,6 +26,11 @@ export interface KeypebbleServices extends Services {
    * sign-in lockout are counted here, for every instance, instead of in this process.
    */
   readonly shared?: Counters;
+  /**
+   * Counters of this process for what is counted in fixed windows without Redis: the failures
+   * and locks of route limits (`limits.routes`, route_limits.ts). In fleet mode `shared` is used.
+   */
+  readonly routeCounters: Counters;
   /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
   readonly apiKeys?: ApiKeyService;
   /** Stored accounts, when the config has an `accounts` section. */
@@ -35,6 +41,11 @@ export interface KeypebbleServices extends Services {
   readonly revocations: RevocationList;
   /** The audit trail: the log stream, and the store's writer when there is a store. */
   readonly audit: AuditTrail;
+  /**
+   * Sign in with Keypebble (issue 24): the CSRF, recovery-code and TOTP-sealing keys, derived
+   * once from the store pepper when accounts are configured (`src/oidc/keys.ts`).
+   */
+  readonly oidcKeys?: Promise<OidcKeys>;
 }
 
 /** A request as Keypebble's routes see it. */

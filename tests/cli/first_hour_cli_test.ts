@@ -330,7 +330,9 @@ Deno.test("KEYPEBBLE_BIN may be relative to where the tests were started", () =>
 Deno.test("deno task test needs Deno alone; test:binary is not test:e2e", async () => {
   const tasks = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`)).tasks;
   assert.notEqual(tasks["test:binary"], tasks["test:e2e"]);
-  const dirs = tasks.test.split(" ").filter((a: string) => a.endsWith("/"));
+  // A task is a command line, or {command, dependencies} (test depends on build:web).
+  const command = (t: string | { command: string }) => typeof t === "string" ? t : t.command;
+  const dirs = command(tasks.test).split(" ").filter((a: string) => a.endsWith("/"));
   const offenders: string[] = [];
   for (const dir of dirs) {
     for await (const f of _walk(`${REPO_ROOT}${dir}`)) {

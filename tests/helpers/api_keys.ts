@@ -4,6 +4,7 @@
  */
 
 import { ApiKeyService } from "../../src/apikeys/service.ts";
+import type { StoreConfig } from "../../src/config/mod.ts";
 import { MemoryCounters } from "../../src/limits/mod.ts";
 import { openDenoSqlite } from "../../src/platform/sqlite_deno.ts";
 import { openStore, type Store } from "../../src/store/mod.ts";
@@ -32,6 +33,8 @@ export async function makeKeyInstance(
     clock?: { t: number };
     cacheSeconds?: number;
     acceptedPrefixes?: string[];
+    /** Further `store` settings (e.g. the defaults of new keys). */
+    store?: Partial<StoreConfig>;
   } = {},
 ): Promise<KeyTestInstance> {
   const clock = options.clock ?? { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
@@ -50,6 +53,7 @@ export async function makeKeyInstance(
       keyPrefix: "kp_live_",
       acceptedPrefixes: options.acceptedPrefixes ?? ["kp_live_", "kg_live_"],
       tokenTtlSeconds: 900,
+      ...options.store,
     },
     counters: new MemoryCounters({ now }),
     lockout: { enabled: true, maxFailures: 5, windowSeconds: 300, lockSeconds: 900 },

@@ -82,7 +82,9 @@ export function collectLines(
   const lines: string[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
     let buf = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    // Typed for both Deno's and the DOM's lib (the browser suite checks this file with the DOM's).
+    const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
+    for await (const chunk of stream.pipeThrough(decoder)) {
       buf += chunk;
       let i;
       while ((i = buf.indexOf("\n")) !== -1) {
@@ -116,9 +118,16 @@ export interface RunningServer {
  */
 export async function startServer(
   config: string,
-  options: { args?: string[]; cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    args?: string[];
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** A port chosen by the caller (e.g. named in the config's issuer); default a free one. */
+    port?: number;
+  } = {},
 ): Promise<RunningServer> {
-  const port = freePort();
+  const port = options.port ?? freePort();
   const { cmd, prefix } = keypebbleCommand();
   const child = new Deno.Command(cmd, {
     args: [...prefix, "serve", "--config", config, "--port", String(port), ...(options.args ?? [])],

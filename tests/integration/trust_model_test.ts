@@ -135,7 +135,7 @@ Deno.test("finding 2: an org admin's admin key reaches its own organisation only
   try {
     for (const o of ["acme", "globex"]) {
       const r = await kp.postJson("/admin/orgs", { name: o }, bearer(adminToken));
-      assert.equal(r.status, 201);
+      assert.equal(r.status, 200, "keyguard's answer to a create (issue 22)");
     }
     const globexKey = await kp.svc.createKey({ orgName: "globex", label: "g" });
     const oa = await kp.user("oa@example.com", { role: "org_admin", orgId: "acme" });
@@ -145,7 +145,7 @@ Deno.test("finding 2: an org admin's admin key reaches its own organisation only
       { org_name: "acme", label: "ops", scopes: ["admin"] },
       bearer(oa.access),
     );
-    assert.equal(made.status, 201);
+    assert.equal(made.status, 200);
     const { raw_key: acmeAdmin, reach } = await made.json();
     assert.equal(reach, "org");
     // …but never one of every organisation, nor one in another.
@@ -244,7 +244,7 @@ Deno.test("finding 4: only access-token kinds introspect active; keys cannot car
       label: "f",
       claims: { role: "superadmin", email: "admin@example.test" },
     }, bearer(adminToken));
-    assert.equal(root.status, 400);
+    assert.equal(root.status, 422, "keyguard's status for an invalid body (issue 22)");
     assert.equal((await root.json()).error, "invalid_claims");
     // The account tokens' audience belongs to them (here the issuer: no accounts.audience).
     const aud = await kp.postJson("/admin/keys", {
@@ -284,7 +284,7 @@ Deno.test("finding 5: an org admin cannot mint a superadmin service token throug
       scopes: ["service"],
       claims: { service_role: "operator" },
     }, bearer(oa.access));
-    assert.equal(ok.status, 201);
+    assert.equal(ok.status, 200);
     await ok.body?.cancel();
   } finally {
     await kp.close();
@@ -635,6 +635,45 @@ accounts:
     const auth = await kp.postJson("/auth", { aud: "pico-bot", role: "superadmin" });
     assert.equal(auth.status, 403);
     await auth.body?.cancel();
+  } finally {
+    await kp.close();
+  }
+});
+
+Deno.test("finding 16: a duplicate registration is refused before any PBKDF2 work is spent", async () => {
+  const { derivationStats } = await import("../../src/identity/mod.ts");
+  const { kp } = await instance();
+  try {
+    const reg = (email: string) =>
+      kp.postJson("/api/v1/auth/register", {
+        email,
+        password: "a-fresh-password-1",
+        display_name: "D",
+      });
+    assert.equal((await reg("dup@example.com")).status, 201);
+    const before = derivationStats.iterations;
+    const again = await reg("DUP@example.com");
+    assert.equal(again.status, 409);
+    await again.body?.cancel();
+    assert.equal(derivationStats.iterations, before, "no password was hashed for a duplicate");
+  } finally {
+    await kp.close();
+  }
+});
+
+Deno.test("finding 16: registrations have a per-address budget of their own", async () => {
+  const { kp } = await instance("", true);
+  try {
+    let last = 0;
+    for (let i = 0; i < 21; i++) {
+      const r = await kp.postJson("/api/v1/auth/register", {
+        email: `r${i}@example.com`,
+        password: "a-fresh-password-1",
+      });
+      last = r.status;
+      await r.body?.cancel();
+    }
+    assert.equal(last, 429, "the 21st registration from one address in an hour is refused");
   } finally {
     await kp.close();
   }
