@@ -17,5 +17,9 @@ if [ ! -x "$bin" ]; then
 fi
 echo "testing the binary $bin" >&2
 cd "$root"
+# The suites also check what ships beside the binary (dist/spiffe.js) and import the console's
+# generated assets: build both, as test:e2e does.
+deno task build:web >&2
+deno task build:spiffe >&2
 KEYPEBBLE_BIN="$bin" exec deno test --allow-read --allow-write --allow-net --allow-env --allow-run \
   --allow-sys tests/cli/ tests/e2e/

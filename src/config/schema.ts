@@ -114,7 +114,9 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       path: v(STR, "PEM private key file"),
       secret_path: v(STR, "HMAC secret file"),
       secret: v(STR, "HMAC secret (prefer secret_path)"),
-      alg: v(STR, "Must agree with the key", { enum: ["HS256", "RS256", "ES256", "EdDSA"] }),
+      alg: v(STR, "Must agree with the key (an enc key: its key management algorithm)", {
+        enum: ["HS256", "RS256", "ES256", "EdDSA", "RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A256KW"],
+      }),
       kid: v(STR, 'A literal, "thumbprint" or "libtrust"'),
       x5c_chain_path: v(STR, "PEM certificate chain, leaf first"),
       use: v(STR, 'sig (default) or enc (a JWE decryption key, published with use "enc")', {
