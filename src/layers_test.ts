@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["trust"],
   ["http"],
   ["apikeys", "accounts", "oidc"],
-  ["runtime"],
+  ["runtime", "audit"],
   ["profiles", "tls"],
   ["identity", "spiffe", "fernet"],
   ["policy", "store"],

@@ -457,12 +457,15 @@ export class AccountService {
     return this.#findRefresh(raw);
   }
 
-  /** Revoke the family of a refresh token (RFC 7009); false when unknown. */
-  async revokeRefresh(raw: string): Promise<boolean> {
+  /**
+   * Revoke the family of a refresh token (RFC 7009): its account and family, or undefined when
+   * the token is unknown.
+   */
+  async revokeRefresh(raw: string): Promise<{ userId: string; familyId: string } | undefined> {
     const rec = await this.peekRefresh(raw);
-    if (rec === undefined) return false;
+    if (rec === undefined) return undefined;
     await this.store.refreshTokens.revokeFamily(rec.familyId, this.#sec());
-    return true;
+    return { userId: rec.userId, familyId: rec.familyId };
   }
 
   /** An account by id, or 404. */

@@ -8,9 +8,10 @@
  * `accounts.access_ttl_seconds`, capped by `max_ttl_seconds`.
  */
 
-import type { UserRecord } from "../store/mod.ts";
+import type { AuditActor } from "../audit/mod.ts";
+import type { RefreshTokenRecord, UserRecord } from "../store/mod.ts";
 import { mint } from "../profiles/mint.ts";
-import { type Ctx, requireAccounts } from "../trust/mod.ts";
+import { type Ctx, issuedBy, noteOpaqueIssued, requireAccounts } from "../trust/mod.ts";
 
 /**
  * `client_id` of account tokens issued without an authenticated client (pico-auth's login, the
@@ -56,22 +57,51 @@ export async function mintAccountToken(
     ttlSeconds: svc.config.accessTtlSeconds,
     // Chosen ahead by the authorization_code grant, which records it before the token exists.
     ...(jti === undefined ? {} : { jti }),
+    // The account whose password or refresh token was presented asked for it (a client that
+    // authenticated too is in the event's client_id).
+    record: issuedBy(ctx, accountActor(user)),
   });
-  ctx.services.metrics.tokensIssued.labels("account", minted.alg).inc();
   return { token: minted.token, expiresIn: minted.ttl, jti: minted.jti };
 }
 
-/** pico-auth's login answer: access and refresh token, `Bearer`, lifetime in seconds. */
+/** An account as the actor of its own tokens. */
+export function accountActor(user: UserRecord): AuditActor {
+  return { kind: "account", id: user.id, org: user.orgId };
+}
+
+/**
+ * Record an account's opaque refresh token (not minted): a `token.issued` event of kind
+ * `account_refresh`, naming its family and expiry, never the token.
+ */
+export function noteAccountRefresh(ctx: Ctx, user: UserRecord, r: RefreshTokenRecord): void {
+  noteOpaqueIssued(ctx, {
+    kind: "account_refresh",
+    actor: accountActor(user),
+    target: user.id,
+    details: {
+      refresh_family: r.familyId,
+      exp: r.expiresAt,
+      ...(r.clientId === null ? {} : { client_id: r.clientId }),
+    },
+  });
+}
+
+/**
+ * pico-auth's login answer: access and refresh token, `Bearer`, lifetime in seconds. The refresh
+ * token is opaque (not minted): its issuance is its own `token.issued` event, kind
+ * `account_refresh`, naming its family (never the token).
+ */
 export async function tokenPair(
   ctx: Ctx,
   user: UserRecord,
-  refreshToken: string,
+  refresh: { raw: string; record: RefreshTokenRecord },
   options: { scope?: string; clientId?: string } = {},
 ): Promise<Record<string, unknown>> {
   const at = await mintAccountToken(ctx, user, options);
+  noteAccountRefresh(ctx, user, refresh.record);
   return {
     access_token: at.token,
-    refresh_token: refreshToken,
+    refresh_token: refresh.raw,
     token_type: "Bearer",
     expires_in: at.expiresIn,
     ...(options.scope === undefined ? {} : { scope: options.scope }),

@@ -7,7 +7,7 @@
 import { json } from "../http/mod.ts";
 import { rfc3339 } from "../profiles/context.ts";
 import type { GroupRecord } from "../store/mod.ts";
-import { type Ctx, orgLimitOf, requireAccounts } from "../trust/mod.ts";
+import { type Ctx, noteAudit, orgLimitOf, requireAccounts } from "../trust/mod.ts";
 import { objectBody } from "./json_body.ts";
 import { callingAccount } from "./pico_routes.ts";
 
@@ -20,6 +20,7 @@ export async function postGroup(ctx: Ctx): Promise<Response> {
   const admin = callingAccount(ctx);
   const body = objectBody(ctx);
   const g = await requireAccounts(ctx).createGroup(body.name, admin.orgId, body.description);
+  noteAudit(ctx, { target: g.id, org: g.orgId, details: { name: g.name } });
   return json({ id: g.id, name: g.name, org_id: g.orgId, description: g.description }, 201);
 }
 
@@ -49,6 +50,7 @@ export async function putGroup(ctx: Ctx): Promise<Response> {
   const g = await svc.group(ctx.params.id, orgLimitOf(ctx.caller));
   const body = objectBody(ctx);
   const updated = await svc.updateGroup(g, { name: body.name, description: body.description });
+  noteAudit(ctx, { org: g.orgId, details: { name: updated.name } });
   return json({ id: updated.id, name: updated.name, description: updated.description });
 }
 
@@ -57,6 +59,7 @@ export async function deleteGroup(ctx: Ctx): Promise<Response> {
   const svc = requireAccounts(ctx);
   const g = await svc.group(ctx.params.id, orgLimitOf(ctx.caller));
   await svc.store.groups.remove(g.id);
+  noteAudit(ctx, { org: g.orgId, details: { name: g.name } });
   return json({ message: "Group deleted" });
 }
 
@@ -66,6 +69,10 @@ export async function postGroupMember(ctx: Ctx): Promise<Response> {
   const g = await svc.group(ctx.params.id, orgLimitOf(ctx.caller));
   const body = objectBody(ctx);
   await svc.addMember(g, body.user_id);
+  noteAudit(ctx, {
+    org: g.orgId,
+    details: { user_id: typeof body.user_id === "string" ? body.user_id : String(body.user_id) },
+  });
   return json({ message: "Member added" }, 201);
 }
 
@@ -74,5 +81,6 @@ export async function deleteGroupMember(ctx: Ctx): Promise<Response> {
   const svc = requireAccounts(ctx);
   const g = await svc.group(ctx.params.id, orgLimitOf(ctx.caller));
   await svc.removeMember(g, ctx.params.user_id);
+  noteAudit(ctx, { org: g.orgId, details: { user_id: ctx.params.user_id } });
   return json({ message: "Member removed" });
 }

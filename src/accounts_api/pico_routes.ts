@@ -19,6 +19,7 @@ import {
   type Ctx,
   limitAddress,
   loginWithSecondFactor,
+  noteAudit,
   orgLimitOf,
   requireAccounts,
   reverifyPassword,
@@ -104,7 +105,11 @@ export async function postRegister(ctx: Ctx): Promise<Response> {
     password: body.password,
     displayName: body.display_name,
   });
-  ctx.services.logger.info("account_registered", { user_id: user.id });
+  noteAudit(ctx, {
+    target: user.id,
+    org: user.orgId,
+    details: { email: user.email, role: user.role, via: "registration" },
+  });
   return json({ id: user.id, email: user.email, role: user.role, status: user.status }, 201);
 }
 
@@ -124,8 +129,7 @@ export async function postLogin(ctx: Ctx): Promise<Response> {
   // A second factor, when the account has one: `otp` (issue 24; pico-auth has none).
   const otp = typeof body.otp === "string" ? body.otp : null;
   const user = await loginWithSecondFactor(ctx, who, password, otp);
-  const { raw } = await svc.issueRefresh(user);
-  const pair = await tokenPair(ctx, user, raw);
+  const pair = await tokenPair(ctx, user, await svc.issueRefresh(user));
   return json(user.mustChangePassword ? { ...pair, password_change_required: true } : pair);
 }
 
@@ -150,7 +154,9 @@ export async function postRefresh(ctx: Ctx): Promise<Response> {
     }
     throw e;
   }
-  return json(await tokenPair(ctx, rotation.user, rotation.refreshToken));
+  return json(
+    await tokenPair(ctx, rotation.user, { raw: rotation.refreshToken, record: rotation.record }),
+  );
 }
 
 /** `GET /api/v1/auth/me`. */
@@ -183,7 +189,7 @@ export async function postMyPassword(ctx: Ctx): Promise<Response> {
     u,
     () => requireAccounts(ctx).changePassword(u, body.old_password, body.new_password),
   );
-  ctx.services.logger.info("password_changed", { user_id: u.id });
+  noteAudit(ctx, { target: u.id, org: u.orgId });
   return json({ message: "Password changed" });
 }
 
@@ -227,7 +233,15 @@ export async function postUser(ctx: Ctx): Promise<Response> {
     orgId,
     ...(body.password_hash === undefined ? {} : { passwordHash: body.password_hash }),
   });
-  ctx.services.logger.info("account_created", { user_id: user.id, by: admin.id, role });
+  noteAudit(ctx, {
+    target: user.id,
+    org: user.orgId,
+    details: {
+      email: user.email,
+      role,
+      ...(body.password_hash === undefined ? {} : { imported_hash: true }),
+    },
+  });
   return json(userJson(user), 201);
 }
 
@@ -238,17 +252,17 @@ export async function putUserRole(ctx: Ctx): Promise<Response> {
   const target = await targetAccount(ctx, ctx.params.id);
   _grantable(admin, role);
   const user = await requireAccounts(ctx).setRole(target.id, role);
-  ctx.services.logger.info("role_changed", { user_id: user.id, by: admin.id, role });
+  noteAudit(ctx, { org: user.orgId, details: { role, previous_role: target.role } });
   return json({ id: user.id, email: user.email, role: user.role });
 }
 
 /** `PUT /api/v1/auth/users/{id}/password` `{"new_password"}`. */
 export async function putUserPassword(ctx: Ctx): Promise<Response> {
-  const admin = callingAccount(ctx);
+  callingAccount(ctx);
   const body = objectBody(ctx);
   const target = await targetAccount(ctx, ctx.params.id);
   await requireAccounts(ctx).resetPassword(target.id, body.new_password);
-  ctx.services.logger.info("password_reset", { user_id: target.id, by: admin.id });
+  noteAudit(ctx, { org: target.orgId });
   return json({ message: "Password reset", id: target.id });
 }
 
@@ -268,10 +282,7 @@ export async function putUserStatus(ctx: Ctx): Promise<Response> {
     throw KeypebbleError.answer("forbidden", "An account cannot change its own status");
   }
   const user = await requireAccounts(ctx).setStatus(target.id, status as UserStatus);
-  ctx.services.logger.info(status === "suspended" ? "account_suspended" : "account_resumed", {
-    user_id: user.id,
-    by: admin.id,
-  });
+  noteAudit(ctx, { org: user.orgId });
   return json(userJson(user));
 }
 
@@ -282,12 +293,12 @@ export async function getRegistration(ctx: Ctx): Promise<Response> {
 
 /** `PUT /api/v1/auth/users/registration` `{"enabled": bool}` → `{"registration_enabled"}`. */
 export async function putRegistration(ctx: Ctx): Promise<Response> {
-  const admin = callingAccount(ctx);
+  callingAccount(ctx);
   const body = objectBody(ctx);
   if (typeof body.enabled !== "boolean") {
     throw KeypebbleError.answer("invalid_request", '"enabled" must be true or false');
   }
   await requireAccounts(ctx).setRegistration(body.enabled);
-  ctx.services.logger.info("registration_switched", { enabled: body.enabled, by: admin.id });
+  noteAudit(ctx, { target: "registration", details: { enabled: body.enabled } });
   return json({ registration_enabled: body.enabled });
 }

@@ -1,7 +1,9 @@
 /**
  * pico-auth's routes (`/api/v1/auth/*`, `/api/v1/groups/*`): who may call each, the capability it
  * needs (src/trust/capabilities.ts) and its body. Errors are written in the `pico` style (our
- * `error` and `message`, and pico-auth's `detail`).
+ * `error` and `message`, and pico-auth's `detail`). Routes that change something name their audit
+ * action (`audit`: recorded once they answered, src/trust/audit.ts); tokens from login and
+ * refresh are recorded by the mint.
  */
 
 import type { CallerDecl } from "../http/mod.ts";
@@ -25,17 +27,29 @@ function _route(
   template: string,
   needs: Capability | undefined,
   handle: AppRoute["handle"],
-  body: AppRoute["body"] = method === "GET" || method === "DELETE" ? "none" : "json_value",
+  audit?: AppRoute["audit"],
 ): AppRoute {
   return {
     method,
     template,
     caller: needs === undefined ? ANYONE : ACCOUNT,
     ...(needs === undefined ? {} : { needs }),
-    body,
+    body: method === "GET" || method === "DELETE" ? "none" : "json_value",
     style: "pico",
     handle,
+    ...(audit === undefined ? {} : { audit }),
   };
+}
+
+/** `PUT …/status` suspends or resumes, as its body says. */
+function _statusAction(ctx: Parameters<AppRoute["handle"]>[0]): string {
+  const v = ctx.jsonValue;
+  const status = typeof v === "string"
+    ? v
+    : v !== null && typeof v === "object"
+    ? (v as Record<string, unknown>).status
+    : undefined;
+  return status === "suspended" ? "account.suspended" : "account.resumed";
 }
 
 const A = "/api/v1/auth";
@@ -43,27 +57,55 @@ const G = "/api/v1/groups";
 
 /** The routes of this feature. */
 export const ACCOUNT_ROUTES: readonly AppRoute[] = [
-  _route("POST", `${A}/register`, undefined, pico.postRegister),
+  _route("POST", `${A}/register`, undefined, pico.postRegister, { action: "account.created" }),
   _route("POST", `${A}/login`, undefined, pico.postLogin),
   _route("POST", `${A}/refresh`, undefined, pico.postRefresh),
   _route("GET", `${A}/me`, "profile", pico.getMe),
-  _route("POST", `${A}/me/password`, "profile", pico.postMyPassword),
+  _route("POST", `${A}/me/password`, "profile", pico.postMyPassword, {
+    action: "account.password_changed",
+  }),
   _route("GET", `${A}/me/totp`, "profile", totp.getMyTotp),
-  _route("POST", `${A}/me/totp`, "profile", totp.postMyTotp),
-  _route("POST", `${A}/me/totp/confirm`, "profile", totp.postMyTotpConfirm),
+  _route("POST", `${A}/me/totp`, "profile", totp.postMyTotp, { action: "account.totp_started" }),
+  _route("POST", `${A}/me/totp/confirm`, "profile", totp.postMyTotpConfirm, {
+    action: "account.totp_confirmed",
+  }),
   _route("GET", `${A}/jwks`, undefined, getJwks),
   _route("GET", `${A}/users`, "users.manage", pico.getUsers),
-  _route("POST", `${A}/users`, "users.manage", pico.postUser),
+  _route("POST", `${A}/users`, "users.manage", pico.postUser, {
+    action: "account.created",
+    target: "email",
+  }),
   _route("GET", `${A}/users/registration`, "registration.manage", pico.getRegistration),
-  _route("PUT", `${A}/users/registration`, "registration.manage", pico.putRegistration),
-  _route("PUT", `${A}/users/{id}/role`, "users.manage", pico.putUserRole),
-  _route("PUT", `${A}/users/{id}/password`, "users.manage", pico.putUserPassword),
-  _route("PUT", `${A}/users/{id}/status`, "users.manage", pico.putUserStatus),
+  _route("PUT", `${A}/users/registration`, "registration.manage", pico.putRegistration, {
+    action: "registration.switched",
+  }),
+  _route("PUT", `${A}/users/{id}/role`, "users.manage", pico.putUserRole, {
+    action: "account.role_changed",
+    target: "id",
+  }),
+  _route("PUT", `${A}/users/{id}/password`, "users.manage", pico.putUserPassword, {
+    action: "account.password_reset",
+    target: "id",
+  }),
+  _route("PUT", `${A}/users/{id}/status`, "users.manage", pico.putUserStatus, {
+    action: _statusAction,
+    target: "id",
+  }),
   _route("GET", `${A}/users/{id}/totp`, "users.manage", totp.getUserTotp),
-  _route("PUT", `${A}/users/{id}/totp`, "users.manage", totp.putUserTotp),
-  _route("DELETE", `${A}/users/{id}/totp`, "users.manage", totp.deleteUserTotp),
+  _route("PUT", `${A}/users/{id}/totp`, "users.manage", totp.putUserTotp, {
+    action: "account.totp_required",
+    target: "id",
+  }),
+  _route("DELETE", `${A}/users/{id}/totp`, "users.manage", totp.deleteUserTotp, {
+    action: "account.totp_reset",
+    target: "id",
+  }),
   _route("GET", `${A}/service-tokens`, "service_tokens.manage", serviceTokens.getServiceTokens),
-  _route("POST", `${A}/service-tokens`, "service_tokens.manage", serviceTokens.postServiceToken),
+  _route("POST", `${A}/service-tokens`, "service_tokens.manage", serviceTokens.postServiceToken, {
+    action: "service_token.created",
+    target: "name",
+    org: "org_id",
+  }),
   _route(
     "POST",
     `${A}/service-tokens/validate`,
@@ -75,12 +117,25 @@ export const ACCOUNT_ROUTES: readonly AppRoute[] = [
     `${A}/service-tokens/{name}`,
     "service_tokens.manage",
     serviceTokens.deleteServiceToken,
+    { action: "service_token.revoked", target: "name" },
   ),
   _route("GET", G, "groups.read", groups.getGroups),
-  _route("POST", G, "groups.manage", groups.postGroup),
+  _route("POST", G, "groups.manage", groups.postGroup, { action: "group.created", target: "name" }),
   _route("GET", `${G}/{id}`, "groups.read", groups.getGroup),
-  _route("PUT", `${G}/{id}`, "groups.manage", groups.putGroup),
-  _route("DELETE", `${G}/{id}`, "groups.manage", groups.deleteGroup),
-  _route("POST", `${G}/{id}/members`, "groups.manage", groups.postGroupMember),
-  _route("DELETE", `${G}/{id}/members/{user_id}`, "groups.manage", groups.deleteGroupMember),
+  _route("PUT", `${G}/{id}`, "groups.manage", groups.putGroup, {
+    action: "group.updated",
+    target: "id",
+  }),
+  _route("DELETE", `${G}/{id}`, "groups.manage", groups.deleteGroup, {
+    action: "group.deleted",
+    target: "id",
+  }),
+  _route("POST", `${G}/{id}/members`, "groups.manage", groups.postGroupMember, {
+    action: "group.member_added",
+    target: "id",
+  }),
+  _route("DELETE", `${G}/{id}/members/{user_id}`, "groups.manage", groups.deleteGroupMember, {
+    action: "group.member_removed",
+    target: "id",
+  }),
 ];

@@ -13,7 +13,7 @@ import { KeypebbleError } from "../errors.ts";
 import { json } from "../http/mod.ts";
 import { rfc3339 } from "../profiles/context.ts";
 import type { ApiKeyWithOrg } from "../store/mod.ts";
-import { checkGrant, type Ctx, orgLimitOf, requireKeys } from "../trust/mod.ts";
+import { checkGrant, type Ctx, noteAudit, orgLimitOf, requireKeys } from "../trust/mod.ts";
 import { objectBody, requiredString } from "./json_body.ts";
 import { callingAccount } from "./pico_routes.ts";
 
@@ -66,12 +66,15 @@ export async function postServiceToken(ctx: Ctx): Promise<Response> {
     throw KeypebbleError.answer("forbidden", "An org admin manages its own organisation only");
   }
   checkGrant(ctx.caller, { org: orgId, scopes: [SERVICE_SCOPE], serviceRole: role });
+  let orgCreated = false;
   try {
     await keys.org(orgId);
   } catch (e) {
     if (!(e instanceof KeypebbleError && e.code === "not_found")) throw e;
     if (admin.role !== "superadmin") throw e;
     await keys.createOrg(orgId);
+    orgCreated = true;
+    noteAudit(ctx, { org: orgId, details: { org_created: true } });
   }
   const { key, raw } = await keys.createKey({
     orgName: orgId,
@@ -79,7 +82,10 @@ export async function postServiceToken(ctx: Ctx): Promise<Response> {
     scopes: [SERVICE_SCOPE],
     claims: { service_role: role },
   });
-  ctx.services.logger.info("service_token_created", { key_id: key.id, by: admin.id });
+  noteAudit(ctx, {
+    org: key.orgName,
+    details: { key_id: key.id, role, ...(orgCreated ? { org_created: true } : {}) },
+  });
   return json({ ..._json(key, ctx.nowSec), token: raw }, 201);
 }
 
@@ -109,14 +115,18 @@ export async function postValidateServiceToken(ctx: Ctx): Promise<Response> {
 
 /** `DELETE /api/v1/auth/service-tokens/{name}`: revoke every active token with that name. */
 export async function deleteServiceToken(ctx: Ctx): Promise<Response> {
-  const admin = callingAccount(ctx);
+  callingAccount(ctx);
   const keys = requireKeys(ctx);
   const matching = (await _keysOf(ctx, orgLimitOf(ctx.caller))).filter((k) =>
     _isServiceToken(k) && k.label === ctx.params.name && k.status === "active"
   );
   if (matching.length === 0) throw KeypebbleError.answer("not_found", "No such service token");
   for (const k of matching) await keys.revoke(k.id);
-  ctx.services.logger.info("service_token_revoked", { name: ctx.params.name, by: admin.id });
+  const orgs = [...new Set(matching.map((k) => k.orgName))];
+  noteAudit(ctx, {
+    ...(orgs.length === 1 ? { org: orgs[0] } : {}),
+    details: { revoked: matching.map((k) => k.id) },
+  });
   return json({
     message: "Service token revoked",
     name: ctx.params.name,

@@ -19,6 +19,7 @@ import { beginTotpEnrolment, confirmTotpEnrolment, resetTotp } from "../oidc/mod
 import type { UserRecord } from "../store/mod.ts";
 import {
   type Ctx,
+  noteAudit,
   requireAccounts,
   reverifyPassword,
   secondFactorDeps,
@@ -64,7 +65,7 @@ export async function postMyTotp(ctx: Ctx): Promise<Response> {
     issuer: totpIssuerOf(ctx),
     now: ctx.nowSec,
   });
-  ctx.services.logger.info("totp_enrolment_started", { user_id: user.id });
+  noteAudit(ctx, { target: user.id, org: user.orgId });
   return json({
     secret: e.secret,
     otpauth_uri: e.uri,
@@ -90,7 +91,7 @@ export async function postMyTotpConfirm(ctx: Ctx): Promise<Response> {
         : "The code is not the one the app shows now",
     );
   }
-  ctx.services.logger.info("totp_enrolled", { user_id: user.id, via: "api" });
+  noteAudit(ctx, { target: user.id, org: user.orgId, details: { via: "api" } });
   return json(await _status(ctx, user));
 }
 
@@ -104,7 +105,7 @@ export async function getUserTotp(ctx: Ctx): Promise<Response> {
  * this account (beyond `accounts.totp_required_roles`); it enrols at its next sign-in.
  */
 export async function putUserTotp(ctx: Ctx): Promise<Response> {
-  const admin = callingAccount(ctx);
+  callingAccount(ctx);
   const target = await targetAccount(ctx, ctx.params.id);
   const required = objectBody(ctx).required;
   if (typeof required !== "boolean") {
@@ -112,7 +113,7 @@ export async function putUserTotp(ctx: Ctx): Promise<Response> {
   }
   const { store } = await secondFactorDeps(ctx);
   await store.totp.setRequired(target.id, required, ctx.nowSec);
-  ctx.services.logger.info("totp_required_set", { user_id: target.id, by: admin.id, required });
+  noteAudit(ctx, { org: target.orgId, details: { required } });
   return json(await _status(ctx, target));
 }
 
@@ -122,9 +123,9 @@ export async function putUserTotp(ctx: Ctx): Promise<Response> {
  * stays as it was, so a required account enrols again at its next sign-in.
  */
 export async function deleteUserTotp(ctx: Ctx): Promise<Response> {
-  const admin = callingAccount(ctx);
+  callingAccount(ctx);
   const target = await targetAccount(ctx, ctx.params.id);
   await resetTotp(requireAccounts(ctx).store, { userId: target.id, now: ctx.nowSec });
-  ctx.services.logger.info("totp_reset", { user_id: target.id, by: admin.id });
+  noteAudit(ctx, { org: target.orgId });
   return json(await _status(ctx, target));
 }

@@ -20,7 +20,7 @@ import { b64uEncode } from "../jose/mod.ts";
 import { clientFromConfig, IDENTITY_SCOPES, type OidcClient } from "../oidc/mod.ts";
 import { rfc3339OrNull } from "../profiles/context.ts";
 import type { OidcClientRecord, Store } from "../store/mod.ts";
-import { type Ctx, requireAccounts } from "../trust/mod.ts";
+import { type Ctx, noteAudit, requireAccounts } from "../trust/mod.ts";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -163,7 +163,7 @@ export async function postClient(ctx: Ctx): Promise<Response> {
     }
     throw e;
   }
-  ctx.services.logger.info("client_created", { client_id: id, by: ctx.caller?.subject });
+  noteAudit(ctx, { details: { public: isPublic, first_party: record.firstParty } });
   return json({
     ...clientJson(_fromRecord(record), record),
     ...(secret === undefined ? {} : { client_secret: secret }),
@@ -204,10 +204,11 @@ export async function putClient(ctx: Ctx): Promise<Response> {
   };
   await _store(ctx).oidcClients.update(id, patch, ctx.nowSec);
   const next = (await _store(ctx).oidcClients.byId(id))!;
-  ctx.services.logger.info("client_changed", {
-    client_id: id,
-    by: ctx.caller?.subject,
-    fields: Object.keys(patch).join(" "),
+  noteAudit(ctx, {
+    details: {
+      fields: Object.keys(patch).filter((f) => f !== "secretHash"),
+      ...(secret === undefined ? {} : { rotated: true }),
+    },
   });
   return json({
     ...clientJson(_fromRecord(next), next),
@@ -223,7 +224,6 @@ export async function deleteClient(ctx: Ctx): Promise<Response> {
   const id = ctx.params.id;
   await _stored(ctx, id);
   await _store(ctx).oidcClients.remove(id);
-  ctx.services.logger.info("client_removed", { client_id: id, by: ctx.caller?.subject });
   return new Response(null, { status: 204 });
 }
 

@@ -17,7 +17,14 @@ import { KeypebbleError } from "../errors.ts";
 import { json } from "../http/mod.ts";
 import { rfc3339OrNull } from "../profiles/context.ts";
 import type { ApiKeyWithOrg, Block, BlockKind, OrgSummary, Role } from "../store/mod.ts";
-import { checkGrant, type Ctx, orgLimitOf, requireKeys, requireReach } from "../trust/mod.ts";
+import {
+  checkGrant,
+  type Ctx,
+  noteAudit,
+  orgLimitOf,
+  requireKeys,
+  requireReach,
+} from "../trust/mod.ts";
 
 /** An organisation as keyguard lists it. */
 export function orgJson(o: OrgSummary): Record<string, unknown> {
@@ -201,6 +208,11 @@ export async function postKey(ctx: Ctx): Promise<Response> {
     ...(claims === undefined ? {} : { claims: claims as Record<string, unknown> }),
     ...(reach === undefined ? {} : { reach }),
   });
+  noteAudit(ctx, {
+    target: key.id,
+    org: key.orgName,
+    details: { label: key.label, scopes: key.scopes, reach: key.reach },
+  });
   return json(_created(key, raw));
 }
 
@@ -283,7 +295,8 @@ export async function getKey(ctx: Ctx): Promise<Response> {
 
 /** `DELETE /admin/keys/{id}`: revoke (its tokens die with it, through the revocation list). */
 export async function deleteKey(ctx: Ctx): Promise<Response> {
-  await _reachableKey(ctx, ctx.params.id);
+  const k0 = await _reachableKey(ctx, ctx.params.id);
+  noteAudit(ctx, { org: k0.orgName });
   const k = await requireKeys(ctx).revoke(ctx.params.id);
   return json({ detail: "API key revoked", key_id: k.id });
 }
@@ -305,6 +318,7 @@ export async function postRoll(ctx: Ctx): Promise<Response> {
     throw KeypebbleError.answer("invalid_request", '"grace_seconds" must be 0 to 2592000');
   }
   const { key, raw } = await requireKeys(ctx).roll(ctx.params.id, grace);
+  noteAudit(ctx, { org: old.orgName, details: { successor: key.id, grace_seconds: grace } });
   const after = await requireKeys(ctx).key(old.id);
   return json(
     { ..._created(key, raw), replaces: old.id, old_expires_at: rfc3339OrNull(after.expiresAt) },
@@ -394,6 +408,10 @@ export async function postBlock(ctx: Ctx): Promise<Response> {
     _int(body, "seconds") ?? 3600,
     _str(body, "reason", false) ?? "",
   );
+  noteAudit(ctx, {
+    target: `${b.kind}:${b.value}`,
+    details: { until: rfc3339OrNull(b.until), reason: b.reason },
+  });
   return json(blockJson(b), 201);
 }
 
@@ -403,5 +421,6 @@ export async function deleteBlock(ctx: Ctx): Promise<Response> {
   if (!(await requireKeys(ctx).unblock(kind, ctx.params.value))) {
     throw KeypebbleError.answer("not_found", "No such block");
   }
+  noteAudit(ctx, { target: `${kind}:${ctx.params.value}` });
   return json({ detail: "Block lifted", kind, value: ctx.params.value });
 }

@@ -10,9 +10,14 @@
  * honoured by every instance within `store.cache_seconds`; on the instance that made it, at once.
  * Expiry is checked against the clock on every request. When the store cannot be reached, entries
  * still within their lifetime keep answering; anything else is refused with 503.
+ *
+ * The service owns the process's store, and so its background writers: usage counters and the
+ * audit trail's batched writer ({@link ApiKeyService.audit}, src/audit/writer.ts), both started by
+ * {@link ApiKeyService.startFlushing} and flushed by {@link ApiKeyService.close}.
  */
 
-import type { StoreConfig } from "../config/mod.ts";
+import { AuditWriter } from "../audit/mod.ts";
+import { DEFAULT_AUDIT_RETENTION_DAYS, type StoreConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { Counters } from "../limits/mod.ts";
 import type {
@@ -120,6 +125,11 @@ export interface ApiKeyServiceOptions {
    * imported from keyguard and not yet presented here are found by keyguard's own hash with it.
    */
   readonly keyguardSecret?: Uint8Array;
+  /**
+   * Told of the audit writer's background failures (a failed write, events dropped, a failed
+   * purge): the server logs them as `audit_flush_failed`.
+   */
+  readonly onAuditError?: (e: unknown) => void;
 }
 
 interface CacheEntry {
@@ -163,6 +173,8 @@ export class ApiKeyService {
   #flushTimer: ReturnType<typeof setInterval> | undefined;
   #dropped = 0;
   readonly #listeners: RevocationListener[] = [];
+  /** The audit trail's writer to this store (batched; see src/audit/writer.ts). */
+  readonly audit: AuditWriter;
 
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
@@ -174,6 +186,12 @@ export class ApiKeyService {
     this.#lockout = options.lockout;
     this.#keyguardSecret = options.keyguardSecret;
     this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
+    this.audit = new AuditWriter({
+      store: options.store,
+      retentionDays: options.config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+      now: this.#now,
+      ...(options.onAuditError === undefined ? {} : { onError: options.onAuditError }),
+    });
   }
 
   /** This instance's share of a limit counted in memory (at least 1). */
@@ -387,9 +405,11 @@ export class ApiKeyService {
   /**
    * Flush usage every `seconds` until {@link close}. A failed flush, and requests dropped because
    * the store was failing for so long that {@link MAX_CACHED} key-minutes were waiting, are told
-   * to `onError` (logged as `usage_flush_failed`).
+   * to `onError` (logged as `usage_flush_failed`). The audit writer starts too (every second,
+   * purging hourly; its failures go to `onAuditError`).
    */
   startFlushing(seconds: number, onError: (e: unknown) => void): void {
+    this.audit.start();
     this.#flushTimer = setInterval(() => {
       if (this.#dropped > 0) {
         onError(
@@ -417,19 +437,34 @@ export class ApiKeyService {
    * tried again (`attempts` in all, waiting 0.25, 0.5, 1, 2 s in between), each failure told to
    * `onError`; if the last one fails too, this throws a `store_unavailable` error saying how
    * many counted requests are lost, so that a shutdown says so and exits non-zero instead of
-   * dropping them silently.
+   * dropping them silently. The audit writer is flushed first, the same way; when its events
+   * could not all be written, its `AuditLostError` is thrown once usage is done.
    */
   async close(
     options: { attempts?: number; onError?: (e: unknown, attempt: number) => void } = {},
   ): Promise<void> {
     if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
     const attempts = options.attempts ?? 5;
+    let auditLost: unknown;
+    try {
+      await this.audit.close({ attempts });
+    } catch (e) {
+      auditLost = e;
+    }
+    await this.#closeUsage(attempts, options.onError);
+    if (auditLost !== undefined) throw auditLost;
+  }
+
+  async #closeUsage(
+    attempts: number,
+    onError: ((e: unknown, attempt: number) => void) | undefined,
+  ): Promise<void> {
     for (let attempt = 1;; attempt++) {
       try {
         await this.flushUsage();
         return;
       } catch (e) {
-        options.onError?.(e, attempt);
+        onError?.(e, attempt);
         if (attempt >= attempts) {
           throw new KeypebbleError(
             "store_unavailable",

@@ -3,6 +3,7 @@
  * counters (Redis with `shared_limits.redis_url`, memory without).
  */
 
+import { AuditLostError } from "../audit/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { type Counters, MemoryCounters } from "../limits/counters.ts";
 import { connectRedisCounters } from "../limits/redis_counters.ts";
@@ -71,6 +72,12 @@ export async function startApiKeys(
       now,
       ...(keyguardSecret === undefined ? {} : { keyguardSecret }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(logger === undefined ? {} : {
+        onAuditError: (e: unknown) =>
+          logger.warn("audit_flush_failed", {
+            message: e instanceof Error ? e.message : String(e),
+          }),
+      }),
     });
     const c = counters;
     const ownCounters = options.counters === undefined;
@@ -79,9 +86,9 @@ export async function startApiKeys(
       pepperCreated: created,
       notices: state.notices,
       /**
-       * Flush usage (tried again on failure, each failure logged), then close the counters and
-       * the store. Rejects, after closing, when counted usage could not be written: the caller
-       * exits non-zero.
+       * Flush the audit trail's queue and usage (tried again on failure, each failure logged),
+       * then close the counters and the store. Rejects, after closing, when audit events or
+       * counted usage could not be written: the caller exits non-zero.
        */
       async close() {
         let lost: unknown;
@@ -95,7 +102,9 @@ export async function startApiKeys(
           });
         } catch (e) {
           lost = e;
-          logger?.error("usage_lost", { message: e instanceof Error ? e.message : String(e) });
+          logger?.error(e instanceof AuditLostError ? "audit_lost" : "usage_lost", {
+            message: e instanceof Error ? e.message : String(e),
+          });
         }
         if (ownCounters) await c.close().catch(() => {});
         await store.close().catch(() => {});

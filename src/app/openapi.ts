@@ -12,6 +12,7 @@ import type { Runtime } from "../runtime/mod.ts";
 import { type AppRoute, kindEnabled } from "../trust/mod.ts";
 import { VERSION } from "../version.ts";
 import { API_KEY_PATHS, API_KEY_SCHEMAS, API_KEY_SECURITY_SCHEMES } from "./openapi_api_keys.ts";
+import { AUDIT_PATHS, AUDIT_SCHEMAS } from "./openapi_audit.ts";
 import { ACCOUNT_OPENAPI_PATHS, ACCOUNT_SECURITY_SCHEMES } from "../accounts_api/openapi_paths.ts";
 import { CONSOLE_OPENAPI_PATHS } from "../console/openapi_paths.ts";
 import { withExamples } from "./openapi_examples.ts";
@@ -459,6 +460,8 @@ export const OPENAPI: Readonly<Json> = withExamples({
       },
     },
     ...API_KEY_PATHS,
+    // The audit trail (issue 20)
+    ...AUDIT_PATHS,
     // Accounts, pico-auth's API, RFC 7662 introspection and RFC 7009 revocation (issue 13)
     ...ACCOUNT_OPENAPI_PATHS,
     ...CONSOLE_OPENAPI_PATHS,
@@ -537,6 +540,7 @@ export const OPENAPI: Readonly<Json> = withExamples({
         },
       },
       ...API_KEY_SCHEMAS,
+      ...AUDIT_SCHEMAS,
     },
   },
 });

@@ -15,6 +15,7 @@ import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
 import { deriveOidcKeys } from "../oidc/keys.ts";
 import type { Runtime } from "../runtime/mod.ts";
+import { AuditTrail } from "../audit/mod.ts";
 import { IssuerKeyCache, type KeypebbleServices, RevocationList } from "../trust/mod.ts";
 import { VERSION } from "../version.ts";
 
@@ -101,6 +102,13 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
       ...(options.fetchJwks === undefined ? {} : { fetch: options.fetchJwks }),
     }),
     revocations,
+    // The log stream always; the store's batched writer when there is a store (it lives with the
+    // key service, which owns the store and flushes it at shutdown).
+    audit: new AuditTrail({
+      logger: options.logger,
+      now,
+      ...(options.apiKeys === undefined ? {} : { sink: options.apiKeys.audit }),
+    }),
     ...(options.shared === undefined ? {} : { shared: options.shared }),
     ...(oidcKeys === undefined ? {} : { oidcKeys }),
   };

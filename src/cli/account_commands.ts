@@ -13,7 +13,9 @@
  * - `resume` lets it in again.
  *
  * Whoever can run this can read the config and the store: it is a root-equivalent operation,
- * like editing the database. Exit 0 on success, 2 with a message otherwise.
+ * like editing the database. Each change is an audit event (`account.password_reset`,
+ * `account.suspended`, `account.resumed`) with the local user as actor, stored before the
+ * command reports. Exit 0 on success, 2 with a message otherwise.
  */
 
 import { AccountService, normaliseEmail } from "../accounts/service.ts";
@@ -22,6 +24,7 @@ import { KeypebbleError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
 import { loadConfig } from "../runtime/mod.ts";
 import { type FlagSpec, type ParsedArgs, requireFlag, UsageError } from "./args.ts";
+import { openCliAudit } from "./cli_audit.ts";
 
 const SUBCOMMANDS = ["reset-password", "suspend", "resume"];
 
@@ -70,6 +73,7 @@ export async function accountCommand(platform: Platform, args: ParsedArgs): Prom
   const json = args.flags.json === true;
   const store = await openConfiguredStore(platform, config);
   try {
+    const audit = await openCliAudit(platform, { config, store });
     const svc = new AccountService({ store, config: config.accounts });
     const user = await store.users.byEmail(email);
     if (user === undefined) {
@@ -80,6 +84,13 @@ export async function accountCommand(platform: Platform, args: ParsedArgs): Prom
         ? (await platform.readStdin()).replace(/\r?\n$/, "")
         : AccountService.generatePassword();
       await svc.resetPassword(user.id, password, { mustChange: true });
+      audit.record({
+        action: "account.password_reset",
+        target: user.id,
+        org: user.orgId,
+        details: { email: user.email, must_change_password: true },
+      });
+      await audit.close();
       const out = {
         email: user.email,
         id: user.id,
@@ -98,6 +109,13 @@ export async function accountCommand(platform: Platform, args: ParsedArgs): Prom
     }
     const status = sub === "suspend" ? "suspended" : "active";
     await svc.setStatus(user.id, status);
+    audit.record({
+      action: status === "suspended" ? "account.suspended" : "account.resumed",
+      target: user.id,
+      org: user.orgId,
+      details: { email: user.email },
+    });
+    await audit.close();
     platform.stdout(
       json
         ? JSON.stringify({ email: user.email, id: user.id, status }) + "\n"

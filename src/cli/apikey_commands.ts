@@ -1,7 +1,9 @@
 /**
  * The API key CLI on the configured store: `org create|list|suspend|resume`,
  * `key create|list|show|revoke|roll`, `stats`, `block|unblock|blocks`. Tables for people,
- * `--json` for scripts. The raw key is printed once, by `key create` and `key roll`.
+ * `--json` for scripts. The raw key is printed once, by `key create` and `key roll`. Every
+ * change is an audit event with the local user as actor (src/cli/cli_audit.ts), stored with the
+ * key service's writer before the command returns.
  */
 
 import { blockJson, keyJson, orgJson } from "../admin/handlers.ts";
@@ -21,6 +23,7 @@ import {
   stringFlag,
   UsageError,
 } from "./args.ts";
+import { type CliAudit, openCliAudit } from "./cli_audit.ts";
 
 /** A CLI command of this group. */
 export interface ApiKeyCommand extends ArgsSpec {
@@ -33,12 +36,15 @@ export interface ApiKeyCommand extends ArgsSpec {
 async function _withService(
   platform: Platform,
   args: ParsedArgs,
-  fn: (svc: ApiKeyService) => Promise<number>,
+  fn: (svc: ApiKeyService, audit: CliAudit) => Promise<number>,
 ): Promise<number> {
   const config = await loadConfig(platform, requireFlag(args, "config"));
   const started = await startApiKeys(platform, config, { memoryCounters: true });
   try {
-    return await fn(started.service);
+    const audit = await openCliAudit(platform, { writer: started.service.audit });
+    const code = await fn(started.service, audit);
+    await audit.close();
+    return code;
   } finally {
     await started.close();
   }
@@ -70,10 +76,11 @@ export const ORG_COMMAND: ApiKeyCommand = {
   flags: { config: "string", json: "boolean" },
   subcommands: { create: ["NAME"], list: [], suspend: ["NAME"], resume: ["NAME"] },
   run: (p, a) =>
-    _withService(p, a, async (svc) => {
+    _withService(p, a, async (svc, audit) => {
       const sub = a.positionals[0];
       if (sub === "create") {
         const org = await svc.createOrg(_positional(a, 1, "NAME"));
+        audit.record({ action: "org.created", target: org.name, org: org.name });
         _out(p, a, orgJson({ ...org, keyCount: 0 }), () =>
           `created organisation ${org.name} (${org.id})`);
         return 0;
@@ -100,6 +107,11 @@ export const ORG_COMMAND: ApiKeyCommand = {
           _positional(a, 1, "NAME"),
           sub === "suspend" ? "suspended" : "active",
         );
+        audit.record({
+          action: sub === "suspend" ? "org.suspended" : "org.resumed",
+          target: org.name,
+          org: org.name,
+        });
         _out(p, a, { id: org.id, name: org.name, status: org.status }, () =>
           `${org.name}: ${org.status}`);
         return 0;
@@ -140,7 +152,7 @@ this holds the store); --reach org limits it to its own organisation.`,
     reach: "string",
   },
   run: (p, a) =>
-    _withService(p, a, async (svc) => {
+    _withService(p, a, async (svc, audit) => {
       const sub = a.positionals[0];
       if (sub === "create") {
         const claims: Record<string, unknown> = {};
@@ -181,6 +193,12 @@ this holds the store); --reach org limits it to its own organisation.`,
           ...(expires === undefined ? {} : { expiresInSeconds: expires }),
           ...(prefix === undefined ? {} : { prefix }),
           reach,
+        });
+        audit.record({
+          action: "key.created",
+          target: key.id,
+          org: key.orgName,
+          details: { label: key.label, scopes: key.scopes, reach: key.reach },
         });
         _out(p, a, { ...keyJson(key, now()), key: raw }, () =>
           `created key ${key.id} (${key.label}) for ${key.orgName}\n\n  ${raw}\n\n` +
@@ -242,6 +260,7 @@ this holds the store); --reach org limits it to its own organisation.`,
       }
       if (sub === "revoke") {
         const k = await svc.revoke(_positional(a, 1, "ID"));
+        audit.record({ action: "key.revoked", target: k.id, org: k.orgName });
         _out(
           p,
           a,
@@ -253,6 +272,12 @@ this holds the store); --reach org limits it to its own organisation.`,
       if (sub === "roll") {
         const grace = intFlag(a, "grace", { min: 0, max: 2_592_000 }) ?? 3600;
         const { key, raw, old } = await svc.roll(_positional(a, 1, "ID"), grace);
+        audit.record({
+          action: "key.rolled",
+          target: old.id,
+          org: old.orgName,
+          details: { successor: key.id, grace_seconds: grace },
+        });
         _out(
           p,
           a,
@@ -312,7 +337,7 @@ export const BLOCK_COMMAND: ApiKeyCommand = {
     reason: "string",
   },
   run: (p, a) =>
-    _withService(p, a, async (svc) => {
+    _withService(p, a, async (svc, audit) => {
       const kind = _blockKind(a);
       const b = await svc.block(
         kind,
@@ -320,6 +345,11 @@ export const BLOCK_COMMAND: ApiKeyCommand = {
         intFlag(a, "seconds", { min: 1, max: 31_536_000 }) ?? 3600,
         stringFlag(a, "reason") ?? "",
       );
+      audit.record({
+        action: "block.created",
+        target: `${b.kind}:${b.value}`,
+        details: { until: new Date(b.until * 1000).toISOString(), reason: b.reason },
+      });
       _out(p, a, blockJson(b), () =>
         `blocked ${b.kind} ${b.value} until ${new Date(b.until * 1000).toISOString()}`);
       return 0;
@@ -332,9 +362,10 @@ export const UNBLOCK_COMMAND: ApiKeyCommand = {
   usage: `keypebble unblock --config FILE (--address IP | --principal NAME) [--json]`,
   flags: { config: "string", json: "boolean", address: "string", principal: "string" },
   run: (p, a) =>
-    _withService(p, a, async (svc) => {
+    _withService(p, a, async (svc, audit) => {
       const kind = _blockKind(a);
       const ok = await svc.unblock(kind, stringFlag(a, kind)!);
+      if (ok) audit.record({ action: "block.removed", target: `${kind}:${stringFlag(a, kind)}` });
       _out(p, a, { lifted: ok, kind, value: stringFlag(a, kind) }, () =>
         ok ? "block lifted" : "no such block");
       return ok ? 0 : 1;

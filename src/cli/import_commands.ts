@@ -4,10 +4,11 @@
  * cannot be read, the config is wrong or the usage is.
  */
 
-import { type ImportPeer, runImport, summaryText } from "../import/mod.ts";
+import { type ImportPeer, type ImportSummary, runImport, summaryText } from "../import/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import { loadConfig } from "../runtime/mod.ts";
 import { type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
+import { openCliAudit } from "./cli_audit.ts";
 
 /** Flags of the `import` command. */
 export const IMPORT_FLAGS = {
@@ -67,8 +68,28 @@ export async function importCommand(platform: Platform, args: ParsedArgs): Promi
     ...(secretKeyFile === undefined ? {} : { secretKeyFile }),
     dryRun: args.flags["dry-run"] === true,
   });
+  if (args.flags["dry-run"] !== true) {
+    const audit = await openCliAudit(platform, { config });
+    audit.record({
+      action: "import.applied",
+      target: peer,
+      details: { from: summary.from, ..._totals(summary) },
+    });
+    await audit.close();
+  }
   platform.stdout(
     args.flags.json === true ? JSON.stringify(summary) + "\n" : summaryText(summary) + "\n",
   );
   return 0;
+}
+
+/** Rows created, updated and refused, over every kind (the event's details). */
+function _totals(s: ImportSummary): Record<string, number> {
+  const t = { created: 0, updated: 0, refused: 0 };
+  for (const c of Object.values(s.counts)) {
+    t.created += c.created;
+    t.updated += c.updated;
+    t.refused += c.refused;
+  }
+  return t;
 }

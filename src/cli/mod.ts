@@ -23,6 +23,7 @@ import {
 import { completionScript, SHELLS } from "./completion.ts";
 import { healthcheckCommand } from "./healthcheck_command.ts";
 import { ACCOUNT_COMMAND } from "./account_commands.ts";
+import { AUDIT_COMMAND } from "./audit_command.ts";
 import { checkCommand } from "./check_command.ts";
 import { configJsonSchema } from "../config/mod.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
@@ -62,7 +63,8 @@ reference /docs, and /forward-auth?limit=NAME for each route limit (limits.route
 spiffe section also /spiffe/v1/svid (JWT-SVIDs), /spiffe/v1/bundle, /spiffe/v1/spiffile-bundle
 and /spiffe/v1/verify; with a store section also /forward-auth (the key check),
 /forward-auth/failures, /oauth2/token, /oauth2/introspect, /oauth2/revoke and the admin API
-(/admin/orgs, /admin/keys, /admin/stats, /admin/usage, /admin/clients, /admin/blocks); with
+(/admin/orgs, /admin/keys, /admin/stats, /admin/usage, /admin/clients, /admin/blocks,
+/admin/audit); with
 accounts also pico-auth's /api/v1/auth/register, /api/v1/auth/login, /api/v1/auth/refresh,
 /api/v1/auth/me, /api/v1/auth/me/password, /api/v1/auth/jwks, /api/v1/auth/users,
 /api/v1/auth/users/registration, /api/v1/auth/service-tokens,
@@ -269,6 +271,7 @@ default and meaning. Point an editor at it with a first line in keypebble.yaml:
     ...ACCOUNT_COMMAND,
     subcommands: { "reset-password": [], suspend: [], resume: [] },
   },
+  audit: AUDIT_COMMAND,
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--config FILE] [--cert FILE --key FILE] [--url URL]

@@ -1,6 +1,8 @@
 /**
  * `keypebble issue` and `keypebble command`: sign a token from the command line with the same
- * claim rules as the server's /auth and /command/token.
+ * claim rules as the server's /auth and /command/token. Each token is a `token.issued` audit
+ * event (the local user as actor: src/cli/cli_audit.ts), stored before the token is printed when
+ * the config has a store.
  */
 
 import { filterCustomClaims } from "../claims/mod.ts";
@@ -9,7 +11,7 @@ import type { Platform } from "../platform/platform.ts";
 import { generateAccess } from "../policy/mod.ts";
 import { parseTtl } from "../profiles/auth.ts";
 import { mintCommand, validateCommandFields } from "../profiles/command.ts";
-import { mint } from "../profiles/mint.ts";
+import { type IssueRecorder, mint, type Minted } from "../profiles/mint.ts";
 import type { Profile } from "../profiles/resolve.ts";
 import { fernetSealer, jweSealer } from "../profiles/sealers.ts";
 import {
@@ -24,6 +26,7 @@ import {
 } from "../jose/mod.ts";
 import { loadRuntime, type Runtime } from "../runtime/mod.ts";
 import { intFlag, type ParsedArgs, requireFlag, stringFlag, UsageError } from "./args.ts";
+import { openCliAudit } from "./cli_audit.ts";
 
 /**
  * `issue --config F [--claims JSON] [--ttl N] [--policy F --generate --user U]
@@ -36,6 +39,39 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
     overrides: policyPath === undefined ? {} : { policyPath },
     generation: 1,
   });
+  const minted = await _audited(platform, rt, (record) => _issue(platform, rt, args, record));
+  platform.stdout(minted.token + "\n");
+  return 0;
+}
+
+/**
+ * Mint through `make` with the command's audit trail, and store the event before the token is
+ * shown (a token the store has no record of is never printed).
+ */
+async function _audited(
+  platform: Platform,
+  rt: Runtime,
+  make: (record: IssueRecorder) => Promise<Minted>,
+): Promise<Minted> {
+  const audit = await openCliAudit(platform, { config: rt.config });
+  let minted: Minted;
+  try {
+    minted = await make(audit.recordIssue);
+  } catch (e) {
+    await audit.close().catch(() => {});
+    throw e;
+  }
+  await audit.close();
+  return minted;
+}
+
+async function _issue(
+  platform: Platform,
+  rt: Runtime,
+  args: ParsedArgs,
+  record: IssueRecorder,
+): Promise<Minted> {
+  const policyPath = stringFlag(args, "policy");
   let requested: Record<string, unknown> = {};
   const raw = stringFlag(args, "claims");
   if (raw !== undefined) {
@@ -98,6 +134,7 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
       claims: { ...rest, scope: generated.scope },
       own: { access: generated.access },
       ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+      record,
     });
   } else {
     minted = await mint(await _authProfile(platform, rt, args), {
@@ -106,10 +143,10 @@ export async function issueCommand(platform: Platform, args: ParsedArgs): Promis
       ...(typeof sub === "string" ? { subject: sub } : {}),
       ...(aud === undefined ? {} : { audience: aud as string | string[] }),
       ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+      record,
     });
   }
-  platform.stdout(minted.token + "\n");
-  return 0;
+  return minted;
 }
 
 const FORMAT_FLAGS = ["format", "encrypt-to", "encrypt-alg", "encrypt-enc"];
@@ -208,11 +245,13 @@ export async function commandCommand(platform: Platform, args: ParsedArgs): Prom
   }
   // As in the Python Keypebble, the CLI's default user is the issuer itself.
   const user = stringFlag(args, "user") ?? rt.config.issuer;
-  const minted = await mintCommand(rt.profiles.command, {
-    ...fields,
-    user,
-    now: Math.floor(Date.now() / 1000),
-  });
+  const minted = await _audited(platform, rt, (record) =>
+    mintCommand(rt.profiles.command, {
+      ...fields,
+      user,
+      now: Math.floor(Date.now() / 1000),
+      record,
+    }));
   if (args.flags.json === true) {
     platform.stdout(
       JSON.stringify({ token: minted.token, jti: minted.jti, expires_in: minted.ttl }) + "\n",

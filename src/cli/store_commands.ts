@@ -5,8 +5,10 @@
 
 import { loadOrCreatePepper, openConfiguredStore, requireStoreConfig } from "../apikeys/open.ts";
 import type { Platform } from "../platform/platform.ts";
+import { AUDIT_SCHEMA_VERSION } from "../store/mod.ts";
 import { loadConfig } from "../runtime/mod.ts";
 import { type ParsedArgs, requireFlag, UsageError } from "./args.ts";
+import { openCliAudit } from "./cli_audit.ts";
 import { cliFaults, storeBackup, storeExport, storeLoad } from "./store_transfer.ts";
 
 /** Flags of the `store` command. */
@@ -37,6 +39,14 @@ Exit 0 on success, 2 with a message otherwise.`;
 
 const SUBCOMMANDS = ["init", "migrate", "status", "backup", "restore", "export", "import"];
 
+/** The audit action of each subcommand that moves data. */
+const STORE_ACTIONS: Readonly<Record<"backup" | "export" | "restore" | "import", string>> = {
+  backup: "store.backed_up",
+  export: "store.exported",
+  restore: "store.restored",
+  import: "store.imported",
+};
+
 /** Run `keypebble store …`. */
 export async function storeCommand(platform: Platform, args: ParsedArgs): Promise<number> {
   const sub = args.positionals[0];
@@ -57,20 +67,48 @@ export async function storeCommand(platform: Platform, args: ParsedArgs): Promis
   const sc = requireStoreConfig(config);
   const json = args.flags.json === true;
   const store = await openConfiguredStore(platform, config, {
-    // Reading commands leave the schema as it is (a server may be running on it).
-    schema: ["status", "backup", "export"].includes(sub) ? "none" : "migrate",
+    // Reading commands leave the schema as it is (a server may be running on it); migrate
+    // reads where it starts from first.
+    schema: ["status", "backup", "export", "migrate"].includes(sub) ? "none" : "migrate",
     onFault: cliFaults(platform),
   });
   try {
+    const before = sub === "migrate" ? await store.status() : undefined;
+    if (before !== undefined) await store.migrate(Math.floor(Date.now() / 1000));
     const c = { platform, config, store, json };
-    if (sub === "backup") return await storeBackup(c, out!);
-    if (sub === "export") return await storeExport(c, out!);
-    if (sub === "restore" || sub === "import") return await storeLoad(c, from!, sub);
+    if (sub === "backup" || sub === "export" || sub === "restore" || sub === "import") {
+      const code = sub === "backup"
+        ? await storeBackup(c, out!)
+        : sub === "export"
+        ? await storeExport(c, out!)
+        : await storeLoad(c, from!, sub);
+      // After the fact, so a restore or an import keeps its own event; an export or a backup is
+      // recorded too: the file holds every hash the store does.
+      // A store left at an older schema (backup, export) has no audit table: standard error only.
+      const audited = (await store.status()).applied.some((a) =>
+        a.version === AUDIT_SCHEMA_VERSION
+      );
+      const audit = await openCliAudit(platform, audited ? { config, store } : {});
+      audit.record({
+        action: STORE_ACTIONS[sub],
+        target: store.source,
+        details: { file: out ?? from },
+      });
+      await audit.close();
+      return code;
+    }
     if (sub === "init") {
       // The pepper is created for a fresh store, and its fingerprint recorded: from now on a
       // missing or different pepper stops serve and check (src/apikeys/pepper.ts).
       const { created, verdict } = await loadOrCreatePepper(platform, sc, store);
       const st = await store.status();
+      const audit = await openCliAudit(platform, { config, store });
+      audit.record({
+        action: "store.initialized",
+        target: store.source,
+        details: { schema_version: st.current, pepper_created: created },
+      });
+      await audit.close();
       const out = {
         store: store.source,
         schema_version: st.current,
@@ -89,6 +127,15 @@ export async function storeCommand(platform: Platform, args: ParsedArgs): Promis
     }
     if (sub === "migrate") {
       const st = await store.status();
+      if (st.current !== before?.current) {
+        const audit = await openCliAudit(platform, { config, store });
+        audit.record({
+          action: "store.migrated",
+          target: store.source,
+          details: { from_version: before?.current ?? 0, schema_version: st.current },
+        });
+        await audit.close();
+      }
       platform.stdout(
         json
           ? JSON.stringify({ store: store.source, schema_version: st.current }) + "\n"

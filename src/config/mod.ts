@@ -31,7 +31,7 @@ export { fieldWhere } from "./where.ts";
 export { PROFILE_KEYS, readProfiles } from "./profiles.ts";
 export type { ProfilesConfig, ProfileSettings } from "./profiles.ts";
 export type { SharedLimitsConfig, StoreConfig } from "./store.ts";
-export { KEY_DEFAULTS } from "./store.ts";
+export { DEFAULT_AUDIT_RETENTION_DAYS, KEY_DEFAULTS } from "./store.ts";
 export type {
   AccountsConfig,
   OAuthClientConfig,

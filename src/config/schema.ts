@@ -226,6 +226,9 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
       items: STR,
       default: ["read"],
     }),
+    audit_retention_days: v(INT, "Days the store keeps audit events (0: for ever)", {
+      default: 90,
+    }),
   }),
   shared_limits: _map({ redis_url: v(STR, "redis://… shared by a fleet of instances") }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).

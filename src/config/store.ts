@@ -15,6 +15,7 @@
  *   keyguard_secret_key_path: kg.secret  # keyguard's secret_key, for keys imported from it
  *   default_rate_limit_per_minute: 60 # a new key's limit when none is given (null: none)
  *   default_scopes: [read]            # a new key's scopes when none are given
+ *   audit_retention_days: 90          # audit events older than this are deleted (0: kept)
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
  * ```
@@ -51,7 +52,15 @@ export interface StoreConfig {
   readonly defaultRateLimitPerMinute?: number | null;
   /** The scopes of a key created without any; default {@link KEY_DEFAULTS} (keyguard's read). */
   readonly defaultScopes?: readonly string[];
+  /**
+   * Days the store keeps audit events (src/audit/): older ones are deleted in the background,
+   * hourly. 0 keeps them for ever. Default {@link DEFAULT_AUDIT_RETENTION_DAYS}.
+   */
+  readonly auditRetentionDays?: number;
 }
+
+/** Default of `store.audit_retention_days`. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 /** keyguard's defaults for a new key, which Keypebble's are (issue 22). */
 export const KEY_DEFAULTS: {
@@ -119,6 +128,7 @@ export function readStoreSections(
       "keyguard_secret_key_path",
       "default_rate_limit_per_minute",
       "default_scopes",
+      "audit_retention_days",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
     if (url.startsWith("sqlite:")) {
@@ -144,6 +154,7 @@ export function readStoreSections(
       });
     }
     const busy = int(s.busy_timeout_ms, "store.busy_timeout_ms", 0, 60_000);
+    const retention = int(s.audit_retention_days, "store.audit_retention_days", 0, 36_500);
     out.store = {
       url,
       pepperPath: reader.path(s.pepper_path ?? "keypebble.pepper", "store.pepper_path")!,
@@ -152,6 +163,7 @@ export function readStoreSections(
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
       ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
+      ...(retention === undefined ? {} : { auditRetentionDays: retention }),
     };
     // null (or `none`) says "no limit"; absent is keyguard's default.
     const rate = s.default_rate_limit_per_minute;

@@ -51,6 +51,20 @@ export interface ConnInfo {
   readonly peerCertificate?: PeerCertificate;
 }
 
+/**
+ * What a handler learned for its route's audit event (`RouteDecl.audit`), beyond what the
+ * declaration finds: the target it created, the organisation of what it changed, details.
+ */
+export interface AuditNote {
+  /** Another action than the declaration's (when the request decides it). */
+  action?: string;
+  target?: string;
+  org?: string;
+  details?: Record<string, unknown>;
+  /** Nothing changed (a revocation of a token that was not valid): record nothing. */
+  skip?: boolean;
+}
+
 /** Everything a route needs for one request. */
 export interface RequestContext<S extends Services = Services> {
   readonly req: Request;
@@ -80,4 +94,6 @@ export interface RequestContext<S extends Services = Services> {
   form: URLSearchParams;
   /** Set once the subject is known, for the access log. */
   subject?: string;
+  /** Facts for the route's audit event, noted by its handler. */
+  audit?: AuditNote;
 }

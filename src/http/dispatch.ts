@@ -30,7 +30,7 @@ export async function dispatch<S extends Services>(
     return res;
   } catch (e) {
     const status = e instanceof KeypebbleError ? e.status : 500;
-    hooks.settle?.(ctx, status, decl);
+    hooks.settle?.(ctx, status, decl, e instanceof KeypebbleError ? e : undefined);
     if (status < 500) return styledError(decl.style, e as KeypebbleError);
     throw e;
   }

@@ -17,7 +17,7 @@ import { type ClientAddress, clientAddress } from "../identity/mod.ts";
 import { cidrContains } from "../identity/mod.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import type { ConnInfo, RequestContext, Services } from "./context.ts";
+import type { AuditNote, ConnInfo, RequestContext, Services } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { errorResponse, responseForError } from "./responses.ts";
 import { declForQuery, rawPath, type RouteDecl, type RouteIndex } from "./route.ts";
@@ -39,8 +39,16 @@ export interface HandlerHooks<S extends Services> {
   authenticate(ctx: RequestContext<S>, decl: RouteDecl<S>): Caller | null | Promise<Caller | null>;
   /** The capability check of `decl.needs` for `ctx.caller`. */
   authorize(ctx: RequestContext<S>, decl: RouteDecl<S>): void | Promise<void>;
-  /** After a route answered, with its status (errors included): e.g. usage accounting. */
-  settle?(ctx: RequestContext<S>, status: number, decl: RouteDecl<S>): void;
+  /**
+   * After a route answered, with its status and, for a refusal, the error: usage accounting, the
+   * route's audit event.
+   */
+  settle?(
+    ctx: RequestContext<S>,
+    status: number,
+    decl: RouteDecl<S>,
+    error?: KeypebbleError,
+  ): void;
 }
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -118,6 +126,7 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
 class _Context<S extends Services> implements RequestContext<S> {
   readonly nowSec: number;
   subject?: string;
+  audit?: AuditNote;
   caller: Caller | null = null;
   json: Readonly<Record<string, unknown>> = EMPTY_JSON;
   jsonValue: unknown = undefined;

@@ -7,6 +7,7 @@
 export { createHandler } from "./handler.ts";
 export type { Handler, HandlerHooks } from "./handler.ts";
 export type {
+  AuditNote,
   ConnInfo,
   PeerCertificate,
   ReloadStatus,
@@ -17,6 +18,7 @@ export { errorResponse, json, jsonText, responseForError } from "./responses.ts"
 export { rawPath, RouteIndex } from "./route.ts";
 export type {
   AnonymousRule,
+  AuditDecl,
   BodyType,
   CallerDecl,
   Credential,

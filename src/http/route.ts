@@ -78,6 +78,21 @@ export type WireStyle =
   | "keyguard_middleware"
   | "html";
 
+/**
+ * What a route that changes something records in the audit trail, written once it has answered
+ * (the settle hook): the action, and where its target and organisation are found. A name in
+ * `target` or `org` is a path parameter, else a string member of the JSON body; the handler may
+ * note better facts it learns (`ctx.audit`: a created key's id, the organisation of a key).
+ */
+export interface AuditDecl<S extends Services = Services> {
+  /** The action (`key.created`), or how the request decides it (`account.suspended`/`resumed`). */
+  readonly action: string | ((ctx: RequestContext<S>) => string);
+  /** The path parameter or body member naming the target. */
+  readonly target?: string;
+  /** The path parameter or body member naming the organisation concerned. */
+  readonly org?: string;
+}
+
 /** HTTP methods a route may declare. */
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -92,6 +107,8 @@ export interface RouteDecl<S extends Services = Services> {
   readonly style: WireStyle;
   /** The token kind this route mints (documentation, OpenAPI, `check`, `profiles.<kind>.enabled`). */
   readonly profile?: ProfileName;
+  /** The audit event of a route that changes something (tokens are recorded by the mint). */
+  readonly audit?: AuditDecl<S>;
   /**
    * A mode of the route: this declaration serves the requests of its method whose query carries
    * this parameter (present, whatever its value); the declaration without a mode serves all

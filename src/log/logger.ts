@@ -37,6 +37,11 @@ export interface Logger {
   warn(event: string, fields?: LogFields): void;
   /** Writes an error line. */
   error(event: string, fields?: LogFields): void;
+  /**
+   * Writes an audit line (`"level":"info","event":"audit"`) whatever the minimum level: the
+   * audit trail (src/audit/) is a record, not chatter, and `log_level` never silences it.
+   */
+  audit(fields: LogFields): void;
 }
 
 /** Options for {@link createLogger}. */
@@ -69,9 +74,18 @@ const RESERVED = new Set(["time", "level", "event"]);
 // Deeper structures are cut off: log fields are meant to be flat.
 const MAX_DEPTH = 6;
 
+/** Keys already tested (field names are few and fixed: a test per line is wasted work). */
+const _verdicts = new Map<string, boolean>();
+
 /** True when a field with this key would be redacted. */
 export function isRedactedKey(key: string): boolean {
-  return !SAFE_FIELD_KEYS.has(key) && REDACT_KEY_PATTERN.test(key);
+  let v = _verdicts.get(key);
+  if (v === undefined) {
+    v = !SAFE_FIELD_KEYS.has(key) && REDACT_KEY_PATTERN.test(key);
+    if (_verdicts.size >= 4096) _verdicts.clear(); // keys from data (a Map's) stay bounded
+    _verdicts.set(key, v);
+  }
+  return v;
 }
 
 /**
@@ -83,15 +97,27 @@ export function isRedactedKey(key: string): boolean {
 export function createLogger(options: LoggerOptions): Logger {
   const min = RANK[options.level];
   const { write, now } = options;
-  function emit(level: LogLevel, event: string, fields: LogFields | undefined): void {
-    if (RANK[level] < min) return;
+  function emit(
+    level: LogLevel,
+    event: string,
+    fields: LogFields | undefined,
+    always = false,
+  ): void {
+    if (!always && RANK[level] < min) return;
     const record: Record<string, unknown> = { time: now().toISOString(), level, event };
     if (fields !== undefined) {
-      const seen = new WeakSet<object>();
-      for (const [k, v] of Object.entries(fields)) {
+      let seen: WeakSet<object> | undefined;
+      for (const k of Object.keys(fields)) {
+        const v = fields[k];
         if (v === undefined) continue;
         const name = RESERVED.has(k) ? `field_${k}` : k;
-        record[name] = isRedactedKey(k) ? REDACTED : _clean(v, seen, 0);
+        // Strings, booleans, finite numbers and null go as they are (most fields); the rest is
+        // cleaned (the set of objects met is made only when an object is).
+        record[name] = isRedactedKey(k)
+          ? REDACTED
+          : _plain(v)
+          ? v
+          : _clean(v, seen ??= new WeakSet<object>(), 0);
       }
     }
     let line: string;
@@ -118,7 +144,15 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (event, fields) => emit("info", event, fields),
     warn: (event, fields) => emit("warn", event, fields),
     error: (event, fields) => emit("error", event, fields),
+    audit: (fields) => emit("info", "audit", fields, true),
   };
+}
+
+/** A value JSON writes as it is. */
+function _plain(v: unknown): boolean {
+  const t = typeof v;
+  return v === null || t === "string" || t === "boolean" ||
+    (t === "number" && Number.isFinite(v as number));
 }
 
 function _clean(v: unknown, seen: WeakSet<object>, depth: number): unknown {

@@ -63,8 +63,8 @@ export async function passwordGrant(ctx: Ctx): Promise<TokenResponse> {
     }
     throw e;
   }
-  const { raw } = await svc.issueRefresh(user, { clientId });
-  const pair = await tokenPair(ctx, user, raw, clientId === null ? {} : { clientId });
+  const refresh = await svc.issueRefresh(user, { clientId });
+  const pair = await tokenPair(ctx, user, refresh, clientId === null ? {} : { clientId });
   return pair as unknown as TokenResponse;
 }
 
@@ -86,9 +86,14 @@ export async function refreshTokenGrant(ctx: Ctx): Promise<TokenResponse> {
   }
   // A family started by sign-in keeps its scope (`openid profile email`): its next access
   // tokens still reach /userinfo (OpenID Connect Core §12.2).
-  const pair = await tokenPair(ctx, rotation.user, rotation.refreshToken, {
-    ...(rotation.record.clientId === null ? {} : { clientId: rotation.record.clientId }),
-    ...(rotation.record.scope === null ? {} : { scope: rotation.record.scope }),
-  });
+  const pair = await tokenPair(
+    ctx,
+    rotation.user,
+    { raw: rotation.refreshToken, record: rotation.record },
+    {
+      ...(rotation.record.clientId === null ? {} : { clientId: rotation.record.clientId }),
+      ...(rotation.record.scope === null ? {} : { scope: rotation.record.scope }),
+    },
+  );
   return pair as unknown as TokenResponse;
 }

@@ -9,7 +9,7 @@
 
 import { mint } from "../profiles/mint.ts";
 import type { ApiKeyWithOrg } from "../store/mod.ts";
-import type { Ctx } from "../trust/mod.ts";
+import { type Ctx, issuedBy } from "../trust/mod.ts";
 
 /** Sign an `api` token for `key`. */
 export async function mintApiToken(
@@ -31,7 +31,7 @@ export async function mintApiToken(
       ...(input.scopes.length === 0 ? {} : { scope: input.scopes.join(" ") }),
     },
     ttlSeconds: ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900,
+    record: issuedBy(ctx),
   });
-  ctx.services.metrics.tokensIssued.labels("api", minted.alg).inc();
   return { token: minted.token, expiresIn: minted.ttl, jti: minted.jti };
 }

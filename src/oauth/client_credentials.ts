@@ -9,7 +9,7 @@
 
 import { KeypebbleError } from "../errors.ts";
 import { mint } from "../profiles/mint.ts";
-import type { Ctx } from "../trust/mod.ts";
+import { type Ctx, issuedBy } from "../trust/mod.ts";
 import { mintApiToken } from "./api_profile.ts";
 import type { TokenResponse } from "./grants.ts";
 
@@ -76,8 +76,8 @@ export async function clientCredentialsGrant(ctx: Ctx): Promise<TokenResponse> {
     audience: audience ?? c.audiences[0] ?? profile.audiences?.[0] ?? ctx.rt.config.issuer,
     own: { client_id: c.id, ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }) },
     ttlSeconds: ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900,
+    record: issuedBy(ctx),
   });
-  ctx.services.metrics.tokensIssued.labels("client", minted.alg).inc();
   return {
     access_token: minted.token,
     token_type: "Bearer",

@@ -15,7 +15,11 @@
  * @module
  */
 
-import { mintAccountToken } from "../accounts_api/account_tokens.ts";
+import {
+  accountActor,
+  mintAccountToken,
+  noteAccountRefresh,
+} from "../accounts_api/account_tokens.ts";
 import { randomJti } from "../claims/mod.ts";
 import { KeypebbleError } from "../errors.ts";
 import {
@@ -28,7 +32,7 @@ import {
 } from "../oidc/mod.ts";
 import { mint } from "../profiles/mint.ts";
 import type { CodeIssued, Store } from "../store/mod.ts";
-import { admitAccount, type Ctx, requireAccounts, requireSignin } from "../trust/mod.ts";
+import { admitAccount, type Ctx, issuedBy, requireAccounts, requireSignin } from "../trust/mod.ts";
 import type { TokenResponse } from "./grants.ts";
 
 /** The grant type (RFC 6749 §4.1.3). */
@@ -165,10 +169,11 @@ export async function authorizationCodeGrant(ctx: Ctx): Promise<TokenResponse> {
       audience: client.id,
       own,
       jti: idJti,
+      record: issuedBy(ctx, accountActor(user)),
     });
-    ctx.services.metrics.tokensIssued.labels("id", minted.alg).inc();
     id = minted.token;
   }
+  noteAccountRefresh(ctx, user, refresh.record);
   ctx.subject = user.id;
   return {
     access_token: at.token,

@@ -20,7 +20,7 @@
 import { hasRefreshTokenForm } from "../accounts/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import { json, NO_CACHE } from "../http/mod.ts";
-import { type Ctx, verifyOwnToken } from "../trust/mod.ts";
+import { type Ctx, noteAudit, verifyOwnToken } from "../trust/mod.ts";
 import { ACCOUNT_CLAIMS, TOKEN_CLAIMS } from "./claim_names.ts";
 
 const SHOWN: readonly string[] = [...TOKEN_CLAIMS, ...ACCOUNT_CLAIMS, "act", "org"];
@@ -83,9 +83,16 @@ export async function postRevoke(ctx: Ctx): Promise<Response> {
   if (store === undefined) {
     throw KeypebbleError.answer("unsupported_token_type", "Revocation needs a store");
   }
+  // The audit event (`token.revoked`) names what was revoked; nothing revoked, nothing recorded.
+  noteAudit(ctx, { skip: true });
   if (hasRefreshTokenForm(token)) {
-    if (await ctx.services.accounts?.revokeRefresh(token)) {
-      ctx.services.logger.info("token_revoked", { kind: "refresh_family" });
+    const family = await ctx.services.accounts?.revokeRefresh(token);
+    if (family !== undefined) {
+      noteAudit(ctx, {
+        skip: false,
+        target: family.userId,
+        details: { refresh_family: family.familyId },
+      });
     }
   } else {
     try {
@@ -94,7 +101,12 @@ export async function postRevoke(ctx: Ctx): Promise<Response> {
       if (typeof jti === "string" && typeof exp === "number") {
         await store.revocations.revoke(jti, Math.ceil(exp), ctx.nowSec);
         ctx.services.revocations.apply({ kind: "jti", jti });
-        ctx.services.logger.info("token_revoked", { kind: v.kind, jti });
+        const sub = v.payload.sub;
+        noteAudit(ctx, {
+          skip: false,
+          target: typeof sub === "string" ? sub : jti,
+          details: { kind: v.kind, jti },
+        });
       }
     } catch (e) {
       // §2.2: invalid tokens do not cause an error response.

@@ -39,6 +39,7 @@ export const OAUTH_ROUTES: readonly AppRoute[] = [
     body: "oauth_form",
     style: "oauth",
     handle: postRevoke,
+    audit: { action: "token.revoked" },
   },
   {
     method: "GET",

@@ -26,6 +26,7 @@ import { PARENT_CLAIM, ROOT_CLAIM } from "../profiles/table.ts";
 import {
   type Ctx,
   isOurIssuer,
+  issuedBy,
   lineageOf,
   MAX_LINEAGE,
   type OwnToken,
@@ -128,6 +129,7 @@ export async function tokenExchangeGrant(ctx: Ctx): Promise<TokenResponse> {
       audience: aud,
       own,
       ttlSeconds: Math.min(remaining, ctx.services.apiKeys?.config.tokenTtlSeconds ?? 900),
+      record: issuedBy(ctx),
     });
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "forbidden") {
@@ -138,7 +140,6 @@ export async function tokenExchangeGrant(ctx: Ctx): Promise<TokenResponse> {
     }
     throw e;
   }
-  ctx.services.metrics.tokensIssued.labels("exchange", minted.alg).inc();
   ctx.subject = subject.sub;
   return {
     access_token: minted.token,

@@ -39,8 +39,8 @@ export async function postAuth(req: ProfileRequest): Promise<Reply> {
       body: req.json,
       ...(req.caller === null ? {} : { caller: req.caller.subject }),
     },
+    record: req.recordIssue,
   });
-  req.issued("auth", minted.alg);
   // `{"token", "claims", "expires_in"}` with the claims as the very JSON that was signed: the
   // same bytes JSON.stringify of the object gives, without serialising the claims twice. A
   // compact JWS is base64url and dots only (RFC 7515 §7.1), so it needs no JSON escaping.

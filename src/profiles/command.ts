@@ -11,7 +11,7 @@ import { KeypebbleError } from "../errors.ts";
 import type { ProfileRequest, Reply } from "./context.ts";
 import { rfc3339 } from "./context.ts";
 import { parseTtl } from "./auth.ts";
-import { mint, type Minted } from "./mint.ts";
+import { type IssueRecorder, mint, type Minted } from "./mint.ts";
 import type { Profile } from "./resolve.ts";
 import { chooseSubject } from "./subject.ts";
 
@@ -46,9 +46,15 @@ export function validateCommandFields(body: Readonly<Record<string, unknown>>): 
 /** Mint a command token (the server route and the CLI both come here). */
 export function mintCommand(
   profile: Profile,
-  input: CommandFields & { user: string; now: number; source?: ClaimContext },
+  input: CommandFields & {
+    user: string;
+    now: number;
+    source?: ClaimContext;
+    record: IssueRecorder;
+  },
 ): Promise<Minted> {
   return mint(profile, {
+    record: input.record,
     now: input.now,
     subject: input.user,
     audience: input.target,
@@ -79,8 +85,8 @@ export async function postCommandToken(req: ProfileRequest): Promise<Reply> {
       body: req.json,
       ...(req.caller === null ? {} : { caller: req.caller.subject }),
     },
+    record: req.recordIssue,
   });
-  req.issued("command", minted.alg);
   return {
     json: {
       token: minted.token,

@@ -12,8 +12,8 @@ import type { Caller } from "../identity/mod.ts";
 import type { KeyEntry } from "../jose/mod.ts";
 import type { Policy } from "../policy/mod.ts";
 import type { SpiffeAuthority } from "../spiffe/authority.ts";
+import type { IssueRecorder } from "./mint.ts";
 import type { Profiles } from "./resolve.ts";
-import type { ProfileName } from "./table.ts";
 
 /**
  * What the trust layer lends to handlers whose credential is in the body (the grants of
@@ -58,8 +58,12 @@ export interface ProfileRequest {
   /** The subject the authorisation step settled on, if it decided one. */
   readonly subject?: string;
   readonly grants: GrantServices;
-  /** Note what was issued (metrics) and for whom (access log). */
-  issued(kind: ProfileName, alg: string): void;
+  /**
+   * Where this request's tokens are recorded: pass it to `mint()` as `record` (metrics and the
+   * `token.issued` audit event, with the caller, or the user a grant authenticated, as actor).
+   */
+  readonly recordIssue: IssueRecorder;
+  /** Note for whom a token is issued (the access log). */
   noteSubject(subject: string): void;
   /** The configured public base URL, when discovery needs one. */
   readonly publicUrl?: string;

@@ -111,8 +111,8 @@ export async function postServiceAccountToken(req: ProfileRequest): Promise<Repl
     audience: audiences as string[],
     own: { "kubernetes.io": k8s },
     ...(expiration === undefined ? {} : { ttlSeconds: expiration }),
+    record: req.recordIssue,
   });
-  req.issued("kubernetes", minted.alg);
   return {
     status: 201,
     json: {

@@ -8,9 +8,14 @@
  * @example
  * ```ts
  * const { token, claims } = await mint(rt.profiles.auth, {
- *   now, claims: { edge_id: "e-7" }, subject: "alice",
+ *   now, claims: { edge_id: "e-7" }, subject: "alice", record: issuedBy(ctx),
  * });
  * ```
+ *
+ * Every token signed is told to the input's `record` (required: no token is made without
+ * saying where its issuance is recorded): the server's recorder counts it and writes its
+ * `token.issued` audit event (src/trust/audit.ts), the CLI's writes the event with the local user
+ * as the actor (src/cli/cli_audit.ts).
  */
 
 import {
@@ -25,7 +30,13 @@ import {
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { InvalidSpiffeIdError, parseSpiffeId } from "../spiffe/spiffe_id.ts";
 import type { Profile } from "./resolve.ts";
-import { KIND_CLAIM, REFRESH_AUDIENCE } from "./table.ts";
+import { KIND_CLAIM, type ProfileName, REFRESH_AUDIENCE } from "./table.ts";
+
+/**
+ * Told of every token {@link mint} signs, with its kind, once it is made: metrics and the audit
+ * trail. It must not throw and must never keep or log `minted.token`.
+ */
+export type IssueRecorder = (kind: ProfileName, minted: Minted) => void;
 
 /** What a handler asks the mint for. */
 export interface MintInput {
@@ -45,6 +56,8 @@ export interface MintInput {
   readonly source?: ClaimContext;
   /** A `jti` chosen by the caller of mint (never by a request); default a fresh random one. */
   readonly jti?: string;
+  /** Where the issuance is recorded (metrics, the audit trail); see {@link IssueRecorder}. */
+  readonly record: IssueRecorder;
 }
 
 /** A signed token and what is in it. */
@@ -123,7 +136,7 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
   const token = sealer === undefined
     ? await profile.signer.signBytes(payload)
     : await sealer.seal(profile.signer, payload, input.now);
-  return {
+  const minted: Minted = {
     token,
     claims,
     payload,
@@ -132,6 +145,8 @@ export async function mint(profile: Profile, input: MintInput): Promise<Minted> 
     alg: sealer?.metricAlg ?? profile.signer.alg,
     dropped,
   };
+  input.record(profile.def.name, minted);
+  return minted;
 }
 
 /** Copy `from`'s own members into `to` (an existing member keeps its place, as with spread). */

@@ -15,5 +15,5 @@ export {
   SERVICE_ACCOUNT_PREFIX,
 } from "./table.ts";
 export { buildProfiles, type Profile, type Profiles } from "./resolve.ts";
-export { mint, type Minted, type MintInput } from "./mint.ts";
+export { type IssueRecorder, mint, type Minted, type MintInput } from "./mint.ts";
 export type { GrantServices, ProfileRequest, Reply } from "./context.ts";

@@ -167,8 +167,8 @@ async function _issue(
     // The Python Keypebble also signed `service` and `scope`; `scope` here is what was granted
     // (never a scope that was asked for and refused), space-separated as in the POST answer.
     own: { access, service, scope: access.map(formatScope).join(" ") },
+    record: req.recordIssue,
   });
-  req.issued("registry", minted.alg);
   return { token: minted.token, ttl: minted.ttl, claims: minted.claims };
 }
 
@@ -182,8 +182,8 @@ async function _refreshToken(
     now: req.nowSec,
     subject,
     own: { service, client_id: clientId },
+    record: req.recordIssue,
   });
-  req.issued("refresh", minted.alg);
   return minted.token;
 }
 

@@ -106,8 +106,8 @@ export async function postSvid(req: ProfileRequest): Promise<Reply> {
     subject: id,
     audience,
     ...(ttl === undefined ? {} : { ttlSeconds: ttl as number }),
+    record: req.recordIssue,
   });
-  req.issued("svid", minted.alg);
   return {
     json: {
       svid: minted.token,

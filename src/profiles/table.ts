@@ -13,7 +13,7 @@
  * 2. add its routes to its feature folder's route list (assembled in `src/app/routes.ts`) with
  *    `profile: "<name>"`, its caller declaration and the capability it needs; list the consumers
  *    that accept it in `acceptedBy`;
- * 3. mint with `mint(ctx.profile(name), {...})` from `src/profiles/mint.ts`, nothing else.
+ * 3. mint with `mint(ctx.profile(name), {..., record})` from `src/profiles/mint.ts`, nothing else.
  *
  * The config may override per kind (see `src/config/profiles.ts`): `audiences`,
  * `max_ttl_seconds`, `key` (a kid from `keys:`), `typ`, `issuer`, and for /auth `claims` (the

@@ -52,6 +52,7 @@ import {
   checkSecondFactor,
   type Ctx,
   loginAccount,
+  noteAudit,
   requireAccounts,
   requireSignin,
   secondFactorOf,
@@ -92,6 +93,7 @@ export async function getAuthorize(ctx: Ctx): Promise<Response> {
 
 /** `POST /authorize`: a form of the flow, or a relying party's form-encoded request. */
 export async function postAuthorize(ctx: Ctx): Promise<Response> {
+  noteAudit(ctx, { skip: true }); // unless a second factor is enrolled (_enrol)
   const s = await requireSignin(ctx);
   if (!ctx.req.url.includes("?")) {
     // Core §3.1.2.1: the request in the body. Sent on as a GET to this same path (never
@@ -398,7 +400,13 @@ async function _enrol(f: Flow, form: URLSearchParams): Promise<Response | undefi
       ...(again === undefined ? {} : { enrolment: again }),
     });
   }
-  ctx.services.logger.info("totp_enrolled", { user_id: user.id, via: "signin" });
+  noteAudit(ctx, {
+    skip: false,
+    action: "account.totp_confirmed",
+    target: user.id,
+    org: user.orgId,
+    details: { via: "signin" },
+  });
   await _startSession(f, user, ["pwd", "otp"]);
   return undefined;
 }

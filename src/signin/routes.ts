@@ -50,6 +50,9 @@ export const SIGNIN_ROUTES: readonly AppRoute[] = [
     body: "form",
     style: "html",
     handle: postAuthorize,
+    // The sign-in pages change an account only when a second factor is enrolled on them; every
+    // other step notes nothing to record (the tokens of its code are recorded by the mint).
+    audit: { action: "account.totp_confirmed" },
   },
   {
     method: "GET",

@@ -7,7 +7,7 @@
  * Version ranges keep parallel work from colliding: 1–9 API keys, organisations, usage and
  * blocks (issue 12); 10–19 accounts, refresh families, revoked jtis and groups (issue 13); 20–29
  * the trust model (issue 19); 30–39 store operations (issue 20); 40–49 imports (issue 22); 50–59
- * OpenID Connect sign-in (issue 24); later
+ * OpenID Connect sign-in (issue 24); 60–69 the audit trail (issue 20); later
  * features take the next free block of ten. A released migration is never edited: change the
  * schema with a new one.
  */
@@ -18,6 +18,7 @@ import { RELIABILITY_MIGRATIONS } from "./migrations_reliability.ts";
 import { TRUST_MIGRATIONS } from "./migrations_trust.ts";
 import { IMPORT_MIGRATIONS } from "./migrations_imports.ts";
 import { OIDC_MIGRATIONS } from "./migrations_oidc.ts";
+import { AUDIT_MIGRATIONS } from "./migrations_audit.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -35,6 +36,13 @@ export interface Migration {
    * with a table nobody declared rather than leave it behind.
    */
   readonly tables?: readonly string[];
+  /**
+   * Those of `tables` that are a record of what happened (the audit trail): `store export`
+   * moves them like any other, but `store import` adds an export's rows to what the store holds
+   * (and does not count them as data that makes a store non-empty), and `store restore` keeps
+   * the rows recorded since the backup, adding the backup's: neither rewinds history.
+   */
+  readonly history?: readonly string[];
 }
 
 /** Issue 12: organisations, API keys, per-minute usage counters, blocks. */
@@ -100,6 +108,7 @@ export const MIGRATIONS: readonly Migration[] = _ordered([
   ...RELIABILITY_MIGRATIONS,
   ...IMPORT_MIGRATIONS,
   ...OIDC_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
 ]);
 
 /**
@@ -108,6 +117,9 @@ export const MIGRATIONS: readonly Migration[] = _ordered([
  * store keeps its own.
  */
 export const DATA_TABLES: readonly string[] = MIGRATIONS.flatMap((m) => m.tables ?? []);
+
+/** The {@link DATA_TABLES} that are history (`Migration.history`): never deleted by a load. */
+export const HISTORY_TABLES: readonly string[] = MIGRATIONS.flatMap((m) => m.history ?? []);
 
 /** The newest schema version this binary knows. */
 export const LATEST_VERSION: number = MIGRATIONS.length === 0

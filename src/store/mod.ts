@@ -29,7 +29,8 @@
  * @module
  */
 
-export { DATA_TABLES, type Migration, MIGRATIONS } from "./migrations.ts";
+export { DATA_TABLES, HISTORY_TABLES, type Migration, MIGRATIONS } from "./migrations.ts";
+export { AUDIT_SCHEMA_VERSION } from "./migrations_audit.ts";
 export {
   EXPORT_FORMAT,
   type ExportHeader,
@@ -60,5 +61,6 @@ export type { OidcSessionQueries } from "./oidc_sessions.ts";
 export type { AuthCodeQueries, CodeConsumption } from "./oidc_codes.ts";
 export type { TotpQueries } from "./account_totp.ts";
 export type { OidcClientPatch, OidcClientQueries } from "./oidc_clients.ts";
+export type { AuditQueries } from "./audit_events.ts";
 export type * from "./types.ts";
 export type * from "./oidc_types.ts";

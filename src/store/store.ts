@@ -32,6 +32,7 @@ import { type OidcSessionQueries, oidcSessionQueries } from "./oidc_sessions.ts"
 import { type AuthCodeQueries, authCodeQueries } from "./oidc_codes.ts";
 import { type TotpQueries, totpQueries } from "./account_totp.ts";
 import { type OidcClientQueries, oidcClientQueries } from "./oidc_clients.ts";
+import { type AuditQueries, auditQueries } from "./audit_events.ts";
 
 /** The one storage interface. No query exists outside `src/store/`. */
 export interface Store {
@@ -55,6 +56,8 @@ export interface Store {
   readonly authCodes: AuthCodeQueries;
   readonly totp: TotpQueries;
   readonly oidcClients: OidcClientQueries;
+  /** The audit trail (issue 20): tokens issued and changes made. */
+  readonly audit: AuditQueries;
   /** Apply pending migrations; resolves to the versions applied. */
   migrate(now: number): Promise<number[]>;
   status(): Promise<SchemaStatus>;
@@ -274,6 +277,7 @@ function _assemble(db: SqlDb, source: string, readOnly: boolean): Store {
     authCodes: authCodeQueries(db),
     totp: totpQueries(db),
     oidcClients: oidcClientQueries(db),
+    audit: auditQueries(db),
     migrate: (now) => migrate(db, { source, now }),
     status: async () => {
       const s = await schemaStatus(db);

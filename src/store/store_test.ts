@@ -8,10 +8,12 @@ import { openStore, redactStoreUrl } from "./store.ts";
 import { storeSuite } from "./store_suite.ts";
 import { accountsSuite } from "./accounts_suite.ts";
 import { oidcSuite } from "./oidc_suite.ts";
+import { auditSuite } from "./audit_suite.ts";
 
 storeSuite("sqlite", () => openStore("sqlite::memory:", { sqlite: openDenoSqlite, now: 1 }));
 accountsSuite("sqlite", () => openStore("sqlite::memory:", { sqlite: openDenoSqlite, now: 1 }));
 oidcSuite("sqlite", () => openStore("sqlite::memory:", { sqlite: openDenoSqlite, now: 1 }));
+auditSuite("sqlite", () => openStore("sqlite::memory:", { sqlite: openDenoSqlite, now: 1 }));
 
 Deno.test("store (sqlite): the file is created on first use with mode 0600, in WAL mode", async () => {
   const dir = await Deno.makeTempDir();

@@ -25,10 +25,14 @@
  *
  * Rows are read in one snapshot (a read-only transaction), in pages ordered by SQLite's `rowid`
  * or PostgreSQL's `ctid`; they are written in one transaction, in batches, all or nothing.
+ *
+ * History tables ({@link HISTORY_TABLES}: the audit trail) are never emptied by a load: `import`
+ * and `restore` add the rows the store lacks (by primary key) to those it holds, so a restore
+ * does not erase what was recorded after the backup, and an import keeps the target's own events.
  */
 
 import { KeypebbleError } from "../errors.ts";
-import { DATA_TABLES, LATEST_VERSION } from "./migrations.ts";
+import { DATA_TABLES, HISTORY_TABLES, LATEST_VERSION } from "./migrations.ts";
 import { schemaStatus, storeTables } from "./migrate.ts";
 import type { SqlDb, SqlValue } from "./sql.ts";
 
@@ -179,7 +183,7 @@ export async function importRows(
     const present = new Set(await storeTables(tx));
     const tables = DATA_TABLES.filter((t) => present.has(t));
     if (options.mode === "import") {
-      for (const t of tables) {
+      for (const t of tables.filter((t) => !HISTORY_TABLES.includes(t))) {
         const rows = await tx.all<{ n: unknown }>(
           t === "settings"
             ? "SELECT COUNT(*) AS n FROM settings WHERE name <> 'pepper_fingerprint'"
@@ -194,8 +198,10 @@ export async function importRows(
         }
       }
     }
-    // Children first, so no foreign key is left pointing nowhere.
-    for (const t of [...tables].reverse()) await tx.run(`DELETE FROM ${_q(t)}`);
+    // Children first, so no foreign key is left pointing nowhere. History stays.
+    for (const t of [...tables].reverse()) {
+      if (!HISTORY_TABLES.includes(t)) await tx.run(`DELETE FROM ${_q(t)}`);
+    }
 
     const columns = new Map<string, Set<string>>();
     for (const t of tables) columns.set(t, new Set((await _columns(tx, t)).map((c) => c.name)));
@@ -209,7 +215,7 @@ export async function importRows(
       await tx.run(
         `INSERT INTO ${_q(batch.table)} (${batch.names.map(_q).join(", ")}) VALUES ${
           batch.values.map(() => one).join(", ")
-        }`,
+        }${HISTORY_TABLES.includes(batch.table) ? " ON CONFLICT DO NOTHING" : ""}`,
         batch.values.flat(),
       );
       batch = undefined;

@@ -9,6 +9,7 @@ import { KeypebbleError } from "../errors.ts";
 import { sampleUser } from "./accounts_suite.ts";
 import type { Store } from "./store.ts";
 import { sampleKey } from "./store_suite.ts";
+import { sampleEvent } from "./audit_suite.ts";
 import type { ExportHeader, ExportLine } from "./transfer.ts";
 
 /** Put one row in every data table (and two where it helps). */
@@ -54,6 +55,7 @@ export async function fillStore(s: Store): Promise<void> {
   });
   await s.groups.addMember("g1", "u1", 4);
   await s.users.setSetting("registration", "open");
+  await s.audit.add([sampleEvent({ id: "00000000-0000-4000-8000-000000000001", at: 5000 })]);
 }
 
 /** The rows of an export, sorted, without the header's time and engine. */
@@ -128,6 +130,29 @@ export function transferSuite(
     assert.equal(await b.orgs.byName("stale"), undefined);
     assert.deepEqual(comparable(await exportOf(b)), comparable(out));
   });
+
+  t(
+    "the audit trail is history: import adds to the target's events, restore keeps those since the backup",
+    async (a, b) => {
+      await fillStore(a);
+      const out = await exportOf(a);
+      const feed = async (sink: (l: ExportLine) => Promise<void> | void) => {
+        for (const l of out) await sink(l);
+      };
+      // The target recorded its own event (store init): it is not data that blocks an import.
+      const own = sampleEvent({ id: "00000000-0000-4000-8000-000000000002", at: 6000 });
+      await b.audit.add([own]);
+      await b.transfer.importFrom(feed, { mode: "import" });
+      const ids = async () => (await b.audit.list({ limit: 10 })).map((e) => e.id.slice(-1));
+      assert.deepEqual(await ids(), ["2", "1"]);
+      // An event recorded after the backup survives its restore; the backup's own is not doubled.
+      await b.audit.add([sampleEvent({ id: "00000000-0000-4000-8000-000000000003", at: 7000 })]);
+      await b.orgs.create({ id: "x", name: "stale", status: "active", createdAt: 1 });
+      await b.transfer.importFrom(feed, { mode: "restore" });
+      assert.equal(await b.orgs.byName("stale"), undefined);
+      assert.deepEqual(await ids(), ["3", "2", "1"]);
+    },
+  );
 
   t("a truncated, foreign or newer export is refused and changes nothing", async (a, b) => {
     await fillStore(a);

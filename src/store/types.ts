@@ -186,3 +186,52 @@ export interface GroupMember {
   readonly userId: string;
   readonly joinedAt: number;
 }
+
+/**
+ * One audit event as stored (src/audit/): a token issued or a change made, by whom, to what,
+ * with what outcome. Never a token, a key or a password.
+ */
+export interface AuditRecord {
+  /** A random UUID. */
+  readonly id: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  /** e.g. `token.issued`, `key.created` (README "Audit trail"). */
+  readonly action: string;
+  /** `success`, or the refusal's error code (`forbidden`, `not_found`, …). */
+  readonly outcome: string;
+  /** `anonymous`, `user`, `api_key`, `account`, `client`, `spiffe` or `cli`. */
+  readonly actorKind: string;
+  /** The actor's subject: a user, a key id, an account id, a client id, a local user name. */
+  readonly actor: string;
+  /** What was acted on (a key id, an organisation name, an account id, a token's subject). */
+  readonly target: string;
+  /** The organisation the event concerns (what an org admin reads), when there is one. */
+  readonly org: string | null;
+  /** The client address (null for the CLI). */
+  readonly client: string | null;
+  /** The token kind, for `token.*` events. */
+  readonly kind: string | null;
+  readonly jti: string | null;
+  /** More facts (a token's `aud`, `scope`, `access`, `exp`; a new role; a successor's id). */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** Which audit events to read: all filters combine; newest first. */
+export interface AuditSelection {
+  /** Milliseconds since the epoch, inclusive. */
+  readonly since?: number;
+  /** Milliseconds since the epoch, exclusive. */
+  readonly until?: number;
+  readonly actor?: string;
+  /** An action, or a prefix of one ending in `*` (`key.*`). */
+  readonly action?: string;
+  readonly target?: string;
+  readonly org?: string;
+  readonly jti?: string;
+  readonly outcome?: string;
+  /** At most this many (1–1000). */
+  readonly limit: number;
+  /** Only events older than this one (paging): its time and id. */
+  readonly before?: { readonly at: number; readonly id: string };
+}

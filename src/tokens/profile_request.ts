@@ -9,11 +9,18 @@ import { json, jsonText } from "../http/mod.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Policy } from "../policy/mod.ts";
+import type { AuditActor } from "../audit/mod.ts";
 import type { GrantServices, ProfileRequest, Reply } from "../profiles/context.ts";
+import type { IssueRecorder } from "../profiles/mint.ts";
 import type { Profiles } from "../profiles/resolve.ts";
-import type { ProfileName } from "../profiles/table.ts";
 import type { SpiffeAuthority } from "../spiffe/authority.ts";
-import { admitPolicyUser, checkPolicyPassword, type Ctx, verifyOwnToken } from "../trust/mod.ts";
+import {
+  admitPolicyUser,
+  checkPolicyPassword,
+  type Ctx,
+  noteIssued,
+  verifyOwnToken,
+} from "../trust/mod.ts";
 
 /** A profile handler and the authorisation step before it (the subject it settles on). */
 export function profileRoute(
@@ -47,6 +54,11 @@ class _ProfileRequest implements ProfileRequest {
   /** Set by the route's authorisation step, before the handler runs. */
   subject: string | undefined = undefined;
   readonly #ctx: Ctx;
+  /** The policy user a grant in the body authenticated (a password, a refresh token). */
+  #grantee: AuditActor | undefined;
+  /** Tokens are recorded with the caller as actor, or the user a grant authenticated. */
+  readonly recordIssue: IssueRecorder = (kind, minted) =>
+    noteIssued(this.#ctx, kind, minted, this.#ctx.caller === null ? this.#grantee : undefined);
 
   constructor(ctx: Ctx) {
     const rt = ctx.rt;
@@ -72,15 +84,18 @@ class _ProfileRequest implements ProfileRequest {
   get grants(): GrantServices {
     const ctx = this.#ctx;
     return {
-      checkPassword: (user, password) => checkPolicyPassword(ctx, user, password),
-      admitPrincipal: (subject) => admitPolicyUser(ctx, subject),
+      checkPassword: async (user, password) => {
+        const caller = await checkPolicyPassword(ctx, user, password);
+        this.#grantee = { kind: "user", id: caller.subject };
+        return caller;
+      },
+      admitPrincipal: async (subject) => {
+        await admitPolicyUser(ctx, subject);
+        this.#grantee = { kind: "user", id: subject };
+      },
       verifyRefresh: async (token) =>
         (await verifyOwnToken(ctx, token, "registry_refresh")).payload,
     };
-  }
-
-  issued(kind: ProfileName, alg: string): void {
-    this.#ctx.services.metrics.tokensIssued.labels(kind, alg).inc();
   }
 
   noteSubject(subject: string): void {

@@ -20,6 +20,7 @@ import type { Caller } from "../identity/mod.ts";
 import type { AnonymousRule, CallerDecl } from "../http/mod.ts";
 import { type ProfileName, PROFILES } from "../profiles/table.ts";
 import { accountCaller } from "./accounts.ts";
+import { settleAudit } from "./audit.ts";
 import { type Capability, requireCapability } from "./capabilities.ts";
 import { clientCaller } from "./clients.ts";
 import { challengeHeaders, limitPrincipal } from "./guard.ts";
@@ -218,13 +219,15 @@ export function admit(ctx: Ctx): void | Promise<void> {
 /**
  * After a route answered: a request of an API key is counted in its usage statistics, as an
  * error when the answer is a refusal (a missing scope, a bad body, a denied grant), unless the
- * route's caller rule says its calls are not usage (the admin API).
+ * route's caller rule says its calls are not usage (the admin API); a route that changes
+ * something writes its audit event (src/trust/audit.ts).
  */
-export function settle(ctx: Ctx, status: number, decl: AppRoute): void {
+export function settle(ctx: Ctx, status: number, decl: AppRoute, error?: KeypebbleError): void {
   const c = ctx.caller;
   if (c !== null && c.kind === "api_key" && decl.caller.counted !== false) {
     settleKey(ctx, c, status);
   }
+  if (decl.audit !== undefined) settleAudit(ctx, decl, status, error);
 }
 
 /** Re-exported for the routes that admit a principal themselves (grants). */

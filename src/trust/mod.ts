@@ -55,6 +55,7 @@ export {
   verifyTrustedToken,
 } from "./presented_tokens.ts";
 export { RevocationList, type TokenFacts } from "./revocation.ts";
+export { issuedBy, noteAudit, noteIssued, noteOpaqueIssued, settleAudit } from "./audit.ts";
 export {
   checkRouteLimit,
   limitedAddress,

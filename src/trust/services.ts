@@ -6,6 +6,7 @@
  */
 
 import type { AccountService } from "../accounts/service.ts";
+import type { AuditTrail } from "../audit/mod.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { RequestContext, RouteDecl, Services } from "../http/mod.ts";
 import type { CredentialCache } from "../identity/mod.ts";
@@ -38,6 +39,8 @@ export interface KeypebbleServices extends Services {
   readonly issuerKeys?: IssuerKeyCache;
   /** Every kind of revocation, as one list checked by every consumer of our tokens. */
   readonly revocations: RevocationList;
+  /** The audit trail: the log stream, and the store's writer when there is a store. */
+  readonly audit: AuditTrail;
   /**
    * Sign in with Keypebble (issue 24): the CSRF, recovery-code and TOTP-sealing keys, derived
    * once from the store pepper when accounts are configured (`src/oidc/keys.ts`).

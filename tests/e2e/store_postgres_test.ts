@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { KeypebbleError } from "../../src/errors.ts";
 import { openStore, type Store } from "../../src/store/mod.ts";
 import { storeSuite } from "../../src/store/store_suite.ts";
+import { auditSuite } from "../../src/store/audit_suite.ts";
 import { type Postgres, removePostgres, startPostgres } from "./fleet_helpers.ts";
 
 let pg: Postgres | undefined;
@@ -19,6 +20,7 @@ async function freshStore(): Promise<Store> {
 }
 
 storeSuite("postgres", freshStore, { sanitizeResources: false, sanitizeOps: false });
+auditSuite("postgres", freshStore, { sanitizeResources: false, sanitizeOps: false });
 
 Deno.test({
   name: "store (postgres): two instances migrating at once apply each step once",

@@ -44,6 +44,8 @@ export async function makeAccountInstance(
     storeUrl?: string;
     /** The config's top-level `audience` (default `kp-api`). */
     audience?: string;
+    /** More files the config names (a policy). */
+    files?: Record<string, string>;
   } = {},
 ): Promise<AccountTestInstance> {
   const clock = { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
@@ -51,6 +53,7 @@ export async function makeAccountInstance(
     clock,
     ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
     ...(options.extraYaml === undefined ? {} : { extraYaml: options.extraYaml }),
+    ...(options.files === undefined ? {} : { files: options.files }),
   });
   const accounts = new AccountService({
     store: base.store,
@@ -63,7 +66,7 @@ export async function makeAccountInstance(
     configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\naudience: ${
       options.audience ?? "kp-api"
     }\n${options.extraYaml ?? ""}`,
-    files: { secret: "s".repeat(40) },
+    files: { secret: "s".repeat(40), ...options.files },
     now: () => clock.t,
     apiKeys: base.svc,
     accounts,

@@ -2,7 +2,8 @@
  * The console and the API reference as the server serves them (pages, assets, their CSP), and
  * the console's one API module (`src/console/web/console/api.ts`) run against the real handler:
  * sign-in, the forced password change, role-aware answers, renewal of an expired access token,
- * sign-out when renewal is refused, and the audit log missing (404) handled as "not available".
+ * sign-out when renewal is refused, and the audit log (GET /admin/audit) with its filters, within
+ * the reader's reach.
  */
 
 import assert from "node:assert/strict";
@@ -154,7 +155,35 @@ Deno.test("console API: a fresh admin signs in, must change its password, then m
     assert.equal((await api.blocks()).length, 1);
     await api.unblock("address", "192.0.2.9");
     assert.deepEqual(await api.clients(), []);
-    assert.equal(await api.audit({ actor: "x" }), undefined, "no audit API yet: not available");
+    // Everything above is in the audit log, the superadmin as actor; filters narrow it.
+    const events = (await api.audit({}))!;
+    const mine = new Set(events.filter((e) => e.actor === me.id).map((e) => e.action));
+    for (
+      const a of [
+        "account.password_changed",
+        "org.created",
+        "key.created",
+        "key.rolled",
+        "key.revoked",
+        "org.suspended",
+        "account.created",
+        "account.role_changed",
+        "account.suspended",
+        "account.password_reset",
+        "group.created",
+        "group.member_added",
+        "group.member_removed",
+        "group.deleted",
+        "block.created",
+        "block.removed",
+        "token.issued",
+      ]
+    ) assert.ok(mine.has(a), `${a} in the audit log`);
+    assert.ok(events.every((e) => typeof e.at === "string" && e.outcome !== undefined));
+    assert.deepEqual(await api.audit({ actor: "x" }), []);
+    const keys = (await api.audit({ action: "key.*", target: key.id }))!;
+    assert.deepEqual(keys.map((e) => e.action).sort(), ["key.created", "key.rolled"]);
+    assert.ok(!JSON.stringify(events).includes(key.raw_key), "never a key in an event");
     assert.ok(Array.isArray((await api.jwks() as { keys: unknown[] }).keys));
   } finally {
     await kp.close();
@@ -187,6 +216,11 @@ Deno.test("console API: an org admin is refused what is not its own, by the same
     const mine = await api.createKey({ org_name: "acme", label: "mine" });
     assert.equal(mine.org_name, "acme");
     assert.equal((await api.usage("day")).org_name, "acme");
+    // Its audit log: acme's events only (its logins, its key, its refused globex key).
+    const events = (await api.audit({}))!;
+    assert.ok(events.some((e) => e.action === "key.created" && e.org === "acme"));
+    assert.ok(events.some((e) => e.action === "key.created" && e.outcome === "forbidden"));
+    assert.ok(events.every((e) => e.org === "acme"), JSON.stringify(events));
   } finally {
     await kp.close();
   }

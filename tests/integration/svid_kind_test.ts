@@ -175,7 +175,9 @@ Deno.test("attack: POST /spiffe/v1/svid cannot produce another kind's claims, he
 
     // mint() itself, with the svid profile, refuses what the route never sends.
     const profile = kp.runtime.profiles.svid!;
-    const base = { now: 1_800_000_000, subject: SENSOR, audience: ORDERS };
+    // Nothing is minted here (each call is refused), so nothing is recorded.
+    const record = () => {};
+    const base = { now: 1_800_000_000, subject: SENSOR, audience: ORDERS, record };
     assert.equal(
       await codeOf(mint(profile, { ...base, claims: { access: [] } })),
       "invalid_claims",
@@ -190,7 +192,7 @@ Deno.test("attack: POST /spiffe/v1/svid cannot produce another kind's claims, he
       "invalid_spiffe_id",
     );
     assert.equal(
-      await codeOf(mint(profile, { now: base.now, audience: ORDERS })),
+      await codeOf(mint(profile, { now: base.now, audience: ORDERS, record })),
       "invalid_claims",
     );
     assert.equal(

@@ -7,13 +7,12 @@
  * sign in as the bootstrap superadmin with the printed one-time password, change it, create an
  * organisation and a key, see the key once, use it at `/forward-auth`, see the request on the
  * usage chart, revoke it and see `/forward-auth` refuse it, create an org admin, check the token
- * inspector against our JWKS, see the audit log "not available", sign in as the org admin and
- * see only that organisation, then open `/docs` and run one request.
+ * inspector against our JWKS, read the audit log (every change above, filtered), sign in as the org
+ * admin and see only that organisation (its audit log too), then open `/docs` and run one request.
  *
  * Every page is screenshotted into `artifacts/screenshots/console/` (gitignored; CI keeps it).
  * The test fails on any console error, page error, failed request or CSP violation (listened
- * for with `securitypolicyviolation` in every document), except the one 404 it expects (the audit
- * API, not on this branch yet).
+ * for with `securitypolicyviolation` in every document).
  */
 
 import assert from "node:assert/strict";
@@ -29,8 +28,8 @@ const ORG_ADMIN_PASSWORD = "console-e2e-org-admin-pw";
 
 /** Problems the page reported: console errors, page errors, CSP violations, failed requests. */
 const problems: string[] = [];
-/** 4xx answers the walk expects (each regex matches a URL). */
-const EXPECTED_4XX: readonly RegExp[] = [/\/admin\/audit(\?|$)/];
+/** 4xx answers the walk expects (each regex matches a URL): none. */
+const EXPECTED_4XX: readonly RegExp[] = [];
 
 function watch(page: Page): void {
   page.on("console", (m) => {
@@ -289,8 +288,23 @@ Deno.test({
       await shot(page, name);
     }
     await clickText(page, "nav.side a", "Audit log");
-    await page.waitForSelector("#audit-unavailable");
-    await shot(page, "13-audit-not-available");
+    await waitText(page, "org.created", "main");
+    const trail = await textOf(page, "main");
+    for (
+      const a of ["org.created", "key.created", "key.revoked", "account.created", "token.issued"]
+    ) {
+      assert.match(trail, new RegExp(a.replace(".", "\\.")), `${a} in the audit log`);
+    }
+    await shot(page, "13-audit-log");
+    // Filtered by action, as an operator narrows it.
+    await type(page, "main form input[name=action]", "key.*");
+    await page.click("main form button[type=submit]");
+    await page.waitForFunction(
+      () => !document.querySelector("main")!.textContent!.includes("org.created"),
+      { timeout: 15_000 },
+    );
+    assert.match(await textOf(page, "main"), /key\.created/);
+    await shot(page, "13b-audit-log-keys");
 
     // ---- the token inspector verifies an account token against our JWKS ----------------------------
     const login = await fetch(`${url}/api/v1/auth/login`, {
@@ -327,6 +341,10 @@ Deno.test({
     assert.match(await textOf(page, ".scope"), /organisation acme/);
     assert.doesNotMatch(await textOf(page, "main"), /globex/);
     await shot(page, "16-org-admin-usage");
+    await clickText(page, "nav.side a", "Audit log");
+    await waitText(page, "key.created", "main");
+    assert.doesNotMatch(await textOf(page, "main"), /globex/, "its organisation's events only");
+    await shot(page, "16b-org-admin-audit");
     // The org list is not the org admin's: the page is not offered, and the API refuses it.
     const refused = await fetch(`${url}/admin/orgs`, {
       headers: { authorization: `Bearer ${token}` },

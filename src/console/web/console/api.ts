@@ -18,7 +18,7 @@
  * - admin: `GET|POST /admin/orgs`, `POST /admin/orgs/{name}/suspend|resume`,
  *   `GET|POST /admin/keys`, `POST /admin/keys/{id}/roll`, `DELETE /admin/keys/{id}`,
  *   `GET /admin/usage`, `GET /admin/clients`, `GET|POST /admin/blocks`,
- *   `DELETE /admin/blocks/{kind}/{value}`, `GET /admin/audit` (branch storeops: optional);
+ *   `DELETE /admin/blocks/{kind}/{value}`, `GET /admin/audit` (404 without a store);
  * - public: `GET /.well-known/jwks.json`.
  *
  * @module
@@ -183,8 +183,8 @@ export interface Usage {
 export type UsageRange = "hour" | "day" | "month";
 
 /**
- * One audit event. CONTRACT (branch storeops, not on main yet): `GET /admin/audit?since=&actor=
- * &action=&target=` → `{"events": [{"at", "action", "actor", "target", "outcome", ...}]}`.
+ * One audit event. `GET /admin/audit?since=&actor=&action=&target=` → `{"events": [{"at",
+ * "action", "actor", "target", "outcome", ...}]}` (README "Audit trail").
  */
 export interface AuditEvent {
   readonly at: string;
@@ -418,8 +418,7 @@ export class Api {
   }
 
   /**
-   * The audit log, or `undefined` when this server has none (404: the audit API is being built
-   * on branch storeops; the contract is {@link AuditEvent}'s).
+   * The audit log, or `undefined` when this server has none (404: a server without a store).
    */
   async audit(filter: AuditFilter): Promise<AuditEvent[] | undefined> {
     const q = new URLSearchParams();

@@ -1,9 +1,9 @@
 /**
  * The audit log with filters.
  *
- * CONTRACT (the audit API is built on branch storeops): `GET /admin/audit?since=&actor=&action=
- * &target=` → `{"events": [{"at", "action", "actor", "target", "outcome", ...}]}`. A server
- * without it answers 404, and the page says the log is not available.
+ * `GET /admin/audit?since=&actor=&action=&target=` → `{"events": [{"at", "action", "actor",
+ * "target", "outcome", ...}]}` (README "Audit trail"). A server without a store answers 404, and
+ * the page says the log is not available.
  */
 
 import type { App } from "../app.ts";

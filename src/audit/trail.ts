@@ -1,0 +1,63 @@
+/**
+ * The audit trail: one `record()` writes an event to the log stream at once (a JSON line with
+ * `"event":"audit"`, whatever `log_level` says) and hands it to the store's writer when there is
+ * a store (src/audit/writer.ts: batched, off the request path).
+ */
+
+import type { Logger } from "../log/mod.ts";
+import type { AuditRecord } from "../store/mod.ts";
+import { type AuditInput, auditJson } from "./event.ts";
+
+/** Where recorded events go besides the log (the store's batched writer). */
+export interface AuditSink {
+  /** Take one event; never waits and never throws (a full queue counts it as dropped). */
+  add(record: AuditRecord): void;
+}
+
+/** Options of {@link AuditTrail}. */
+export interface AuditTrailOptions {
+  readonly logger: Logger;
+  /** The store's writer; none: the log stream only. */
+  readonly sink?: AuditSink;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+}
+
+/** The audit trail of a process (the server's services, or one CLI command). */
+export class AuditTrail {
+  readonly #logger: Logger;
+  readonly #sink: AuditSink | undefined;
+  readonly #now: () => number;
+
+  constructor(options: AuditTrailOptions) {
+    this.#logger = options.logger;
+    this.#sink = options.sink;
+    this.#now = options.now ?? (() => Date.now());
+  }
+
+  /** Whether events also go to a store. */
+  get stored(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  /** Record one event: the log line now, the store's row with the next batch. */
+  record(input: AuditInput): AuditRecord {
+    const r: AuditRecord = {
+      id: crypto.randomUUID(),
+      at: this.#now(),
+      action: input.action,
+      outcome: input.outcome ?? "success",
+      actorKind: input.actor.kind,
+      actor: input.actor.id,
+      target: input.target,
+      org: input.org ?? input.actor.org ?? null,
+      client: input.client ?? null,
+      kind: input.kind ?? null,
+      jti: input.jti ?? null,
+      details: input.details ?? {},
+    };
+    this.#logger.audit(auditJson(r, false));
+    this.#sink?.add(r);
+    return r;
+  }
+}
