@@ -18,7 +18,7 @@ import { mint } from "../src/profiles/mod.ts";
 import { readJsonObject } from "../src/http/body.ts";
 import { KeypebbleError } from "../src/errors.ts";
 import { cidrContains, parseBasicAuth, parseCidr } from "../src/identity/mod.ts";
-import { Lockout, RateLimiter } from "../src/limits/mod.ts";
+import { Limiter, Lockout, MemoryLimits } from "../src/limits/mod.ts";
 import { createLogger } from "../src/log/mod.ts";
 import { createKeypebbleMetrics } from "../src/metrics/mod.ts";
 import { withRequestDeadline } from "../src/server/deadline.ts";
@@ -128,26 +128,23 @@ Deno.bench({
     }
   },
 });
-const limiter = new RateLimiter({ requests: 1e9, windowSeconds: 60, maxKeys: 10_000 });
+const limits = new MemoryLimits({ maxKeys: 10_000 });
+const limiter = new Limiter(limits);
+const RULE = { requests: 1e9, windowSeconds: 60 };
 let n = 0;
 Deno.bench({
-  name: "limits: RateLimiter.check (10k keys cycling)",
+  name: "limits: Limiter.check, memory (10k keys cycling)",
   group: "layers",
   fn() {
-    limiter.check(`addr:10.0.${(n >> 8) & 255}.${n++ & 255}`, Date.now());
+    limiter.check(`addr:10.0.${(n >> 8) & 255}.${n++ & 255}`, RULE, Date.now());
   },
 });
-const lockout = new Lockout({
-  maxFailures: 5,
-  windowSeconds: 60,
-  lockSeconds: 60,
-  maxKeys: 10_000,
-});
+const lockout = new Lockout(limits);
 Deno.bench({
-  name: "limits: Lockout.isLocked",
+  name: "limits: Lockout.state, memory",
   group: "layers",
   fn() {
-    lockout.isLocked("user:alice", Date.now());
+    lockout.state("user:alice", Date.now());
   },
 });
 const TRUSTED = [parseCidr("10.0.0.0/8"), parseCidr("fd00::/8")];

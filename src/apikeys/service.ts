@@ -1,8 +1,8 @@
 /**
  * API keys at run time and for administration: creating organisations and keys, checking a
- * presented key (through a bounded cache), per-key rate limits and monthly quotas, lockout of
- * addresses that keep presenting bad keys, administrator blocks, and usage counted per minute and
- * written in batches.
+ * presented key (through a bounded cache), administrator blocks, and usage counted per minute and
+ * written in batches. A key's rate limit and monthly quota, and the lockout of addresses that
+ * keep presenting bad keys, count through the one limiter and lockout (src/trust/keys.ts).
  *
  * The cache: a key check is answered from memory for `store.cache_seconds` (default 5, at most
  * 10) after it was read from the store, for found and unknown keys alike (negative caching), at
@@ -14,7 +14,6 @@
 
 import type { StoreConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import type { Counters } from "../limits/mod.ts";
 import type {
   ApiKeyRecord,
   ApiKeyWithOrg,
@@ -50,7 +49,7 @@ export type KeyCheck =
   | { readonly ok: true; readonly key: ApiKeyWithOrg }
   | { readonly ok: false; readonly reason: KeyRefusal };
 
-/** The outcome of counting one request against a key's limit and quota. */
+/** The outcome of counting one request against a key's limit and quota (src/trust/keys.ts). */
 export interface Admission {
   readonly allowed: boolean;
   /** Why it was refused. */
@@ -60,14 +59,6 @@ export interface Admission {
   readonly remaining?: number;
   /** Seconds until the window (or the month, for a quota) resets. */
   readonly resetSeconds?: number;
-}
-
-/** Lockout thresholds for addresses presenting bad keys. */
-export interface KeyLockout {
-  readonly enabled: boolean;
-  readonly maxFailures: number;
-  readonly windowSeconds: number;
-  readonly lockSeconds: number;
 }
 
 /** Input of {@link ApiKeyService.createKey}. */
@@ -91,17 +82,8 @@ export interface ApiKeyServiceOptions {
   readonly store: Store;
   readonly pepper: Uint8Array;
   readonly config: StoreConfig;
-  readonly counters: Counters;
-  readonly lockout: KeyLockout;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
-  /**
-   * Workers of one process sharing the port (`serve --workers N`), each with its own service.
-   * With memory counters each enforces `floor(limit / N)` of a key's rate limit and monthly
-   * quota and of the lockout threshold (src/server/limit_shares.ts); shared counters (Redis)
-   * count for the whole process, so the full figures apply. Default 1.
-   */
-  readonly workers?: number;
   /**
    * keyguard's `secret_key` (its UTF-8 bytes, from `store.keyguard_secret_key_path`): keys
    * imported from keyguard and not yet presented here are found by keyguard's own hash with it.
@@ -124,20 +106,15 @@ const API_RESERVED = reservedClaims("api");
 export class ApiKeyService {
   readonly store: Store;
   readonly config: StoreConfig;
-  readonly counters: Counters;
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
-  readonly #lockout: KeyLockout;
   readonly #keyguardSecret: Uint8Array | undefined;
-  /** Divisor of the limits counted here (1 with shared counters). */
-  readonly #share: number;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #inflight = new Map<string, Promise<ApiKeyWithOrg | null>>();
   readonly #usage = new Map<
     string,
     { keyId: string; minute: number; requests: number; errors: number; last: number }
   >();
-  readonly #quotaSeeded = new Set<string>();
   #blocks: readonly Block[] = [];
   #blocksUntil = 0;
   #blocksLoading: Promise<void> | undefined;
@@ -147,17 +124,9 @@ export class ApiKeyService {
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
     this.config = options.config;
-    this.counters = options.counters;
     this.#hasher = new KeyHasher(options.pepper);
     this.#now = options.now ?? (() => Date.now());
-    this.#lockout = options.lockout;
     this.#keyguardSecret = options.keyguardSecret;
-    this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
-  }
-
-  /** This instance's share of a limit counted in memory (at least 1). */
-  #shareOf(limit: number): number {
-    return this.#share === 1 ? limit : Math.max(1, Math.floor(limit / this.#share));
   }
 
   // ---- checking keys (the hot path) ----------------------------------------------------------
@@ -233,71 +202,6 @@ export class ApiKeyService {
   /** Forget cached checks (this instance sees its own changes at once). */
   #forget(): void {
     this.#cache.clear();
-  }
-
-  /** Count one request against the key's per-minute limit, then its monthly quota. */
-  async admit(key: ApiKeyWithOrg): Promise<Admission> {
-    const now = this.#now();
-    let limit: number | undefined;
-    let remaining: number | undefined;
-    let resetSeconds: number | undefined;
-    if (key.rateLimitPerMinute !== null) {
-      const window = Math.floor(now / 60_000);
-      const c = await this.counters.incr(`rl:${key.id}:${window}`, 60_000 - (now % 60_000));
-      limit = this.#shareOf(key.rateLimitPerMinute);
-      remaining = Math.max(0, limit - c.value);
-      resetSeconds = Math.max(1, Math.ceil(c.ttlMs / 1000));
-      if (c.value > limit) {
-        return { allowed: false, reason: "rate_limited", limit, remaining: 0, resetSeconds };
-      }
-    }
-    if (key.monthlyQuota !== null) {
-      const d = new Date(now);
-      const month = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
-      const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-      const monthEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-      const qkey = `q:${key.id}:${month}`;
-      if (this.counters.kind === "memory" && !this.#quotaSeeded.has(qkey)) {
-        // In memory, a restart must not hand out a fresh month: start from the stored usage.
-        const used = await this.store.usage.forKey(key.id, Math.floor(monthStart / 1000));
-        // With N workers each starts from its share of the usage and allows its share below.
-        const mine = Math.ceil(used / this.#share);
-        if (mine > 0) await this.counters.incr(qkey, monthEnd - now, mine);
-        if (this.#quotaSeeded.size >= MAX_CACHED) this.#quotaSeeded.clear();
-        this.#quotaSeeded.add(qkey);
-      }
-      const q = await this.counters.incr(qkey, monthEnd - now);
-      if (q.value > this.#shareOf(key.monthlyQuota)) {
-        return {
-          allowed: false,
-          reason: "quota_exceeded",
-          ...(limit === undefined ? {} : { limit, remaining }),
-          resetSeconds: Math.max(1, Math.ceil((monthEnd - now) / 1000)),
-        };
-      }
-    }
-    return {
-      allowed: true,
-      ...(limit === undefined ? {} : { limit, remaining, resetSeconds }),
-    };
-  }
-
-  /** Seconds an address is still locked out for presenting bad keys (0: not locked). */
-  async lockedFor(address: string): Promise<number> {
-    if (!this.#lockout.enabled) return 0;
-    const ms = await this.counters.flagTtl(`lk:${address}`);
-    return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
-  }
-
-  /** Count a bad key from `address`; true when this failure locked it. */
-  async recordFailure(address: string): Promise<boolean> {
-    if (!this.#lockout.enabled) return false;
-    const c = await this.counters.incr(`lf:${address}`, this.#lockout.windowSeconds * 1000);
-    if (c.value === this.#shareOf(this.#lockout.maxFailures)) {
-      await this.counters.setFlag(`lk:${address}`, this.#lockout.lockSeconds * 1000);
-      return true;
-    }
-    return false;
   }
 
   /** The block in force for an address or principal, if any (refreshed every cache period). */

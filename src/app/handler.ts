@@ -4,7 +4,14 @@
  */
 
 import { createHandler as createCoreHandler, type Handler } from "../http/mod.ts";
-import { admit, authenticate, authorize, type KeypebbleServices, settle } from "../trust/mod.ts";
+import {
+  admit,
+  admitted,
+  authenticate,
+  authorize,
+  type KeypebbleServices,
+  settle,
+} from "../trust/mod.ts";
 import { ROUTE_INDEX, UNLIMITED } from "./routes.ts";
 
 /** Request headers anything reads, checked against `limits.max_header_bytes`. */
@@ -28,6 +35,7 @@ export function createHandler(services: KeypebbleServices): Handler {
     readHeaders: READ_HEADERS,
     admit,
     authenticate,
+    admitted,
     authorize,
     settle,
   });

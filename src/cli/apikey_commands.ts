@@ -34,7 +34,7 @@ async function _withService(
   fn: (svc: ApiKeyService) => Promise<number>,
 ): Promise<number> {
   const config = await loadConfig(platform, requireFlag(args, "config"));
-  const started = await startApiKeys(platform, config, { memoryCounters: true });
+  const started = await startApiKeys(platform, config);
   try {
     return await fn(started.service);
   } finally {

@@ -10,7 +10,7 @@
 import { startApiKeys } from "../apikeys/start.ts";
 import { startAccounts } from "../accounts/start.ts";
 import type { AccountService } from "../accounts/service.ts";
-import { connectRedisCounters, type Counters } from "../limits/mod.ts";
+import { type Limits, redisLimits } from "../limits/mod.ts";
 import { createLogger, type Logger } from "../log/mod.ts";
 import { UsageError } from "./args.ts";
 import type { ClientTimeouts, Platform } from "../platform/platform.ts";
@@ -122,10 +122,10 @@ async function _serveOne(
   timeouts: ClientTimeouts,
 ): Promise<number> {
   // The store (API keys) opens once at start and outlives reloads; changing it needs a restart.
-  let shared: Counters | undefined;
+  let shared: Limits | undefined;
   if (rt.config.sharedLimits !== undefined) {
     try {
-      shared = await connectRedisCounters(rt.config.sharedLimits.redisUrl);
+      shared = await redisLimits(rt.config.sharedLimits.redisUrl);
     } catch (e) {
       bootLog.error("shared_limits_error", { message: e instanceof Error ? e.message : String(e) });
       return 2;
@@ -135,11 +135,7 @@ async function _serveOne(
   let accounts: AccountService | undefined;
   if (rt.config.store !== undefined) {
     try {
-      apiKeys = await startApiKeys(
-        platform,
-        rt.config,
-        shared === undefined ? {} : { counters: shared },
-      );
+      apiKeys = await startApiKeys(platform, rt.config);
     } catch (e) {
       await shared?.close();
       bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
@@ -180,7 +176,7 @@ async function _serveOne(
   try {
     instance = startInstance({
       ...(apiKeys === undefined ? {} : { apiKeys: apiKeys.service }),
-      ...(shared === undefined ? {} : { shared }),
+      ...(shared === undefined ? {} : { limits: shared }),
       platform,
       configPath: options.configPath,
       overrides: options.overrides,

@@ -36,6 +36,13 @@ export interface HandlerHooks<S extends Services> {
   admit(ctx: RequestContext<S>): void | Promise<void>;
   /** The one authentication step: the caller the route's declaration accepts, or null. */
   authenticate(ctx: RequestContext<S>, decl: RouteDecl<S>): Caller | null | Promise<Caller | null>;
+  /**
+   * Once authentication is over (with the error that ended it, if any), before the body of a
+   * route that reads it after authenticating: the application completes what `admit` and
+   * `authenticate` deferred (fleet mode sends the request's limit steps in one round trip). It
+   * throws a refusal that precedes `failure`.
+   */
+  admitted?(ctx: RequestContext<S>, failure?: unknown): void | Promise<void>;
   /** The capability check of `decl.needs` for `ctx.caller`. */
   authorize(ctx: RequestContext<S>, decl: RouteDecl<S>): void | Promise<void>;
   /** After a route answered, with its status (errors included): e.g. usage accounting. */

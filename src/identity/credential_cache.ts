@@ -48,6 +48,16 @@ export class CredentialCache {
   }
 
   /**
+   * True when this exact user, password and stored hash verified within the TTL, without
+   * touching the LRU order (a hint that {@link get} will answer without hashing).
+   */
+  peek(user: string, password: string, phc: string, now: number): boolean {
+    if (this.#maxEntries === 0 || this.#entries.size === 0) return false;
+    const expires = this.#entries.get(_keySync(user, password, phc));
+    return expires !== undefined && now < expires;
+  }
+
+  /**
    * Records a successful verification.
    * @param now current time in milliseconds since the epoch
    */
@@ -75,8 +85,12 @@ const _keyMac = new HmacSha256(crypto.getRandomValues(new Uint8Array(32)));
 const _encoder = new TextEncoder();
 
 function _key(user: string, password: string, phc: string): Promise<string> {
+  return Promise.resolve(_keySync(user, password, phc));
+}
+
+function _keySync(user: string, password: string, phc: string): string {
   const digest = _keyMac.sign(_encoder.encode(`${user}\0${password}\0${phc}`));
   let hex = "";
   for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return Promise.resolve(hex);
+  return hex;
 }

@@ -61,7 +61,7 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           instance = startInstance({
             ...(state?.apiKeys === undefined ? {} : { apiKeys: state.apiKeys }),
             ...(state?.accounts === undefined ? {} : { accounts: state.accounts }),
-            ...(state?.shared === undefined ? {} : { shared: state.shared }),
+            ...(state === undefined ? {} : { limits: state.limits }),
             platform,
             configPath: start.configPath,
             overrides: start.overrides,

@@ -16,7 +16,7 @@ import type { AccountService } from "../accounts/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { AccountCaller } from "../identity/mod.ts";
 import type { UserRecord } from "../store/mod.ts";
-import { addressKey, clearLockoutFailures, guarded, limitPrincipal } from "./guard.ts";
+import { addressKey, clearSignInFailures, guarded, limitPrincipal } from "./guard.ts";
 import { verifyOwnToken } from "./presented_tokens.ts";
 import type { Ctx } from "./services.ts";
 
@@ -105,7 +105,7 @@ export async function loginAccount(
       headers: { "www-authenticate": `Bearer realm="${ctx.rt.config.realm}"` },
     });
   }
-  if (ctx.rt.config.lockout.enabled) await clearLockoutFailures(ctx, keys[keys.length - 1]);
+  await clearSignInFailures(ctx, keys[keys.length - 1]);
   if (user.status !== "active") {
     throw KeypebbleError.answer("forbidden", "The account is suspended");
   }
@@ -153,5 +153,5 @@ export async function reverifyPassword(
     }
     throw e;
   }
-  if (ctx.rt.config.lockout.enabled) await clearLockoutFailures(ctx, keys[keys.length - 1]);
+  await clearSignInFailures(ctx, keys[keys.length - 1]);
 }

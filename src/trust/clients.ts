@@ -103,6 +103,8 @@ export async function clientCaller(ctx: Ctx): Promise<ClientCaller | KeyCaller |
               await verifyPassword(presented.secret, secretHash))
             ? true
             : null,
+        // With Redis, a remembered secret lets the lock check travel with the other steps.
+        { cheap: services.credentials.peek(declared.id, presented.secret, secretHash, nowMs) },
       );
     } catch (e) {
       if (e instanceof KeypebbleError && e.code === "locked_out") {

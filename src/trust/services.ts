@@ -9,21 +9,18 @@ import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { RequestContext, RouteDecl, Services } from "../http/mod.ts";
 import type { CredentialCache } from "../identity/mod.ts";
-import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import type { Limits } from "../limits/mod.ts";
 import type { IssuerKeyCache } from "./issuer_keys.ts";
 import type { RevocationList } from "./revocation.ts";
 
 /** Long-lived state shared by every request; it outlives reloads. */
 export interface KeypebbleServices extends Services {
-  readonly addressLimiter: RateLimiter;
-  readonly principalLimiter: RateLimiter;
-  readonly lockout: Lockout;
-  readonly credentials: CredentialCache;
   /**
-   * Fleet mode (`shared_limits.redis_url`): the per-address and per-principal rate limits and the
-   * sign-in lockout are counted here, for every instance, instead of in this process.
+   * The one limiter and lockout (src/trust/limits.ts): this process's memory, or in fleet mode
+   * (`shared_limits.redis_url`) Redis, counting for every instance.
    */
-  readonly shared?: Counters;
+  readonly limits: Limits;
+  readonly credentials: CredentialCache;
   /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
   readonly apiKeys?: ApiKeyService;
   /** Stored accounts, when the config has an `accounts` section. */

@@ -1,10 +1,11 @@
 /**
  * An in-process Keypebble with API keys: the test handler over a SQLite store (in memory or a
- * file shared by several "instances"), memory counters and an adjustable clock.
+ * file shared by several "instances"), an adjustable clock, and a lockout after 5 bad keys (unless
+ * `extraYaml` sets `lockout`).
  */
 
 import { ApiKeyService } from "../../src/apikeys/service.ts";
-import { MemoryCounters } from "../../src/limits/mod.ts";
+import type { Limits } from "../../src/limits/mod.ts";
 import { openDenoSqlite } from "../../src/platform/sqlite_deno.ts";
 import { openStore, type Store } from "../../src/store/mod.ts";
 import { makeTestHandler, type TestHandler } from "./handler.ts";
@@ -32,6 +33,8 @@ export async function makeKeyInstance(
     clock?: { t: number };
     cacheSeconds?: number;
     acceptedPrefixes?: string[];
+    /** The limits (default this instance's memory). */
+    limits?: Limits;
   } = {},
 ): Promise<KeyTestInstance> {
   const clock = options.clock ?? { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
@@ -51,15 +54,16 @@ export async function makeKeyInstance(
       acceptedPrefixes: options.acceptedPrefixes ?? ["kp_live_", "kg_live_"],
       tokenTtlSeconds: 900,
     },
-    counters: new MemoryCounters({ now }),
-    lockout: { enabled: true, maxFailures: 5, windowSeconds: 300, lockSeconds: 900 },
     now,
   });
   const kp = await makeTestHandler({
-    configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\n${options.extraYaml ?? ""}`,
+    configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\n` +
+      (options.extraYaml?.includes("lockout:") ? "" : "lockout: { max_failures: 5 }\n") +
+      (options.extraYaml ?? ""),
     files: { secret: SECRET, ...(options.files ?? {}) },
     now,
     apiKeys: svc,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   return {
     ...kp,
