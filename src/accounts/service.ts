@@ -33,6 +33,7 @@ import {
   isAcceptedHash,
   verifyAnyPassword,
 } from "./passwords.ts";
+import { openSuccessor, sealSuccessor } from "./refresh_seal.ts";
 import { isRole } from "./roles.ts";
 
 /** Options of {@link AccountService}. */
@@ -62,6 +63,22 @@ export interface NewAccount {
    */
   readonly passwordHash?: unknown;
 }
+
+/** Default of `accounts.refresh_reuse_seconds`: the retry window of a just-used refresh token. */
+export const DEFAULT_REFRESH_REUSE_SECONDS = 30;
+
+/** What a rotation's transaction decided (acted on after it commits). */
+type _RotateOutcome =
+  | { kind: "invalid"; message: string }
+  | { kind: "reuse"; rec: RefreshTokenRecord; revoked: number }
+  | {
+    kind: "retry";
+    rec: RefreshTokenRecord;
+    succ: RefreshTokenRecord;
+    user: UserRecord;
+    sealed: string;
+  }
+  | { kind: "rotated"; user: UserRecord; record: RefreshTokenRecord };
 
 /** The result of a refresh: the account and the next token of the family. */
 export interface Rotation {
@@ -279,10 +296,10 @@ export class AccountService {
     user: UserRecord,
     options: { clientId?: string | null; scope?: string | null; familyId?: string } = {},
   ): Promise<{ raw: string; record: RefreshTokenRecord }> {
-    const raw = `kprt_${hexOf(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const { raw, hash } = await this.#newRefresh();
     const now = this.#sec();
     const record: RefreshTokenRecord = {
-      hash: await tokenHash(raw),
+      hash,
       familyId: options.familyId ?? newId(),
       userId: user.id,
       clientId: options.clientId ?? null,
@@ -298,7 +315,15 @@ export class AccountService {
 
   /**
    * Exchange a refresh token for the next one of its family (single use, RFC 6749 §10.4 and
-   * OAuth 2.0 Security BCP §4.14 rotation). A used token presented again revokes the family.
+   * OAuth 2.0 Security BCP §4.14 rotation). A used token presented again revokes the family,
+   * except within `accounts.refresh_reuse_seconds` of its use (default 30; 0 turns it off),
+   * where it returns the same successor, while that is itself unused: a client whose answer was
+   * lost (a timeout, a store hiccup, a killed process) retries without being logged out.
+   *
+   * Marking the token used, issuing its successor and revoking a family on reuse happen in ONE
+   * store transaction, with the token's row locked: concurrent refreshes of one token run one
+   * after the other, so there is exactly one outcome per family, and a successor never survives
+   * the revocation of its family.
    *
    * @throws {KeypebbleError} `invalid_grant` for an unknown, used, revoked or expired token, or
    *   one issued to another client
@@ -309,51 +334,110 @@ export class AccountService {
   ): Promise<Rotation> {
     const logger = options.logger ?? this.#logger;
     const invalid = (message: string) => new KeypebbleError("invalid_grant", message);
-    const rec = await this.#findRefresh(raw);
-    if (rec === undefined) throw invalid("The refresh token is not valid");
-    const hash = rec.hash;
+    // Ours (`kprt_…`), or pico-auth's form on rows imported from pico-auth (issue 22).
+    const ours = REFRESH.test(raw);
+    if (!ours && !PICO_REFRESH.test(raw)) throw invalid("The refresh token is not valid");
+    const hash = await tokenHash(raw);
     const now = this.#sec();
-    if (rec.revokedAt !== null) throw invalid("The refresh token has been revoked");
-    if (rec.usedAt !== null) {
-      await this.#reuse(rec, now, logger);
-      throw invalid(
-        "The refresh token was already used; every token of its family has been revoked",
-      );
-    }
-    if (rec.expiresAt <= now) throw invalid("The refresh token has expired");
-    // A family bound to a client is refreshed by that client only: a route without client
-    // authentication (pico-auth's) passes none and is refused (issue 19 finding 6).
-    if (rec.clientId !== null && rec.clientId !== (options.clientId ?? null)) {
-      throw invalid("The refresh token was issued to another client");
-    }
-    const user = await this.store.users.byId(rec.userId);
-    if (user === undefined || user.status !== "active") {
-      await this.store.refreshTokens.revokeFamily(rec.familyId, now);
-      throw invalid("The account is not active");
-    }
-    if (!(await this.store.refreshTokens.consume(hash, now))) {
-      // Another request used it between our read and our write: the same as reuse.
-      await this.#reuse(rec, now, logger);
-      throw invalid(
-        "The refresh token was already used; every token of its family has been revoked",
-      );
-    }
-    const next = await this.issueRefresh(user, {
-      clientId: rec.clientId,
-      scope: rec.scope,
-      familyId: rec.familyId,
+    // The successor is made (and sealed under `raw`) before the transaction, so that the
+    // transaction holds the store for its reads and writes only.
+    const next = await this.#newRefresh();
+    const sealed = await sealSuccessor(raw, next.raw);
+    const window = this.config.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS;
+    const outcome = await this.store.transaction(async (tx): Promise<_RotateOutcome> => {
+      const rec = await tx.refreshTokens.byHash(hash, { forUpdate: true });
+      if (rec === undefined || (rec.origin ?? null) !== (ours ? null : "pico-auth")) {
+        return { kind: "invalid", message: "The refresh token is not valid" };
+      }
+      if (rec.revokedAt !== null) {
+        return { kind: "invalid", message: "The refresh token has been revoked" };
+      }
+      // A family bound to a client is refreshed by that client only: a route without client
+      // authentication (pico-auth's) passes none and is refused (issue 19 finding 6).
+      const otherClient = rec.clientId !== null && rec.clientId !== (options.clientId ?? null);
+      if (rec.usedAt !== null) {
+        // The retry window: the same successor, while it is itself unused and unrevoked.
+        if (
+          !otherClient && now - rec.usedAt < window && rec.successorHash && rec.successorSealed
+        ) {
+          const succ = await tx.refreshTokens.byHash(rec.successorHash, { forUpdate: true });
+          const user = await tx.users.byId(rec.userId);
+          if (
+            succ !== undefined && succ.usedAt === null && succ.revokedAt === null &&
+            succ.expiresAt > now && user !== undefined && user.status === "active"
+          ) {
+            return { kind: "retry", rec, succ, user, sealed: rec.successorSealed };
+          }
+        }
+        const n = await tx.refreshTokens.revokeFamily(rec.familyId, now);
+        return { kind: "reuse", rec, revoked: n };
+      }
+      if (rec.expiresAt <= now) {
+        return { kind: "invalid", message: "The refresh token has expired" };
+      }
+      if (otherClient) {
+        return { kind: "invalid", message: "The refresh token was issued to another client" };
+      }
+      const user = await tx.users.byId(rec.userId);
+      if (user === undefined || user.status !== "active") {
+        await tx.refreshTokens.revokeFamily(rec.familyId, now);
+        return { kind: "invalid", message: "The account is not active" };
+      }
+      if (!(await tx.refreshTokens.consume(hash, now))) {
+        // Cannot happen with the row locked; were it to, it is reuse.
+        const n = await tx.refreshTokens.revokeFamily(rec.familyId, now);
+        return { kind: "reuse", rec, revoked: n };
+      }
+      const record: RefreshTokenRecord = {
+        hash: next.hash,
+        familyId: rec.familyId,
+        userId: user.id,
+        clientId: rec.clientId,
+        scope: rec.scope,
+        createdAt: now,
+        expiresAt: now + this.config.refreshTtlSeconds,
+        usedAt: null,
+        revokedAt: null,
+      };
+      await tx.refreshTokens.insert(record);
+      await tx.refreshTokens.setSuccessor(hash, next.hash, sealed);
+      return { kind: "rotated", user, record };
     });
-    return { user, refreshToken: next.raw, record: next.record };
+    switch (outcome.kind) {
+      case "invalid":
+        throw invalid(outcome.message);
+      case "reuse":
+        logger?.warn("refresh_token_reuse", {
+          user_id: outcome.rec.userId,
+          family_id: outcome.rec.familyId,
+          revoked: outcome.revoked,
+          message: "A used refresh token was presented again; its family is revoked",
+        });
+        throw invalid(
+          "The refresh token was already used; every token of its family has been revoked",
+        );
+      case "retry": {
+        const again = await openSuccessor(raw, outcome.sealed);
+        if (again === undefined || (await tokenHash(again)) !== outcome.succ.hash) {
+          throw invalid("The refresh token is not valid");
+        }
+        logger?.info("refresh_token_retry", {
+          user_id: outcome.rec.userId,
+          family_id: outcome.rec.familyId,
+          message: "A just-used refresh token was presented again within " +
+            "accounts.refresh_reuse_seconds; the same successor was returned",
+        });
+        return { user: outcome.user, refreshToken: again, record: outcome.succ };
+      }
+      case "rotated":
+        return { user: outcome.user, refreshToken: next.raw, record: outcome.record };
+    }
   }
 
-  async #reuse(rec: RefreshTokenRecord, now: number, logger: Logger | undefined): Promise<void> {
-    const n = await this.store.refreshTokens.revokeFamily(rec.familyId, now);
-    logger?.warn("refresh_token_reuse", {
-      user_id: rec.userId,
-      family_id: rec.familyId,
-      revoked: n,
-      message: "A used refresh token was presented again; its family is revoked",
-    });
+  /** A new opaque refresh token and its hash. */
+  async #newRefresh(): Promise<{ raw: string; hash: string }> {
+    const raw = `kprt_${hexOf(crypto.getRandomValues(new Uint8Array(32)))}`;
+    return { raw, hash: await tokenHash(raw) };
   }
 
   /**
@@ -411,15 +495,27 @@ export class AccountService {
     await this.#setPassword(user.id, next, false);
   }
 
-  /** Set a password as an administrator; the account's refresh tokens are revoked. */
-  async resetPassword(id: string, newPassword: unknown): Promise<UserRecord> {
+  /**
+   * Set a password as an administrator; the account's refresh tokens are revoked. With
+   * `mustChange` (`keypebble account reset-password`) it must be changed at the next login.
+   */
+  async resetPassword(
+    id: string,
+    newPassword: unknown,
+    options: { mustChange?: boolean } = {},
+  ): Promise<UserRecord> {
     const user = await this.user(id);
     await this.#setPassword(
       user.id,
       checkNewPassword(newPassword, this.config.passwordMinLength),
-      false,
+      options.mustChange ?? false,
     );
     return user;
+  }
+
+  /** A new random password (128 bits, hex), as the bootstrap admin's printed one. */
+  static generatePassword(): string {
+    return hexOf(crypto.getRandomValues(new Uint8Array(16)));
   }
 
   async #setPassword(id: string, password: string, mustChange: boolean): Promise<void> {
@@ -576,6 +672,10 @@ export class AccountService {
     const now = this.#sec();
     await this.store.refreshTokens.purge(now);
     await this.store.revocations.purge(now);
+    // Sealed successors are needed for the retry window only.
+    await this.store.refreshTokens.forgetSuccessors(
+      now - (this.config.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS),
+    );
   }
 
   // ---- bootstrap --------------------------------------------------------------------------

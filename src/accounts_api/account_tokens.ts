@@ -35,10 +35,9 @@ export function accountClaims(
   };
 }
 
-/** The `aud` of account tokens under the current config. */
+/** The `aud` of account tokens under the current config (the audience model's, resolved once). */
 export function accountAudience(ctx: Ctx): string {
-  const svc = requireAccounts(ctx);
-  return svc.config.audience ?? ctx.rt.profiles.account.audiences?.[0] ?? ctx.rt.config.issuer;
+  return ctx.rt.profiles.account.defaultAudience ?? ctx.rt.config.issuer;
 }
 
 /** Sign an access token for `user` through the one mint path (`account` profile). */

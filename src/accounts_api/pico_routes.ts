@@ -17,6 +17,7 @@ import { isRole } from "../accounts/roles.ts";
 import {
   admitAccount,
   type Ctx,
+  limitAddress,
   loginAccount,
   orgLimitOf,
   requireAccounts,
@@ -91,6 +92,12 @@ export async function postRegister(ctx: Ctx): Promise<Response> {
   if (!(await svc.registrationOpen())) {
     throw KeypebbleError.answer("forbidden", "Registration is closed");
   }
+  // Each registration costs a password hash: a per-address budget of its own, well below the
+  // general per-address limit.
+  await limitAddress(ctx, "register", {
+    requests: svc.config.registrationsPerHour ?? 20,
+    windowSeconds: 3600,
+  });
   const body = objectBody(ctx);
   const user = await svc.create({
     email: body.email,

@@ -119,6 +119,7 @@ export class ApiKeyService {
   #blocksUntil = 0;
   #blocksLoading: Promise<void> | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
+  #dropped = 0;
   readonly #listeners: RevocationListener[] = [];
 
   constructor(options: ApiKeyServiceOptions) {
@@ -225,7 +226,10 @@ export class ApiKeyService {
     const k = `${keyId}\u0000${minute}`;
     let e = this.#usage.get(k);
     if (e === undefined) {
-      if (this.#usage.size >= MAX_CACHED) return; // flush is overdue; drop rather than grow
+      if (this.#usage.size >= MAX_CACHED) {
+        this.#dropped++; // flush is overdue; drop rather than grow (reported by the flush timer)
+        return;
+      }
       this.#usage.set(k, e = { keyId, minute, requests: 0, errors: 0, last: 0 });
     }
     e.requests++;
@@ -261,15 +265,63 @@ export class ApiKeyService {
     }
   }
 
-  /** Flush usage every `seconds` until {@link close}. */
+  /**
+   * Flush usage every `seconds` until {@link close}. A failed flush, and requests dropped because
+   * the store was failing for so long that {@link MAX_CACHED} key-minutes were waiting, are told
+   * to `onError` (logged as `usage_flush_failed`).
+   */
   startFlushing(seconds: number, onError: (e: unknown) => void): void {
-    this.#flushTimer = setInterval(() => this.flushUsage().catch(onError), seconds * 1000);
+    this.#flushTimer = setInterval(() => {
+      if (this.#dropped > 0) {
+        onError(
+          new KeypebbleError(
+            "store_unavailable",
+            `${this.#dropped} counted request(s) were dropped: ${MAX_CACHED} key-minutes were ` +
+              "waiting for the store",
+          ),
+        );
+        this.#dropped = 0;
+      }
+      this.flushUsage().catch(onError);
+    }, seconds * 1000);
   }
 
-  /** Flush what is left and stop the timer (the store is closed by its owner). */
-  async close(): Promise<void> {
+  /** Requests counted and not yet written to the store. */
+  pendingUsage(): number {
+    let n = 0;
+    for (const e of this.#usage.values()) n += e.requests;
+    return n;
+  }
+
+  /**
+   * Flush what is left and stop the timer (the store is closed by its owner). A failed flush is
+   * tried again (`attempts` in all, waiting 0.25, 0.5, 1, 2 s in between), each failure told to
+   * `onError`; if the last one fails too, this throws a `store_unavailable` error saying how
+   * many counted requests are lost, so that a shutdown says so and exits non-zero instead of
+   * dropping them silently.
+   */
+  async close(
+    options: { attempts?: number; onError?: (e: unknown, attempt: number) => void } = {},
+  ): Promise<void> {
     if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
-    await this.flushUsage().catch(() => {});
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.flushUsage();
+        return;
+      } catch (e) {
+        options.onError?.(e, attempt);
+        if (attempt >= attempts) {
+          throw new KeypebbleError(
+            "store_unavailable",
+            `${this.pendingUsage()} counted request(s) could not be written to the store ` +
+              `${this.store.source} at shutdown (${attempts} attempts)`,
+            { cause: e },
+          );
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
   }
 
   // ---- administration ------------------------------------------------------------------------

@@ -10,7 +10,7 @@
 
 import { PYTHON_COMPAT_KEYS } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
-import { readPepper } from "../apikeys/pepper.ts";
+import { openStoreState } from "../apikeys/state.ts";
 import { KeypebbleError } from "../errors.ts";
 import { anonymousSurface, routeAccess, ROUTES } from "../app/mod.ts";
 import { loopbackListener } from "../trust/mod.ts";
@@ -47,22 +47,20 @@ export async function checkCommand(platform: Platform, args: ParsedArgs): Promis
     platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
     return 2;
   }
-  // The pepper is read as serve reads it (a short or unreadable one stops serve); the store and
-  // Redis are not contacted: check reads files only.
+  // The store's part of serve's start-up (src/apikeys/state.ts), read-only: the SQLite files,
+  // the store itself, the pepper against its fingerprint, permissions. Redis is not contacted.
   let pepper: PepperState | undefined;
   if (rt.config.store !== undefined) {
     try {
-      await readPepper(io, rt.config.store.pepperPath);
-      pepper = "ok";
+      const state = await openStoreState(io, rt.config, { mode: "check" });
+      await state.store?.close();
+      notices.push(...state.notices);
+      pepper = state.pepperVerdict === "create" ? "missing" : "ok";
     } catch (e) {
       if (!(e instanceof KeypebbleError)) throw e;
-      // As serve: a missing pepper is created while the store holds no keys.
-      if (/does not exist/.test(e.message)) pepper = "missing";
-      else {
-        platform.stderr(`error (${e.code}): ${e.message}\n`);
-        platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
-        return 2;
-      }
+      platform.stderr(`error (${e.code}): ${e.message}\n`);
+      platform.stderr(`${configPath}: would NOT start (exit 2)\n`);
+      return 2;
     }
   }
   platform.stdout(describeRuntime(rt, { notices, wouldWrite, pepper }));
@@ -115,7 +113,8 @@ export function describeRuntime(
       `    ${name.padEnd(10)} typ ${p.def.typ}, ${p.signer.alg} kid ${
         p.signer.kid === undefined ? "(none)" : `"${p.signer.kid}"`
       }, aud ${
-        p.audiences?.join(", ") ?? `(${p.def.audience.replaceAll("_", " ")})`
+        p.defaultAudience ?? p.audiences?.join(", ") ??
+          `(${p.def.audience.replaceAll("_", " ")})`
       }, lifetime ${p.defaultTtl} s (max ${p.maxTtl} s)${
         p.issuer === c.issuer ? "" : `, iss ${p.issuer}`
       }${p.sealer === undefined ? "" : `; format ${p.sealer.description}`}`,
@@ -189,11 +188,11 @@ export function describeRuntime(
     line("store", "none: API keys, /forward-auth, /oauth2/token and /admin/* answer 404");
   } else {
     const s = c.store;
-    line("store", `${redactUrl(s.url)} (not contacted by check)`);
+    line("store", `${redactUrl(s.url)} (opened read-only by check)`);
     out.push(
       `  pepper      ${s.pepperPath}${
         extra.pepper === "missing"
-          ? ' (MISSING: serve creates it only while the store holds no keys; "keypebble store init")'
+          ? ' (missing: serve creates it, since the store is new; or run "keypebble store init")'
           : ""
       }`,
     );

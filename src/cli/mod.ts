@@ -17,6 +17,7 @@ import {
   stringFlag,
   UsageError,
 } from "./args.ts";
+import { ACCOUNT_COMMAND } from "./account_commands.ts";
 import { checkCommand } from "./check_command.ts";
 import { hashPasswordCommand, jwksCommand, keygenCommand } from "./key_commands.ts";
 import { serve, workersFromEnv } from "./serve.ts";
@@ -225,6 +226,7 @@ Prints a PBKDF2-SHA256 PHC string: $pbkdf2-sha256$i=N$SALT$HASH.`,
   block: BLOCK_COMMAND,
   unblock: UNBLOCK_COMMAND,
   blocks: BLOCKS_COMMAND,
+  account: ACCOUNT_COMMAND,
   healthcheck: {
     summary: "Exit 0 when a server answers /healthz (for container health checks)",
     usage: `keypebble healthcheck [--url URL]

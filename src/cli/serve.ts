@@ -135,7 +135,7 @@ async function _serveOne(
   let accounts: AccountService | undefined;
   if (rt.config.store !== undefined) {
     try {
-      apiKeys = await startApiKeys(platform, rt.config);
+      apiKeys = await startApiKeys(platform, rt.config, { logger });
     } catch (e) {
       await shared?.close();
       bootLog.error("store_error", { message: e instanceof Error ? e.message : String(e) });
@@ -144,6 +144,7 @@ async function _serveOne(
     if (apiKeys.pepperCreated) {
       logger.info("pepper_created", { path: rt.config.store.pepperPath });
     }
+    logNotices(logger, apiKeys.notices); // the store's start-up checks (src/apikeys/state.ts)
     // Accounts live in the same store; the bootstrap admin is created here (issue 13).
     if (rt.config.accounts !== undefined) {
       try {
@@ -169,8 +170,11 @@ async function _serveOne(
   }, 3_600_000);
   const closeState = async (): Promise<void> => {
     if (purge !== undefined) clearInterval(purge);
-    await apiKeys?.close();
-    await shared?.close();
+    try {
+      await apiKeys?.close(); // rejects when counted usage could not be written (logged)
+    } finally {
+      await shared?.close();
+    }
   };
   let instance;
   try {
@@ -249,9 +253,11 @@ async function _serveOne(
 
   await inst.finished;
   watcher.stop();
-  await closeState();
+  // Usage counted since the last flush is written now; if it cannot be, the loss is logged
+  // (src/apikeys/start.ts) and the exit code says so.
+  const closed = await closeState().then(() => true, () => false);
   logger.info("stopped", {});
-  return 0;
+  return closed ? 0 : 1;
 }
 
 /** Poll file modification times every two seconds when `watch: true`. */

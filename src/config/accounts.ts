@@ -11,6 +11,7 @@
  *   default_org: default
  *   access_ttl_seconds: 900      # capped by max_ttl_seconds
  *   refresh_ttl_seconds: 2592000
+ *   refresh_reuse_seconds: 30    # a just-used refresh token returns the same successor this long
  *   audience: my-api             # aud of account tokens (default: the top-level audience)
  *   session_ttl_seconds: 28800   # browser sign-in sessions (issue 24)
  *   totp_required_roles: [superadmin, org_admin]   # these roles must use a second factor
@@ -49,11 +50,19 @@ export type Registration = "open" | "off";
 export interface AccountsConfig {
   readonly registration: Registration;
   readonly passwordMinLength: number;
+  /** Registrations accepted per client address per hour (`accounts.registrations_per_hour`). */
+  readonly registrationsPerHour?: number;
   readonly adminEmail: string;
   readonly adminPasswordPath?: string;
   readonly defaultOrg: string;
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
+  /**
+   * Seconds after a refresh during which presenting the same refresh token again returns the
+   * same successor (a client whose answer was lost retries) instead of revoking the family.
+   * 0 turns the window off; default 30.
+   */
+  readonly refreshReuseSeconds?: number;
   readonly audience?: string;
   /** Lifetime of a browser sign-in session (issue 24); absent: the sign-in default. */
   readonly sessionTtlSeconds?: number;
@@ -178,11 +187,13 @@ export function readAccountSections(
     const a = mapping(top.accounts, "accounts", [
       "registration",
       "password_min_length",
+      "registrations_per_hour",
       "admin_email",
       "admin_password_path",
       "default_org",
       "access_ttl_seconds",
       "refresh_ttl_seconds",
+      "refresh_reuse_seconds",
       "audience",
       "session_ttl_seconds",
       "totp_required_roles",
@@ -202,6 +213,7 @@ export function readAccountSections(
     const defaultOrg = str(a.default_org, "accounts.default_org") ?? "default";
     if (!ID.test(defaultOrg)) fail("accounts.default_org", "is not a valid organisation name");
     const audience = str(a.audience, "accounts.audience");
+    const reuse = int(a.refresh_reuse_seconds, "accounts.refresh_reuse_seconds", 0, 300);
     const sessionTtl = int(a.session_ttl_seconds, "accounts.session_ttl_seconds", 300, 2_592_000);
     const totpRoles = a.totp_required_roles === undefined || a.totp_required_roles === null
       ? undefined
@@ -213,6 +225,8 @@ export function readAccountSections(
     out.accounts = {
       registration,
       passwordMinLength: int(a.password_min_length, "accounts.password_min_length", 8, 128) ?? 8,
+      registrationsPerHour:
+        int(a.registrations_per_hour, "accounts.registrations_per_hour", 1, 100_000) ?? 20,
       adminEmail: adminEmail.toLowerCase(),
       ...(adminPasswordPath === undefined ? {} : { adminPasswordPath }),
       defaultOrg,
@@ -221,6 +235,7 @@ export function readAccountSections(
       refreshTtlSeconds:
         int(a.refresh_ttl_seconds, "accounts.refresh_ttl_seconds", 300, 31_536_000) ??
           2_592_000,
+      ...(reuse === undefined ? {} : { refreshReuseSeconds: reuse }),
       ...(audience === undefined ? {} : { audience }),
       ...(sessionTtl === undefined ? {} : { sessionTtlSeconds: sessionTtl }),
       ...(totpRoles === undefined ? {} : { totpRequiredRoles: totpRoles }),

@@ -23,6 +23,7 @@ Deno.test("accounts: defaults are registration off, 8 characters, admin@localhos
     defaultOrg: "default",
     accessTtlSeconds: 900,
     refreshTtlSeconds: 2_592_000,
+    registrationsPerHour: 20,
   });
 });
 

@@ -11,6 +11,7 @@
  *   key_prefix: kp_live_              # prefix of new keys
  *   accepted_prefixes: [kg_live_]     # other prefixes accepted (migrated keyguard keys)
  *   token_ttl_seconds: 900            # lifetime of a JWT from POST /oauth2/token
+ *   busy_timeout_ms: 5000             # longest wait for a lock another process holds; then 503
  *   keyguard_secret_key_path: kg.secret  # keyguard's secret_key, for keys imported from it
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
@@ -30,6 +31,12 @@ export interface StoreConfig {
   /** Every prefix a presented key may carry (the key prefix first). */
   readonly acceptedPrefixes: readonly string[];
   readonly tokenTtlSeconds: number;
+  /**
+   * The longest a store query waits for a lock another connection holds, in milliseconds
+   * (SQLite: retried on a timer, never blocking other requests; PostgreSQL: `lock_timeout`).
+   * Default 5000.
+   */
+  readonly busyTimeoutMs?: number;
   /**
    * keyguard's `secret_key` file (issue 22): keys imported from keyguard are found by keyguard's
    * hash with it until each is first presented. Read once at start, never logged.
@@ -90,6 +97,7 @@ export function readStoreSections(
       "key_prefix",
       "accepted_prefixes",
       "token_ttl_seconds",
+      "busy_timeout_ms",
       "keyguard_secret_key_path",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
@@ -115,6 +123,7 @@ export function readStoreSections(
         return v;
       });
     }
+    const busy = int(s.busy_timeout_ms, "store.busy_timeout_ms", 0, 60_000);
     out.store = {
       url,
       pepperPath: reader.path(s.pepper_path ?? "keypebble.pepper", "store.pepper_path")!,
@@ -122,6 +131,7 @@ export function readStoreSections(
       keyPrefix,
       acceptedPrefixes: [keyPrefix, ...accepted.filter((p) => p !== keyPrefix)],
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
+      ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
     };
     const kg = reader.path(s.keyguard_secret_key_path, "store.keyguard_secret_key_path");
     if (kg !== undefined) out.store = { ...out.store, keyguardSecretKeyPath: kg };
@@ -140,13 +150,43 @@ export function readStoreSections(
 
 /**
  * A store or Redis URL safe to print: the user-info (which may hold a password) becomes `***`,
- * and so does the value of any query parameter naming a password, secret, token or key
- * (libpq reads `?password=`). SQLite URLs hold a path only and are returned as they are.
+ * and so does the value of any query parameter naming a password, secret, token or key (libpq
+ * reads `?password=` and `?sslpassword=`, and percent-decodes parameter names, so
+ * `?%70assword=` is one too). The user-info ends at the last `@` before the query: a password
+ * may hold an unencoded `@`, `:` or `/`. SQLite URLs hold a path only and are returned as they
+ * are.
+ *
+ * @example
+ * ```ts
+ * redactUrl("postgres://kp:s3cret@db/kp?sslmode=require"); // "postgres://***@db/kp?sslmode=require"
+ * ```
  */
 export function redactUrl(url: string): string {
-  const noUser = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
-  return noUser.replace(
-    /([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi,
-    "$1***",
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (scheme === null) return url;
+  let rest = url.slice(scheme[0].length);
+  // The query starts at the first "?" or "#" that follows the user-info; a "?" inside an
+  // unencoded password comes before the last "@", so look for "@" first.
+  const firstQuery = rest.search(/[?#]/);
+  const lastAt = rest.lastIndexOf("@");
+  const queryEquals = firstQuery === -1 ? -1 : rest.indexOf("=", firstQuery);
+  // An "@" inside a query value (after a "=") is not user-info.
+  if (lastAt !== -1 && (queryEquals === -1 || lastAt < queryEquals)) {
+    rest = `***${rest.slice(lastAt)}`;
+  }
+  const q = rest.search(/[?#]/);
+  if (q === -1) return scheme[0] + rest;
+  const query = rest.slice(q).replace(
+    /([?&#])([^=&#]*)=([^&#]*)/g,
+    (whole, sep: string, name: string) => _secretName(name) ? `${sep}${name}=***` : whole,
   );
+  return scheme[0] + rest.slice(0, q) + query;
+}
+
+function _secretName(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name.replace(/\+/g, " "));
+  } catch { /* a malformed escape: test the raw text */ }
+  return /pass|secret|token|key/i.test(decoded) || /pass|secret|token|key/i.test(name);
 }

@@ -18,8 +18,8 @@ export async function mintApiToken(
 ): Promise<{ token: string; expiresIn: number; jti: string }> {
   const { config } = ctx.rt;
   const profile = ctx.rt.profiles.api;
-  const audience = input.audience ?? input.key.audiences[0] ?? profile.audiences?.[0] ??
-    config.audience ?? config.issuer;
+  const audience = input.audience ?? input.key.audiences[0] ?? profile.defaultAudience ??
+    config.issuer;
   const minted = await mint(profile, {
     now: ctx.nowSec,
     subject: input.key.id,

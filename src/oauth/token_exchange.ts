@@ -83,7 +83,7 @@ export async function tokenExchangeGrant(ctx: Ctx): Promise<TokenResponse> {
     throw KeypebbleError.answer("invalid_target", "The audience is not allowed for token exchange");
   }
   const profile = ctx.rt.profiles.exchange;
-  const aud = asked ?? allowed[0] ?? profile.audiences?.[0] ?? ctx.rt.config.issuer;
+  const aud = asked ?? profile.defaultAudience ?? ctx.rt.config.issuer;
 
   const parents = [
     ...(subject.own?.facts.jti === undefined ? [] : [subject.own.facts.jti]),

@@ -15,14 +15,24 @@ export interface SqliteDatabase {
   all(sql: string, params: readonly SqliteValue[]): Record<string, unknown>[];
   /** Run a statement; returns the number of rows changed. */
   run(sql: string, params: readonly SqliteValue[]): number;
+  /**
+   * Copy the database, consistently, into `path` (an empty or missing file) while it stays in
+   * use, leaving a self-contained file (rollback journal, no -wal or -shm). Deno: SQLite's
+   * online backup API (`VACUUM INTO` needs ATTACH, which Deno's SQLite refuses unless every
+   * permission is granted); Bun: `VACUUM INTO`.
+   */
+  backupTo(path: string): Promise<void>;
   close(): void;
 }
 
-/**
- * Open (creating when missing, mode 0600) a SQLite database file. With `readOnly` the file must
- * exist and is never written (another program's database, read by `keypebble import`).
- */
-export type SqliteOpener = (
-  path: string,
-  options?: { readonly readOnly?: boolean },
-) => Promise<SqliteDatabase>;
+/** Options of a {@link SqliteOpener}. */
+export interface SqliteOpenOptions {
+  /**
+   * Open an existing file for reading only; never create or write it (`keypebble check`, a
+   * backup being restored, another program's database read by `keypebble import`).
+   */
+  readonly readOnly?: boolean;
+}
+
+/** Open (creating when missing, mode 0600, unless read-only) a SQLite database file. */
+export type SqliteOpener = (path: string, options?: SqliteOpenOptions) => Promise<SqliteDatabase>;

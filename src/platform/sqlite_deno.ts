@@ -4,23 +4,23 @@
  * files the same mode as the database.
  */
 
-import { DatabaseSync } from "node:sqlite";
-import type { SqliteDatabase, SqliteValue } from "./sqlite.ts";
+import { backup, DatabaseSync } from "node:sqlite";
+import type { SqliteDatabase, SqliteOpenOptions, SqliteValue } from "./sqlite.ts";
 
-/** Open a database file on Deno (read-only: never created, never written). */
+/** Open a database file on Deno. */
 export function openDenoSqlite(
   path: string,
-  options: { readonly readOnly?: boolean } = {},
+  options: SqliteOpenOptions = {},
 ): Promise<SqliteDatabase> {
   try {
-    return Promise.resolve(_open(path, options.readOnly === true));
+    return Promise.resolve(_open(path, options));
   } catch (e) {
     return Promise.reject(e);
   }
 }
 
-function _open(path: string, readOnly: boolean): SqliteDatabase {
-  if (readOnly) return _wrap(new DatabaseSync(path, { readOnly: true }));
+function _open(path: string, options: SqliteOpenOptions): SqliteDatabase {
+  if (options.readOnly) return _wrap(new DatabaseSync(path, { readOnly: true }));
   if (path !== ":memory:") _createPrivate(path);
   return _wrap(new DatabaseSync(path));
 }
@@ -50,6 +50,16 @@ function _wrap(db: DatabaseSync): SqliteDatabase {
     all: (sql, params) =>
       prepared(sql).all(...(params as SqliteValue[])) as Record<string, unknown>[],
     run: (sql, params) => Number(prepared(sql).run(...(params as SqliteValue[])).changes),
+    async backupTo(path: string): Promise<void> {
+      await backup(db, path);
+      // The copy carries the source's WAL flag: make it one file that opens anywhere.
+      const copy = new DatabaseSync(path);
+      try {
+        copy.exec("PRAGMA journal_mode = DELETE");
+      } finally {
+        copy.close();
+      }
+    },
     close: () => db.close(),
   };
 }

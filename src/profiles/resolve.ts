@@ -26,6 +26,12 @@ export interface Profile {
   readonly issuer: string;
   /** The `aud` allow-list; for `allow_list` kinds the first entry is the default. */
   readonly audiences?: readonly string[];
+  /**
+   * The `aud` the server gives a token of this kind when nothing narrower applies (a key's or a
+   * client's own audiences, a requested one), as `check` prints it; undefined when a caller must
+   * name one or it comes from the request (`services`, a target).
+   */
+  readonly defaultAudience?: string;
   /** Audiences no token of this kind may carry (registry services, the refresh audience). */
   readonly forbiddenAudiences: ReadonlySet<string>;
   readonly defaultTtl: number;
@@ -154,10 +160,12 @@ export async function buildProfiles(
     if (s.allowRegistryAudience) {
       for (const a of s.audiences ?? []) if (config.services.includes(a)) allowed.delete(a);
     }
+    const defaultAudience = _defaultAudience(name, config, s.audiences);
     out[name] = {
       def,
       issuer: s.issuer ?? config.issuer,
       ...(s.audiences === undefined ? {} : { audiences: s.audiences }),
+      ...(defaultAudience === undefined ? {} : { defaultAudience }),
       forbiddenAudiences: allowed,
       ...lifetimes,
       signer,
@@ -193,6 +201,30 @@ function _svidProfile(config: Config, issuer: SvidIssuer, override: number | und
     staticClaims: {},
     trustDomain: issuer.trustDomain,
   };
+}
+
+/** The audience model's default per kind (see `Profile.defaultAudience`). */
+function _defaultAudience(
+  name: ProfileName,
+  config: Config,
+  audiences: readonly string[] | undefined,
+): string | undefined {
+  switch (name) {
+    case "auth":
+      return audiences?.[0];
+    case "account":
+      return config.accounts?.audience ?? audiences?.[0] ?? config.issuer;
+    case "api":
+      return audiences?.[0] ?? config.audience ?? config.issuer;
+    case "client":
+    case "exchange":
+      return (name === "exchange" ? config.oauth?.exchangeAudiences[0] : undefined) ??
+        audiences?.[0] ?? config.issuer;
+    case "refresh":
+      return REFRESH_AUDIENCE;
+    default:
+      return undefined;
+  }
 }
 
 function _lifetimes(

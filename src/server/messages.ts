@@ -58,7 +58,8 @@ export type FromWorker =
     readonly watch: boolean;
     readonly files: string[];
   }
-  | { readonly t: "stopped" }
+  /** `usageLost`: counted usage could not be written at shutdown (logged by the worker). */
+  | { readonly t: "stopped"; readonly usageLost?: boolean }
   | { readonly t: "gather"; readonly id: number }
   | {
     readonly t: "snap";

@@ -228,16 +228,17 @@ export async function runSupervisor(platform: Platform, o: SupervisorOptions): P
     });
     // A worker that died cannot answer: wait for the others, but not for ever.
     const bound = new Promise((r) => setTimeout(r, o.timeouts.requestSeconds * 1000 + 5000));
-    await Promise.race([
+    const answers = await Promise.race([
       Promise.all(children.map((c) => {
         const p = next(c, "stopped");
         send(c, { t: "stop" });
         return p;
       })),
-      bound,
+      bound.then(() => []),
     ]);
     terminateAll();
-    resolveStop(code);
+    // A worker that could not write its counted usage at shutdown: exit non-zero.
+    resolveStop(code === 0 && answers.some((a) => a.usageLost) ? 1 : code);
   };
   onHup = () => void reload("SIGHUP");
   onStop = (signal) => void stop(signal);

@@ -128,9 +128,10 @@ export function runWorker(platform: Platform, link: WorkerLink): void {
           await instance.shutdown().catch(() => {});
           await instance.finished;
         }
-        // Usage counted since the last flush is written before the worker says it stopped.
-        await state?.close().catch(() => {});
-        send({ t: "stopped" });
+        // Usage counted since the last flush is written before the worker says it stopped; a
+        // loss is logged there and makes the process exit non-zero.
+        const closed = await (state?.close() ?? Promise.resolve()).then(() => true, () => false);
+        send(closed ? { t: "stopped" } : { t: "stopped", usageLost: true });
         return;
       }
       case "snap": {

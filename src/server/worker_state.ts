@@ -22,6 +22,7 @@ import type { Config } from "../config/mod.ts";
 import { type Limits, memoryLimits, redisLimits } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Platform } from "../platform/platform.ts";
+import { logNotices } from "./instance.ts";
 
 /** A worker's store-backed services (undefined without `store`) and its limits. */
 export interface WorkerState {
@@ -44,9 +45,10 @@ export async function prepareSharedState(
   logger: Logger,
 ): Promise<void> {
   if (config.store === undefined) return;
-  const apiKeys = await startApiKeys(platform, config);
+  const apiKeys = await startApiKeys(platform, config, { logger });
   try {
     if (apiKeys.pepperCreated) logger.info("pepper_created", { path: config.store.pepperPath });
+    logNotices(logger, apiKeys.notices); // the store's start-up checks, once for the process
     if (config.accounts !== undefined) {
       await startAccounts(platform, config, apiKeys.service.store, { logger });
     }
@@ -71,7 +73,7 @@ export async function openWorkerState(
   if (config.store === undefined) return { limits, close: () => limits.close() };
   let apiKeys: Awaited<ReturnType<typeof startApiKeys>>;
   try {
-    apiKeys = await startApiKeys(platform, config, { schema: "check" });
+    apiKeys = await startApiKeys(platform, config, { schema: "check", logger });
   } catch (e) {
     await limits.close();
     throw e;
@@ -104,8 +106,11 @@ export async function openWorkerState(
     limits,
     async close() {
       if (purge !== undefined) clearInterval(purge);
-      await apiKeys.close();
-      await limits.close();
+      try {
+        await apiKeys.close(); // rejects when counted usage could not be written (logged)
+      } finally {
+        await limits.close();
+      }
     },
   };
 }

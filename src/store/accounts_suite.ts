@@ -97,6 +97,19 @@ export function accountsSuite(engine: string, open: () => Promise<Store>): void 
     assert.equal(await s.refreshTokens.purge(2000), 3);
   });
 
+  t("a used token remembers its successor until the retry window is over", async (s) => {
+    await s.refreshTokens.insert(_rt({ hash: "h1" }));
+    assert.ok(await s.refreshTokens.consume("h1", 150));
+    await s.refreshTokens.setSuccessor("h1", "h2", "v1.sealed");
+    const r = await s.transaction((tx) => tx.refreshTokens.byHash("h1", { forUpdate: true }));
+    assert.equal(r?.successorHash, "h2");
+    assert.equal(r?.successorSealed, "v1.sealed");
+    assert.equal(await s.refreshTokens.forgetSuccessors(150), 0, "not before the window");
+    assert.equal(await s.refreshTokens.forgetSuccessors(151), 1);
+    const after = await s.refreshTokens.byHash("h1");
+    assert.deepEqual([after?.successorHash, after?.successorSealed], ["h2", null]);
+  });
+
   t("revoked jtis are kept until expiry and purged after", async (s) => {
     await s.revocations.revoke("j1", 500, 100);
     await s.revocations.revoke("j1", 500, 101);

@@ -28,17 +28,30 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at BIGINT NOT NULL
 )`;
 
-/** Read the schema status (creates the bookkeeping table when missing). */
+/** The tables of the store's schema (in the connection's schema on Postgres), sorted. */
+export async function storeTables(db: SqlDb): Promise<string[]> {
+  const rows = db.dialect === "sqlite"
+    ? await db.all<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    : await db.all<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    );
+  return rows.map((r) => String(r.name)).sort();
+}
+
+/** Read the schema status. Nothing is written: an empty store reports version 0. */
 export async function schemaStatus(
   db: SqlDb,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<SchemaStatus> {
-  // Under the migration lock: two instances running CREATE TABLE IF NOT EXISTS at the same time
-  // can still collide on Postgres (a unique violation in pg_type).
-  await db.transaction((tx) => tx.run(CREATE_TABLE), { lockId: MIGRATION_LOCK });
-  const rows = await db.all<{ version: number; name: string; applied_at: number }>(
-    "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
-  );
+  const exists = (await storeTables(db)).includes("schema_migrations");
+  const rows = exists
+    ? await db.all<{ version: number; name: string; applied_at: number }>(
+      "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
+    )
+    : [];
   const applied = rows.map((r) => ({
     version: Number(r.version),
     name: r.name,
@@ -77,6 +90,9 @@ export async function migrate(
   options: { source: string; now: number; migrations?: readonly Migration[] },
 ): Promise<number[]> {
   const migrations = options.migrations ?? MIGRATIONS;
+  // Under the migration lock: two instances running CREATE TABLE IF NOT EXISTS at the same time
+  // can still collide on Postgres (a unique violation in pg_type).
+  await db.transaction((tx) => tx.run(CREATE_TABLE), { lockId: MIGRATION_LOCK });
   const before = await schemaStatus(db, migrations);
   assertNotNewer(before, options.source);
   const appliedNow: number[] = [];

@@ -14,6 +14,7 @@
 
 import type { Dialect } from "./sql.ts";
 import { ACCOUNT_MIGRATIONS } from "./migrations_accounts.ts";
+import { RELIABILITY_MIGRATIONS } from "./migrations_reliability.ts";
 import { TRUST_MIGRATIONS } from "./migrations_trust.ts";
 import { IMPORT_MIGRATIONS } from "./migrations_imports.ts";
 import { OIDC_MIGRATIONS } from "./migrations_oidc.ts";
@@ -25,6 +26,15 @@ export interface Migration {
   readonly name: string;
   /** Statements for both engines, or one list per engine. */
   readonly up: readonly string[] | Readonly<Record<Dialect, readonly string[]>>;
+  /**
+   * The tables this migration creates, parents before children (a table a foreign key points
+   * to comes first). `store export`, `store import`, `store backup` (on Postgres) and
+   * `store restore` move exactly these tables, in migration order, with every column they have
+   * (columns added later by `ALTER TABLE` come along by themselves). A migration that creates
+   * a table must list it: `store_test.ts` fails otherwise, and `store export` refuses a store
+   * with a table nobody declared rather than leave it behind.
+   */
+  readonly tables?: readonly string[];
 }
 
 /** Issue 12: organisations, API keys, per-minute usage counters, blocks. */
@@ -32,6 +42,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "orgs_api_keys_usage_blocks",
+    tables: ["orgs", "api_keys", "usage_minutes", "blocks"],
     up: [
       `CREATE TABLE orgs (
         id TEXT PRIMARY KEY,
@@ -86,9 +97,17 @@ export const MIGRATIONS: readonly Migration[] = _ordered([
   ...CORE_MIGRATIONS,
   ...ACCOUNT_MIGRATIONS,
   ...TRUST_MIGRATIONS,
+  ...RELIABILITY_MIGRATIONS,
   ...IMPORT_MIGRATIONS,
   ...OIDC_MIGRATIONS,
 ]);
+
+/**
+ * Every table a store's data lives in, in the order they are copied (parents first): the
+ * `tables` of every migration, in version order. `schema_migrations` is not among them: each
+ * store keeps its own.
+ */
+export const DATA_TABLES: readonly string[] = MIGRATIONS.flatMap((m) => m.tables ?? []);
 
 /** The newest schema version this binary knows. */
 export const LATEST_VERSION: number = MIGRATIONS.length === 0

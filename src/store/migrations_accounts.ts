@@ -10,6 +10,14 @@ export const ACCOUNT_MIGRATIONS: readonly Migration[] = [
   {
     version: 10,
     name: "accounts_refresh_revocations_groups",
+    tables: [
+      "users",
+      "refresh_tokens",
+      "revoked_jtis",
+      "account_groups",
+      "account_group_members",
+      "settings",
+    ],
     up: [
       `CREATE TABLE users (
         id TEXT PRIMARY KEY,

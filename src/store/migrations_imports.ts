@@ -21,6 +21,7 @@ export const IMPORT_MIGRATIONS: readonly Migration[] = [
   {
     version: 40,
     name: "imports_hash_schemes",
+    tables: ["import_records"],
     up: [
       `ALTER TABLE api_keys ADD COLUMN hash_scheme TEXT NOT NULL DEFAULT 'hmac'`,
       `ALTER TABLE api_keys ADD COLUMN origin TEXT`,

@@ -14,6 +14,7 @@ export const OIDC_MIGRATIONS: readonly Migration[] = [
   {
     version: 50,
     name: "oidc_sessions_codes_totp_clients",
+    tables: ["oidc_sessions", "oidc_codes", "account_totp", "recovery_codes", "oidc_clients"],
     up: [
       `CREATE TABLE oidc_sessions (
         id TEXT PRIMARY KEY,

@@ -11,6 +11,7 @@ export const TRUST_MIGRATIONS: readonly Migration[] = [
   {
     version: 20,
     name: "key_reach_token_cutoffs",
+    tables: ["token_cutoffs"],
     up: [
       // `all`: an admin key of every organisation (a root principal's); NULL: its own only.
       `ALTER TABLE api_keys ADD COLUMN reach TEXT`,

@@ -14,7 +14,11 @@
  *    `{ sqlite: [...], postgres: [...] }`. Never edit a released migration.
  * 2. Add `...ACCOUNT_MIGRATIONS` to `MIGRATIONS` in `migrations.ts` (one line). Duplicate
  *    versions fail at load; `store_test.ts` checks every migration on both engines.
- * 3. Write the queries as a group in a new file (`accounts.ts`: `accountQueries(db: SqlDb)`),
+ * 3. Name every table the migration creates in its `tables` list, parents before children
+ *    (`tables: ["audit_events"]`): `store export`, `import`, `backup` (Postgres) and `restore`
+ *    then move it, with all its columns, without any other change. `store_test.ts` fails for a
+ *    table no migration lists, and `store export` refuses a store that has one.
+ * 4. Write the queries as a group in a new file (`accounts.ts`: `accountQueries(db: SqlDb)`),
  *    with `?` placeholders and row mapping there, and add one field to {@link Store} and one line
  *    in `_assemble` in `store.ts`.
  *
@@ -25,10 +29,23 @@
  * @module
  */
 
-export { type Migration, MIGRATIONS } from "./migrations.ts";
+export { DATA_TABLES, type Migration, MIGRATIONS } from "./migrations.ts";
+export {
+  EXPORT_FORMAT,
+  type ExportHeader,
+  type ExportLine,
+  type ExportSink,
+  type ExportSource,
+} from "./transfer.ts";
 export { LATEST_VERSION, type SchemaStatus } from "./migrate.ts";
-export { openStore, type OpenStoreOptions, redactStoreUrl, type Store } from "./store.ts";
-export type { Dialect, SqlDb, SqlValue } from "./sql.ts";
+export {
+  openStore,
+  type OpenStoreOptions,
+  redactStoreUrl,
+  type Store,
+  type TransferQueries,
+} from "./store.ts";
+export type { Dialect, SqlDb, SqlValue, StoreFault } from "./sql.ts";
 export type { ApiKeyQueries } from "./api_keys.ts";
 export type { BlockQueries } from "./blocks.ts";
 export type { OrgQueries } from "./orgs.ts";

@@ -1,7 +1,9 @@
 /**
  * Queries on account refresh tokens: opaque tokens stored as hashes, grouped in rotation
  * families. Each is single use; {@link RefreshTokenQueries.consume} marks one used atomically so
- * that two concurrent refreshes with the same token cannot both succeed.
+ * that two concurrent refreshes with the same token cannot both succeed. A rotation reads its
+ * token with `forUpdate` inside one transaction (a row lock on Postgres; SQLite's transactions
+ * hold the write lock), so concurrent rotations of one token run one after the other.
  */
 
 import type { SqlDb } from "./sql.ts";
@@ -10,7 +12,15 @@ import type { RefreshOrigin, RefreshTokenRecord } from "./types.ts";
 /** Refresh token queries. */
 export interface RefreshTokenQueries {
   insert(t: RefreshTokenRecord): Promise<void>;
-  byHash(hash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * The token with this hash. `forUpdate` (inside a transaction) locks its row until the
+   * transaction ends, so a concurrent rotation of the same token waits for this one.
+   */
+  byHash(hash: string, options?: { forUpdate?: boolean }): Promise<RefreshTokenRecord | undefined>;
+  /** Remember a used token's successor (its hash and the sealed token) for the retry window. */
+  setSuccessor(hash: string, successorHash: string, sealed: string): Promise<void>;
+  /** Forget the sealed successors of tokens used before `before` (the window is over). */
+  forgetSuccessors(before: number): Promise<number>;
   /** Mark unused, unrevoked `hash` used at `at`; false when it was not (reuse or race). */
   consume(hash: string, at: number): Promise<boolean>;
   /** Revoke every token of a family; resolves to the number revoked. */
@@ -42,6 +52,8 @@ function _token(r: Row): RefreshTokenRecord {
     expiresAt: Number(r.expires_at),
     usedAt: _n(r.used_at),
     revokedAt: _n(r.revoked_at),
+    successorHash: _s(r.successor_hash),
+    successorSealed: _s(r.successor_sealed),
     origin: r.origin === "pico-auth" ? "pico-auth" as RefreshOrigin : null,
   };
 }
@@ -67,10 +79,23 @@ export function refreshTokenQueries(db: SqlDb): RefreshTokenQueries {
         ],
       );
     },
-    async byHash(hash: string): Promise<RefreshTokenRecord | undefined> {
-      const rows = await db.all("SELECT * FROM refresh_tokens WHERE hash = ?", [hash]);
+    async byHash(hash: string, options = {}): Promise<RefreshTokenRecord | undefined> {
+      const lock = options.forUpdate && db.dialect === "postgres" ? " FOR UPDATE" : "";
+      const rows = await db.all(`SELECT * FROM refresh_tokens WHERE hash = ?${lock}`, [hash]);
       return rows.length === 0 ? undefined : _token(rows[0]);
     },
+    async setSuccessor(hash: string, successorHash: string, sealed: string): Promise<void> {
+      await db.run(
+        "UPDATE refresh_tokens SET successor_hash = ?, successor_sealed = ? WHERE hash = ?",
+        [successorHash, sealed, hash],
+      );
+    },
+    forgetSuccessors: (before) =>
+      db.run(
+        `UPDATE refresh_tokens SET successor_sealed = NULL
+         WHERE successor_sealed IS NOT NULL AND used_at < ?`,
+        [before],
+      ),
     async consume(hash: string, at: number): Promise<boolean> {
       return (await db.run(
         `UPDATE refresh_tokens SET used_at = ?

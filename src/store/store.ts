@@ -4,18 +4,29 @@
  * group (a file here) and one line below, without touching the others.
  */
 
+import { redactUrl } from "../config/store.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { SqliteOpener } from "../platform/sqlite.ts";
 import { type ApiKeyQueries, apiKeyQueries } from "./api_keys.ts";
 import { type BlockQueries, blockQueries } from "./blocks.ts";
 import { assertNotNewer, migrate, type SchemaStatus, schemaStatus } from "./migrate.ts";
 import { type OrgQueries, orgQueries } from "./orgs.ts";
-import { type PgLike, postgresDb, type SqlDb, sqliteDb } from "./sql.ts";
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  faultReason,
+  type PgLike,
+  postgresDb,
+  type SqlDb,
+  type SqlDbOptions,
+  sqliteDb,
+  type StoreFault,
+} from "./sql.ts";
 import { type UsageQueries, usageQueries } from "./usage.ts";
 import { type UserQueries, userQueries } from "./users.ts";
 import { type RefreshTokenQueries, refreshTokenQueries } from "./refresh_tokens.ts";
 import { type RevocationQueries, revocationQueries } from "./revocations.ts";
 import { type GroupQueries, groupQueries } from "./groups.ts";
+import { exportRows, type ExportSink, type ExportSource, importRows } from "./transfer.ts";
 import { type ImportQueries, importQueries } from "./imports.ts";
 import { type OidcSessionQueries, oidcSessionQueries } from "./oidc_sessions.ts";
 import { type AuthCodeQueries, authCodeQueries } from "./oidc_codes.ts";
@@ -49,7 +60,36 @@ export interface Store {
   status(): Promise<SchemaStatus>;
   /** Run several query groups in one transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Whether the store takes writes: tries one in a transaction that is rolled back (nothing
+   * stays). Resolves to undefined when it does, else the engine's reason (a read-only file,
+   * -wal or -shm, a read-only mount, a Postgres standby). A store opened read-only (`check`)
+   * is asked without writing: only whether Postgres is a standby.
+   */
+  probeWrite(): Promise<string | undefined>;
+  /** Export, import, restore and backup (issue 20); see `transfer.ts`. */
+  readonly transfer: TransferQueries;
   close(): Promise<void>;
+}
+
+/** Moving a store's data: see `transfer.ts` for the format. */
+export interface TransferQueries {
+  /** Hand every data table's rows to `sink` as export lines, from one snapshot. */
+  exportTo(sink: ExportSink, options?: { now?: Date }): Promise<Record<string, number>>;
+  /**
+   * Load an export's lines in one transaction: into an empty store (`import`) or replacing what
+   * it holds (`restore`). `beforeCommit` runs in the transaction with the loaded rows visible.
+   */
+  importFrom(
+    source: ExportSource,
+    options: { mode: "import" | "restore"; beforeCommit?: (tx: Store) => Promise<void> },
+  ): Promise<Record<string, number>>;
+  /**
+   * SQLite: write a consistent copy of the database to `path` while it is in use (the online
+   * backup API on Deno, `VACUUM INTO` on Bun: writers are not held). `path` must not exist or
+   * be empty.
+   */
+  backupTo(path: string): Promise<void>;
 }
 
 /** Options of {@link openStore}. */
@@ -63,11 +103,25 @@ export interface OpenStoreOptions {
    * `check`: refuse a store that is behind or ahead of this binary. `none`: open only.
    */
   readonly schema?: "migrate" | "check" | "none";
+  /**
+   * The longest a query waits for a lock another connection holds, in milliseconds
+   * (`store.busy_timeout_ms`): SQLite retries on a timer (never blocking the event loop),
+   * PostgreSQL sets `lock_timeout`. Then `store_unavailable` (503).
+   */
+  readonly busyTimeoutMs?: number;
+  /** Open for reading only: nothing is migrated or written (`keypebble check`). */
+  readonly readOnly?: boolean;
+  /** Told the engine's reason each time a query fails with `store_unavailable`. */
+  readonly onFault?: (fault: StoreFault) => void;
 }
 
-/** A store URL without its password. */
+/**
+ * A store URL without its password, for messages and logs: the user-info and every query
+ * parameter naming a password (`?password=`, `&password=`, `?sslpassword=`, percent-encoded
+ * names too) become `***` (one implementation with the config's `redactUrl`).
+ */
 export function redactStoreUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, "$1:***@");
+  return redactUrl(url);
 }
 
 /**
@@ -81,6 +135,11 @@ export function redactStoreUrl(url: string): string {
  */
 export async function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
   const source = redactStoreUrl(url);
+  const sqlOptions: SqlDbOptions = {
+    busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.onFault === undefined ? {} : { onFault: options.onFault }),
+  };
   let db: SqlDb;
   if (url.startsWith("sqlite:")) {
     if (options.sqlite === undefined) {
@@ -88,25 +147,37 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     }
     const path = url.slice("sqlite:".length);
     try {
-      db = sqliteDb(await options.sqlite(path), source);
-    } catch (e) {
-      if (e instanceof KeypebbleError) throw e;
-      throw new KeypebbleError(
-        "store_error",
-        `Cannot open store ${source}: ${e instanceof Error ? e.message : String(e)}`,
+      db = sqliteDb(
+        await options.sqlite(path, options.readOnly ? { readOnly: true } : {}),
+        source,
+        sqlOptions,
       );
+    } catch (e) {
+      throw _atStart(source, e);
     }
   } else if (/^postgres(ql)?:\/\//.test(url)) {
-    db = postgresDb(await postgresClient(url), source);
+    db = postgresDb(
+      await postgresClient(url, {
+        application_name: "keypebble",
+        // A row lock held by another instance (a refresh being rotated) is waited for this
+        // long, then the query fails as unavailable (55P03) instead of holding the request.
+        lock_timeout: String(sqlOptions.busyTimeoutMs),
+        ...(options.readOnly ? { default_transaction_read_only: "on" } : {}),
+      }),
+      source,
+      sqlOptions,
+    );
   } else {
     throw new KeypebbleError(
       "config_invalid",
       `Store URL ${source} must start with "sqlite:" or "postgres://"`,
     );
   }
-  const store = _assemble(db, source);
+  const store = _assemble(db, source, options.readOnly === true);
   try {
-    const mode = options.schema ?? "migrate";
+    // A read-only store is never migrated: it is checked.
+    let mode = options.schema ?? "migrate";
+    if (options.readOnly && mode === "migrate") mode = "check";
     if (mode === "migrate") await store.migrate(options.now);
     else if (mode === "check") {
       const s = await store.status();
@@ -120,9 +191,32 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     }
   } catch (e) {
     await store.close().catch(() => {});
-    throw e;
+    throw _atStart(source, e);
   }
   return store;
+}
+
+/**
+ * A failure while opening: the message names the store (redacted) and the engine's reason,
+ * since it goes to the operator (the start-up log, the CLI), never to a client.
+ */
+function _atStart(source: string, e: unknown): KeypebbleError {
+  if (e instanceof KeypebbleError && e.code !== "store_unavailable") return e;
+  const reason = faultReason(e);
+  if (e instanceof KeypebbleError && !/unable to open database file/.test(reason)) {
+    return new KeypebbleError("store_unavailable", `Store ${source} is unavailable: ${reason}`, {
+      cause: e,
+    });
+  }
+  // SQLite needs to create the file, or its -wal and -shm beside it, in the directory.
+  const hint = /unable to open database file|EACCES|EROFS|permission denied/i.test(reason) &&
+      source.startsWith("sqlite:")
+    ? " (the directory must be writable for the user Keypebble runs as: systemd " +
+      "StateDirectory=keypebble, a writable volume in a container)"
+    : "";
+  return new KeypebbleError("store_error", `Cannot open store ${source}: ${reason}${hint}`, {
+    cause: e,
+  });
 }
 
 /**
@@ -160,7 +254,7 @@ export async function postgresClient(
   } as Record<string, unknown>) as unknown as PgLike;
 }
 
-function _assemble(db: SqlDb, source: string): Store {
+function _assemble(db: SqlDb, source: string, readOnly: boolean): Store {
   return {
     kind: db.dialect,
     source,
@@ -183,7 +277,44 @@ function _assemble(db: SqlDb, source: string): Store {
       assertNotNewer(s, source);
       return s;
     },
-    transaction: (fn) => db.transaction((tx) => fn(_assemble(tx, source))),
+    transaction: (fn) => db.transaction((tx) => fn(_assemble(tx, source, readOnly))),
+    probeWrite: () => _probeWrite(db, readOnly),
+    transfer: {
+      exportTo: (sink, o) => exportRows(db, sink, o),
+      importFrom: (src, o) =>
+        importRows(db, src, {
+          mode: o.mode,
+          ...(o.beforeCommit === undefined
+            ? {}
+            : { beforeCommit: (tx) => o.beforeCommit!(_assemble(tx, source, readOnly)) }),
+        }),
+      async backupTo(path: string): Promise<void> {
+        if (db.backup === undefined) {
+          throw new KeypebbleError("store_error", "A file copy is for SQLite stores only");
+        }
+        await db.backup(path);
+      },
+    },
     close: () => db.close(),
   };
+}
+
+async function _probeWrite(db: SqlDb, readOnly: boolean): Promise<string | undefined> {
+  if (readOnly) {
+    if (db.dialect !== "postgres") return undefined;
+    const rows = await db.all<{ r: unknown }>("SELECT pg_is_in_recovery() AS r");
+    return rows[0]?.r === true ? "the server is a standby (in recovery)" : undefined;
+  }
+  const rollBack = new Error("probe done");
+  try {
+    await db.transaction(async (tx) => {
+      const name = `_write_probe_${crypto.randomUUID()}`;
+      await tx.run("INSERT INTO settings (name, value) VALUES (?, ?)", [name, ""]);
+      throw rollBack;
+    });
+  } catch (e) {
+    if (e === rollBack) return undefined;
+    return faultReason(e);
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import { KeypebbleError } from "../errors.ts";
 import { migrate } from "./migrate.ts";
 import { sqliteDb } from "./sql.ts";
 import { LATEST_VERSION, MIGRATIONS } from "./migrations.ts";
-import { openStore } from "./store.ts";
+import { openStore, redactStoreUrl } from "./store.ts";
 import { storeSuite } from "./store_suite.ts";
 import { accountsSuite } from "./accounts_suite.ts";
 import { oidcSuite } from "./oidc_suite.ts";
@@ -82,4 +82,30 @@ Deno.test("store: an unreadable location gives a clear store error", async () =>
     () => openStore("sqlite:/nonexistent-dir/kp.db", { sqlite: openDenoSqlite, now: 1 }),
     (e: unknown) => e instanceof KeypebbleError && /Cannot open store/.test(e.message),
   );
+});
+
+Deno.test("redactStoreUrl() hides the password in every form a Postgres URL can carry it", () => {
+  const cases: [string, string][] = [
+    ["postgres://kp:s3cret@db:5432/kp", "postgres://***@db:5432/kp"],
+    ["postgresql://kp:s3cret@db/kp", "postgresql://***@db/kp"],
+    ["postgres://kp:p@ss:w/rd@db/kp", "postgres://***@db/kp"],
+    ["postgres://kp:pa?ss@db/kp", "postgres://***@db/kp"],
+    ["postgres://db/kp?password=s3cret", "postgres://db/kp?password=***"],
+    [
+      "postgres://db/kp?sslmode=require&password=s3cret",
+      "postgres://db/kp?sslmode=require&password=***",
+    ],
+    ["postgres://db/kp?PassWord=s3cret&x=1", "postgres://db/kp?PassWord=***&x=1"],
+    ["postgres://db/kp?%70assword=s3cret", "postgres://db/kp?%70assword=***"],
+    ["postgres://db/kp?pass%77ord=s3cret&a=b", "postgres://db/kp?pass%77ord=***&a=b"],
+    ["postgres://db/kp?sslpassword=s3cret", "postgres://db/kp?sslpassword=***"],
+    ["postgres://db/kp?password=a%26s3cret", "postgres://db/kp?password=***"],
+    ["postgres://db/kp?options=a@b", "postgres://db/kp?options=a@b"],
+    ["sqlite:/var/lib/kp/kp.db", "sqlite:/var/lib/kp/kp.db"],
+  ];
+  for (const [url, want] of cases) {
+    const got = redactStoreUrl(url);
+    assert.equal(got, want, url);
+    assert.ok(!got.includes("s3cret") && !got.includes("ss:w"), got);
+  }
 });

@@ -146,6 +146,10 @@ export interface RefreshTokenRecord {
   /** When it was exchanged (single use): presenting it again is reuse. */
   readonly usedAt: number | null;
   readonly revokedAt: number | null;
+  /** Set when it was exchanged: the hash of its successor (the retry window returns it). */
+  readonly successorHash?: string | null;
+  /** The successor, sealed under a key only the holder of this token can derive. */
+  readonly successorSealed?: string | null;
   /** Absent or null: ours (`kprt_…`); `pico-auth`: imported, presented in pico-auth's form. */
   readonly origin?: RefreshOrigin | null;
 }

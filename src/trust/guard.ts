@@ -92,3 +92,17 @@ export function limitPrincipal(ctx: Ctx, subject: string): void | Promise<void> 
   if (rule === undefined) return;
   return limitRate(ctx, { scope: "principal", key: `sub:${subject.slice(0, 128)}`, rule });
 }
+
+/**
+ * A per-address budget for one costly action (`action` names its bucket, e.g. `register`), on
+ * top of the general per-address limit: 429 with `Retry-After` when spent. Nothing when the client
+ * address is unknown (a trusted proxy that names no client).
+ */
+export function limitAddress(
+  ctx: Ctx,
+  action: string,
+  rule: { requests: number; windowSeconds: number },
+): void | Promise<void> {
+  if (!ctx.client.known) return;
+  return limitRate(ctx, { scope: "address", key: `${action}:${ctx.client.address}`, rule });
+}

@@ -39,7 +39,7 @@ export {
 } from "./capabilities.ts";
 export { clientCaller, presentedClient } from "./clients.ts";
 export type { PresentedClient } from "./clients.ts";
-export { challengeHeaders, limitPrincipal } from "./guard.ts";
+export { challengeHeaders, limitAddress, limitPrincipal } from "./guard.ts";
 export {
   API_KEY_GUESSES,
   clearFailures,

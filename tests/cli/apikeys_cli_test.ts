@@ -160,26 +160,36 @@ Deno.test("CLI: a store locked by another writer gives a clear 'unavailable' err
   }
 });
 
-Deno.test("CLI: check summarises the store and shared_limits with passwords redacted, contacting neither", async () => {
+Deno.test("CLI: check summarises the store and shared_limits with passwords redacted; an unreachable Postgres stops it as it stops serve", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/secret`, "s".repeat(40));
     const config = `${dir}/kp.yaml`;
     await Deno.writeTextFile(
+      `${dir}/pg.yaml`,
+      'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
+        'store: {url: "postgres://kp:pg-s3cret@127.0.0.1:1/kp?password=pg-s3cret", ' +
+        "pepper_path: kp.pepper}\n",
+    );
+    const down = await runKeypebble(["check", "--config", `${dir}/pg.yaml`]);
+    assert.equal(down.code, 2, down.stdout);
+    assert.match(
+      down.stderr,
+      /Store postgres:\/\/\*\*\*@127\.0\.0\.1:1\/kp\?password=\*\*\* is unavailable/,
+    );
+    assert.ok(!down.stderr.includes("s3cret"), "no password shown");
+    await Deno.writeTextFile(
       config,
       'issuer: "https://kp.test"\nhs256_secret_path: secret\n' +
-        'store: {url: "postgres://kp:pg-s3cret@db.invalid:5432/kp", pepper_path: kp.pepper, ' +
+        'store: {url: "sqlite:kp.db", pepper_path: kp.pepper, ' +
         "cache_seconds: 3, accepted_prefixes: [kg_live_]}\n" +
         'shared_limits: {redis_url: "redis://:redis-s3cret@redis.invalid:6379/0"}\n',
     );
     const missing = await runKeypebble(["check", "--config", config]);
     assert.equal(missing.code, 0, missing.stderr);
     const out = missing.stdout;
-    assert.match(
-      out,
-      /store\s+postgres:\/\/\*\*\*@db\.invalid:5432\/kp \(not contacted by check\)/,
-    );
-    assert.match(out, new RegExp(`pepper\\s+${dir}/kp\\.pepper \\(MISSING`));
+    assert.match(out, new RegExp(`store\\s+sqlite:${dir}/kp\\.db \\(opened read-only by check\\)`));
+    assert.match(out, new RegExp(`pepper\\s+${dir}/kp\\.pepper \\(missing: serve creates it`));
     assert.match(out, /cached 3 s .*accepted: kp_live_, kg_live_/);
     assert.match(out, /shared limits redis:\/\/\*\*\*@redis\.invalid:6379\/0: counters shared/);
     for (const e of ["/forward-auth", "/oauth2/token", "/admin/keys/{id}/roll"]) {
@@ -188,11 +198,12 @@ Deno.test("CLI: check summarises the store and shared_limits with passwords reda
     assert.match(out, /api\s+POST \/oauth2\/token .*lifetime 900 s/);
     assert.ok(!out.includes("s3cret") && !missing.stderr.includes("s3cret"), "no password shown");
     await assert.rejects(Deno.stat(`${dir}/kp.pepper`), "check writes no pepper");
+    await assert.rejects(Deno.stat(`${dir}/kp.db`), "check creates no store");
 
     await Deno.writeTextFile(`${dir}/kp.pepper`, "p".repeat(40));
     const ok = await runKeypebble(["check", "--config", config]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.ok(!ok.stdout.includes("MISSING"));
+    assert.ok(!ok.stdout.includes("missing"));
 
     await Deno.writeTextFile(`${dir}/kp.pepper`, "short");
     const weak = await runKeypebble(["check", "--config", config]);

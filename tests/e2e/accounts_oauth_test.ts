@@ -131,6 +131,7 @@ oauth:
       scopes: [deploy]
       subject_prefix: "ci:"
   exchange_audiences: [deploy-api]
+  token_exchange: true
 `,
     );
     server = await serveAt(`${dir}/config.yaml`, port, {
@@ -200,11 +201,17 @@ oauth:
     assert.equal(me.org_id, "default");
     const rot = await (await json(`${api}/refresh`, login.refresh_token)).json();
     assert.ok(rot.access_token && rot.refresh_token !== login.refresh_token);
-    // Reuse of the rotated token revokes the family, the fresh token too.
+    // A retry of the used token within accounts.refresh_reuse_seconds (a lost answer) gets the
+    // same successor; once that successor is used, the old token is reuse: the family is
+    // revoked, the newest token too.
+    const retry = await (await json(`${api}/refresh`, login.refresh_token)).json();
+    assert.equal(retry.refresh_token, rot.refresh_token);
+    const next = await (await json(`${api}/refresh`, { refresh_token: rot.refresh_token })).json();
+    assert.ok(next.refresh_token);
     const reuse = await json(`${api}/refresh`, login.refresh_token);
     assert.equal(reuse.status, 401);
     await reuse.body?.cancel();
-    const fresh = await json(`${api}/refresh`, { refresh_token: rot.refresh_token });
+    const fresh = await json(`${api}/refresh`, { refresh_token: next.refresh_token });
     assert.equal(fresh.status, 401);
     await fresh.body?.cancel();
 
@@ -288,31 +295,18 @@ oauth:
       ),
     );
     assert.notEqual(ref1.refresh_token, pw.refresh_token);
-    await assert.rejects(async () =>
-      oauth.processRefreshTokenResponse(
+    const refresh = async (token: string) =>
+      await oauth.processRefreshTokenResponse(
         as,
         publicClient,
-        await oauth.refreshTokenGrantRequest(
-          as,
-          publicClient,
-          oauth.None(),
-          pw.refresh_token!,
-          insecure,
-        ),
-      )
-    );
-    await assert.rejects(async () =>
-      oauth.processRefreshTokenResponse(
-        as,
-        publicClient,
-        await oauth.refreshTokenGrantRequest(
-          as,
-          publicClient,
-          oauth.None(),
-          ref1.refresh_token!,
-          insecure,
-        ),
-      ), "the family is revoked");
+        await oauth.refreshTokenGrantRequest(as, publicClient, oauth.None(), token, insecure),
+      );
+    // A retry within accounts.refresh_reuse_seconds gets the same successor ...
+    assert.equal((await refresh(pw.refresh_token!)).refresh_token, ref1.refresh_token);
+    // ... until that successor is used: then the old token is reuse, and the family is revoked.
+    const ref2 = await refresh(ref1.refresh_token!);
+    await assert.rejects(() => refresh(pw.refresh_token!));
+    await assert.rejects(() => refresh(ref2.refresh_token!), "the family is revoked");
 
     // ---- token exchange: a trusted issuer's JWT, its JWKS fetched over HTTP -----------------
     const now = Math.floor(Date.now() / 1000);

@@ -40,6 +40,8 @@ export async function makeAccountInstance(
     accounts?: Partial<AccountsConfig>;
     fetchJwks?: typeof fetch;
     limits?: Limits;
+    /** The store (default: a private in-memory SQLite). */
+    storeUrl?: string;
     /** The config's top-level `audience` (default `kp-api`). */
     audience?: string;
   } = {},
@@ -47,6 +49,7 @@ export async function makeAccountInstance(
   const clock = { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
   const base = await makeKeyInstance({
     clock,
+    ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
     ...(options.extraYaml === undefined ? {} : { extraYaml: options.extraYaml }),
   });
   const accounts = new AccountService({

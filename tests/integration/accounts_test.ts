@@ -108,13 +108,39 @@ Deno.test("pico-auth quick start: register, login, /me, refresh with rotation, c
   }
 });
 
+Deno.test("a refresh retried within accounts.refresh_reuse_seconds gets the same successor; the family lives", async () => {
+  const kp = await makeAccountInstance();
+  try {
+    const u = await kp.user("carol@example.com");
+    const r1 = await (await kp.postJson("/api/v1/auth/refresh", u.refresh)).json();
+    // The client never saw that answer (a timeout) and retries with the same token.
+    kp.advance(29_000);
+    const retry = await kp.postJson("/api/v1/auth/refresh", u.refresh);
+    assert.equal(retry.status, 200);
+    const r2 = await retry.json();
+    assert.equal(r2.refresh_token, r1.refresh_token, "the same successor");
+    assert.ok(kp.logLines.some((l) => l.includes('"event":"refresh_token_retry"')));
+    assert.ok(!kp.logLines.some((l) => l.includes("refresh_token_reuse")));
+    // The successor works, once; after that the old token is reuse again (its successor is used).
+    const r3 = await kp.postJson("/api/v1/auth/refresh", r2.refresh_token);
+    assert.equal(r3.status, 200);
+    await r3.body?.cancel();
+    const late = await kp.postJson("/api/v1/auth/refresh", u.refresh);
+    assert.equal(late.status, 401);
+    assert.match((await late.json()).message, /already used/);
+  } finally {
+    await kp.close();
+  }
+});
+
 Deno.test("reuse of a rotated refresh token revokes the whole family, the fresh token too, and is logged", async () => {
   const kp = await makeAccountInstance();
   try {
     const u = await kp.user("bob@example.com");
     const r1 = await (await kp.postJson("/api/v1/auth/refresh", u.refresh)).json();
     assert.ok(r1.refresh_token);
-    // The thief replays the first token.
+    // The thief replays the first token, after the retry window.
+    kp.advance(31_000);
     const replay = await kp.postJson("/api/v1/auth/refresh", u.refresh);
     assert.equal(replay.status, 401);
     assert.match((await replay.json()).message, /already used/);

@@ -163,6 +163,7 @@ Deno.test("password and refresh_token grants: rotation, binding to the client, r
       refresh_token: t.refresh_token,
     })).json();
     assert.ok(r1.refresh_token);
+    kp.advance(31_000); // past accounts.refresh_reuse_seconds (30): reuse, not a retry
     const reuse = await form("/oauth2/token", {
       grant_type: "refresh_token",
       refresh_token: t.refresh_token,

@@ -639,3 +639,42 @@ accounts:
     await kp.close();
   }
 });
+
+Deno.test("finding 16: a duplicate registration is refused before any PBKDF2 work is spent", async () => {
+  const { derivationStats } = await import("../../src/identity/mod.ts");
+  const { kp } = await instance();
+  try {
+    const reg = (email: string) =>
+      kp.postJson("/api/v1/auth/register", {
+        email,
+        password: "a-fresh-password-1",
+        display_name: "D",
+      });
+    assert.equal((await reg("dup@example.com")).status, 201);
+    const before = derivationStats.iterations;
+    const again = await reg("DUP@example.com");
+    assert.equal(again.status, 409);
+    await again.body?.cancel();
+    assert.equal(derivationStats.iterations, before, "no password was hashed for a duplicate");
+  } finally {
+    await kp.close();
+  }
+});
+
+Deno.test("finding 16: registrations have a per-address budget of their own", async () => {
+  const { kp } = await instance("", true);
+  try {
+    let last = 0;
+    for (let i = 0; i < 21; i++) {
+      const r = await kp.postJson("/api/v1/auth/register", {
+        email: `r${i}@example.com`,
+        password: "a-fresh-password-1",
+      });
+      last = r.status;
+      await r.body?.cancel();
+    }
+    assert.equal(last, 429, "the 21st registration from one address in an hour is refused");
+  } finally {
+    await kp.close();
+  }
+});
