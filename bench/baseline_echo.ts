@@ -4,7 +4,7 @@
  * the size of the real endpoint's response, with the same headers. It runs on Deno (`Deno.serve`) or Bun (`Bun.serve`), so each runtime is compared
  * with itself.
  *
- *   deno run --allow-net bench/baseline_echo.ts PORT RESPONSE_BYTES
+ *   deno run --unstable-net --allow-net bench/baseline_echo.ts PORT RESPONSE_BYTES
  *   bun bench/baseline_echo.ts PORT RESPONSE_BYTES
  */
 
@@ -14,7 +14,14 @@ const HEADERS = {
 };
 
 interface BunLike {
-  serve(o: { hostname: string; port: number; fetch(req: Request): Promise<Response> }): unknown;
+  serve(
+    o: {
+      hostname: string;
+      port: number;
+      reusePort: boolean;
+      fetch(req: Request): Promise<Response>;
+    },
+  ): unknown;
 }
 
 function args(): string[] {
@@ -46,8 +53,9 @@ async function handle(req: Request): Promise<Response> {
 
 const bun = (globalThis as unknown as { Bun?: BunLike }).Bun;
 if (bun) {
-  bun.serve({ hostname: "127.0.0.1", port, fetch: handle });
+  // reusePort: `bench/per_request.ts` runs two echoes on one port to compare with two workers.
+  bun.serve({ hostname: "127.0.0.1", port, reusePort: true, fetch: handle });
 } else {
-  Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, handle);
+  Deno.serve({ hostname: "127.0.0.1", port, reusePort: true, onListen: () => {} }, handle);
 }
 console.log(`baseline echo listening on ${port}`);

@@ -143,7 +143,13 @@ if (hasWrk) {
       [
         "deno",
         denoBin,
-        [Deno.execPath(), "run", "--allow-net", `${ROOT}bench/forward_auth_baseline.ts`],
+        [
+          Deno.execPath(),
+          "run",
+          "--unstable-net",
+          "--allow-net",
+          `${ROOT}bench/forward_auth_baseline.ts`,
+        ],
       ],
     ];
     try {
