@@ -75,6 +75,7 @@ export const GATEWAY_ROUTES: readonly AppRoute[] = [
     caller: { accepts: ["api_key"], anonymous: "never" },
     body: "none",
     style: "keypebble",
+    reads: ["x-required-scope"],
     handle: getForwardAuth,
   },
 ];

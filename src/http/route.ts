@@ -69,6 +69,11 @@ export interface RouteDecl<S extends Services = Services> {
   readonly style: WireStyle;
   /** The token kind this route mints (documentation, OpenAPI, `check`, `profiles.<kind>.enabled`). */
   readonly profile?: ProfileName;
+  /**
+   * Request headers the handler itself reads, besides those of its caller declaration and its
+   * body (e.g. forward-auth's `x-required-scope`): each is held to `limits.max_header_bytes`.
+   */
+  readonly reads?: readonly string[];
   readonly handle: (ctx: RequestContext<S>) => Response | Promise<Response>;
 }
 
