@@ -34,6 +34,8 @@ import { hasImportedShape, importedCandidates, importedPrefix } from "./imported
 /** Most key checks kept in memory. */
 export const MAX_CACHED = 10_000;
 
+const MISSING: KeyCheck = Object.freeze({ ok: false, reason: "missing" });
+
 /** Why a key was refused. */
 export type KeyRefusal =
   | "missing"
@@ -111,6 +113,8 @@ export class ApiKeyService {
   readonly #keyguardSecret: Uint8Array | undefined;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #inflight = new Map<string, Promise<ApiKeyWithOrg | null>>();
+  /** Bumped by every change made here, so a read begun before it is not remembered after it. */
+  #generation = 0;
   readonly #usage = new Map<
     string,
     { keyId: string; minute: number; requests: number; errors: number; last: number }
@@ -139,12 +143,19 @@ export class ApiKeyService {
    * safe shape) and, until first presented here, a hash of its source's scheme: the lookup then
    * tries that hash too (in the same query), and a key found by it moves to our scheme at once.
    */
-  async check(raw: string | undefined): Promise<KeyCheck> {
-    if (raw === undefined || raw === "") return { ok: false, reason: "missing" };
+  check(raw: string | undefined): KeyCheck | Promise<KeyCheck> {
+    if (raw === undefined || raw === "") return MISSING;
     const shape = checkKeyShape(raw, this.config.acceptedPrefixes);
     const imported = hasImportedShape(raw);
     if ("problem" in shape && !imported) return { ok: false, reason: shape.problem };
-    const key = await this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
+    const found = this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
+    // Answered from the cache (the warm path): no promise, no extra turn of the event loop.
+    return found instanceof Promise
+      ? found.then((key) => this.#checked(key, shape))
+      : this.#checked(found, shape);
+  }
+
+  #checked(key: ApiKeyWithOrg | null, shape: ReturnType<typeof checkKeyShape>): KeyCheck {
     if (key === null) return { ok: false, reason: "problem" in shape ? shape.problem : "unknown" };
     // Only an imported key may carry a prefix that is not (or no longer) accepted.
     if ("problem" in shape && (key.origin ?? null) === null) {
@@ -159,19 +170,31 @@ export class ApiKeyService {
   }
 
   /** The key with our `hash`, or (given the raw key) one still under an imported scheme. */
-  async #lookup(hash: string, raw?: string): Promise<ApiKeyWithOrg | null> {
+  #lookup(hash: string, raw?: string): ApiKeyWithOrg | null | Promise<ApiKeyWithOrg | null> {
     const now = this.#now();
     const hit = this.#cache.get(hash);
-    if (hit !== undefined && hit.until > now) return hit.key;
-    let p = this.#inflight.get(hash);
-    if (p === undefined) {
-      p = this.#load(hash, raw).then((k) => {
-        this.#remember(hash, k);
-        return k;
-      }).finally(() => this.#inflight.delete(hash));
-      this.#inflight.set(hash, p);
+    if (hit !== undefined && hit.until > now) {
+      // In the second half of its life an entry is re-read behind the requests that use it: a
+      // key in use never waits for the store, and what it answers is never older than
+      // cache_seconds (a failed re-read leaves the entry to expire).
+      if (hit.until - now < this.config.cacheSeconds * 500 && !this.#inflight.has(hash)) {
+        this.#loadInto(hash, raw, now).catch(() => {});
+      }
+      return hit.key;
     }
-    return await p;
+    return this.#inflight.get(hash) ?? this.#loadInto(hash, raw, now);
+  }
+
+  #loadInto(hash: string, raw: string | undefined, now: number): Promise<ApiKeyWithOrg | null> {
+    const generation = this.#generation;
+    const p = this.#load(hash, raw).then((k) => {
+      // A change made here while the read ran (a revocation, a roll) may be missing from it: the
+      // answer serves this request but is not remembered.
+      if (generation === this.#generation) this.#remember(hash, k, now);
+      return k;
+    }).finally(() => this.#inflight.delete(hash));
+    this.#inflight.set(hash, p);
+    return p;
   }
 
   async #load(hash: string, raw: string | undefined): Promise<ApiKeyWithOrg | null> {
@@ -191,9 +214,10 @@ export class ApiKeyService {
     }
   }
 
-  #remember(hash: string, key: ApiKeyWithOrg | null): void {
+  /** Remember a check read at `readAt` (ms): it holds what was true then, for cache_seconds. */
+  #remember(hash: string, key: ApiKeyWithOrg | null, readAt: number): void {
     this.#cache.delete(hash);
-    this.#cache.set(hash, { key, until: this.#now() + this.config.cacheSeconds * 1000 });
+    this.#cache.set(hash, { key, until: readAt + this.config.cacheSeconds * 1000 });
     if (this.#cache.size > MAX_CACHED) {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
@@ -202,21 +226,40 @@ export class ApiKeyService {
 
   /** Forget cached checks (this instance sees its own changes at once). */
   #forget(): void {
+    this.#generation++;
     this.#cache.clear();
   }
 
   /** The block in force for an address or principal, if any (refreshed every cache period). */
-  async blocked(kind: BlockKind, values: readonly string[]): Promise<Block | undefined> {
+  blocked(
+    kind: BlockKind,
+    values: readonly string[],
+  ): Block | undefined | Promise<Block | undefined> {
     const now = this.#now();
-    if (this.#blocksUntil <= now) {
-      this.#blocksLoading ??= this.store.blocks.active(Math.floor(now / 1000)).then((b) => {
-        this.#blocks = b;
-        this.#blocksUntil = this.#now() + this.config.cacheSeconds * 1000;
-      }).finally(() => this.#blocksLoading = undefined);
-      await this.#blocksLoading;
+    const left = this.#blocksUntil - now;
+    if (left <= 0) {
+      // Never read, or older than cache_seconds: wait for the store.
+      return this.#loadBlocks(now).then(() => this.#blockIn(kind, values, now));
     }
+    // In the second half of its life the list is re-read behind the requests, so under load a
+    // request never waits for the store (and a block still applies within cache_seconds).
+    if (left < this.config.cacheSeconds * 500) this.#loadBlocks(now).catch(() => {});
+    return this.#blockIn(kind, values, now);
+  }
+
+  #blockIn(kind: BlockKind, values: readonly string[], now: number): Block | undefined {
+    const blocks = this.#blocks;
+    if (blocks.length === 0) return undefined;
     const sec = now / 1000;
-    return this.#blocks.find((b) => b.kind === kind && b.until > sec && values.includes(b.value));
+    return blocks.find((b) => b.kind === kind && b.until > sec && values.includes(b.value));
+  }
+
+  #loadBlocks(now: number): Promise<void> {
+    // The list's lifetime counts from when the read began: it holds what was true then.
+    return this.#blocksLoading ??= this.store.blocks.active(Math.floor(now / 1000)).then((b) => {
+      this.#blocks = b;
+      this.#blocksUntil = now + this.config.cacheSeconds * 1000;
+    }).finally(() => this.#blocksLoading = undefined);
   }
 
   /** Count a request (and whether it ended in an error) for the per-minute usage statistics. */
@@ -387,6 +430,7 @@ export class ApiKeyService {
     const org = await this.org(input.orgName);
     const rec = this.#newRecord(org.id, input);
     await this.store.apiKeys.insert(rec.record);
+    this.#generation++;
     this.#cache.delete(rec.record.hash); // a negative entry must not hide the new key here
     return { key: { ...rec.record, orgName: org.name, orgStatus: org.status }, raw: rec.raw };
   }

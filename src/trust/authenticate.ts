@@ -15,6 +15,7 @@
  */
 
 import { presentedKey } from "../apikeys/format.ts";
+import type { Block } from "../store/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { AnonymousRule, CallerDecl } from "../http/mod.ts";
@@ -205,13 +206,21 @@ export function admit(ctx: Ctx): void | Promise<void> {
       ? undefined
       : limitRate(ctx, { scope: "address", key: `addr:${ctx.client.address}`, rule });
   if (svc === undefined) return limit();
-  return svc.blocked("address", [ctx.client.address]).then((b) => {
-    if (b !== undefined) {
-      throw KeypebbleError.answer("blocked", "This address is blocked", {
-        headers: { "retry-after": String(Math.max(1, b.until - ctx.nowSec)) },
-      });
-    }
+  const blocked = svc.blocked("address", [ctx.client.address]);
+  if (!(blocked instanceof Promise)) {
+    _refuseBlocked(ctx, blocked);
     return limit();
+  }
+  return blocked.then((b) => {
+    _refuseBlocked(ctx, b);
+    return limit();
+  });
+}
+
+function _refuseBlocked(ctx: Ctx, b: Block | undefined): void {
+  if (b === undefined) return;
+  throw KeypebbleError.answer("blocked", "This address is blocked", {
+    headers: { "retry-after": String(Math.max(1, b.until - ctx.nowSec)) },
   });
 }
 
