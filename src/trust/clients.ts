@@ -48,6 +48,8 @@ export function presentedClient(req: Request, form: URLSearchParams): PresentedC
       throw KeypebbleError.answer("invalid_client", "Malformed Basic credentials");
     }
     const dec = (s: string) => {
+      // Nothing to decode in the usual id and secret (no "%" escape, no "+").
+      if (!s.includes("%") && !s.includes("+")) return s;
       try {
         return decodeURIComponent(s.replace(/\+/g, " "));
       } catch {

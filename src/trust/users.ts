@@ -35,6 +35,13 @@ export async function policyUser(ctx: Ctx): Promise<UserCaller | null> {
   const basic = !asserted && authorization !== null && /^basic(\s|$)/i.test(authorization.trim());
   if (!asserted && !basic) return null;
   const { rt, services } = ctx;
+  // A Basic value verified a moment ago is known from the header itself (its HMAC): nothing is
+  // decoded or hashed again. Lockout and limits apply exactly as for a first check.
+  const phcOf = (u: string) => rt.policy?.users.get(u)?.passwordHash;
+  const known = basic
+    ? services.credentials.basicUser(authorization!, phcOf, services.now())
+    : undefined;
+  if (known !== undefined) return await _rememberedBasic(ctx, known);
   const creds = basic ? _basicCreds(authorization!) : undefined;
   const user = creds?.user;
   const keys = basic ? _keys(ctx, user) : [];
@@ -67,8 +74,28 @@ export async function policyUser(ctx: Ctx): Promise<UserCaller | null> {
     throw e;
   }
   if (caller === null) return null;
+  if (basic) {
+    const phc = phcOf(caller.subject);
+    if (phc !== undefined) {
+      services.credentials.rememberBasic(authorization!, caller.subject, phc, services.now());
+    }
+  }
   await _admitted(ctx, caller.subject, basic);
   return caller;
+}
+
+/** A Basic caller known from its header: the same lockout, failures cleared, limit applied. */
+async function _rememberedBasic(ctx: Ctx, user: string): Promise<UserCaller> {
+  if (!ctx.client.known) await limitPrincipal(ctx, user);
+  const caller = await guarded(
+    ctx,
+    _keys(ctx, user),
+    "bad_credentials",
+    () => Promise.resolve<UserCaller>({ kind: "user", subject: user, method: "basic" }),
+    { cheap: true },
+  );
+  await _admitted(ctx, user, true);
+  return caller!;
 }
 
 /**
