@@ -32,8 +32,10 @@ import { KeypebbleError } from "../errors.ts";
 import {
   failOutcome,
   type LimitStep,
+  type LockedResult,
   type LockPolicy,
   lockState,
+  MemoryLimits,
   type Quota,
   type RateDecision,
   type RateLimit,
@@ -157,6 +159,9 @@ export function settleLimits(ctx: Ctx, _failure?: unknown): void | Promise<void>
 
 /** Run `step`, or gather it; `then` reads its result (and throws a refusal). */
 function _step(ctx: Ctx, step: LimitStep, then: (r: StepResult) => void): void | Promise<void> {
+  const backend = ctx.services.limits.backend;
+  // Memory: decided at once, with nothing gathered and no list built.
+  if (backend instanceof MemoryLimits) return then(backend.step(step, ctx.services.now()));
   const g = GATHERING.get(ctx);
   if (g !== undefined) {
     g.steps.push(step);
@@ -255,22 +260,33 @@ export function refuseLocked(
   keys: readonly string[],
 ): void | Promise<void> {
   if (bucket.policy(ctx) === undefined) return;
+  const backend = ctx.services.limits.backend;
+  if (backend instanceof MemoryLimits) {
+    const now = ctx.services.now();
+    for (const key of keys) {
+      const r = backend.locked(`${bucket.name}:${key}`, now);
+      if (r.lockedMs > 0) throw _lockedOut(ctx, bucket, r);
+    }
+    return;
+  }
   const lockout = ctx.services.limits.lockout;
   const steps: LimitStep[] = [];
   const then: ((r: StepResult) => void)[] = [];
   for (const key of keys) {
     steps.push(lockout.lockedStep(`${bucket.name}:${key}`));
     then.push((r) => {
-      const state = lockState(r as Extract<StepResult, { op: "locked" }>);
-      if (!state.locked) return;
-      ctx.services.metrics.authFailures.labels("locked_out").inc();
-      // Credentials are not even checked while locked, so a right password leaks nothing.
-      throw KeypebbleError.answer("locked_out", bucket.message, {
-        headers: { "retry-after": String(state.retryAfterSeconds) },
-      });
+      if ((r as LockedResult).lockedMs > 0) throw _lockedOut(ctx, bucket, r as LockedResult);
     });
   }
   return _steps(ctx, steps, then);
+}
+
+/** The 429 `locked_out` of a locked key (credentials are not even checked: nothing leaks). */
+function _lockedOut(ctx: Ctx, bucket: LockBucket, r: LockedResult): KeypebbleError {
+  ctx.services.metrics.authFailures.labels("locked_out").inc();
+  return KeypebbleError.answer("locked_out", bucket.message, {
+    headers: { "retry-after": String(lockState(r).retryAfterSeconds) },
+  });
 }
 
 /** Whether `key` is known here to be locked in `bucket` (a hint: see flushLimits). */
