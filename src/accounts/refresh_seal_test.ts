@@ -67,3 +67,27 @@ Deno.test("a successor sealed with Web Crypto's own HKDF (before this file deriv
     btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   assert.equal(await openSuccessor(used, `v1.${b64u(iv)}.${b64u(ct)}`), next);
 });
+
+Deno.test("what Web Crypto seals opens here, and what is sealed here opens with Web Crypto", async () => {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    sealKeyBytes(used) as Uint8Array<ArrayBuffer>,
+    "AES-GCM",
+    false,
+    [
+      "encrypt",
+      "decrypt",
+    ],
+  );
+  const aad = new TextEncoder().encode("kprt-successor");
+  const sealed = await sealSuccessor(used, next);
+  const [, iv, ct] = sealed.split(".");
+  const dec = (s: string) =>
+    Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const pt = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: dec(iv), additionalData: aad },
+    key,
+    dec(ct),
+  );
+  assert.equal(new TextDecoder().decode(pt), next);
+});
