@@ -67,6 +67,8 @@ export async function loadAverage(): Promise<string> {
 export interface Proc {
   readonly child: Deno.ChildProcess;
   readonly pid: number;
+  /** Every process serving the port (an echo with two workers is two processes). */
+  readonly pids?: readonly number[];
   readonly port: number;
   stop(): Promise<void>;
 }
@@ -117,7 +119,7 @@ function spawn(cmd: string, args: string[], cwd: string): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Poll `url` until it answers 200. */
+/** Poll `url` until it answers (any status when `anyStatus`, else 200). */
 export async function waitHttp(url: string, init: RequestInit = {}, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -205,14 +207,17 @@ export async function startKeypebble(
  */
 export async function startEcho(
   runtime: "deno" | "bun",
-  kind: { responseBytes: number } | "header",
+  kind: { responseBytes: number; headers?: [string, string][] } | "header",
   workers = 1,
 ): Promise<Proc> {
   const port = freePort();
   const script = kind === "header"
     ? `${ROOT}bench/forward_auth_baseline.ts`
     : `${ROOT}bench/baseline_echo.ts`;
-  const extra = kind === "header" ? [] : [String(kind.responseBytes)];
+  const extra = kind === "header" ? [] : [
+    String(kind.responseBytes),
+    ...(kind.headers === undefined ? [] : [JSON.stringify(kind.headers)]),
+  ];
   // With 2 workers the echo runs as 2 processes sharing the port (SO_REUSEPORT), as ours does.
   const procs: Deno.ChildProcess[] = [];
   for (let i = 0; i < workers; i++) {
@@ -240,6 +245,7 @@ export async function startEcho(
   return {
     child: all[0].child,
     pid: all[0].pid,
+    pids: all.map((p) => p.pid),
     port,
     async stop() {
       for (const p of all) await p.stop();
@@ -317,6 +323,13 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 (1-based), in clock ticks (100 per second here).
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of every process of `p`. */
+export async function procCpu(p: Proc): Promise<number> {
+  let s = 0;
+  for (const pid of p.pids ?? [p.pid]) s += await cpuSeconds(pid);
+  return s;
 }
 
 /** Format a number with thousands separators. */

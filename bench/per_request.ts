@@ -35,6 +35,7 @@ import {
   luaFor,
   median,
   type Proc,
+  procCpu,
   ROOT,
   sh,
   startEcho,
@@ -110,6 +111,8 @@ function rows(fx: Fixture): Row[] {
       name: "GET /forward-auth, reject (unknown key)",
       method: "GET",
       path: "/forward-auth",
+      // The probe's request; the load comes from reject.lua (a new client address each time).
+      headers: [`X-API-Key: kp_live_${"Q".repeat(43)}`, "X-Forwarded-For: 10.255.255.254"],
       status: 401,
       target: 0.8,
       script: (f: Fixture) => ({ file: `${f.dir}/reject.lua`, args: [] }),
@@ -409,14 +412,21 @@ interface Figure {
   echo: number[];
   ours: number[];
   before?: number[];
+  /** CPU µs per request of the serving process(es), per round. */
+  echoCpu: number[];
+  oursCpu: number[];
+  beforeCpu?: number[];
   oursP99?: number;
   skipped?: string;
 }
 
+/** Headers the runtime writes itself (the echo's runtime writes them too). */
+const RUNTIME_HEADERS = new Set(["date", "content-length", "transfer-encoding", "connection"]);
+
 async function probe(
   url: string,
   r: Row,
-): Promise<{ status: number; bytes: number; text: string }> {
+): Promise<{ status: number; bytes: number; text: string; headers: [string, string][] }> {
   const res = await fetch(url, {
     method: r.method,
     headers: Object.fromEntries([
@@ -428,7 +438,8 @@ async function probe(
     ...(r.body === undefined ? {} : { body: r.body }),
   });
   const text = await res.text();
-  return { status: res.status, bytes: new TextEncoder().encode(text).length, text };
+  const headers = [...res.headers].filter(([n]) => !RUNTIME_HEADERS.has(n));
+  return { status: res.status, bytes: new TextEncoder().encode(text).length, text, headers };
 }
 
 async function measureRow(
@@ -444,10 +455,13 @@ async function measureRow(
     ...(r.target === undefined ? {} : { target: r.target }),
     echo: [],
     ours: [],
+    echoCpu: [],
+    oursCpu: [],
   };
   const want = r.status ?? 200;
   const scripts = new Map<string, { file: string; args: string[] }>();
   let bytes = 0;
+  let headers: [string, string][] | undefined;
   for (const t of targets) {
     const rr = rows(t.fx).find((x) => x.name === r.name)!;
     let script: { file: string; args: string[] };
@@ -458,53 +472,68 @@ async function measureRow(
       await Deno.writeTextFile(script.file, luaFor(rr));
     }
     scripts.set(t.label, script);
-    if (rr.pool === undefined && rr.script === undefined) {
-      const p = await probe(`http://127.0.0.1:${t.srv.port}${rr.path}`, rr);
-      if (p.status !== want) {
-        return { ...fig, skipped: `${t.label} answered ${p.status}: ${p.text.slice(0, 120)}` };
-      }
-      if (t.label === "ours") bytes = p.bytes;
-    } else if (t.label === "ours") {
-      bytes = rr.pool === "account" ? 1400 : 0;
+    // What the endpoint answers, for the echo to answer the same: one request as the load sends.
+    let shape: Row = rr;
+    if (rr.pool === "account") {
+      const pool = await preparePool(t.fx, t.srv.port);
+      const token = (await Deno.readTextFile(pool)).split("\n")[0];
+      shape = {
+        ...rr,
+        body: rr.contentType === FORM
+          ? `grant_type=refresh_token&refresh_token=${token}`
+          : JSON.stringify({ refresh_token: token }),
+      };
+    }
+    const p = await probe(`http://127.0.0.1:${t.srv.port}${rr.path}`, shape);
+    if (p.status !== want) {
+      return { ...fig, skipped: `${t.label} answered ${p.status}: ${p.text.slice(0, 120)}` };
+    }
+    if (t.label === "ours") {
+      bytes = p.bytes;
+      headers = p.headers;
     }
   }
-  const echo = await startEcho(runtime, { responseBytes: bytes }, workers);
+  const echo = await startEcho(runtime, { responseBytes: bytes, headers: headers! }, workers);
   // The echo gets the same requests (its answer does not depend on them).
   const echoScript = scripts.get("ours")!;
   // A refresh chain per connection needs a wrk thread per connection (the echo gets the same).
   const threads = r.pool === "account" ? POOL : workers;
   const run = async (
-    port: number,
+    srv: Proc,
     s: { file: string; args: string[] },
     t?: { fx: Fixture },
     seconds = DURATION,
-  ) => {
-    if (r.pool === "account" && t !== undefined) await preparePool(t.fx, port);
-    return await wrk(`http://127.0.0.1:${port}${r.path}`, {
+  ): Promise<WrkResult & { cpuUs: number }> => {
+    if (r.pool === "account" && t !== undefined) await preparePool(t.fx, srv.port);
+    const c0 = await procCpu(srv);
+    const w = await wrk(`http://127.0.0.1:${srv.port}${r.path}`, {
       seconds,
       script: s.file,
       scriptArgs: s.args,
       threads,
     });
+    return { ...w, cpuUs: (await procCpu(srv) - c0) / Math.max(1, w.requests) * 1e6 };
   };
   try {
     // Warm-up: two seconds each (credential caches, JIT, the bundle's first mapping).
-    for (const t of targets) await run(t.srv.port, scripts.get(t.label)!, t, 2);
+    for (const t of targets) await run(t.srv, scripts.get(t.label)!, t, 2);
     for (let round = 0; round < ROUNDS; round++) {
       const e = await run(
-        echo.port,
+        echo,
         echoScript.args.length > 0
           ? { file: `${targets[0].fx.dir}/echo.lua`, args: [] }
           : echoScript,
       );
       fig.echo.push(e.rps);
+      fig.echoCpu.push(e.cpuUs);
       for (const t of targets) {
-        const w: WrkResult = await run(t.srv.port, scripts.get(t.label)!, t);
+        const w = await run(t.srv, scripts.get(t.label)!, t);
         const bad = want === 200 ? w.non2xx : 0;
         if (bad > w.requests * 0.01 || w.errors > 0) {
           log(`${runtime} ${t.label} ${r.name}: ${w.non2xx} non-2xx, ${w.errors} socket errors`);
         }
         (t.label === "ours" ? fig.ours : (fig.before ??= [])).push(w.rps);
+        (t.label === "ours" ? fig.oursCpu : (fig.beforeCpu ??= [])).push(w.cpuUs);
         if (t.label === "ours") fig.oursP99 = w.p99Ms;
       }
     }
@@ -593,12 +622,14 @@ async function main(): Promise<void> {
   }
 }
 
+const cpu = (xs: number[]) => median(xs).toFixed(1);
+
 function report(figs: Figure[], header: boolean): void {
   if (header) {
     console.log(
-      "| runtime | workers | endpoint | ours req/s | echo req/s | ours / echo | before / echo | ours / before | target |",
+      "| runtime | workers | endpoint | ours req/s | echo req/s | ours / echo | before / echo | ours / before | target | CPU µs/req ours, echo, before | CPU ratio echo/ours |",
     );
-    console.log("|---|---|---|---|---|---|---|---|---|");
+    console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   }
   for (const f of figs) {
     if (f.skipped !== undefined) {
@@ -614,7 +645,11 @@ function report(figs: Figure[], header: boolean): void {
     console.log(
       `| ${f.runtime} | ${f.workers} | ${f.row} | ${fmt(o)} | ${fmt(e)} | ${(o / e).toFixed(2)} | ${
         b === undefined ? "" : (b / e).toFixed(2)
-      } | ${b === undefined ? "" : (o / b).toFixed(2)} | ${verdict} |`,
+      } | ${b === undefined ? "" : (o / b).toFixed(2)} | ${verdict} | ${cpu(f.oursCpu)}, ${
+        cpu(f.echoCpu)
+      }${f.beforeCpu === undefined ? "" : `, ${cpu(f.beforeCpu)}`} | ${
+        (median(f.echoCpu) / median(f.oursCpu)).toFixed(2)
+      } |`,
     );
   }
 }
