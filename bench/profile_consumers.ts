@@ -185,7 +185,8 @@ const count = Number(COUNT);
 if (KIND === "all" || KIND.includes(",")) {
   const kinds = KIND === "all" ? Object.keys(sides[0].requests) : KIND.split(",");
   const best = new Map<string, number>();
-  for (let round = 0; round < 5; round++) {
+  const rounds = Number(ARGS.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 5);
+  for (let round = 0; round < rounds; round++) {
     const e = await measure(undefined, "echo", count);
     best.set("echo", Math.min(best.get("echo") ?? Infinity, e));
     for (const k of kinds) {

@@ -46,39 +46,16 @@ export function checkKeyShape(
 /** Hashes keys with the pepper: hex HMAC-SHA-256 (synchronous, no allocation of a CryptoKey). */
 export class KeyHasher {
   readonly #mac: HmacSha256;
-  readonly #enc = new TextEncoder();
-  /** Keys are ASCII: their bytes are written here, with no call into the runtime's encoder. */
-  readonly #ascii = new Uint8Array(ASCII_MAX);
 
   constructor(pepper: Uint8Array) {
     this.#mac = new HmacSha256(pepper);
   }
 
-  /** The stored form of `raw`. */
+  /** The stored form of `raw`: the hex HMAC of its UTF-8. */
   hash(raw: string): string {
-    const mac = this.#mac.sign(this.#bytes(raw));
-    let out = "";
-    for (let i = 0; i < 32; i++) out += HEX[mac[i]];
-    return out;
-  }
-
-  #bytes(raw: string): Uint8Array {
-    const n = raw.length;
-    if (n > ASCII_MAX) return this.#enc.encode(raw);
-    const buf = this.#ascii;
-    for (let i = 0; i < n; i++) {
-      const c = raw.charCodeAt(i);
-      if (c > 0x7f) return this.#enc.encode(raw);
-      buf[i] = c;
-    }
-    return buf.subarray(0, n);
+    return this.#mac.signHex(raw);
   }
 }
-
-/** Longest key encoded without the runtime's encoder (ours are 51 characters). */
-const ASCII_MAX = 256;
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
  * The key a request presents: `X-API-Key`, or `Authorization: Bearer <key>` when it carries a key

@@ -120,24 +120,15 @@ export class CredentialCache {
  * against guessed passwords elsewhere. Synchronous: a cache hit must stay cheap.
  */
 const _keyMac = new HmacSha256(crypto.getRandomValues(new Uint8Array(32)));
-const _encoder = new TextEncoder();
 
 function _key(user: string, password: string, phc: string): Promise<string> {
   return Promise.resolve(_keySync(user, password, phc));
 }
 
 function _keySync(user: string, password: string, phc: string): string {
-  return _hex(_keyMac.sign(_encoder.encode(`${user}\0${password}\0${phc}`)));
+  return _keyMac.signHex(`${user}\0${password}\0${phc}`);
 }
 
 function _headerKey(header: string): string {
-  return _hex(_keyMac.sign(_encoder.encode(`basic\0${header}`)));
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-function _hex(digest: Uint8Array): string {
-  let hex = "";
-  for (let i = 0; i < digest.length; i++) hex += HEX[digest[i]];
-  return hex;
+  return _keyMac.signHex(`basic\0${header}`);
 }

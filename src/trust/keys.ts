@@ -255,15 +255,17 @@ export function settleKey(ctx: Ctx, caller: KeyCaller, status: number): void {
  * Rate-limit headers for a key: `RateLimit` and `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-
  * headers) and the widespread `X-RateLimit-Limit/-Remaining/-Reset`.
  */
-export function admissionHeaders(a: Admission): Record<string, string> {
-  if (a.limit === undefined) return {};
+export function admissionHeaders(
+  a: Admission,
+  into: Record<string, string> = {},
+): Record<string, string> {
+  if (a.limit === undefined) return into;
   const remaining = String(a.remaining ?? 0);
   const reset = String(a.resetSeconds ?? 60);
-  return {
-    "ratelimit": `limit=${a.limit}, remaining=${remaining}, reset=${reset}`,
-    "ratelimit-policy": `${a.limit};w=60`,
-    "x-ratelimit-limit": String(a.limit),
-    "x-ratelimit-remaining": remaining,
-    "x-ratelimit-reset": reset,
-  };
+  into["ratelimit"] = `limit=${a.limit}, remaining=${remaining}, reset=${reset}`;
+  into["ratelimit-policy"] = `${a.limit};w=60`;
+  into["x-ratelimit-limit"] = String(a.limit);
+  into["x-ratelimit-remaining"] = remaining;
+  into["x-ratelimit-reset"] = reset;
+  return into;
 }
