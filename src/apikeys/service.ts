@@ -146,9 +146,9 @@ export class ApiKeyService {
   check(raw: string | undefined): KeyCheck | Promise<KeyCheck> {
     if (raw === undefined || raw === "") return MISSING;
     const shape = checkKeyShape(raw, this.config.acceptedPrefixes);
-    const imported = hasImportedShape(raw);
-    if ("problem" in shape && !imported) return { ok: false, reason: shape.problem };
-    const found = this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
+    if ("problem" in shape && !hasImportedShape(raw)) return { ok: false, reason: shape.problem };
+    // Whether it may be an imported key is asked only on a store read (#load), not on a hit.
+    const found = this.#lookup(this.#hasher.hash(raw), raw);
     // Answered from the cache (the warm path): no promise, no extra turn of the event loop.
     return found instanceof Promise
       ? found.then((key) => this.#checked(key, shape))
@@ -187,7 +187,7 @@ export class ApiKeyService {
 
   #loadInto(hash: string, raw: string | undefined, now: number): Promise<ApiKeyWithOrg | null> {
     const generation = this.#generation;
-    const p = this.#load(hash, raw).then((k) => {
+    const p = this.#load(raw, hash).then((k) => {
       // A change made here while the read ran (a revocation, a roll) may be missing from it: the
       // answer serves this request but is not remembered.
       if (generation === this.#generation) this.#remember(hash, k, now);
@@ -197,7 +197,8 @@ export class ApiKeyService {
     return p;
   }
 
-  async #load(hash: string, raw: string | undefined): Promise<ApiKeyWithOrg | null> {
+  async #load(presented: string | undefined, hash: string): Promise<ApiKeyWithOrg | null> {
+    const raw = presented !== undefined && hasImportedShape(presented) ? presented : undefined;
     const extra = raw === undefined ? [] : importedCandidates(raw, this.#keyguardSecret);
     const key = await this.store.apiKeys.byHashes([{ scheme: "hmac", hash }, ...extra]);
     if (key === undefined) return null;
