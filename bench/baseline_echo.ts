@@ -4,7 +4,11 @@
  * the size of the real endpoint's response, with the same headers. It runs on Deno (`Deno.serve`) or Bun (`Bun.serve`), so each runtime is compared
  * with itself.
  *
- *   deno run --allow-net bench/baseline_echo.ts PORT RESPONSE_BYTES
+ *   deno run --unstable-net --allow-net bench/baseline_echo.ts PORT RESPONSE_BYTES [HEADERS_JSON]
+ *
+ * HEADERS_JSON (optional): the endpoint's own response headers as `[[name, value], ...]`, answered
+ * instead of the two default ones (`/forward-auth` answers its identity and rate-limit headers
+ * with no body: the same I/O is those headers and an empty body).
  *   bun bench/baseline_echo.ts PORT RESPONSE_BYTES
  */
 
@@ -14,7 +18,14 @@ const HEADERS = {
 };
 
 interface BunLike {
-  serve(o: { hostname: string; port: number; fetch(req: Request): Promise<Response> }): unknown;
+  serve(
+    o: {
+      hostname: string;
+      port: number;
+      reusePort: boolean;
+      fetch(req: Request): Promise<Response>;
+    },
+  ): unknown;
 }
 
 function args(): string[] {
@@ -22,9 +33,10 @@ function args(): string[] {
   return g.Deno ? g.Deno.args : g.process!.argv.slice(2);
 }
 
-const [portArg, sizeArg] = args();
+const [portArg, sizeArg, headersArg] = args();
 const port = Number(portArg ?? 8090);
 const size = Number(sizeArg ?? 600);
+const headers: HeadersInit = headersArg === undefined ? HEADERS : JSON.parse(headersArg);
 
 async function handle(req: Request): Promise<Response> {
   // Same I/O as the endpoint it stands for: a body is read and parsed when there is one (a form
@@ -36,18 +48,20 @@ async function handle(req: Request): Promise<Response> {
       ? Object.fromEntries(new URLSearchParams(text))
       : JSON.parse(text);
   }
+  if (size === 0) return new Response(null, { headers });
   const base = JSON.stringify({ token: "", claims: body, expires_in: 3600 });
   const pad = Math.max(0, size - base.length);
   return new Response(
     JSON.stringify({ token: "x".repeat(pad), claims: body, expires_in: 3600 }),
-    { headers: HEADERS },
+    { headers },
   );
 }
 
 const bun = (globalThis as unknown as { Bun?: BunLike }).Bun;
 if (bun) {
-  bun.serve({ hostname: "127.0.0.1", port, fetch: handle });
+  // reusePort: `bench/per_request.ts` runs two echoes on one port to compare with two workers.
+  bun.serve({ hostname: "127.0.0.1", port, reusePort: true, fetch: handle });
 } else {
-  Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, handle);
+  Deno.serve({ hostname: "127.0.0.1", port, reusePort: true, onListen: () => {} }, handle);
 }
 console.log(`baseline echo listening on ${port}`);

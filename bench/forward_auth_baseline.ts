@@ -2,12 +2,14 @@
  * The HTTP baseline for `GET /forward-auth`: a bare server that reads one request header and
  * answers 200 with an empty body and two headers, on Deno (`Deno.serve`) or Bun (`Bun.serve`).
  *
- *   deno run --allow-net bench/forward_auth_baseline.ts PORT
+ *   deno run --unstable-net --allow-net bench/forward_auth_baseline.ts PORT
  *   bun bench/forward_auth_baseline.ts PORT
  */
 
 interface BunLike {
-  serve(o: { hostname: string; port: number; fetch(req: Request): Response }): unknown;
+  serve(
+    o: { hostname: string; port: number; reusePort: boolean; fetch(req: Request): Response },
+  ): unknown;
 }
 
 const g = globalThis as unknown as {
@@ -25,5 +27,5 @@ function handle(req: Request): Response {
   });
 }
 
-if (g.Bun) g.Bun.serve({ hostname: "127.0.0.1", port, fetch: handle });
-else g.Deno!.serve({ hostname: "127.0.0.1", port, onListen() {} }, handle);
+if (g.Bun) g.Bun.serve({ hostname: "127.0.0.1", port, reusePort: true, fetch: handle });
+else g.Deno!.serve({ hostname: "127.0.0.1", port, reusePort: true, onListen() {} }, handle);

@@ -182,6 +182,7 @@ async function startEcho(
     ? spawn(Deno.execPath(), [
       "run",
       "--quiet",
+      "--unstable-net",
       "--allow-net",
       script,
       String(port),

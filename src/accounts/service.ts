@@ -33,6 +33,7 @@ import {
   isAcceptedHash,
   verifyAnyPassword,
 } from "./passwords.ts";
+import { sha256 } from "../jose/hmac_sha256.ts";
 import { openSuccessor, sealSuccessor } from "./refresh_seal.ts";
 import { isRole } from "./roles.ts";
 
@@ -93,14 +94,21 @@ const REFRESH = /^kprt_[0-9a-f]{64}$/;
 /** pico-auth 0.3.0's refresh tokens (`uuid4().hex`), valid only on rows imported from it. */
 const PICO_REFRESH = /^[0-9a-f]{32}$/;
 const ORG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const hexOf = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+function hexOf(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
+  return s;
+}
 
 /** SHA-256 (hex) of an opaque token, as the store keeps it. */
-export async function tokenHash(raw: string): Promise<string> {
-  return hexOf(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw))),
-  );
+export function tokenHash(raw: string): Promise<string> {
+  // Synchronous SHA-256 (src/jose/hmac_sha256.ts): on the refresh path a round trip to the
+  // runtime's crypto threads costs more than the hash.
+  return Promise.resolve(hexOf(sha256(_utf8.encode(raw))));
 }
+
+const _utf8 = new TextEncoder();
 
 /**
  * True when `raw` has the form of an account refresh token: ours (`kprt_…`) or pico-auth's

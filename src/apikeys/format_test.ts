@@ -44,3 +44,23 @@ Deno.test("presentedKey() reads X-API-Key, or a Bearer value only when it has a 
   );
   assert.equal(presentedKey(new Headers({ authorization: "Basic abc" }), p), undefined);
 });
+
+Deno.test("KeyHasher hashes ASCII, non-ASCII and long keys as HMAC-SHA-256 of their UTF-8", async () => {
+  const pepper = new TextEncoder().encode("p".repeat(40));
+  const h = new KeyHasher(pepper);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    pepper,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  for (
+    const raw of ["kp_live_" + "A".repeat(43), "kp_live_é" + "x".repeat(40), "k".repeat(300), ""]
+  ) {
+    const want = new Uint8Array(
+      await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(raw)),
+    );
+    assert.equal(h.hash(raw), Array.from(want, (b) => b.toString(16).padStart(2, "0")).join(""));
+  }
+});

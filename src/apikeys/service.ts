@@ -1,8 +1,8 @@
 /**
  * API keys at run time and for administration: creating organisations and keys, checking a
- * presented key (through a bounded cache), per-key rate limits and monthly quotas, lockout of
- * addresses that keep presenting bad keys, administrator blocks, and usage counted per minute and
- * written in batches.
+ * presented key (through a bounded cache), administrator blocks, and usage counted per minute and
+ * written in batches. A key's rate limit and monthly quota, and the lockout of addresses that
+ * keep presenting bad keys, count through the one limiter and lockout (src/trust/keys.ts).
  *
  * The cache: a key check is answered from memory for `store.cache_seconds` (default 5, at most
  * 10) after it was read from the store, for found and unknown keys alike (negative caching), at
@@ -19,7 +19,6 @@
 import { AuditWriter } from "../audit/mod.ts";
 import { DEFAULT_AUDIT_RETENTION_DAYS, type StoreConfig } from "../config/mod.ts";
 import { KeypebbleError } from "../errors.ts";
-import type { Counters } from "../limits/mod.ts";
 import type {
   ApiKeyRecord,
   ApiKeyWithOrg,
@@ -49,6 +48,8 @@ import {
 /** Most key checks kept in memory. */
 export const MAX_CACHED = 10_000;
 
+const MISSING: KeyCheck = Object.freeze({ ok: false, reason: "missing" });
+
 /** Why a key was refused. */
 export type KeyRefusal =
   | "missing"
@@ -64,7 +65,7 @@ export type KeyCheck =
   | { readonly ok: true; readonly key: ApiKeyWithOrg }
   | { readonly ok: false; readonly reason: KeyRefusal };
 
-/** The outcome of counting one request against a key's limit and quota. */
+/** The outcome of counting one request against a key's limit and quota (src/trust/keys.ts). */
 export interface Admission {
   readonly allowed: boolean;
   /** Why it was refused. */
@@ -78,14 +79,6 @@ export interface Admission {
   readonly remaining?: number;
   /** Seconds until the window (or the month, for a quota) resets. */
   readonly resetSeconds?: number;
-}
-
-/** Lockout thresholds for addresses presenting bad keys. */
-export interface KeyLockout {
-  readonly enabled: boolean;
-  readonly maxFailures: number;
-  readonly windowSeconds: number;
-  readonly lockSeconds: number;
 }
 
 /** Input of {@link ApiKeyService.createKey}. */
@@ -109,17 +102,8 @@ export interface ApiKeyServiceOptions {
   readonly store: Store;
   readonly pepper: Uint8Array;
   readonly config: StoreConfig;
-  readonly counters: Counters;
-  readonly lockout: KeyLockout;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
-  /**
-   * Workers of one process sharing the port (`serve --workers N`), each with its own service.
-   * With memory counters each enforces `floor(limit / N)` of a key's rate limit and monthly
-   * quota and of the lockout threshold (src/server/limit_shares.ts); shared counters (Redis)
-   * count for the whole process, so the full figures apply. Default 1.
-   */
-  readonly workers?: number;
   /**
    * keyguard's `secret_key` (its UTF-8 bytes, from `store.keyguard_secret_key_path`): keys
    * imported from keyguard and not yet presented here are found by keyguard's own hash with it.
@@ -147,7 +131,6 @@ const API_RESERVED = reservedClaims("api");
 export class ApiKeyService {
   readonly store: Store;
   readonly config: StoreConfig;
-  readonly counters: Counters;
   /**
    * The pepper, for the keys derived from it with HKDF, one purpose each (sign-in's CSRF,
    * recovery-code and TOTP-sealing keys: `src/oidc/keys.ts`, derived once by the composition
@@ -156,17 +139,15 @@ export class ApiKeyService {
   readonly pepper: Uint8Array;
   readonly #hasher: KeyHasher;
   readonly #now: () => number;
-  readonly #lockout: KeyLockout;
   readonly #keyguardSecret: Uint8Array | undefined;
-  /** Divisor of the limits counted here (1 with shared counters). */
-  readonly #share: number;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #inflight = new Map<string, Promise<ApiKeyWithOrg | null>>();
+  /** Bumped by every change made here, so a read begun before it is not remembered after it. */
+  #generation = 0;
   readonly #usage = new Map<
     string,
     { keyId: string; minute: number; requests: number; errors: number; last: number }
   >();
-  readonly #quotaSeeded = new Set<string>();
   #blocks: readonly Block[] = [];
   #blocksUntil = 0;
   #blocksLoading: Promise<void> | undefined;
@@ -179,24 +160,16 @@ export class ApiKeyService {
   constructor(options: ApiKeyServiceOptions) {
     this.store = options.store;
     this.config = options.config;
-    this.counters = options.counters;
     this.#hasher = new KeyHasher(options.pepper);
     this.pepper = options.pepper;
     this.#now = options.now ?? (() => Date.now());
-    this.#lockout = options.lockout;
     this.#keyguardSecret = options.keyguardSecret;
-    this.#share = options.counters.kind === "memory" ? Math.max(1, options.workers ?? 1) : 1;
     this.audit = new AuditWriter({
       store: options.store,
       retentionDays: options.config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
       now: this.#now,
       ...(options.onAuditError === undefined ? {} : { onError: options.onAuditError }),
     });
-  }
-
-  /** This instance's share of a limit counted in memory (at least 1). */
-  #shareOf(limit: number): number {
-    return this.#share === 1 ? limit : Math.max(1, Math.floor(limit / this.#share));
   }
 
   // ---- checking keys (the hot path) ----------------------------------------------------------
@@ -210,12 +183,19 @@ export class ApiKeyService {
    * carry, until first presented here, a hash of its source's scheme: the lookup then tries that
    * hash too (in the same query), and a key found by it moves to our scheme at once.
    */
-  async check(raw: string | undefined): Promise<KeyCheck> {
-    if (raw === undefined || raw === "") return { ok: false, reason: "missing" };
+  check(raw: string | undefined): KeyCheck | Promise<KeyCheck> {
+    if (raw === undefined || raw === "") return MISSING;
     const shape = checkKeyShape(raw, this.config.acceptedPrefixes);
-    const imported = hasImportedShape(raw);
-    if ("problem" in shape && !imported) return { ok: false, reason: shape.problem };
-    const key = await this.#lookup(this.#hasher.hash(raw), imported ? raw : undefined);
+    if ("problem" in shape && !hasImportedShape(raw)) return { ok: false, reason: shape.problem };
+    // Whether it may be an imported key is asked only on a store read (#load), not on a hit.
+    const found = this.#lookup(this.#hasher.hash(raw), raw);
+    // Answered from the cache (the warm path): no promise, no extra turn of the event loop.
+    return found instanceof Promise
+      ? found.then((key) => this.#checked(key, shape))
+      : this.#checked(found, shape);
+  }
+
+  #checked(key: ApiKeyWithOrg | null, shape: ReturnType<typeof checkKeyShape>): KeyCheck {
     if (key === null) return { ok: false, reason: "problem" in shape ? shape.problem : "unknown" };
     if (key.status === "revoked") return { ok: false, reason: "revoked" };
     if (key.expiresAt !== null && key.expiresAt * 1000 <= this.#now()) {
@@ -226,22 +206,35 @@ export class ApiKeyService {
   }
 
   /** The key with our `hash`, or (given the raw key) one still under an imported scheme. */
-  async #lookup(hash: string, raw?: string): Promise<ApiKeyWithOrg | null> {
+  #lookup(hash: string, raw?: string): ApiKeyWithOrg | null | Promise<ApiKeyWithOrg | null> {
     const now = this.#now();
     const hit = this.#cache.get(hash);
-    if (hit !== undefined && hit.until > now) return hit.key;
-    let p = this.#inflight.get(hash);
-    if (p === undefined) {
-      p = this.#load(hash, raw).then((k) => {
-        this.#remember(hash, k);
-        return k;
-      }).finally(() => this.#inflight.delete(hash));
-      this.#inflight.set(hash, p);
+    if (hit !== undefined && hit.until > now) {
+      // In the second half of its life an entry is re-read behind the requests that use it: a
+      // key in use never waits for the store, and what it answers is never older than
+      // cache_seconds (a failed re-read leaves the entry to expire).
+      if (hit.until - now < this.config.cacheSeconds * 500 && !this.#inflight.has(hash)) {
+        this.#loadInto(hash, raw, now).catch(() => {});
+      }
+      return hit.key;
     }
-    return await p;
+    return this.#inflight.get(hash) ?? this.#loadInto(hash, raw, now);
   }
 
-  async #load(hash: string, raw: string | undefined): Promise<ApiKeyWithOrg | null> {
+  #loadInto(hash: string, raw: string | undefined, now: number): Promise<ApiKeyWithOrg | null> {
+    const generation = this.#generation;
+    const p = this.#load(raw, hash).then((k) => {
+      // A change made here while the read ran (a revocation, a roll) may be missing from it: the
+      // answer serves this request but is not remembered.
+      if (generation === this.#generation) this.#remember(hash, k, now);
+      return k;
+    }).finally(() => this.#inflight.delete(hash));
+    this.#inflight.set(hash, p);
+    return p;
+  }
+
+  async #load(presented: string | undefined, hash: string): Promise<ApiKeyWithOrg | null> {
+    const raw = presented !== undefined && hasImportedShape(presented) ? presented : undefined;
     const extra = raw === undefined ? [] : importedCandidates(raw, this.#keyguardSecret);
     const key = await this.store.apiKeys.byHashes([{ scheme: "hmac", hash }, ...extra]);
     if (key === undefined) return null;
@@ -258,9 +251,10 @@ export class ApiKeyService {
     }
   }
 
-  #remember(hash: string, key: ApiKeyWithOrg | null): void {
+  /** Remember a check read at `readAt` (ms): it holds what was true then, for cache_seconds. */
+  #remember(hash: string, key: ApiKeyWithOrg | null, readAt: number): void {
     this.#cache.delete(hash);
-    this.#cache.set(hash, { key, until: this.#now() + this.config.cacheSeconds * 1000 });
+    this.#cache.set(hash, { key, until: readAt + this.config.cacheSeconds * 1000 });
     if (this.#cache.size > MAX_CACHED) {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
@@ -269,91 +263,40 @@ export class ApiKeyService {
 
   /** Forget cached checks (this instance sees its own changes at once). */
   #forget(): void {
+    this.#generation++;
     this.#cache.clear();
   }
 
-  /** Count one request against the key's per-minute limit, then its monthly quota. */
-  async admit(key: ApiKeyWithOrg): Promise<Admission> {
-    const now = this.#now();
-    let limit: number | undefined;
-    let remaining: number | undefined;
-    let resetSeconds: number | undefined;
-    if (key.rateLimitPerMinute !== null) {
-      const window = Math.floor(now / 60_000);
-      const c = await this.counters.incr(`rl:${key.id}:${window}`, 60_000 - (now % 60_000));
-      const share = this.#shareOf(key.rateLimitPerMinute);
-      limit = key.rateLimitPerMinute;
-      remaining = Math.min(limit, Math.max(0, share - c.value) * this.#share);
-      resetSeconds = Math.max(1, Math.ceil(c.ttlMs / 1000));
-      if (c.value > share) {
-        return { allowed: false, reason: "rate_limited", limit, remaining: 0, resetSeconds };
-      }
-    }
-    if (key.monthlyQuota !== null) {
-      const d = new Date(now);
-      const month = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
-      const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-      const monthEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-      const qkey = `q:${key.id}:${month}`;
-      if (this.counters.kind === "memory" && !this.#quotaSeeded.has(qkey)) {
-        // In memory, a restart must not hand out a fresh month: start from the stored usage.
-        const used = await this.store.usage.forKey(key.id, Math.floor(monthStart / 1000));
-        // With N workers each starts from its share of the usage and allows its share below.
-        const mine = Math.ceil(used / this.#share);
-        if (mine > 0) await this.counters.incr(qkey, monthEnd - now, mine);
-        if (this.#quotaSeeded.size >= MAX_CACHED) this.#quotaSeeded.clear();
-        this.#quotaSeeded.add(qkey);
-      }
-      const q = await this.counters.incr(qkey, monthEnd - now);
-      if (q.value > this.#shareOf(key.monthlyQuota)) {
-        return {
-          allowed: false,
-          reason: "quota_exceeded",
-          ...(limit === undefined ? {} : { limit, remaining }),
-          resetSeconds: Math.max(1, Math.ceil((monthEnd - now) / 1000)),
-        };
-      }
-    }
-    return {
-      allowed: true,
-      ...(limit === undefined ? {} : { limit, remaining, resetSeconds }),
-    };
-  }
-
-  /**
-   * Seconds an address is still locked out for presenting bad keys (0: not locked), in `bucket`
-   * (a route's own bucket, e.g. the admin API's; default the one every other route shares).
-   */
-  async lockedFor(address: string, bucket?: string): Promise<number> {
-    if (!this.#lockout.enabled) return 0;
-    const ms = await this.counters.flagTtl(`lk:${_bucketed(bucket, address)}`);
-    return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
-  }
-
-  /** Count a bad key from `address` in `bucket`; true when this failure locked it. */
-  async recordFailure(address: string, bucket?: string): Promise<boolean> {
-    if (!this.#lockout.enabled) return false;
-    const id = _bucketed(bucket, address);
-    const c = await this.counters.incr(`lf:${id}`, this.#lockout.windowSeconds * 1000);
-    if (c.value === this.#shareOf(this.#lockout.maxFailures)) {
-      await this.counters.setFlag(`lk:${id}`, this.#lockout.lockSeconds * 1000);
-      return true;
-    }
-    return false;
-  }
-
   /** The block in force for an address or principal, if any (refreshed every cache period). */
-  async blocked(kind: BlockKind, values: readonly string[]): Promise<Block | undefined> {
+  blocked(
+    kind: BlockKind,
+    values: readonly string[],
+  ): Block | undefined | Promise<Block | undefined> {
     const now = this.#now();
-    if (this.#blocksUntil <= now) {
-      this.#blocksLoading ??= this.store.blocks.active(Math.floor(now / 1000)).then((b) => {
-        this.#blocks = b;
-        this.#blocksUntil = this.#now() + this.config.cacheSeconds * 1000;
-      }).finally(() => this.#blocksLoading = undefined);
-      await this.#blocksLoading;
+    const left = this.#blocksUntil - now;
+    if (left <= 0) {
+      // Never read, or older than cache_seconds: wait for the store.
+      return this.#loadBlocks(now).then(() => this.#blockIn(kind, values, now));
     }
+    // In the second half of its life the list is re-read behind the requests, so under load a
+    // request never waits for the store (and a block still applies within cache_seconds).
+    if (left < this.config.cacheSeconds * 500) this.#loadBlocks(now).catch(() => {});
+    return this.#blockIn(kind, values, now);
+  }
+
+  #blockIn(kind: BlockKind, values: readonly string[], now: number): Block | undefined {
+    const blocks = this.#blocks;
+    if (blocks.length === 0) return undefined;
     const sec = now / 1000;
-    return this.#blocks.find((b) => b.kind === kind && b.until > sec && values.includes(b.value));
+    return blocks.find((b) => b.kind === kind && b.until > sec && values.includes(b.value));
+  }
+
+  #loadBlocks(now: number): Promise<void> {
+    // The list's lifetime counts from when the read began: it holds what was true then.
+    return this.#blocksLoading ??= this.store.blocks.active(Math.floor(now / 1000)).then((b) => {
+      this.#blocks = b;
+      this.#blocksUntil = now + this.config.cacheSeconds * 1000;
+    }).finally(() => this.#blocksLoading = undefined);
   }
 
   /** Count a request (and whether it ended in an error) for the per-minute usage statistics. */
@@ -536,6 +479,7 @@ export class ApiKeyService {
     const org = await this.org(input.orgName);
     const rec = this.#newRecord(org.id, input);
     await this.store.apiKeys.insert(rec.record);
+    this.#generation++;
     this.#cache.delete(rec.record.hash); // a negative entry must not hide the new key here
     return { key: { ...rec.record, orgName: org.name, orgStatus: org.status }, raw: rec.raw };
   }
@@ -824,15 +768,6 @@ export interface UsageStats {
   top_keys: { id: string; label: string; prefix: string; requests: number; errors: number }[];
   /** Percentage of requests answered with a status of 400 or more (keyguard's meaning). */
   error_rate: number;
-}
-
-/**
- * The counter id of an address in a lockout bucket (issue 22: the admin API counts its refused
- * keys apart, so a mistyped admin key cannot lock a gateway's address out of `/forward-auth`).
- * The shared bucket keeps the bare address, as before. To be folded into the one lockout.
- */
-function _bucketed(bucket: string | undefined, address: string): string {
-  return bucket === undefined ? address : `${bucket}:${address}`;
 }
 
 /** True when a key would be accepted now (active, unexpired, organisation active). */

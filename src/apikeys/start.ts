@@ -1,12 +1,10 @@
 /**
- * Building the API key service for a process from its config: the store, the pepper, and the
- * counters (Redis with `shared_limits.redis_url`, memory without).
+ * Building the API key service for a process from its config: the store and the pepper. (Its
+ * limits and lockout count through the process's limiter, opened by the server.)
  */
 
 import { AuditLostError } from "../audit/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { type Counters, MemoryCounters } from "../limits/counters.ts";
-import { connectRedisCounters } from "../limits/redis_counters.ts";
 import type { Logger } from "../log/mod.ts";
 import type { BuildNotice } from "../platform/io.ts";
 import type { Platform } from "../platform/platform.ts";
@@ -21,14 +19,8 @@ export async function startApiKeys(
   config: Config,
   options: {
     now?: () => number;
-    /** Force memory counters (the CLI: it counts nothing). */
-    memoryCounters?: boolean;
-    /** Counters opened by the caller (fleet mode); not closed here. */
-    counters?: Counters;
     /** `check` in a worker of `serve --workers N`: the main thread migrated already. */
     schema?: "migrate" | "check";
-    /** Workers sharing the port: memory counters enforce a share of each key's limits. */
-    workers?: number;
     /**
      * Where store failures are logged (`store_unavailable` with the engine's reason, at most
      * once every 10 s) and the usage a shutdown could not write.
@@ -52,26 +44,18 @@ export async function startApiKeys(
     ...(logger === undefined ? {} : { onFault: faultLogger(logger) }),
   });
   const store = state.store!;
-  let counters: Counters | undefined;
   try {
     const pepper = state.pepper!;
     const created = state.pepperCreated;
     const keyguardSecret = sc.keyguardSecretKeyPath === undefined
       ? undefined
       : await readKeyguardSecret(platform, sc.keyguardSecretKeyPath);
-    if (options.counters !== undefined) counters = options.counters;
-    else if (config.sharedLimits === undefined || options.memoryCounters) {
-      counters = new MemoryCounters({ now });
-    } else counters = await connectRedisCounters(config.sharedLimits.redisUrl);
     const service = new ApiKeyService({
       store,
       pepper,
       config: sc,
-      counters,
-      lockout: config.lockout,
       now,
       ...(keyguardSecret === undefined ? {} : { keyguardSecret }),
-      ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(logger === undefined ? {} : {
         onAuditError: (e: unknown) =>
           logger.warn("audit_flush_failed", {
@@ -79,16 +63,14 @@ export async function startApiKeys(
           }),
       }),
     });
-    const c = counters;
-    const ownCounters = options.counters === undefined;
     return {
       service,
       pepperCreated: created,
       notices: state.notices,
       /**
        * Flush the audit trail's queue and usage (tried again on failure, each failure logged),
-       * then close the counters and the store. Rejects, after closing, when audit events or
-       * counted usage could not be written: the caller exits non-zero.
+       * then close the store. Rejects, after closing, when audit events or counted usage could
+       * not be written: the caller exits non-zero.
        */
       async close() {
         let lost: unknown;
@@ -106,13 +88,11 @@ export async function startApiKeys(
             message: e instanceof Error ? e.message : String(e),
           });
         }
-        if (ownCounters) await c.close().catch(() => {});
         await store.close().catch(() => {});
         if (lost !== undefined) throw lost;
       },
     };
   } catch (e) {
-    if (options.counters === undefined) await counters?.close().catch(() => {});
     await store.close().catch(() => {});
     throw e;
   }

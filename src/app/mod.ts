@@ -5,7 +5,7 @@
  * @module
  */
 export { anonymousSurface, type RouteAccess, routeAccess } from "./access.ts";
-export { createHandler, READ_HEADERS } from "./handler.ts";
+export { createHandler, readHeadersOf } from "./handler.ts";
 export { OPENAPI, openApiFor, securityOf } from "./openapi.ts";
 export { ROUTE_INDEX, ROUTE_TABLE, ROUTES, UNLIMITED } from "./routes.ts";
 export { createServices, type ServicesOptions } from "./services.ts";

@@ -28,7 +28,7 @@ export const ROUTE_TABLE: readonly AppRoute[] = [
   _public("/healthz", getHealth),
   _public("/readyz", getHealth),
   ...TOKEN_ROUTES,
-  _public("/metrics", getMetrics),
+  { ..._public("/metrics", getMetrics), reads: ["accept"] },
   _public("/openapi.json", (ctx) => openApiResponse(ctx.rt, ROUTE_TABLE)),
   ...GATEWAY_ROUTES,
   ...OAUTH_ROUTES,

@@ -10,7 +10,7 @@ import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
 import type { ReloadStatus } from "../http/mod.ts";
 import { CredentialCache } from "../identity/mod.ts";
-import { type Counters, Lockout, MemoryCounters, RateLimiter } from "../limits/mod.ts";
+import { type Limits, memoryLimits } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createKeypebbleMetrics, type KeypebbleMetrics } from "../metrics/mod.ts";
 import { deriveOidcKeys } from "../oidc/keys.ts";
@@ -19,14 +19,14 @@ import { AuditTrail } from "../audit/mod.ts";
 import { IssuerKeyCache, type KeypebbleServices, RevocationList } from "../trust/mod.ts";
 import { VERSION } from "../version.ts";
 
-/** Most distinct clients or principals tracked by each limiter before the oldest are evicted. */
-const MAX_TRACKED = 10_000;
+/** Most distinct keys each memory table of the limits tracks before the oldest are evicted. */
+const MAX_TRACKED = 20_000;
 
 /** Inputs of {@link createServices}. */
 export interface ServicesOptions {
   /** Returns the current runtime (the server swaps it on reload). */
   readonly runtime: () => Runtime;
-  /** Lockout thresholds are read once, from the config at start. */
+  /** The config at start (the revocation list's periods). */
   readonly config: Config;
   readonly logger: Logger;
   /** e.g. `deno 2.5.0`. */
@@ -42,8 +42,8 @@ export interface ServicesOptions {
   readonly accounts?: AccountService;
   /** How trusted issuers' JWKS are fetched (tests pass their own). */
   readonly fetchJwks?: typeof fetch;
-  /** Shared counters (Redis) in fleet mode. */
-  readonly shared?: Counters;
+  /** The limits: Redis in fleet mode; default this process's memory (one worker). */
+  readonly limits?: Limits;
 }
 
 /**
@@ -80,16 +80,8 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
     metrics: options.metrics ??
       createKeypebbleMetrics({ version: VERSION, runtime: options.runtimeName }),
     logger: options.logger,
-    // The window sizes here are defaults only: every check passes the current config's limit.
-    addressLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: MAX_TRACKED }),
-    principalLimiter: new RateLimiter({ requests: 600, windowSeconds: 60, maxKeys: MAX_TRACKED }),
-    lockout: new Lockout({
-      maxFailures: config.lockout.maxFailures,
-      windowSeconds: config.lockout.windowSeconds,
-      lockSeconds: config.lockout.lockSeconds,
-      maxKeys: MAX_TRACKED,
-    }),
-    routeCounters: new MemoryCounters({ now, maxKeys: MAX_TRACKED }),
+    // Every check passes the current config's limit or policy: a reload applies at once.
+    limits: options.limits ?? memoryLimits({ maxKeys: MAX_TRACKED }),
     credentials: new CredentialCache(),
     reloadStatus: options.reloadStatus ?? (() => NEVER_RELOADED),
     ...(options.ready === undefined ? {} : { ready: options.ready }),
@@ -109,7 +101,6 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
       now,
       ...(options.apiKeys === undefined ? {} : { sink: options.apiKeys.audit }),
     }),
-    ...(options.shared === undefined ? {} : { shared: options.shared }),
     ...(oidcKeys === undefined ? {} : { oidcKeys }),
   };
 }

@@ -39,7 +39,7 @@ async function _withService(
   fn: (svc: ApiKeyService, audit: CliAudit) => Promise<number>,
 ): Promise<number> {
   const config = await loadConfig(platform, requireFlag(args, "config"));
-  const started = await startApiKeys(platform, config, { memoryCounters: true });
+  const started = await startApiKeys(platform, config);
   try {
     const audit = await openCliAudit(platform, { writer: started.service.audit });
     const code = await fn(started.service, audit);

@@ -89,11 +89,6 @@ export interface RouteLimit {
 export interface RateLimitSpec {
   readonly requests: number;
   readonly windowSeconds: number;
-  /**
-   * The configured number, when `requests` is one worker's share of it (src/server/
-   * limit_shares.ts): what `RateLimit-Limit` tells clients. Absent: `requests` is the total.
-   */
-  readonly configured?: number;
 }
 
 /** `service.tls`: HTTPS in the binary (src/tls/). Paths are resolved like every other path. */

@@ -17,18 +17,34 @@ export async function dispatch<S extends Services>(
   decl: RouteDecl<S>,
   hooks: HandlerHooks<S>,
 ): Promise<Response> {
+  let admitted = hooks.admitted === undefined;
   try {
     // OAuth client credentials may travel in the form (RFC 6749 §2.3.1): read it first.
     const bodyFirst = decl.caller.accepts.includes("client");
     if (bodyFirst) await _readBody(ctx, decl);
     const caller = hooks.authenticate(ctx, decl);
     ctx.caller = caller instanceof Promise ? await caller : caller;
+    if (!admitted) {
+      admitted = true;
+      const a = hooks.admitted!(ctx);
+      if (a !== undefined) await a;
+    }
     if (!bodyFirst) await _readBody(ctx, decl);
     if (decl.needs !== undefined) await hooks.authorize(ctx, decl);
     const res = await decl.handle(ctx);
     hooks.settle?.(ctx, res.status, decl);
     return res;
-  } catch (e) {
+  } catch (thrown) {
+    let e = thrown;
+    if (!admitted) {
+      admitted = true;
+      try {
+        const a = hooks.admitted!(ctx, e);
+        if (a !== undefined) await a;
+      } catch (refusal) {
+        e = refusal; // a refusal gathered before the failure answers first
+      }
+    }
     const status = e instanceof KeypebbleError ? e.status : 500;
     hooks.settle?.(ctx, status, decl, e instanceof KeypebbleError ? e : undefined);
     if (status < 500) return styledError(decl.style, e as KeypebbleError);

@@ -14,7 +14,7 @@
 
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import { type ClientAddress, clientAddress } from "../identity/mod.ts";
-import { cidrContains } from "../identity/mod.ts";
+import { cidrContainsCached } from "../identity/mod.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import type { AuditNote, ConnInfo, RequestContext, Services } from "./context.ts";
@@ -31,12 +31,23 @@ export interface HandlerHooks<S extends Services> {
   readonly routes: RouteIndex<S>;
   /** Templates never admitted nor limited (probes and scrapes keep working under a flood). */
   readonly unlimited: ReadonlySet<string>;
-  /** Request headers anything reads, checked against `limits.max_header_bytes`. */
-  readonly readHeaders: readonly string[];
+  /**
+   * The request headers a route reads (its credentials, its body's type, its own `reads`), each
+   * checked against `limits.max_header_bytes`; a header no one reads costs nothing. Called once
+   * per declaration (remembered).
+   */
+  readHeaders(decl: RouteDecl<S>): readonly string[];
   /** Before dispatch, for every route not `unlimited`: address blocks, the per-address limit. */
   admit(ctx: RequestContext<S>): void | Promise<void>;
   /** The one authentication step: the caller the route's declaration accepts, or null. */
   authenticate(ctx: RequestContext<S>, decl: RouteDecl<S>): Caller | null | Promise<Caller | null>;
+  /**
+   * Once authentication is over (with the error that ended it, if any), before the body of a
+   * route that reads it after authenticating: the application completes what `admit` and
+   * `authenticate` deferred (fleet mode sends the request's limit steps in one round trip). It
+   * throws a refusal that precedes `failure`.
+   */
+  admitted?(ctx: RequestContext<S>, failure?: unknown): void | Promise<void>;
   /** The capability check of `decl.needs` for `ctx.caller`. */
   authorize(ctx: RequestContext<S>, decl: RouteDecl<S>): void | Promise<void>;
   /**
@@ -55,6 +66,12 @@ const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 
 /** Build the handler over long-lived services. */
 export function createHandler<S extends Services>(services: S, hooks: HandlerHooks<S>): Handler {
+  const reads = new WeakMap<RouteDecl<S>, readonly string[]>();
+  const readsOf = (decl: RouteDecl<S>): readonly string[] => {
+    let r = reads.get(decl);
+    if (r === undefined) reads.set(decl, r = hooks.readHeaders(decl));
+    return r;
+  };
   return async function handler(req: Request, info: ConnInfo): Promise<Response> {
     const started = performance.now();
     const rt = services.runtime();
@@ -88,13 +105,13 @@ export function createHandler<S extends Services>(services: S, hooks: HandlerHoo
           );
         return _finish(services, req, info, ctx, template, started, response);
       }
-      const tooLarge = _headerTooLarge(req, hooks.readHeaders, rt.config.limits.maxHeaderBytes);
+      ctx = new _Context(req, rt, services, info, services.now(), match.params);
+      decl = declForQuery(match.route, base, ctx.query);
+      const tooLarge = _headerTooLarge(req, readsOf(decl), rt.config.limits.maxHeaderBytes);
       if (tooLarge !== undefined) {
         response = tooLarge;
         return _finish(services, req, info, ctx, template, started, response);
       }
-      ctx = new _Context(req, rt, services, info, services.now(), match.params);
-      decl = declForQuery(match.route, base, ctx.query);
       if (!hooks.unlimited.has(template)) {
         const admitted = hooks.admit(ctx);
         if (admitted !== undefined) await admitted; // a store or Redis check; in memory it is sync
@@ -152,7 +169,7 @@ class _Context<S extends Services> implements RequestContext<S> {
   }
 
   get peerIsTrustedProxy(): boolean {
-    return this.#peerIsTrustedProxy ??= cidrContains(this.rt.trustedProxies, this.peer);
+    return this.#peerIsTrustedProxy ??= cidrContainsCached(this.rt.trustedProxies, this.peer);
   }
 
   get client(): ClientAddress {

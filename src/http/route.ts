@@ -116,6 +116,11 @@ export interface RouteDecl<S extends Services = Services> {
    * `GET /forward-auth?limit=NAME`) never changes who may use the other (the key check).
    */
   readonly queryMode?: string;
+  /**
+   * Request headers the handler itself reads, besides those of its caller declaration and its
+   * body (e.g. forward-auth's `x-required-scope`): each is held to `limits.max_header_bytes`.
+   */
+  readonly reads?: readonly string[];
   readonly handle: (ctx: RequestContext<S>) => Response | Promise<Response>;
 }
 

@@ -178,9 +178,20 @@ export function parseBasicAuth(header: string): { user: string; password: string
   let text: string;
   try {
     const bin = atob(token);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // ASCII (the usual user and password) is its own UTF-8: no decoder, no byte array.
+    let ascii = true;
+    for (let i = 0; i < bin.length; i++) {
+      if (bin.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) text = bin;
+    else {
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      text = _utf8.decode(bytes);
+    }
   } catch {
     throw malformed();
   }

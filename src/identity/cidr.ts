@@ -166,3 +166,26 @@ export function cidrContains(list: readonly Cidr[], addr: string): boolean {
   }
   return false;
 }
+
+/** Answers of {@link cidrContainsCached}, per list. */
+const _answers = new WeakMap<readonly Cidr[], Map<string, boolean>>();
+/** Most addresses remembered per list (a flood of fresh addresses only costs a clear). */
+const MAX_REMEMBERED = 4096;
+
+/**
+ * {@link cidrContains}, remembered per list and address: a server asks it of the same few peers
+ * (its proxies, its clients' keep-alive connections) on every request, and parsing an address
+ * is most of the work.
+ */
+export function cidrContainsCached(list: readonly Cidr[], addr: string): boolean {
+  if (list.length === 0) return false;
+  let m = _answers.get(list);
+  if (m === undefined) _answers.set(list, m = new Map());
+  let r = m.get(addr);
+  if (r === undefined) {
+    r = cidrContains(list, addr);
+    if (m.size >= MAX_REMEMBERED) m.clear();
+    m.set(addr, r);
+  }
+  return r;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KeypebbleError } from "../errors.ts";
-import { cidrContains, parseCidr } from "./cidr.ts";
+import { cidrContains, cidrContainsCached, parseCidr } from "./cidr.ts";
 
 Deno.test("parseCidr() parses IPv4 blocks and bare addresses", () => {
   assert.deepEqual(parseCidr("10.0.0.0/8"), {
@@ -90,4 +90,14 @@ Deno.test("cidrContains() matches a mapped block against plain IPv4", () => {
   assert.equal(cidrContains([parseCidr("::ffff:192.168.0.0/112")], "192.168.3.4"), true);
   assert.equal(cidrContains([parseCidr("0.0.0.0/0")], "::1"), false);
   assert.equal(cidrContains([parseCidr("::/0")], "::1"), true);
+});
+
+Deno.test("cidrContainsCached() answers as cidrContains(), per list", () => {
+  const a = [parseCidr("10.0.0.0/8")];
+  const b = [parseCidr("192.0.2.0/24")];
+  for (const addr of ["10.1.2.3", "192.0.2.9", "::1", "not an address", "10.1.2.3"]) {
+    assert.equal(cidrContainsCached(a, addr), cidrContains(a, addr), addr);
+    assert.equal(cidrContainsCached(b, addr), cidrContains(b, addr), addr);
+  }
+  assert.equal(cidrContainsCached([], "10.1.2.3"), false);
 });

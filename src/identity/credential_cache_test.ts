@@ -57,3 +57,26 @@ Deno.test("CredentialCache with zero entries stores nothing", async () => {
   await c.remember("u", "p", "h", 0);
   assert.equal(await c.get("u", "p", "h", 0), false);
 });
+
+Deno.test("CredentialCache remembers a Basic header's user while the policy keeps its hash", () => {
+  const c = new CredentialCache({ ttlSeconds: 60, maxEntries: 2 });
+  const phc: Record<string, string> = { alice: "h1" };
+  const of = (u: string) => phc[u];
+  const header = "Basic YWxpY2U6cHc=";
+  assert.equal(c.basicUser(header, of, 0), undefined);
+  c.rememberBasic(header, "alice", "h1", 0);
+  assert.equal(c.basicUser(header, of, 59_999), "alice");
+  assert.equal(c.basicUser("Basic YWxpY2U6cHd4", of, 0), undefined, "another password");
+  phc.alice = "h2"; // the policy changed her hash: a reload, a new password
+  assert.equal(c.basicUser(header, of, 1), undefined);
+  phc.alice = "h1";
+  assert.equal(c.basicUser(header, of, 1), undefined, "a miss forgets the entry");
+  c.rememberBasic(header, "alice", "h1", 0);
+  assert.equal(c.basicUser(header, of, 60_000), undefined, "past the TTL");
+  c.rememberBasic("a", "alice", "h1", 0);
+  c.rememberBasic("b", "alice", "h1", 0);
+  c.rememberBasic("c", "alice", "h1", 0);
+  assert.equal(c.basicUser("a", of, 0), undefined, "bounded: the oldest went");
+  c.clear();
+  assert.equal(c.basicUser("c", of, 0), undefined);
+});

@@ -17,7 +17,7 @@ export {
   parsePasswordHash,
   verifyPassword,
 } from "./password.ts";
-export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
+export { type Cidr, cidrContains, cidrContainsCached, parseCidr } from "./cidr.ts";
 export { CredentialCache } from "./credential_cache.ts";
 export { type ClientAddress, clientAddress } from "./address.ts";
 export {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { ApiKeyService } from "../apikeys/service.ts";
-import { MemoryCounters } from "../limits/mod.ts";
 import { openDenoSqlite } from "../platform/sqlite_deno.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { readKeyguard } from "../store/sources/keyguard.ts";
@@ -39,8 +38,6 @@ function _service(store: Store, secret: string | undefined, accepted = ["kp_live
       acceptedPrefixes: accepted,
       tokenTtlSeconds: 900,
     },
-    counters: new MemoryCounters({ now: () => NOW }),
-    lockout: { enabled: false, maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
     now: () => NOW,
     ...(secret === undefined ? {} : { keyguardSecret: new TextEncoder().encode(secret) }),
   });

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { AccountService, tokenHash } from "../accounts/service.ts";
 import { ApiKeyService } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
-import { MemoryCounters } from "../limits/mod.ts";
 import { openDenoSqlite } from "../platform/sqlite_deno.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { openSourceDb } from "../store/sources/open.ts";
@@ -59,8 +58,6 @@ function _keys(store: Store): ApiKeyService {
       acceptedPrefixes: ["kp_live_"],
       tokenTtlSeconds: 900,
     },
-    counters: new MemoryCounters({ now: () => NOW }),
-    lockout: { enabled: false, maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
     now: () => NOW,
   });
 }

@@ -203,6 +203,8 @@ export class HmacSha256 {
   readonly #innerDigest = new Uint8Array(32);
   readonly #scratch = { buf: new Uint8Array(2 * BLOCK) };
   readonly #native: NativeMac | undefined;
+  /** ASCII text is written here for {@link signHex}. */
+  readonly #ascii = new Uint8Array(ASCII_MAX);
 
   constructor(key: Uint8Array) {
     this.#native = _nativeFactory?.(key);
@@ -221,6 +223,32 @@ export class HmacSha256 {
     pad.fill(0);
   }
 
+  /**
+   * HMAC of `text`'s UTF-8, as 64 lowercase hex digits (the stored form of keys and cache keys).
+   * ASCII text is written into a reused buffer, with no call into the runtime's encoder; the
+   * runtime's own MAC, when installed, hashes and formats natively.
+   */
+  signHex(text: string): string {
+    const hex = this.#native?.hex;
+    if (hex !== undefined) return hex(text);
+    const mac = this.sign(this.#text(text));
+    let out = "";
+    for (let i = 0; i < 32; i++) out += HEX[mac[i]];
+    return out;
+  }
+
+  #text(text: string): Uint8Array {
+    const n = text.length;
+    if (n > ASCII_MAX) return _encoder.encode(text);
+    const buf = this.#ascii;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) return _encoder.encode(text);
+      buf[i] = c;
+    }
+    return buf.subarray(0, n);
+  }
+
   /** HMAC of `message`: 32 bytes. */
   sign(message: Uint8Array): Uint8Array {
     if (this.#native !== undefined) return this.#native(message);
@@ -234,8 +262,18 @@ export class HmacSha256 {
   }
 }
 
-/** A runtime's own synchronous HMAC-SHA-256 for one key: the 32-byte MAC of a message. */
-export type NativeMac = (message: Uint8Array) => Uint8Array;
+/**
+ * A runtime's own synchronous HMAC-SHA-256 for one key: the 32-byte MAC of a message, and
+ * optionally the MAC of a text's UTF-8 as lowercase hex, computed and formatted natively.
+ */
+export type NativeMac = ((message: Uint8Array) => Uint8Array) & {
+  readonly hex?: (text: string) => string;
+};
+
+/** Longest text {@link HmacSha256.signHex} writes itself (longer goes through the encoder). */
+const ASCII_MAX = 256;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const _encoder = new TextEncoder();
 
 let _nativeFactory: ((key: Uint8Array) => NativeMac) | undefined;
 

@@ -133,7 +133,7 @@ function _invalidToken(message: string): KeypebbleError {
 function _jsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(bytes));
+    value = JSON.parse(_text(bytes));
   } catch {
     throw _invalidToken(`Token ${what} is not valid JSON`);
   }
@@ -141,6 +141,32 @@ function _jsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
     throw _invalidToken(`Token ${what} is not a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Bytes as UTF-8 text: an ASCII segment (every claim set of ours) is its own decoding, without a
+ * call into the runtime's decoder; anything else goes through the strict decoder (BOM kept).
+ */
+function _text(bytes: Uint8Array): string {
+  const n = bytes.length;
+  if (n <= 2048) {
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (bytes[i] > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
+  return decoder.decode(bytes);
+}
+
+/** The ASCII bytes of a string known to be ASCII (base64url segments and their dots). */
+function _asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /**
@@ -169,8 +195,9 @@ export function decodeJws(token: string): {
   const header = _jsonObject(b64uDecode(headerSeg), "header");
   const payload = _jsonObject(b64uDecode(payloadSeg), "payload");
   const signature = b64uDecode(token.slice(second + 1));
-  // RFC 7515 §5.2 step 8: the signing input is the ASCII of the two segments as received
-  const signingInput = encoder.encode(token.slice(0, second));
+  // RFC 7515 §5.2 step 8: the signing input is the ASCII of the two segments as received (both
+  // decoded above, so base64url characters only)
+  const signingInput = _asciiBytes(token.slice(0, second));
   return { header, payload, signingInput, signature };
 }
 
@@ -257,8 +284,10 @@ export async function verifyJws(
   token: string,
   keys: readonly KeyEntry[],
   options: VerifyOptions,
+  /** `decodeJws(token)`, when the caller has it already (it read the kind first). */
+  decoded?: ReturnType<typeof decodeJws>,
 ): Promise<{ header: JwsHeader; payload: Record<string, unknown>; key: KeyEntry }> {
-  const { header, payload, signingInput, signature } = decodeJws(token);
+  const { header, payload, signingInput, signature } = decoded ?? decodeJws(token);
 
   // RFC 8725 §3.1: the algorithm table is the allow-list ("none" is never in it)
   const alg = header.alg;

@@ -11,8 +11,9 @@ import type { NativeMac } from "../jose/hmac_sha256.ts";
 
 /** The part of `Bun.CryptoHasher` used here. */
 interface CryptoHasher {
-  update(data: Uint8Array): CryptoHasher;
+  update(data: Uint8Array | string): CryptoHasher;
   digest(): Uint8Array;
+  digest(encoding: "hex"): string;
 }
 
 type CryptoHasherClass = new (algorithm: "sha256", hmacKey: Uint8Array) => CryptoHasher;
@@ -24,6 +25,11 @@ export function bunHmacSha256(): ((key: Uint8Array) => NativeMac) | undefined {
   if (Hasher === undefined) return undefined;
   return (key) => {
     const own = new Uint8Array(key); // the caller may wipe its copy
-    return (message) => new Uint8Array(new Hasher("sha256", own).update(message).digest());
+    const mac = (message: Uint8Array) =>
+      new Uint8Array(new Hasher("sha256", own).update(message).digest());
+    // Text hashed as UTF-8 and formatted as hex by BoringSSL: no encoding or hex loop in JSC.
+    return Object.assign(mac, {
+      hex: (text: string) => new Hasher("sha256", own).update(text).digest("hex"),
+    });
   };
 }

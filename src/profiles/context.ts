@@ -85,8 +85,16 @@ export interface Reply {
 
 /** RFC 3339 time (seconds precision, UTC) for seconds since the epoch. */
 export function rfc3339(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Every token of one second has the same `issued_at`: format it once.
+  if (seconds !== _lastSeconds) {
+    _lastText = new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    _lastSeconds = seconds;
+  }
+  return _lastText;
 }
+
+let _lastSeconds = Number.NaN;
+let _lastText = "";
 
 /** {@link rfc3339}, with `null` (a time not set) kept as `null`. */
 export function rfc3339OrNull(seconds: number | null): string | null {

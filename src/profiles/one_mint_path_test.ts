@@ -19,6 +19,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "oidc/totp.ts": "HOTP's HMAC-SHA-1 (RFC 4226), a one-time code, not a token",
   "oidc/csrf.ts": "the HMAC of CSRF tokens and second-factor tickets, not a token",
   "oidc/recovery_codes.ts": "the peppered HMAC recovery codes are stored under, not a token",
+  "accounts/refresh_seal.ts": "HKDF's HMACs (RFC 5869) deriving the retry window's seal key",
 };
 
 async function* _sources(dir: string, rel = ""): AsyncGenerator<[string, string]> {

@@ -8,7 +8,7 @@ import { createHandler, createServices } from "../app/mod.ts";
 import type { ReloadStatus } from "../http/mod.ts";
 import type { AccountService } from "../accounts/service.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
-import type { Counters } from "../limits/mod.ts";
+import { type Limits, memoryLimits } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   createKeypebbleMetrics,
@@ -27,8 +27,8 @@ import {
 } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
 import { isReadyz, notReadyResponse } from "./draining.ts";
-import { shareLimits } from "./limit_shares.ts";
 import { mergeExpositions } from "./metrics_merge.ts";
+import { MAX_TRACKED } from "./worker_state.ts";
 
 /** Families that count per-process events every worker repeats (merged by maximum). */
 const SAME_IN_EVERY_WORKER: ReadonlySet<string> = new Set([
@@ -45,7 +45,7 @@ export interface InstanceOptions {
   /** The runtime already loaded for this instance (generation 1 at start). */
   readonly runtime: Runtime;
   readonly logger: Logger;
-  /** How many instances share the port (each enforces its share of the limits). */
+  /** How many instances share the port (each counting in memory enforces its share). */
   readonly workers: number;
   /** Port to bind (the config's unless a sibling already chose one). */
   readonly port: number;
@@ -53,8 +53,11 @@ export interface InstanceOptions {
   readonly timeouts: ClientTimeouts;
   /** The API key service (with a `store`), opened by the caller and kept across reloads. */
   readonly apiKeys?: ApiKeyService;
-  /** Counters shared through Redis (`shared_limits`), opened by the caller. */
-  readonly shared?: Counters;
+  /**
+   * The limits, opened by the caller (Redis with `shared_limits`); default this instance's
+   * memory, enforcing its share of each limit among `workers`.
+   */
+  readonly limits?: Limits;
   /** The account service (with a `store` and `accounts`), opened by the caller like `apiKeys`. */
   readonly accounts?: AccountService;
   /**
@@ -112,7 +115,6 @@ export interface Instance {
 export async function startInstance(o: InstanceOptions): Promise<Instance> {
   const { platform } = o;
   let raw = o.runtime;
-  let rt = shareLimits(raw, o.workers);
   const metrics = createKeypebbleMetrics({ version: VERSION, runtime: platform.name });
   metrics.configGeneration.labels().set(raw.generation);
   const registry = metrics.registry;
@@ -143,15 +145,15 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
   let draining = false;
   const services = createServices({
     ready: () => !draining,
-    runtime: () => rt,
-    config: rt.config,
+    runtime: () => raw,
+    config: raw.config,
     logger: o.logger,
     runtimeName: platform.name,
     metrics,
     reloadStatus: () => reloadStatus,
     ...(o.apiKeys === undefined ? {} : { apiKeys: o.apiKeys }),
     ...(o.accounts === undefined ? {} : { accounts: o.accounts }),
-    ...(o.shared === undefined ? {} : { shared: o.shared }),
+    limits: o.limits ?? memoryLimits({ workers: o.workers, maxKeys: MAX_TRACKED }),
   });
   const handler = createHandler(services);
   const serveHandler = (req: Request, info: ConnFacts): Promise<Response> => {
@@ -166,7 +168,7 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
   };
 
   const server = await platform.serve({
-    host: rt.config.host,
+    host: raw.config.host,
     port: o.port,
     handler: serveHandler,
     reusePort: o.reusePort,
@@ -219,8 +221,7 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
         };
       }
       _warnEarlySigners(published, raw, next, Date.now(), notices);
-      raw = next;
-      rt = shareLimits(next, o.workers); // the swap: requests in flight keep the one they read
+      raw = next; // the swap: requests in flight keep the one they read
       reloadStatus = { outcome: "success", at };
       metrics.configReloads.labels("success").inc();
       metrics.configGeneration.labels().set(raw.generation);

@@ -20,7 +20,7 @@ import { openStoreState } from "../apikeys/state.ts";
 import type { Config } from "../config/mod.ts";
 import { redactUrl } from "../config/store.ts";
 import { KeypebbleError } from "../errors.ts";
-import { connectRedisCounters } from "../limits/mod.ts";
+import { redisLimits } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Platform } from "../platform/platform.ts";
 import {
@@ -175,8 +175,8 @@ export const SHARED_LIMITS_STEP: PreflightStep = {
   async run(ctx) {
     const s = ctx.runtime.config.sharedLimits;
     if (s === undefined || ctx.mode === "serve") return; // serve's workers connect themselves
-    const counters = await connectRedisCounters(s.redisUrl);
-    await counters.close();
+    const limits = await redisLimits(s.redisUrl);
+    await limits.close();
     ctx.report("shared limits", `${redactUrl(s.redisUrl)}: reachable`);
   },
 };

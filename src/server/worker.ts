@@ -70,7 +70,7 @@ export function runWorker(
           instance = await startInstance({
             ...(state?.apiKeys === undefined ? {} : { apiKeys: state.apiKeys }),
             ...(state?.accounts === undefined ? {} : { accounts: state.accounts }),
-            ...(state?.shared === undefined ? {} : { shared: state.shared }),
+            ...(state === undefined ? {} : { limits: state.limits }),
             platform,
             configPath: start.configPath,
             overrides: start.overrides,

@@ -9,9 +9,9 @@
  * - a revocation, suspension or block made through one worker reaches the others within
  *   `store.cache_seconds` (each worker caches key checks as separate instances of a fleet do);
  * - usage counters: each worker adds its own per-minute counts to the store (the SQL adds);
- * - per-key rate limits, monthly quotas and the bad-key lockout: with `shared_limits` they are
- *   counted in Redis for the whole process; without, each worker enforces its share
- *   (`floor(limit / N)`), like the per-address and per-principal limits.
+ * - every limit, quota and lockout (src/limits/): with `shared_limits` they are counted in Redis
+ *   for the whole process; without, each worker counts in memory and enforces its share
+ *   (`floor(limit / N)`), the headers showing the configured limit.
  */
 
 import { startAccounts } from "../accounts/start.ts";
@@ -19,17 +19,18 @@ import type { AccountService } from "../accounts/service.ts";
 import { startApiKeys } from "../apikeys/start.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { Config } from "../config/mod.ts";
-import { connectRedisCounters, type Counters } from "../limits/mod.ts";
+import { type Limits, memoryLimits, redisLimits } from "../limits/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { purgeSignin } from "../oidc/codes.ts";
 import type { Platform } from "../platform/platform.ts";
 import { logNotices } from "./instance.ts";
 
-/** A worker's store-backed services (all undefined without `store` and `shared_limits`). */
+/** A worker's store-backed services (undefined without `store`) and its limits. */
 export interface WorkerState {
   readonly apiKeys?: ApiKeyService;
   readonly accounts?: AccountService;
-  readonly shared?: Counters;
+  /** Redis with `shared_limits`, else this worker's memory (its share of each limit). */
+  readonly limits: Limits;
   /** Flush usage, stop timers, close the store and Redis connections. */
   close(): Promise<void>;
 }
@@ -45,7 +46,7 @@ export async function prepareSharedState(
   logger: Logger,
 ): Promise<void> {
   if (config.store === undefined) return;
-  const apiKeys = await startApiKeys(platform, config, { memoryCounters: true, logger });
+  const apiKeys = await startApiKeys(platform, config, { logger });
   try {
     if (apiKeys.pepperCreated) logger.info("pepper_created", { path: config.store.pepperPath });
     logNotices(logger, apiKeys.notices); // the store's start-up checks, once for the process
@@ -57,6 +58,9 @@ export async function prepareSharedState(
   }
 }
 
+/** Most distinct keys each memory table tracks before the least recently used are dropped. */
+export const MAX_TRACKED = 20_000;
+
 /** In a worker: open its own connections. `index` 0 also runs the hourly purge. */
 export async function openWorkerState(
   platform: Platform,
@@ -64,26 +68,15 @@ export async function openWorkerState(
   logger: Logger,
   o: { readonly index: number; readonly workers: number },
 ): Promise<WorkerState> {
-  let shared: Counters | undefined;
-  if (config.sharedLimits !== undefined) {
-    shared = await connectRedisCounters(config.sharedLimits.redisUrl);
-  }
-  if (config.store === undefined) {
-    return {
-      ...(shared ? { shared } : {}),
-      close: async () => await shared?.close(),
-    };
-  }
+  const limits = config.sharedLimits === undefined
+    ? memoryLimits({ workers: o.workers, maxKeys: MAX_TRACKED })
+    : await redisLimits(config.sharedLimits.redisUrl);
+  if (config.store === undefined) return { limits, close: () => limits.close() };
   let apiKeys: Awaited<ReturnType<typeof startApiKeys>>;
   try {
-    apiKeys = await startApiKeys(platform, config, {
-      ...(shared === undefined ? {} : { counters: shared }),
-      schema: "check",
-      workers: o.workers,
-      logger,
-    });
+    apiKeys = await startApiKeys(platform, config, { schema: "check", logger });
   } catch (e) {
-    await shared?.close();
+    await limits.close();
     throw e;
   }
   let accounts: AccountService | undefined;
@@ -93,7 +86,7 @@ export async function openWorkerState(
       accounts = await startAccounts(platform, config, apiKeys.service.store, { logger });
     } catch (e) {
       await apiKeys.close();
-      await shared?.close();
+      await limits.close();
       throw e;
     }
   }
@@ -109,13 +102,13 @@ export async function openWorkerState(
   return {
     apiKeys: apiKeys.service,
     ...(accounts === undefined ? {} : { accounts }),
-    ...(shared === undefined ? {} : { shared }),
+    limits,
     async close() {
       purge?.();
       try {
         await apiKeys.close(); // rejects when counted usage could not be written (logged)
       } finally {
-        await shared?.close();
+        await limits.close();
       }
     },
   };

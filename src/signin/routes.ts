@@ -18,6 +18,8 @@ import { userinfo } from "./userinfo.ts";
 
 /** A browser, before or after signing in: its cookie is read by the handler. */
 const BROWSER: CallerDecl = { accepts: [], anonymous: "always" };
+/** What the pages read besides their form: the session and login cookies, and the Origin. */
+const BROWSER_READS = ["cookie", "origin"];
 /** An account's bearer access token (RFC 6750 §2.1). */
 const BEARER: CallerDecl = { accepts: ["account"], anonymous: "never" };
 
@@ -39,6 +41,7 @@ export const SIGNIN_ROUTES: readonly AppRoute[] = [
     method: "GET",
     template: OIDC_PATHS.authorize,
     caller: BROWSER,
+    reads: BROWSER_READS,
     body: "none",
     style: "html",
     handle: getAuthorize,
@@ -47,6 +50,7 @@ export const SIGNIN_ROUTES: readonly AppRoute[] = [
     method: "POST",
     template: OIDC_PATHS.authorize,
     caller: BROWSER,
+    reads: BROWSER_READS,
     body: "form",
     style: "html",
     handle: postAuthorize,
@@ -74,6 +78,7 @@ export const SIGNIN_ROUTES: readonly AppRoute[] = [
     method: "GET",
     template: OIDC_PATHS.endSession,
     caller: BROWSER,
+    reads: BROWSER_READS,
     body: "none",
     style: "html",
     handle: getEndSession,
@@ -82,6 +87,7 @@ export const SIGNIN_ROUTES: readonly AppRoute[] = [
     method: "POST",
     template: OIDC_PATHS.endSession,
     caller: BROWSER,
+    reads: BROWSER_READS,
     body: "form",
     style: "html",
     handle: postEndSession,
@@ -90,6 +96,7 @@ export const SIGNIN_ROUTES: readonly AppRoute[] = [
     method: "GET",
     template: LOGIN_CSS_PATH,
     caller: BROWSER,
+    reads: BROWSER_READS,
     body: "none",
     style: "html",
     handle: getLoginCss,

@@ -47,6 +47,7 @@ export const TOKEN_ROUTES: readonly AppRoute[] = [
     caller: POLICY_CALLER,
     body: "none",
     style: "keypebble",
+    reads: ["x-scopes", "x-policy-generate"],
     handle: profileRoute(getRegistryToken, authorizeRegistryGet),
   },
   {

@@ -16,7 +16,7 @@ import type { AccountService } from "../accounts/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { AccountCaller } from "../identity/mod.ts";
 import type { UserRecord } from "../store/mod.ts";
-import { addressKey, clearLockoutFailures, guarded, limitPrincipal } from "./guard.ts";
+import { addressKey, clearSignInFailures, guarded, limitPrincipal } from "./guard.ts";
 import { verifyOwnToken } from "./presented_tokens.ts";
 import type { Ctx } from "./services.ts";
 
@@ -109,7 +109,7 @@ export async function loginAccount(
   // With a second factor the account's count is cleared only once the code is right too
   // (`checkSecondFactor`): a thief with the password cannot reset it between code guesses.
   if (ctx.rt.config.lockout.enabled && !(await _hasTotp(svc, user))) {
-    await clearLockoutFailures(ctx, keys[keys.length - 1]);
+    await clearSignInFailures(ctx, keys[keys.length - 1]);
   }
   if (user.status !== "active") {
     throw KeypebbleError.answer("forbidden", "The account is suspended");
@@ -163,5 +163,5 @@ export async function reverifyPassword(
     }
     throw e;
   }
-  if (ctx.rt.config.lockout.enabled) await clearLockoutFailures(ctx, keys[keys.length - 1]);
+  await clearSignInFailures(ctx, keys[keys.length - 1]);
 }

@@ -15,6 +15,7 @@
  */
 
 import { presentedKey } from "../apikeys/format.ts";
+import type { Block } from "../store/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import type { Caller } from "../identity/mod.ts";
 import type { AnonymousRule, CallerDecl } from "../http/mod.ts";
@@ -25,7 +26,7 @@ import { type Capability, requireCapability } from "./capabilities.ts";
 import { clientCaller } from "./clients.ts";
 import { challengeHeaders, limitPrincipal } from "./guard.ts";
 import { keyCaller, settleKey } from "./keys.ts";
-import { enforceRateLimit } from "./rate_limit.ts";
+import { gatherLimits, limitRate, settleLimits } from "./limits.ts";
 import type { AppRoute, Ctx } from "./services.ts";
 import { certificateUser, policyUser } from "./users.ts";
 
@@ -196,24 +197,45 @@ export function authorize(ctx: Ctx, decl: AppRoute): void {
  * refused on every route (403 `blocked`), then the per-address rate limit applies. Neither
  * applies when a trusted proxy did not name its client (limiting the proxy would throttle all
  * its clients): those callers are limited per principal.
+ *
+ * With Redis the request's limit steps are gathered from here to the end of the authentication
+ * step and run in one round trip (src/trust/limits.ts, {@link admitted}).
  */
 export function admit(ctx: Ctx): void | Promise<void> {
+  gatherLimits(ctx);
   if (!ctx.client.known) return;
-  const spec = ctx.rt.config.rateLimit.perAddress;
+  const rule = ctx.rt.config.rateLimit.perAddress;
   const svc = ctx.services.apiKeys;
   const limit = () =>
-    spec === undefined
+    rule === undefined
       ? undefined
-      : enforceRateLimit(ctx, { scope: "address", key: `addr:${ctx.client.address}`, spec });
+      : limitRate(ctx, { scope: "address", key: `addr:${ctx.client.address}`, rule });
   if (svc === undefined) return limit();
-  return svc.blocked("address", [ctx.client.address]).then((b) => {
-    if (b !== undefined) {
-      throw KeypebbleError.answer("blocked", "This address is blocked", {
-        headers: { "retry-after": String(Math.max(1, b.until - ctx.nowSec)) },
-      });
-    }
+  const blocked = svc.blocked("address", [ctx.client.address]);
+  if (!(blocked instanceof Promise)) {
+    _refuseBlocked(ctx, blocked);
+    return limit();
+  }
+  return blocked.then((b) => {
+    _refuseBlocked(ctx, b);
     return limit();
   });
+}
+
+function _refuseBlocked(ctx: Ctx, b: Block | undefined): void {
+  if (b === undefined) return;
+  throw KeypebbleError.answer("blocked", "This address is blocked", {
+    headers: { "retry-after": String(Math.max(1, b.until - ctx.nowSec)) },
+  });
+}
+
+/**
+ * The authentication step is over (`failure`: the error it threw): the limit steps gathered since
+ * admission run now, in one round trip with Redis; a refusal among them answers instead of
+ * `failure`, as it would have come first in memory.
+ */
+export function admitted(ctx: Ctx, failure?: unknown): void | Promise<void> {
+  return settleLimits(ctx, failure);
 }
 
 /**

@@ -51,6 +51,8 @@ export function presentedClient(req: Request, form: URLSearchParams): PresentedC
       throw KeypebbleError.answer("invalid_client", "Malformed Basic credentials");
     }
     const dec = (s: string) => {
+      // Nothing to decode in the usual id and secret (no "%" escape, no "+").
+      if (!s.includes("%") && !s.includes("+")) return s;
       try {
         return decodeURIComponent(s.replace(/\+/g, " "));
       } catch {
@@ -92,6 +94,8 @@ async function _checkSecret(
             await verifyPassword(secret, secretHash))
           ? true
           : null,
+      // With Redis, a remembered secret lets the lock check travel with the other steps.
+      { cheap: services.credentials.peek(id, secret, secretHash, nowMs) },
     );
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "locked_out") {

@@ -15,6 +15,17 @@ import { apiKeyRequests } from "../apikeys/metrics.ts";
 import type { Admission, KeyRefusal } from "../apikeys/service.ts";
 import { KeypebbleError } from "../errors.ts";
 import type { KeyCaller } from "../identity/mod.ts";
+import type { MemoryLimits, RateDecision } from "../limits/mod.ts";
+import type { ApiKeyWithOrg } from "../store/mod.ts";
+import {
+  countQuota,
+  flushLimits,
+  keyGuessBucket,
+  knownLocked,
+  limitRate,
+  recordFailure,
+  refuseLocked,
+} from "./limits.ts";
 import type { Ctx } from "./services.ts";
 
 /** The API key service, or 404 when no store is configured. */
@@ -32,6 +43,8 @@ const NOT_VALID = "The API key is not valid";
 /**
  * Authenticate `raw` (undefined: none was presented) as the caller. Counts the request against
  * the key's limit and quota (429 with `Retry-After` when over) and for the usage statistics.
+ * Guessed keys count towards the lockout (`keyGuessBucket`: per client address, one bucket; a
+ * route may keep its own bucket, e.g. the admin API's).
  */
 export async function keyCaller(
   ctx: Ctx,
@@ -46,6 +59,7 @@ export async function keyCaller(
 ): Promise<KeyCaller> {
   const svc = requireKeys(ctx);
   const addr = ctx.client.known ? ctx.client.address : undefined;
+  const bucket = keyGuessBucket(options.lockoutBucket);
   const challenge = options.challenge ?? `Bearer realm="${ctx.rt.config.realm}"`;
   const unauthorized = (message: string, refused?: "api_key") =>
     KeypebbleError.answer("unauthorized", message, {
@@ -56,27 +70,21 @@ export async function keyCaller(
     ctx.services.metrics.authFailures.labels("api_key_missing").inc();
     throw unauthorized(MISSING);
   }
-  const bucket = options.lockoutBucket;
-  const locked = addr === undefined ? 0 : await svc.lockedFor(addr, bucket);
-  if (locked > 0) {
-    ctx.services.metrics.authFailures.labels("locked_out").inc();
-    throw KeypebbleError.answer(
-      "locked_out",
-      "Too many invalid API keys from this address; try again later",
-      { headers: { "retry-after": String(locked) } },
-    );
+  if (addr !== undefined) {
+    const locked = refuseLocked(ctx, bucket, [addr]);
+    if (locked !== undefined) await locked;
+    // With Redis the lock check travels with the request's other steps, unless this address is
+    // known to be locked: then it is run now, and a locked address costs no store lookup.
+    else if (knownLocked(ctx, bucket, addr)) await flushLimits(ctx);
   }
   const check = await svc.check(raw);
   if (!check.ok) {
     ctx.services.metrics.authFailures.labels(`api_key_${check.reason}`).inc();
     // Only guesses count towards lockout: a real key that was revoked, expired or suspended is
     // refused on its own and must not lock out the address (often a NAT shared with others).
-    if (addr !== undefined && _guess(check.reason) && await svc.recordFailure(addr, bucket)) {
-      ctx.services.metrics.lockouts.labels("address").inc();
-      ctx.services.logger.warn("lockout", {
-        scope: bucket === undefined ? "api_key_address" : `api_key_address_${bucket}`,
-        remote: addr,
-      });
+    if (addr !== undefined && _guess(check.reason)) {
+      const failed = recordFailure(ctx, bucket, addr);
+      if (failed !== undefined) await failed;
     }
     if (check.reason === "malformed" || check.reason === "wrong_prefix") {
       throw unauthorized("The API key is malformed", "api_key");
@@ -85,36 +93,147 @@ export async function keyCaller(
   }
   const key = check.key;
   ctx.subject = key.id;
-  const counter = apiKeyRequests(ctx.services.metrics);
-  const principalBlock = await svc.blocked("principal", [key.id, key.orgId, key.orgName]);
   const counted = options.counted !== false;
+  const principalBlock = await svc.blocked("principal", [key.id, key.orgId, key.orgName]);
   if (principalBlock !== undefined) {
-    if (counted) svc.recordUse(key.id, true);
-    counter.labels(orgLabel(ctx, key.orgName), "refused").inc();
+    _refused(ctx, key, counted);
     throw KeypebbleError.answer("blocked", "This API key is blocked", {
       headers: { "retry-after": String(Math.max(1, principalBlock.until - ctx.nowSec)) },
     });
   }
-  const admission = await svc.admit(key);
-  if (!admission.allowed) {
-    if (counted) svc.recordUse(key.id, true);
-    counter.labels(orgLabel(ctx, key.orgName), "refused").inc();
-    ctx.services.metrics.rateLimited.labels("principal").inc();
-    throw KeypebbleError.answer(
-      admission.reason ?? "rate_limited",
-      admission.reason === "quota_exceeded"
-        ? "The API key's monthly quota is used up"
-        : "Too many requests for this API key; slow down",
-      {
-        headers: {
-          ...admissionHeaders(admission),
-          "retry-after": String(admission.resetSeconds ?? 60),
-        },
-      },
-    );
-  }
+  const caller: { -readonly [K in keyof KeyCaller]: KeyCaller[K] } = {
+    kind: "api_key",
+    subject: key.id,
+    method: "api_key",
+    key,
+  };
+  const admitted = _admitKey(ctx, key, caller, counted);
+  if (admitted !== undefined) await admitted;
   // Counted as allowed or refused when the route has answered (`settle`).
-  return { kind: "api_key", subject: key.id, method: "api_key", key, admission };
+  return caller;
+}
+
+/**
+ * Count one request against the key's per-minute limit, then its monthly quota (one limiter; the
+ * steps travel with the request's others in fleet mode). The decisions land in
+ * `caller.admission`, for the `RateLimit` headers.
+ */
+function _admitKey(
+  ctx: Ctx,
+  key: ApiKeyWithOrg,
+  caller: { admission?: Admission },
+  counted: boolean,
+): void | Promise<void> {
+  let limited: void | Promise<void> = undefined;
+  if (key.rateLimitPerMinute !== null) {
+    limited = limitRate(ctx, {
+      scope: "principal",
+      key: `key:${key.id}`,
+      rule: { requests: key.rateLimitPerMinute, windowSeconds: 60 },
+      onDecision: (d) => {
+        caller.admission = _admission(d);
+        if (!d.allowed) throw _overLimit(ctx, key, caller.admission, "rate_limited", counted);
+      },
+    });
+  }
+  if (key.monthlyQuota === null) return limited;
+  const quota = _month(key.monthlyQuota, ctx.services.now());
+  const count = () =>
+    countQuota(ctx, {
+      key: `quota:${key.id}`,
+      quota,
+      onDecision: (d) => {
+        if (d.allowed) return;
+        const a: Admission = {
+          allowed: false,
+          reason: "quota_exceeded",
+          ...(caller.admission === undefined
+            ? {}
+            : { limit: caller.admission.limit, remaining: caller.admission.remaining }),
+          resetSeconds: d.resetSeconds,
+        };
+        throw _overLimit(ctx, key, a, "quota_exceeded", counted);
+      },
+    });
+  const backend = ctx.services.limits.backend;
+  if (
+    backend.kind === "memory" &&
+    !(backend as MemoryLimits).hasPeriod(`quota:${key.id}`, quota.start)
+  ) {
+    // In memory, a restart must not hand out a fresh month: start from the stored usage (a
+    // store read once per key and month; with N workers each starts from its share).
+    return (async () => {
+      if (limited !== undefined) await limited;
+      await _seedQuota(ctx, key, quota);
+      const c = count();
+      if (c !== undefined) await c;
+    })();
+  }
+  if (limited === undefined) return count();
+  return limited.then(count);
+}
+
+async function _seedQuota(
+  ctx: Ctx,
+  key: ApiKeyWithOrg,
+  quota: { start: number; end: number },
+): Promise<void> {
+  const used = await requireKeys(ctx).store.usage.forKey(key.id, Math.floor(quota.start / 1000));
+  const backend = ctx.services.limits.backend as MemoryLimits;
+  const share = ctx.services.limits.limiter.share;
+  const k = `quota:${key.id}`;
+  if (backend.hasPeriod(k, quota.start)) return; // another request seeded it meanwhile
+  backend.seedPeriod(k, quota.start, quota.end, Math.ceil(used / share), ctx.services.now());
+}
+
+/** The calendar month (UTC) holding `now`, as a quota period. */
+function _month(limit: number, now: number): { limit: number; start: number; end: number } {
+  const d = new Date(now);
+  return {
+    limit,
+    start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1),
+    end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1),
+  };
+}
+
+function _admission(d: RateDecision): Admission {
+  return d.allowed
+    ? { allowed: true, limit: d.limit, remaining: d.remaining, resetSeconds: d.resetSeconds }
+    : {
+      allowed: false,
+      reason: "rate_limited",
+      limit: d.limit,
+      remaining: 0,
+      resetSeconds: d.resetSeconds,
+    };
+}
+
+function _refused(ctx: Ctx, key: ApiKeyWithOrg, counted: boolean): void {
+  if (counted) ctx.services.apiKeys?.recordUse(key.id, true);
+  apiKeyRequests(ctx.services.metrics).labels(orgLabel(ctx, key.orgName), "refused").inc();
+}
+
+function _overLimit(
+  ctx: Ctx,
+  key: ApiKeyWithOrg,
+  admission: Admission,
+  reason: "rate_limited" | "quota_exceeded",
+  counted: boolean,
+): KeypebbleError {
+  _refused(ctx, key, counted);
+  ctx.services.metrics.rateLimited.labels("principal").inc();
+  return KeypebbleError.answer(
+    reason,
+    reason === "quota_exceeded"
+      ? "The API key's monthly quota is used up"
+      : "Too many requests for this API key; slow down",
+    {
+      headers: {
+        ...admissionHeaders(admission),
+        "retry-after": String(admission.resetSeconds ?? 60),
+      },
+    },
+  );
 }
 
 /**
@@ -147,15 +266,17 @@ export function settleKey(ctx: Ctx, caller: KeyCaller, status: number): void {
  * Rate-limit headers for a key: `RateLimit` and `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-
  * headers) and the widespread `X-RateLimit-Limit/-Remaining/-Reset`.
  */
-export function admissionHeaders(a: Admission): Record<string, string> {
-  if (a.limit === undefined) return {};
+export function admissionHeaders(
+  a: Admission,
+  into: Record<string, string> = {},
+): Record<string, string> {
+  if (a.limit === undefined) return into;
   const remaining = String(a.remaining ?? 0);
   const reset = String(a.resetSeconds ?? 60);
-  return {
-    "ratelimit": `limit=${a.limit}, remaining=${remaining}, reset=${reset}`,
-    "ratelimit-policy": `${a.limit};w=60`,
-    "x-ratelimit-limit": String(a.limit),
-    "x-ratelimit-remaining": remaining,
-    "x-ratelimit-reset": reset,
-  };
+  into["ratelimit"] = `limit=${a.limit}, remaining=${remaining}, reset=${reset}`;
+  into["ratelimit-policy"] = `${a.limit};w=60`;
+  into["x-ratelimit-limit"] = String(a.limit);
+  into["x-ratelimit-remaining"] = remaining;
+  into["x-ratelimit-reset"] = reset;
+  return into;
 }

@@ -15,6 +15,7 @@ export {
 export type { LoginName } from "./accounts.ts";
 export {
   admit,
+  admitted,
   anonymousAllowed,
   authenticate,
   authorize,
@@ -40,6 +41,23 @@ export {
 export { clientCaller, presentedClient } from "./clients.ts";
 export type { PresentedClient } from "./clients.ts";
 export { challengeHeaders, limitAddress, limitPrincipal } from "./guard.ts";
+export {
+  API_KEY_GUESSES,
+  clearFailures,
+  countQuota,
+  flushLimits,
+  gatherLimits,
+  knownLocked,
+  limitRate,
+  type LimitScope,
+  type LockBucket,
+  lockBucket,
+  rateLimited,
+  recordFailure,
+  refuseLocked,
+  settleLimits,
+  SIGNIN,
+} from "./limits.ts";
 export { IssuerKeyCache } from "./issuer_keys.ts";
 export { admissionHeaders, keyCaller, requireKeys } from "./keys.ts";
 export {

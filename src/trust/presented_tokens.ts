@@ -78,7 +78,8 @@ export async function verifyOwnToken(
     }
     return inner;
   }
-  const { header, payload: unverified } = decodeJws(token);
+  const decoded = decodeJws(token);
+  const { header, payload: unverified } = decoded;
   const typ = typeof header.typ === "string" ? header.typ : undefined;
   const claimed = kindOfToken(typ, unverified);
   if (claimed === undefined || !PROFILES[claimed].acceptedBy.includes(consumer)) {
@@ -97,7 +98,7 @@ export async function verifyOwnToken(
     issuer: profile.issuer,
     typ: String(profile.signer.header.typ ?? "JWT"),
     ...(claimed === "refresh" ? { audience: REFRESH_AUDIENCE } : {}),
-  });
+  }, decoded);
   // The same bytes were verified: the kind read before the signature is the one signed.
   return await _notRevoked(ctx, claimed, payload);
 }

@@ -6,28 +6,26 @@
  *
  * - `requests` per `window_seconds`: the calls of one client address (the one client address,
  *   `ctx.client`: behind a trusted gateway, the address it names in `trusted_proxy_header`). Over
- *   the limit: 429 `rate_limited` with `Retry-After`, through the same limiter as
- *   `rate_limit.per_address` (memory, or Redis in fleet mode).
+ *   the limit: 429 `rate_limited` with `Retry-After`, through the one limiter (limits.ts: memory,
+ *   or Redis in fleet mode).
  * - `lock_after` (optional) and `lock_seconds`: failures of one address within `window_seconds`
  *   that lock it out of this limit: every call is then 429 `locked_out` with `Retry-After` until
  *   the lock ends. A failure is a call refused by the limit (so, as keyguard's `lockout=`, an
  *   address that keeps calling past its limit is locked: `lock_after: 1` locks at the first call
  *   over it), or an attempt the application reports as failed (a wrong password at `/login`).
  *
- * Failures and locks are kept in counters (`lf`/`lk` under `route:NAME:`, fixed windows from the
- * first failure), in Redis in fleet mode and in this process otherwise.
- *
- * To be unified with the sign-in lockout (guard.ts) and the API-key lockout (keys.ts,
- * ApiKeyService.lockedFor/recordFailure) into one limiter and one lockout.
+ * Failures and locks go through the one lockout, in the bucket `route:NAME`.
  *
  * @module
  */
 
 import type { RouteLimit } from "../config/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
-import type { Counters } from "../limits/mod.ts";
-import { enforceRateLimit } from "./rate_limit.ts";
+import type { FailResult } from "../limits/mod.ts";
+import { limitRate, lockBucket, type LockBucket, recordFailure, refuseLocked } from "./limits.ts";
 import type { Ctx } from "./services.ts";
+
+const LOCKED = "Too many attempts from this address; try again later";
 
 /** The limit a request names in `?limit=` (exactly once), or a refusal. */
 export function namedRouteLimit(ctx: Ctx): { name: string; limit: RouteLimit } {
@@ -72,18 +70,22 @@ export async function checkRouteLimit(
   limit: RouteLimit,
   address: string,
 ): Promise<void> {
-  const id = _id(name, address);
-  if (limit.lockAfter !== undefined) await _refuseLocked(ctx, id);
+  const bucket = _bucket(name, limit);
+  await refuseLocked(ctx, bucket, [address]);
   try {
-    await enforceRateLimit(ctx, {
+    await limitRate(ctx, {
       scope: "address",
-      key: id,
-      spec: { requests: limit.requests, windowSeconds: limit.windowSeconds },
+      key: `route:${name}:${address}`,
+      rule: { requests: limit.requests, windowSeconds: limit.windowSeconds },
     });
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "rate_limited" && limit.lockAfter !== undefined) {
       const failure = await recordRouteFailure(ctx, name, limit, address);
-      if (failure.locked) throw _locked(failure.retryAfterSeconds);
+      if (failure.locked) {
+        throw KeypebbleError.answer("locked_out", LOCKED, {
+          headers: { "retry-after": String(failure.retryAfterSeconds) },
+        });
+      }
     }
     throw e;
   }
@@ -91,7 +93,8 @@ export async function checkRouteLimit(
 
 /**
  * Count a failed attempt of `address` against the limit `name`; the `lock_after`-th within
- * `window_seconds` locks the address out of the limit for `lock_seconds`.
+ * `window_seconds` locks the address out of the limit for `lock_seconds`. (A failure while locked
+ * is not counted: `failures` is 0 and `locked` true.)
  */
 export async function recordRouteFailure(
   ctx: Ctx,
@@ -99,49 +102,30 @@ export async function recordRouteFailure(
   limit: RouteLimit,
   address: string,
 ): Promise<{ failures: number; locked: boolean; retryAfterSeconds: number }> {
-  const counters = _counters(ctx);
-  const id = _id(name, address);
-  const already = await _lockedFor(counters, id);
-  if (already > 0) return { failures: 0, locked: true, retryAfterSeconds: already };
-  if (limit.lockAfter === undefined) return { failures: 0, locked: false, retryAfterSeconds: 0 };
-  const c = await counters.incr(`lf:${id}`, limit.windowSeconds * 1000);
-  if (c.value < limit.lockAfter) {
-    return { failures: c.value, locked: false, retryAfterSeconds: 0 };
-  }
-  await counters.setFlag(`lk:${id}`, limit.lockSeconds * 1000);
-  await counters.reset(`lf:${id}`);
-  ctx.services.metrics.lockouts.labels("address").inc();
-  ctx.services.logger.warn("lockout", {
-    scope: "route_limit",
-    limit: name,
+  let r: FailResult | undefined;
+  await recordFailure(ctx, _bucket(name, limit), address, {
     remote: address,
-    lock_seconds: limit.lockSeconds,
+    onResult: (result) => void (r = result),
   });
-  return { failures: c.value, locked: true, retryAfterSeconds: limit.lockSeconds };
+  if (r === undefined) return { failures: 0, locked: false, retryAfterSeconds: 0 }; // no lock_after
+  return {
+    failures: r.failures,
+    locked: r.lockedMs > 0,
+    retryAfterSeconds: r.lockedMs > 0 ? Math.max(1, Math.ceil(r.lockedMs / 1000)) : 0,
+  };
 }
 
-async function _refuseLocked(ctx: Ctx, id: string): Promise<void> {
-  const s = await _lockedFor(_counters(ctx), id);
-  if (s > 0) throw _locked(s);
-}
-
-async function _lockedFor(counters: Counters, id: string): Promise<number> {
-  const ms = await counters.flagTtl(`lk:${id}`);
-  return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
-}
-
-function _locked(seconds: number): KeypebbleError {
-  return KeypebbleError.answer(
-    "locked_out",
-    "Too many attempts from this address; try again later",
-    { headers: { "retry-after": String(seconds) } },
-  );
-}
-
-function _counters(ctx: Ctx): Counters {
-  return ctx.services.shared ?? ctx.services.routeCounters;
-}
-
-function _id(name: string, address: string): string {
-  return `route:${name}:${address}`;
+/** The lockout bucket of a route limit (off without `lock_after`). */
+function _bucket(name: string, limit: RouteLimit): LockBucket {
+  return lockBucket({
+    name: `route:${name}`,
+    message: LOCKED,
+    policy: () =>
+      limit.lockAfter === undefined ? undefined : {
+        maxFailures: limit.lockAfter,
+        windowSeconds: limit.windowSeconds,
+        lockSeconds: limit.lockSeconds,
+      },
+    logScope: () => "route_limit",
+  });
 }

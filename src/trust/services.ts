@@ -10,27 +10,19 @@ import type { AuditTrail } from "../audit/mod.ts";
 import type { ApiKeyService } from "../apikeys/service.ts";
 import type { RequestContext, RouteDecl, Services } from "../http/mod.ts";
 import type { CredentialCache } from "../identity/mod.ts";
-import type { Counters, Lockout, RateLimiter } from "../limits/mod.ts";
+import type { Limits } from "../limits/mod.ts";
 import type { OidcKeys } from "../oidc/keys.ts";
 import type { IssuerKeyCache } from "./issuer_keys.ts";
 import type { RevocationList } from "./revocation.ts";
 
 /** Long-lived state shared by every request; it outlives reloads. */
 export interface KeypebbleServices extends Services {
-  readonly addressLimiter: RateLimiter;
-  readonly principalLimiter: RateLimiter;
-  readonly lockout: Lockout;
+  /**
+   * The one limiter and lockout (src/trust/limits.ts): this process's memory, or in fleet mode
+   * (`shared_limits.redis_url`) Redis, counting for every instance.
+   */
+  readonly limits: Limits;
   readonly credentials: CredentialCache;
-  /**
-   * Fleet mode (`shared_limits.redis_url`): the per-address and per-principal rate limits and the
-   * sign-in lockout are counted here, for every instance, instead of in this process.
-   */
-  readonly shared?: Counters;
-  /**
-   * Counters of this process for what is counted in fixed windows without Redis: the failures
-   * and locks of route limits (`limits.routes`, route_limits.ts). In fleet mode `shared` is used.
-   */
-  readonly routeCounters: Counters;
   /** API keys, organisations and blocks, when a store is configured (it outlives reloads). */
   readonly apiKeys?: ApiKeyService;
   /** Stored accounts, when the config has an `accounts` section. */

@@ -25,7 +25,7 @@ import {
 import type { Profile } from "../profiles/resolve.ts";
 import type { Store, UserRecord } from "../store/mod.ts";
 import { loginAccount, type LoginName, requireAccounts } from "./accounts.ts";
-import { addressKey, clearLockoutFailures, guarded } from "./guard.ts";
+import { addressKey, clearSignInFailures, guarded } from "./guard.ts";
 import type { Ctx } from "./services.ts";
 
 /** What the sign-in routes work with. */
@@ -108,7 +108,7 @@ export async function checkSecondFactor(
     return last.ok ? last : null;
   });
   if (ok !== null && ctx.rt.config.lockout.enabled) {
-    await clearLockoutFailures(ctx, `acct:${user.id}`);
+    await clearSignInFailures(ctx, `acct:${user.id}`);
   }
   return ok ?? last ?? { ok: false, reason: "wrong" };
 }

@@ -17,11 +17,12 @@ import type { PeerCertificate } from "../http/mod.ts";
 import {
   addressKey,
   challengeHeaders,
-  clearLockoutFailures,
+  clearSignInFailures,
   guarded,
   limitPrincipal,
-  refuseLocked,
+  refuseSignInLocked,
 } from "./guard.ts";
+import { gatherLimits, limitsPending, settleLimits } from "./limits.ts";
 import type { Ctx } from "./services.ts";
 
 /**
@@ -34,7 +35,15 @@ export async function policyUser(ctx: Ctx): Promise<UserCaller | null> {
   const basic = !asserted && authorization !== null && /^basic(\s|$)/i.test(authorization.trim());
   if (!asserted && !basic) return null;
   const { rt, services } = ctx;
-  const user = basic ? _basicUser(authorization!) : undefined;
+  // A Basic value verified a moment ago is known from the header itself (its HMAC): nothing is
+  // decoded or hashed again. Lockout and limits apply exactly as for a first check.
+  const phcOf = (u: string) => rt.policy?.users.get(u)?.passwordHash;
+  const known = basic
+    ? services.credentials.basicUser(authorization!, phcOf, services.now())
+    : undefined;
+  if (known !== undefined) return await _rememberedBasic(ctx, known);
+  const creds = basic ? _basicCreds(authorization!) : undefined;
+  const user = creds?.user;
   const keys = basic ? _keys(ctx, user) : [];
   if (basic && !ctx.client.known && user !== undefined) {
     // Behind a proxy that names no client there is no address to limit: charge the target user
@@ -55,6 +64,8 @@ export async function policyUser(ctx: Ctx): Promise<UserCaller | null> {
           now: services.now(),
           realm: rt.config.realm,
         }),
+      // With Redis, a remembered password lets the lock check travel with the other steps.
+      { cheap: !basic || (limitsPending(ctx) && _remembered(ctx, creds)) },
     );
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "unauthorized") {
@@ -63,8 +74,28 @@ export async function policyUser(ctx: Ctx): Promise<UserCaller | null> {
     throw e;
   }
   if (caller === null) return null;
+  if (basic) {
+    const phc = phcOf(caller.subject);
+    if (phc !== undefined) {
+      services.credentials.rememberBasic(authorization!, caller.subject, phc, services.now());
+    }
+  }
   await _admitted(ctx, caller.subject, basic);
   return caller;
+}
+
+/** A Basic caller known from its header: the same lockout, failures cleared, limit applied. */
+async function _rememberedBasic(ctx: Ctx, user: string): Promise<UserCaller> {
+  if (!ctx.client.known) await limitPrincipal(ctx, user);
+  const caller = await guarded(
+    ctx,
+    _keys(ctx, user),
+    "bad_credentials",
+    () => Promise.resolve<UserCaller>({ kind: "user", subject: user, method: "basic" }),
+    { cheap: true },
+  );
+  await _admitted(ctx, user, true);
+  return caller!;
 }
 
 /**
@@ -135,16 +166,17 @@ export async function checkPolicyPassword(
  * locked-out user is refused as at login, and the per-principal rate limit applies.
  */
 export async function admitPolicyUser(ctx: Ctx, subject: string): Promise<void> {
-  if (ctx.rt.config.lockout.enabled) await refuseLocked(ctx, [`user:${subject.slice(0, 128)}`]);
+  // One round trip with Redis: the lock check and the limit travel together.
+  gatherLimits(ctx);
+  await refuseSignInLocked(ctx, [`user:${subject.slice(0, 128)}`]);
   ctx.subject = subject;
   await limitPrincipal(ctx, subject);
+  await settleLimits(ctx);
 }
 
 /** After a successful check: clear the user's failures (not the address's), then limit. */
 async function _admitted(ctx: Ctx, subject: string, viaPassword: boolean): Promise<void> {
-  if (viaPassword && ctx.rt.config.lockout.enabled) {
-    await clearLockoutFailures(ctx, `user:${subject.slice(0, 128)}`);
-  }
+  if (viaPassword) await clearSignInFailures(ctx, `user:${subject.slice(0, 128)}`);
   ctx.subject = subject;
   // Without a client address the attempt was already charged to this user.
   if (!(viaPassword && !ctx.client.known)) await limitPrincipal(ctx, subject);
@@ -158,12 +190,21 @@ function _keys(ctx: Ctx, user: string | undefined): string[] {
   return keys;
 }
 
-/** The user name of a Basic header, for lockout keys only (never logged). */
-function _basicUser(h: string): string | undefined {
+/** The credentials of a Basic header, for lockout keys and the cache (never logged). */
+function _basicCreds(h: string): { user: string; password: string } | undefined {
   if (h.length > 4096) return undefined;
   try {
-    return parseBasicAuth(h)?.user.slice(0, 128);
+    const c = parseBasicAuth(h);
+    return c === null ? undefined : { user: c.user.slice(0, 128), password: c.password };
   } catch {
     return undefined;
   }
+}
+
+/** Whether these credentials verified recently (the check will cost no hashing). */
+function _remembered(ctx: Ctx, creds: { user: string; password: string } | undefined): boolean {
+  if (creds === undefined) return true; // malformed: refused without hashing
+  const phc = ctx.rt.policy?.users.get(creds.user)?.passwordHash;
+  return phc !== undefined &&
+    ctx.services.credentials.peek(creds.user, creds.password, phc, ctx.services.now());
 }

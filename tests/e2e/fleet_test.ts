@@ -132,6 +132,36 @@ Deno.test({
       const other = (await adminCall(a, "POST", "/admin/keys", { org_name: "acme", label: "o" }))
         .body.raw_key as string;
       assert.equal(await check(b, other, "10.7.7.7"), 200);
+
+      // One Redis round trip per request, counted by Redis itself (MONITOR, which tells the
+      // commands clients send from those the script runs inside Redis): every limit, quota and
+      // lock check of a request (the per-address limit, the bad-key lockout and its failure) is
+      // one EVALSHA, accepted or refused, on either instance.
+      const monitor = new Deno.Command("redis-cli", {
+        args: ["-p", String(redis.port), "MONITOR"],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const lines = monitor.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      assert.equal((await lines.read()).value?.trim(), "OK");
+      const seen: number[] = [];
+      for (let i = 0; i < 10; i++) seen.push(await check(i % 2 === 0 ? a : b, other, "10.6.6.6"));
+      for (let i = 0; i < 3; i++) {
+        seen.push(await check(a, "kp_live_" + "Y".repeat(43), "10.6.6.5"));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      monitor.kill("SIGTERM");
+      let text = "";
+      for (;;) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        text += value;
+      }
+      await monitor.status;
+      assert.deepEqual(seen, [...Array(10).fill(200), ...Array(3).fill(401)]);
+      const sent = text.split("\n").filter((l) => /^\d+\.\d+ \[\d+ [0-9.]+:\d+\]/.test(l));
+      assert.equal(sent.length, 13, text);
+      assert.ok(sent.every((l) => / "EVALSHA" /.test(l)), text);
       const blocked = await adminCall(a, "POST", "/admin/blocks", {
         kind: "address",
         value: "10.7.7.7",

@@ -40,6 +40,15 @@ for (const [key, msg] of cases) {
   if (native.constructor !== Uint8Array) throw new Error("not a plain Uint8Array");
   out.push(js === hex(native) ? js : "MISMATCH");
 }
+// signHex: the native hex of a text's UTF-8 equals the JavaScript one (ASCII, non-ASCII, long).
+for (const text of ["kp_live_" + "A".repeat(43), "basic\\0Basic YWxpY2U6cHc=", "é".repeat(70), "x".repeat(300)]) {
+  const key = new TextEncoder().encode("p".repeat(40));
+  installNativeHmacSha256(undefined);
+  const js = new HmacSha256(key).signHex(text);
+  installNativeHmacSha256(factory);
+  const native = new HmacSha256(key).signHex(text);
+  if (js !== native || !/^[0-9a-f]{64}$/.test(native)) throw new Error("signHex mismatch " + text);
+}
 console.log(out.join("\\n"));
 `,
     );

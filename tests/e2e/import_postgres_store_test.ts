@@ -9,7 +9,6 @@ import { AccountService } from "../../src/accounts/service.ts";
 import { ApiKeyService } from "../../src/apikeys/service.ts";
 import { importKeyguard, importPicoAuth } from "../../src/import/mod.ts";
 import { KeyguardDb, PicoAuthDb } from "../../src/import/sample_dbs.ts";
-import { MemoryCounters } from "../../src/limits/mod.ts";
 import { openDenoSqlite } from "../../src/platform/sqlite_deno.ts";
 import { openStore } from "../../src/store/mod.ts";
 import { readKeyguard } from "../../src/store/sources/keyguard.ts";
@@ -83,8 +82,6 @@ Deno.test({
           acceptedPrefixes: ["kp_live_"],
           tokenTtlSeconds: 900,
         },
-        counters: new MemoryCounters({ now: () => NOW }),
-        lockout: { enabled: false, maxFailures: 5, windowSeconds: 60, lockSeconds: 60 },
         now: () => NOW,
         keyguardSecret: new TextEncoder().encode("s3cret"),
       });

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { generateKeyPem } from "../../src/jose/mod.ts";
+import type { MemoryLimits } from "../../src/limits/mod.ts";
 import { basicAuth, cheapHash, makeTestHandler, type TestHandler } from "../helpers/handler.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 0x5eed_2030) >>> 0;
@@ -882,9 +883,10 @@ Deno.test(`handler fuzz: ${CASES} seeded cases never throw, never 5xx, errors ar
   // Bounded state
   for (const [name, kp] of Object.entries(handlers)) {
     const s = kp.services;
-    assert.ok(s.addressLimiter.size <= s.addressLimiter.maxKeys, `${name} address limiter size`);
-    assert.ok(s.principalLimiter.size <= s.principalLimiter.maxKeys, `${name} principal limiter`);
-    assert.ok(s.lockout.size <= s.lockout.maxKeys, `${name} lockout size`);
+    const limits = s.limits.backend as MemoryLimits;
+    assert.ok(limits.size.windows <= limits.maxKeys, `${name} rate-limit windows`);
+    assert.ok(limits.size.lockout <= limits.maxKeys, `${name} lockout size`);
+    assert.ok(limits.size.periods <= limits.maxPeriods, `${name} quota periods`);
     assert.ok(s.credentials.size <= 1024, `${name} credential cache size ${s.credentials.size}`);
     // Metrics stay bounded: no client string becomes a label
     const m = await (await kp.fetch("/metrics")).text();

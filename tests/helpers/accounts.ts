@@ -5,7 +5,7 @@
 
 import { AccountService } from "../../src/accounts/service.ts";
 import type { AccountsConfig } from "../../src/config/mod.ts";
-import type { Counters } from "../../src/limits/mod.ts";
+import type { Limits } from "../../src/limits/mod.ts";
 import type { Role } from "../../src/store/mod.ts";
 import { makeKeyInstance } from "./api_keys.ts";
 import type { KeyTestInstance } from "./api_keys.ts";
@@ -39,7 +39,7 @@ export async function makeAccountInstance(
     extraYaml?: string;
     accounts?: Partial<AccountsConfig>;
     fetchJwks?: typeof fetch;
-    shared?: Counters;
+    limits?: Limits;
     /** The store (default: a private in-memory SQLite). */
     storeUrl?: string;
     /** The config's top-level `audience` (default `kp-api`). */
@@ -71,7 +71,7 @@ export async function makeAccountInstance(
     apiKeys: base.svc,
     accounts,
     ...(options.fetchJwks === undefined ? {} : { fetchJwks: options.fetchJwks }),
-    ...(options.shared === undefined ? {} : { shared: options.shared }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     kp.fetch(path, {

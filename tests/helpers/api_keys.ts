@@ -1,11 +1,12 @@
 /**
  * An in-process Keypebble with API keys: the test handler over a SQLite store (in memory or a
- * file shared by several "instances"), memory counters and an adjustable clock.
+ * file shared by several "instances"), an adjustable clock, and a lockout after 5 bad keys (unless
+ * `extraYaml` sets `lockout`).
  */
 
 import { ApiKeyService } from "../../src/apikeys/service.ts";
 import type { StoreConfig } from "../../src/config/mod.ts";
-import { MemoryCounters } from "../../src/limits/mod.ts";
+import type { Limits } from "../../src/limits/mod.ts";
 import { openDenoSqlite } from "../../src/platform/sqlite_deno.ts";
 import { openStore, type Store } from "../../src/store/mod.ts";
 import { makeTestHandler, type TestHandler } from "./handler.ts";
@@ -35,6 +36,8 @@ export async function makeKeyInstance(
     acceptedPrefixes?: string[];
     /** Further `store` settings (e.g. the defaults of new keys). */
     store?: Partial<StoreConfig>;
+    /** The limits (default this instance's memory). */
+    limits?: Limits;
   } = {},
 ): Promise<KeyTestInstance> {
   const clock = options.clock ?? { t: Date.UTC(2026, 5, 10, 12, 0, 5) };
@@ -55,15 +58,16 @@ export async function makeKeyInstance(
       tokenTtlSeconds: 900,
       ...options.store,
     },
-    counters: new MemoryCounters({ now }),
-    lockout: { enabled: true, maxFailures: 5, windowSeconds: 300, lockSeconds: 900 },
     now,
   });
   const kp = await makeTestHandler({
-    configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\n${options.extraYaml ?? ""}`,
+    configYaml: `issuer: "https://kp.test"\nhs256_secret_path: secret\n` +
+      (options.extraYaml?.includes("lockout:") ? "" : "lockout: { max_failures: 5 }\n") +
+      (options.extraYaml ?? ""),
     files: { secret: SECRET, ...(options.files ?? {}) },
     now,
     apiKeys: svc,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   return {
     ...kp,

@@ -17,7 +17,7 @@
  */
 
 import type { AccountService } from "../../src/accounts/service.ts";
-import type { Counters } from "../../src/limits/mod.ts";
+import type { Limits } from "../../src/limits/mod.ts";
 import type { ApiKeyService } from "../../src/apikeys/service.ts";
 import { parseConfig } from "../../src/config/mod.ts";
 import { createHandler, createServices, type Handler, type Services } from "../../src/app/mod.ts";
@@ -50,8 +50,8 @@ export interface TestHandlerOptions {
   readonly accounts?: AccountService;
   /** How trusted issuers' JWKS are fetched (issue 13). */
   readonly fetchJwks?: typeof fetch;
-  /** Counters shared with other instances (fleet mode's Redis, or a `MemoryCounters`). */
-  readonly shared?: Counters;
+  /** Limits shared with other instances (fleet mode's Redis, or a stand-in); default memory. */
+  readonly limits?: Limits;
 }
 
 /** An in-process server. */
@@ -120,7 +120,7 @@ export async function makeTestHandler(options: TestHandlerOptions): Promise<Test
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
     ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
     ...(options.fetchJwks === undefined ? {} : { fetchJwks: options.fetchJwks }),
-    ...(options.shared === undefined ? {} : { shared: options.shared }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const handler = createHandler(services);
   return {

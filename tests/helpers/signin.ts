@@ -9,7 +9,6 @@ import { AccountService } from "../../src/accounts/service.ts";
 import { ApiKeyService } from "../../src/apikeys/service.ts";
 import type { AccountsConfig } from "../../src/config/mod.ts";
 import { generateKeyPem } from "../../src/jose/mod.ts";
-import { MemoryCounters } from "../../src/limits/mod.ts";
 import { s256Challenge } from "../../src/oidc/mod.ts";
 import { openDenoSqlite } from "../../src/platform/sqlite_deno.ts";
 import { openStore, type Role, type Store } from "../../src/store/mod.ts";
@@ -94,8 +93,6 @@ export async function makeSigninInstance(
       acceptedPrefixes: ["kp_live_"],
       tokenTtlSeconds: 900,
     },
-    counters: new MemoryCounters({ now }),
-    lockout: { enabled: true, maxFailures: 5, windowSeconds: 300, lockSeconds: 900 },
     now,
   });
   const accountsConfig = { ...TEST_ACCOUNTS, ...options.accounts };

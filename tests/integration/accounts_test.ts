@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { MemoryCounters } from "../../src/limits/mod.ts";
+import { limitsOver } from "../../src/limits/mod.ts";
+import { RemoteMemoryLimits } from "../helpers/remote_limits.ts";
 import { bearer, makeAccountInstance } from "../helpers/accounts.ts";
 
 const b64json = (seg: string) =>
@@ -390,11 +391,11 @@ Deno.test("login failures feed the lockout, and a locked account is refused even
   }
 });
 
-Deno.test("with shared counters (fleet mode) an account locked out on one instance is locked on another", async () => {
-  const shared = new MemoryCounters({ now: () => Date.now() });
+Deno.test("with shared limits (fleet mode) an account locked out on one instance is locked on another", async () => {
+  const shared = limitsOver(new RemoteMemoryLimits());
   const yaml = "lockout:\n  max_failures: 3\n";
-  const a = await makeAccountInstance({ extraYaml: yaml, shared });
-  const b = await makeAccountInstance({ extraYaml: yaml, shared });
+  const a = await makeAccountInstance({ extraYaml: yaml, limits: shared });
+  const b = await makeAccountInstance({ extraYaml: yaml, limits: shared });
   try {
     await a.user("fleet@example.com");
     await b.user("fleet@example.com");

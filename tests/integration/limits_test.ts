@@ -219,13 +219,26 @@ Deno.test("more scopes than limits.max_scopes is 400 invalid_scope", async () =>
   assert.equal(await _error(three), "invalid_scope");
 });
 
-Deno.test("a header over limits.max_header_bytes is 431 headers_too_large", async () => {
+Deno.test("a header over limits.max_header_bytes is 431 headers_too_large where the route reads it", async () => {
   const kp = await _kp("limits: { max_header_bytes: 256 }\n");
-  for (const name of ["authorization", "x-scopes", "x-authenticated-user", "content-type"]) {
-    const res = await kp.fetch("/v2/token", { headers: { [name]: "Basic " + "A".repeat(400) } });
+  const long = "Basic " + "A".repeat(400);
+  for (const name of ["authorization", "x-scopes", "x-authenticated-user"]) {
+    const res = await kp.fetch("/v2/token", { headers: { [name]: long } });
     assert.equal(res.status, 431, name);
     assert.equal(await _error(res), "headers_too_large");
   }
+  const body = await kp.fetch("/auth", { method: "POST", headers: { "content-type": long } });
+  assert.equal(body.status, 431, "content-type where a body is read");
+  await body.body?.cancel();
+  // A header the route does not read costs nothing, long or not (issue 21).
+  const unread = await kp.fetch("/v2/token", {
+    headers: { "content-type": long, "x-required-scope": long },
+  });
+  assert.notEqual(unread.status, 431);
+  await unread.body?.cancel();
+  const scrape = await kp.fetch("/metrics", { headers: { accept: long } });
+  assert.equal(scrape.status, 431, "the scrape reads accept");
+  await scrape.body?.cancel();
 });
 
 Deno.test("JSON nested deeper than limits.max_json_depth is 400 invalid_json", async () => {
