@@ -30,8 +30,8 @@
 
 import { KeypebbleError } from "../errors.ts";
 import {
-  type FailResult,
   failOutcome,
+  type FailResult,
   type LimitStep,
   type LockedResult,
   type LockPolicy,

@@ -22,7 +22,7 @@
 import type { RouteLimit } from "../config/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
 import type { FailResult } from "../limits/mod.ts";
-import { limitRate, lockBucket, type LockBucket, recordFailure, refuseLocked } from "./limits.ts";
+import { limitRate, type LockBucket, lockBucket, recordFailure, refuseLocked } from "./limits.ts";
 import type { Ctx } from "./services.ts";
 
 const LOCKED = "Too many attempts from this address; try again later";
