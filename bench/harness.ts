@@ -90,7 +90,7 @@ export function buildCmd(b: Build): { cmd: string; args: string[] } {
     args: [
       "run",
       "--quiet",
-      // As `deno task start` and `deno task compile` ship it (README, Performance).
+      // As `deno task start` and `deno task compile` ship it (bench/NOTES.md).
       "--v8-flags=--max-semi-space-size=2",
       "--unstable-net",
       "--allow-net",

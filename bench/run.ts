@@ -112,7 +112,7 @@ function keypebbleCmd(rt: "deno" | "bun"): { cmd: string; args: string[] } {
       "run",
       "--quiet",
       // As `deno task start` and `deno task compile` ship it: a 2 MB young generation keeps
-      // resident memory near the live heap (README, Performance).
+      // resident memory near the live heap (bench/NOTES.md).
       "--v8-flags=--max-semi-space-size=2",
       "--unstable-net",
       "--allow-net",

@@ -1,6 +1,6 @@
 /**
  * Who can call what, rendered from the route table's declarations and the resolved runtime (the
- * same truth the dispatcher runs): for `keypebble check` and the README's threat model.
+ * same truth the dispatcher runs): for `keypebble check` and the threat model in docs/security.md.
  */
 
 import type { Runtime } from "../runtime/mod.ts";

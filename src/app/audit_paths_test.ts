@@ -6,7 +6,7 @@
  *   `keypebble_tokens_issued`, and no source passes a recorder that records nothing;
  * - every route that changes something declares its audit action, or mints (the mint records
  *   it), or is listed here with the reason it changes nothing;
- * - every action declared is one of {@link AUDIT_ACTIONS}, and the README lists them all.
+ * - every action declared is one of {@link AUDIT_ACTIONS}, and docs/operations.md lists them all.
  */
 
 import assert from "node:assert/strict";
@@ -83,11 +83,11 @@ Deno.test("every declared action is a known one", () => {
   }
 });
 
-Deno.test("the README's audit section lists every action", async () => {
-  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-  const start = readme.indexOf("## Audit trail");
-  assert.ok(start >= 0, 'README has an "## Audit trail" section');
-  const section = readme.slice(start, readme.indexOf("\n## ", start + 3));
+Deno.test("the audit section of docs/operations.md lists every action", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/operations.md", import.meta.url));
+  const start = doc.indexOf("## Audit trail");
+  assert.ok(start >= 0, 'docs/operations.md has an "## Audit trail" section');
+  const section = doc.slice(start, doc.indexOf("\n## ", start + 3));
   const missing = Object.keys(AUDIT_ACTIONS).filter((a) => !section.includes(`\`${a}\``));
   assert.deepEqual(missing, []);
 });

@@ -1,7 +1,7 @@
 /**
  * The one route table: every route Keypebble serves, assembled from the feature folders (each
  * owns its routes and declares who may call them), plus the probes, the metrics scrape and this
- * server's OpenAPI document. Order is the order of the README's endpoint list.
+ * server's OpenAPI document. Order is the order of the endpoint list in docs/endpoints.md.
  */
 
 import { ACCOUNT_ROUTES } from "../accounts_api/routes.ts";

@@ -27,7 +27,7 @@ export interface AuditActor {
 export const ANONYMOUS: AuditActor = Object.freeze({ kind: "anonymous", id: "anonymous" });
 
 /**
- * Every action the trail records and what it means (the README's list is checked against this
+ * Every action the trail records and what it means (the list in docs/operations.md is checked against this
  * table). Route declarations and CLI commands name these; a new one is added here first.
  */
 export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {

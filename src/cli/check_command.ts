@@ -328,5 +328,5 @@ function _describeTls(
   );
 }
 
-/** Python-compatible keys `check` can report (re-exported for the README test). */
+/** Python-compatible keys `check` can report (re-exported for the documentation tests). */
 export const CHECKED_COMPAT_KEYS: readonly string[] = Object.keys(PYTHON_COMPAT_KEYS);

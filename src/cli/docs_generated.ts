@@ -6,8 +6,10 @@
  */
 
 import { configReferenceMarkdown } from "../config/reference_md.ts";
+import { cliReferenceMarkdown } from "./reference_md.ts";
 
 /** Path → the page's Markdown, before `deno fmt`. */
 export const GENERATED_DOCS: Readonly<Record<string, () => string>> = {
   "docs/configuration.md": configReferenceMarkdown,
+  "docs/cli.md": cliReferenceMarkdown,
 };

@@ -43,14 +43,23 @@ import { DECRYPT_COMMAND, FERNET_COMMAND } from "./encryption_commands.ts";
 import { SPIFFE_COMMAND } from "./spiffe_commands.ts";
 import { inspectCommand, verifyCommand } from "./token_commands.ts";
 
-interface Command extends ArgsSpec {
+/** One command of the CLI: its help text, what it takes, and what it does. */
+export interface Command extends ArgsSpec {
+  /** One line, shown in `keypebble --help` and the CLI reference. */
   readonly summary: string;
+  /** The `--help` text after "Usage: ". */
   readonly usage: string;
+  /** The flags it takes (the parser refuses any other). */
   readonly flags: FlagSpec;
+  /** Runs the command; resolves to the exit code. */
   run(platform: Platform, args: ParsedArgs): Promise<number>;
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = {
+/**
+ * Every command by name: the one table the parser, `--help`, shell completion and the generated
+ * CLI reference (docs/cli.md, src/cli/reference_md.ts) read.
+ */
+export const COMMANDS: Readonly<Record<string, Command>> = {
   serve: {
     summary: "Serve tokens over HTTP",
     usage: `keypebble serve --config FILE [--policy FILE] [--host HOST] [--port PORT]

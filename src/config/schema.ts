@@ -3,7 +3,7 @@
  *
  * - strictness: an unknown key anywhere is an error with a "did you mean" suggestion;
  * - environment overrides: every path here can be set with `KEYPEBBLE_<PATH>` (see `env.ts`);
- * - documentation: `keypebble check` and the README list the same names.
+ * - documentation: `keypebble check` and docs/configuration.md (generated) list the same names.
  *
  * A new config section adds one entry to {@link CONFIG_SHAPE} (and its top-level key to
  * `KNOWN_KEYS` in `parse_config.ts`); its own file still validates the values.

@@ -32,7 +32,7 @@ export type KeySpec =
     /** Where in the config this key came from, for error messages. */
     readonly field: string;
     /**
-     * Published in the JWKS but never signing (a key rotation's next key, README "Keys and
+     * Published in the JWKS but never signing (a key rotation's next key, docs/keys.md "Keys and
      * rotation"); never the first key.
      */
     readonly staged?: boolean;

@@ -4,7 +4,7 @@
  * however the kernel spreads a client's connections over the N workers, the client gets at most
  * the configured number of requests (or failed logins) per window in total, as long as the limit
  * is at least N. A client on one keep-alive connection meets its worker's share. With Redis the
- * counts are the whole process's and the full limits apply. See README "Workers".
+ * counts are the whole process's and the full limits apply. See docs/operations.md "Workers".
  *
  * The share is what a worker enforces, never what it tells: rate-limit headers show the
  * configured limit.

@@ -84,7 +84,7 @@ export interface ServeOptions {
 /**
  * Time limits on one client, so a slow or stalled peer cannot hold a connection (slowloris).
  * The header phase is the runtime's own business (Bun closes after 10–12 s; Deno.serve has no
- * limit, see README "Slow clients").
+ * limit, see docs/operations.md "Slow clients").
  */
 export interface ClientTimeouts {
   /** Whole seconds from the end of the headers to the answer being ready (body included). */

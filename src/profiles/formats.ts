@@ -4,7 +4,7 @@
  * names the kind, the issuer must be that kind's, and a token is accepted in the format the kind
  * is issued in (a JWS always: it is also what a JWE carries inside).
  *
- * `keypebble verify` uses them; introspection is meant to (see README, "Encrypted tokens").
+ * `keypebble verify` uses them; introspection is meant to (see docs/encrypted-tokens.md).
  *
  * @module
  */

@@ -114,7 +114,7 @@ export type AudienceRule =
 /** One row of the table. */
 export interface ProfileDef {
   readonly name: ProfileName;
-  /** What this kind is for (README and `--help`). */
+  /** What this kind is for (the docs and `--help`). */
   readonly summary: string;
   /** Route templates that mint this kind (documentation; the route table is authoritative). */
   readonly endpoints: readonly string[];
@@ -175,7 +175,7 @@ export const SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
 /** The `sub` prefix of JWT-SVIDs: a SPIFFE ID (SPIFFE-ID §2). */
 export const SPIFFE_SUBJECT_PREFIX = "spiffe://";
 
-/** The table. Order is the order of the README's endpoint list. */
+/** The table. Order is the order of the endpoint list in docs/endpoints.md. */
 export const PROFILES: Readonly<Record<ProfileName, ProfileDef>> = Object.freeze({
   auth: {
     name: "auth",

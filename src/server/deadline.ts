@@ -9,7 +9,7 @@ import type { ClientTimeouts } from "../platform/platform.ts";
 
 type Handler = (req: Request, info: { remoteAddr: string }) => Promise<Response>;
 
-/** Default slow-client limits, in seconds (see README "Slow clients"). */
+/** Default slow-client limits, in seconds (see docs/operations.md "Slow clients"). */
 export const DEFAULT_TIMEOUTS: ClientTimeouts = Object.freeze({ requestSeconds: 10 });
 
 /** The 408 answer: JSON error format, and `connection: close` so the runtime drops the socket. */

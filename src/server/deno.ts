@@ -104,7 +104,7 @@ export function denoPlatform(): Platform {
       const tls = options.tls;
       // HTTPS is node:http2's server here (src/server/node_tls.ts): Deno.serve cannot ask for a
       // client certificate, and its TLS sockets keep Nagle's algorithm on, so an HTTP/1.1 answer
-      // over about 400 bytes waits some 40 ms for the client's delayed ACK (measured: README
+      // over about 400 bytes waits some 40 ms for the client's delayed ACK (measured: docs/operations.md
       // "TLS").
       if (tls !== undefined) return await serveNodeTls({ ...options, tls });
       return _serveDeno(options);
@@ -171,7 +171,7 @@ interface _Listener {
 /** Plain HTTP on `Deno.serve` (HTTPS goes to src/server/node_tls.ts). */
 function _serveDeno(options: ServeOptions): ServerHandle {
   // Deno.serve has no header-read time limit (hyper's needs a timer Deno does not install),
-  // so only the request limit applies here; see README "Slow clients".
+  // so only the request limit applies here; see docs/operations.md "Slow clients".
   const handler = options.timeouts === undefined
     ? options.handler
     : withRequestDeadline(options.handler, options.timeouts.requestSeconds);

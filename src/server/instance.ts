@@ -279,7 +279,7 @@ function _notePublished(published: Map<string, number>, rt: Runtime, at: number)
 
 /**
  * A key that starts signing with this reload must have been in the JWKS for at least
- * `jwks_max_age_seconds`, or a verifier caching the JWKS meets a kid it does not know (README
+ * `jwks_max_age_seconds`, or a verifier caching the JWKS meets a kid it does not know (docs/keys.md
  * "Keys and rotation": stage it first). Warned about, not refused: an emergency rotation after a
  * leak must be able to switch at once.
  */
@@ -310,7 +310,7 @@ function _warnEarlySigners(
         jwks_max_age_seconds: maxAge,
         message: `kid "${kid}" signs from now on but entered the JWKS ${
           Math.floor(since)
-        } s ago: verifiers caching the JWKS (up to jwks_max_age_seconds, ${maxAge} s) may not know it yet; stage the next key first (keys[].staged: true), README "Keys and rotation"`,
+        } s ago: verifiers caching the JWKS (up to jwks_max_age_seconds, ${maxAge} s) may not know it yet; stage the next key first (keys[].staged: true), docs/keys.md "Keys and rotation"`,
       },
     });
   }

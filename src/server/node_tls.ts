@@ -8,7 +8,7 @@
  * The `node:http2` server of both runtimes verifies the certificate against the CA bundle and
  * exposes it per connection, serves HTTP/2 and HTTP/1.1, and swaps certificates in place
  * (`setSecureContext`). It costs about twice the per-request time of the native servers, which is
- * why plain TLS stays on them (README "TLS").
+ * why plain TLS stays on them (docs/operations.md "TLS").
  *
  * `node:http2` is imported only here, and only when this server starts: nothing of it is
  * evaluated on a start without client certificates.

@@ -5,7 +5,7 @@
  * created the pepper and the bootstrap admin ({@link prepareSharedState}) before any worker
  * starts, so a worker only checks the schema version and reads the pepper.
  *
- * What stays correct across workers (README "Workers"):
+ * What stays correct across workers (docs/operations.md "Workers"):
  * - a revocation, suspension or block made through one worker reaches the others within
  *   `store.cache_seconds` (each worker caches key checks as separate instances of a fleet do);
  * - usage counters: each worker adds its own per-minute counts to the store (the SQL adds);

@@ -16,7 +16,7 @@ export const TRUST_MIGRATIONS: readonly Migration[] = [
       // `all`: an admin key of every organisation (a root principal's); NULL: its own only.
       `ALTER TABLE api_keys ADD COLUMN reach TEXT`,
       // Admin keys made before the trust model reached every organisation: they keep it (an
-      // upgrade invalidates nothing a client holds); the README says how to review them.
+      // upgrade invalidates nothing a client holds); docs/operations.md ("Upgrading") says how to review them.
       `UPDATE api_keys SET reach = 'all' WHERE scopes LIKE '%"admin"%'`,
       `CREATE INDEX api_keys_revoked ON api_keys (revoked_at)`,
       `CREATE TABLE token_cutoffs (

@@ -196,7 +196,7 @@ export interface AuditRecord {
   readonly id: string;
   /** Milliseconds since the epoch. */
   readonly at: number;
-  /** e.g. `token.issued`, `key.created` (README "Audit trail"). */
+  /** e.g. `token.issued`, `key.created` (docs/operations.md "Audit trail"). */
   readonly action: string;
   /** `success`, or the refusal's error code (`forbidden`, `not_found`, …). */
   readonly outcome: string;

@@ -1,8 +1,11 @@
 /**
  * `keypebble config schema` (the binary's own output) checked by a real JSON Schema validator,
  * npm `ajv` in draft 2020-12 mode: the schema compiles, `example-config.yaml` validates, and so
- * does every config in the README (blocks with an `issuer` whole; fragments of a config, whose
- * top-level keys are all config keys, without the `required` rule). Typos are refused.
+ * does every config in README.md and docs/*.md (blocks with an `issuer` whole, and each of those
+ * starts with the `# yaml-language-server: $schema=` line; fragments of a config, whose top-level
+ * keys are all config keys, without the `required` rule). Typos are refused. That the whole
+ * configs of a page with tested commands also pass `keypebble check` without a warning is
+ * tests/integration/docs_commands_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -10,6 +13,7 @@ import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import { Ajv2020 } from "npm:ajv@8.17.1/dist/2020.js";
 import { parse } from "yaml";
+import { blocksOf, docPages, SCHEMA_LINE } from "../helpers/doc_blocks.ts";
 import { REPO_ROOT, runKeypebble } from "../helpers/process.ts";
 
 type Json = Record<string, unknown>;
@@ -20,11 +24,17 @@ async function schema(): Promise<Json> {
   return JSON.parse(r.stdout);
 }
 
-function yamlBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+async function yamlBlocks(): Promise<{ where: string; body: string }[]> {
+  const out: { where: string; body: string }[] = [];
+  for (const page of await docPages()) {
+    for (const b of blocksOf(page, await Deno.readTextFile(`${REPO_ROOT}${page}`))) {
+      if (b.lang === "yaml") out.push({ where: `${page}:${b.line}`, body: b.body });
+    }
+  }
+  return out;
 }
 
-Deno.test("e2e config schema: ajv (draft 2020-12) validates example-config.yaml and the README's configs", async () => {
+Deno.test("e2e config schema: ajv (draft 2020-12) validates example-config.yaml and the docs' configs", async () => {
   const s = await schema();
   const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
   const whole = ajv.compile(s);
@@ -35,7 +45,7 @@ Deno.test("e2e config schema: ajv (draft 2020-12) validates example-config.yaml 
   const props = s.properties as Json;
   let wholeCount = 0;
   let fragments = 0;
-  for (const block of yamlBlocks(await Deno.readTextFile(`${REPO_ROOT}README.md`))) {
+  for (const { where, body: block } of await yamlBlocks()) {
     let doc: unknown;
     try {
       doc = parse(block, { merge: true });
@@ -46,11 +56,12 @@ Deno.test("e2e config schema: ajv (draft 2020-12) validates example-config.yaml 
     const keys = Object.keys(doc as Json);
     if (!keys.every((k) => k in props || /^x[-_]/.test(k))) continue; // a policy, compose, …
     const v = "issuer" in (doc as Json) ? whole : fragment;
-    assert.ok(v(doc), `README block:\n${block}\n${JSON.stringify(v.errors, null, 1)}`);
+    assert.ok(v(doc), `${where}:\n${block}\n${JSON.stringify(v.errors, null, 1)}`);
+    if (v === whole) assert.ok(block.startsWith(SCHEMA_LINE), `${where} lacks ${SCHEMA_LINE}`);
     if (v === whole) wholeCount++;
     else fragments++;
   }
-  assert.ok(wholeCount >= 2, `${wholeCount} whole configs in the README`);
+  assert.ok(wholeCount >= 5, `${wholeCount} whole configs in the docs`);
   console.log(`validated example-config.yaml, ${wholeCount} configs and ${fragments} fragments`);
 
   for (

@@ -13,7 +13,7 @@
  * differ (keyguard's is its `secret_key`, Keypebble's an API key with the `admin` scope).
  *
  * Every row Keypebble answers differently is listed in {@link DIFFERENCES}, each with the words
- * of the README's "Moving from keyguard" table that explain it: a new difference, or one that
+ * of the "Moving from keyguard" table in docs/moving-from.md that explain it: a new difference, or one that
  * went away, fails the test.
  */
 
@@ -580,8 +580,8 @@ const ROWS: readonly Row[] = [
 ];
 
 /**
- * Where Keypebble answers differently, on purpose, and the words of the README's "Moving from
- * keyguard" table that say so.
+ * Where Keypebble answers differently, on purpose, and the words of the "Moving from keyguard"
+ * table (docs/moving-from.md) that say so.
  */
 const DIFFERENCES: Readonly<Record<string, string>> = {
   "admin-missing": "no admin key at all",
@@ -704,19 +704,22 @@ Deno.test({
         [],
         `keyguard itself: ${summary}`,
       );
-      // Keypebble differs exactly where the README says it does, and only there.
+      // Keypebble differs exactly where docs/moving-from.md says it does, and only there.
       assert.deepEqual(
         ROWS.filter((r) => !kpResults.get(r.id)!.pass).map((r) => r.id),
         Object.keys(DIFFERENCES),
         summary,
       );
-      const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-      const section = readme.slice(
-        readme.indexOf("## Moving from keyguard"),
-        readme.indexOf("## Moving from pico-auth"),
+      const doc = await Deno.readTextFile(new URL("../../docs/moving-from.md", import.meta.url));
+      const section = doc.slice(
+        doc.indexOf("## Moving from keyguard"),
+        doc.indexOf("## Moving from pico-auth"),
       );
       for (const [id, words] of Object.entries(DIFFERENCES)) {
-        assert.ok(section.includes(words), `README "Moving from keyguard" lacks ${id}: ${words}`);
+        assert.ok(
+          section.includes(words),
+          `docs/moving-from.md "Moving from keyguard" lacks ${id}: ${words}`,
+        );
       }
     } catch (e) {
       throw new Error(

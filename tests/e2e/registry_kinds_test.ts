@@ -1,5 +1,5 @@
 /**
- * End to end, the README's registry set-up (x5c chain, the README's policy: alice pulls
+ * End to end, the registry set-up of docs/registry.md (x5c chain, its policy: alice pulls
  * `shared/*` and `alice/*`, ci-bot pushes `acme/*` and `shared/*`) against the real distribution
  * registry 2.8 and skopeo: no caller obtains a token the registry accepts except through
  * `/v2/token` and the policy. Every other kind Keypebble mints (/auth, command, Kubernetes,
@@ -57,7 +57,7 @@ async function registryAnswers(reg: Registry, token: string): Promise<number[]> 
 }
 
 Deno.test({
-  name: "README registry set-up: only /v2/token and the policy yield tokens the registry accepts",
+  name: "docs/registry.md set-up: only /v2/token and the policy yield tokens the registry accepts",
   ...opts,
   fn: async () => {
     const cleanup = new Cleanup();
@@ -80,7 +80,7 @@ users:
     <<: *read_write
 `,
       );
-      // The README's keypebble.yaml, with this suite's issuer and service names.
+      // The keypebble.yaml of docs/registry.md, with this suite's issuer and service names.
       await Deno.writeTextFile(
         `${dir}/keypebble.yaml`,
         `issuer: "${ISSUER}"

@@ -2,7 +2,7 @@
  * Slow clients (slowloris) against the real server over raw TCP: a body trickling in at 1 byte
  * per second gets `408 request_timeout` and its connection closed once `--request-timeout` runs
  * out, while other clients keep being served. Headers at 1 byte per second: the Bun binary closes
- * the connection (Bun's own header limit, 10–12 s); Deno.serve has none (README "Slow clients").
+ * the connection (Bun's own header limit, 10–12 s); Deno.serve has none (docs/operations.md "Slow clients").
  */
 
 import assert from "node:assert/strict";
@@ -89,7 +89,7 @@ for (const workers of ["1", "2"]) {
       if (BIN !== undefined) {
         // Bun also drops the socket. readAll ends on EOF, long before the body's 90 s at 1 byte/s
         // (its 15 s guard would otherwise close them). Deno.serve keeps reading the unwanted
-        // body and offers no way to close the socket (README "Slow clients").
+        // body and offers no way to close the socket (docs/operations.md "Slow clients").
         await Promise.all(conns.map((c) => readAll(c, 15_000)));
         const closed = Date.now() - t0;
         assert.ok(closed < 14_000, `closed after ${closed} ms`);
@@ -107,7 +107,7 @@ for (const workers of ["1", "2"]) {
 
 Deno.test({
   name: "headers at 1 byte/s are closed by the Bun binary, others keep being served",
-  // Deno.serve has no header time limit and offers no hook to add one (README "Slow clients").
+  // Deno.serve has no header time limit and offers no hook to add one (docs/operations.md "Slow clients").
   ignore: BIN === undefined,
   sanitizeResources: false,
   sanitizeOps: false,

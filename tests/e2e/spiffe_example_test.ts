@@ -1,5 +1,5 @@
 /**
- * The README's SPIFFE example, end to end against the real server (or the compiled binary with
+ * The SPIFFE example of docs/spiffe.md, end to end against the real server (or the compiled binary with
  * KEYPEBBLE_BIN): three services, orders and billing with their own files and an edge sensor
  * that asks the server; provision, serve the bundle, mint, verify, rotate with overlap under
  * traffic, revoke, remove, restart. Tokens are also checked with npm jose (test-only) against the
@@ -58,7 +58,7 @@ async function waitForSequence(server: RunningServer, atLeast: number): Promise<
   }
 }
 
-Deno.test("README SPIFFE example: provision, serve, mint, verify, rotate, revoke, restart", async () => {
+Deno.test("docs/spiffe.md example: provision, serve, mint, verify, rotate, revoke, restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kp_spiffe_e2e_" });
   let server: RunningServer | undefined;
   try {
@@ -161,7 +161,7 @@ Deno.test("README SPIFFE example: provision, serve, mint, verify, rotate, revoke
         await billing.verify(toBilling);
         checks++;
         // Paced: flat out, one keep-alive connection would exceed a worker's share of the
-        // per-address limit (600/min split over `serve --workers`, README "Workers").
+        // per-address limit (600/min split over `serve --workers`, docs/operations.md "Workers").
         await new Promise((r) => setTimeout(r, 10));
       }
     })();

@@ -1,5 +1,5 @@
 /**
- * The documented key rotation (README "Keys and rotation") against a verifier that caches the
+ * The documented key rotation (docs/keys.md "Keys and rotation") against a verifier that caches the
  * JWKS exactly as long as `Cache-Control: max-age` allows and never refetches early (the strict
  * end of what JWKS clients do). Tokens are minted and verified all along the procedure:
  *
@@ -182,7 +182,7 @@ Deno.test({
   const t = traffic(s, v);
   try {
     await sleep(0.3);
-    await writeKeys(dir, ["b", "a"]); // the old README procedure: the new key first, at once
+    await writeKeys(dir, ["b", "a"]); // the old documented procedure: the new key first, at once
     await reload(s);
     await sleep(0.5);
   } finally {

@@ -1,6 +1,6 @@
 /**
  * The token kinds are kept apart (issue 10's hostile review): each finding reproduced against the
- * handler, with the README's registry set-up where the finding used it. Each test failed on the
+ * handler, with the registry set-up of docs/registry.md where the finding used it. Each test failed on the
  * code before the profile table.
  */
 
@@ -17,7 +17,7 @@ const SERVICE = "registry.example.com";
 const JSON_CT = { "content-type": "application/json" };
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
-/** The README's registry set-up (section "Run a private registry"), in memory. */
+/** The registry set-up of docs/registry.md ("Run a private registry"), in memory. */
 async function readmeRegistry(
   extra = "",
   policyExtra = "",
@@ -75,7 +75,7 @@ Deno.test("finding 1: POST /auth never signs `access`, anonymous or authenticate
   await alice.body?.cancel();
 });
 
-Deno.test("finding 1: /auth tokens of the README set-up carry no registry audience", async () => {
+Deno.test("finding 1: /auth tokens of the documented registry set-up carry no registry audience", async () => {
   const kp = await readmeRegistry();
   const res = await post(kp, "/auth", { edge_id: "e-1" });
   assert.equal(res.status, 200);

@@ -184,7 +184,7 @@ export type UsageRange = "hour" | "day" | "month";
 
 /**
  * One audit event. `GET /admin/audit?since=&actor=&action=&target=` → `{"events": [{"at",
- * "action", "actor", "target", "outcome", ...}]}` (README "Audit trail").
+ * "action", "actor", "target", "outcome", ...}]}` (docs/operations.md "Audit trail").
  */
 export interface AuditEvent {
   readonly at: string;

@@ -2,7 +2,7 @@
  * The audit log with filters.
  *
  * `GET /admin/audit?since=&actor=&action=&target=` → `{"events": [{"at", "action", "actor",
- * "target", "outcome", ...}]}` (README "Audit trail"). A server without a store answers 404, and
+ * "target", "outcome", ...}]}` (docs/operations.md "Audit trail"). A server without a store answers 404, and
  * the page says the log is not available.
  */
 
