@@ -7,6 +7,7 @@
 import type { Logger } from "../log/mod.ts";
 import type { AuditRecord } from "../store/mod.ts";
 import { type AuditInput, auditJson } from "./event.ts";
+import { uuid7 } from "./uuid7.ts";
 
 /** Where recorded events go besides the log (the store's batched writer). */
 export interface AuditSink {
@@ -42,9 +43,10 @@ export class AuditTrail {
 
   /** Record one event: the log line now, the store's row with the next batch. */
   record(input: AuditInput): AuditRecord {
+    const at = this.#now();
     const r: AuditRecord = {
-      id: crypto.randomUUID(),
-      at: this.#now(),
+      id: uuid7(at),
+      at,
       action: input.action,
       outcome: input.outcome ?? "success",
       actorKind: input.actor.kind,

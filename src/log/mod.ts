@@ -15,3 +15,4 @@ export {
   REDACTED,
   SAFE_FIELD_KEYS,
 } from "./logger.ts";
+export { type LineBuffer, lineBuffer } from "./line_buffer.ts";

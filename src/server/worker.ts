@@ -4,7 +4,7 @@
  * `SO_REUSEPORT`, and does what the main thread asks (reload, stop, send its metrics).
  */
 
-import { createLogger } from "../log/mod.ts";
+import { createLogger, type LineBuffer, lineBuffer } from "../log/mod.ts";
 import type { MetricsFormat } from "../metrics/mod.ts";
 import type { Platform, WorkerLink } from "../platform/platform.ts";
 import { loadRuntime, type Runtime } from "../runtime/mod.ts";
@@ -23,7 +23,13 @@ export function runWorker(
   link: WorkerLink,
   preloaded: { readonly runtime?: Runtime } = {},
 ): void {
-  const send = (m: FromWorker) => link.post(m);
+  // This thread's log lines, batched per turn of the event loop (src/log/line_buffer.ts); flushed
+  // before every message to the supervisor, so nothing logged before "stopped" is lost.
+  const out = lineBuffer((text) => platform.stdout(text));
+  const send = (m: FromWorker) => {
+    out.flush();
+    link.post(m);
+  };
   let instance: Instance | undefined;
   let configPath = "";
   let nextGather = 1;
@@ -50,7 +56,7 @@ export function runWorker(
         if (rt.config.store !== undefined || rt.config.sharedLimits !== undefined) {
           // Its own store connection, key cache and Redis client (src/server/worker_state.ts).
           try {
-            state = await openWorkerState(platform, rt.config, _logger(platform, rt), {
+            state = await openWorkerState(platform, rt.config, _logger(out, rt), {
               index: m.index,
               workers: m.workers,
             });
@@ -65,7 +71,7 @@ export function runWorker(
       }
       case "listen": {
         if (rt === undefined || start === undefined) return;
-        const logger = _logger(platform, rt);
+        const logger = _logger(out, rt);
         try {
           instance = await startInstance({
             ...(state?.apiKeys === undefined ? {} : { apiKeys: state.apiKeys }),
@@ -182,10 +188,10 @@ export function tlsSummary(tls: TlsMaterial): TlsSummary {
   };
 }
 
-function _logger(platform: Platform, rt: Runtime) {
+function _logger(out: LineBuffer, rt: Runtime) {
   return createLogger({
     level: rt.config.logLevel,
-    write: (l) => platform.stdout(l + "\n"),
+    write: (l) => out.write(l + "\n"),
     now: () => new Date(),
   });
 }
