@@ -17,14 +17,19 @@ import { KeypebbleError } from "../errors.ts";
 import { json } from "../http/mod.ts";
 import { hashPassword } from "../identity/mod.ts";
 import { b64uEncode } from "../jose/mod.ts";
-import { clientFromConfig, IDENTITY_SCOPES, type OidcClient } from "../oidc/mod.ts";
+import {
+  clientFromConfig,
+  clientFromRecord,
+  clientViewOfConfig,
+  isScopeToken,
+  type OidcClient,
+  storedClientIdProblem,
+  storedClientScopes,
+} from "../oidc/mod.ts";
 import { rfc3339OrNull } from "../profiles/context.ts";
 import type { OidcClientRecord, Store } from "../store/mod.ts";
 import { type Ctx, noteAudit, requireAccounts } from "../trust/mod.ts";
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 const MAX_URIS = 32;
 
 /** A client as the admin API shows it: never its secret or hash. */
@@ -58,40 +63,16 @@ function _declared(ctx: Ctx, id: string): OidcClient | null | undefined {
   return c === undefined ? undefined : clientFromConfig(c);
 }
 
-function _fromRecord(r: OidcClientRecord): OidcClient {
-  return {
-    id: r.id,
-    name: r.name,
-    secretHash: r.secretHash,
-    redirectUris: r.redirectUris,
-    postLogoutRedirectUris: r.postLogoutRedirectUris,
-    scopes: r.scopes,
-    audiences: r.audiences,
-    firstParty: r.firstParty,
-    source: "store",
-  };
-}
-
 /** `GET /admin/clients`: the config's sign-in clients (read-only), then the stored ones. */
 export async function getClients(ctx: Ctx): Promise<Response> {
   // Every client of the config (sign-in ones and client-credentials ones alike), then the stored
   // sign-in clients (with accounts).
   const declared = (ctx.rt.config.oauth?.clients ?? []).map((c) =>
-    clientJson({
-      id: c.id,
-      name: c.name ?? c.id,
-      secretHash: c.secretHash ?? null,
-      redirectUris: c.redirectUris,
-      postLogoutRedirectUris: c.postLogoutRedirectUris,
-      scopes: c.scopes,
-      audiences: c.audiences,
-      firstParty: c.firstParty,
-      source: "config",
-    })
+    clientJson(clientViewOfConfig(c))
   );
   const stored = ctx.services.accounts === undefined
     ? []
-    : (await _store(ctx).oidcClients.list()).map((r) => clientJson(_fromRecord(r), r));
+    : (await _store(ctx).oidcClients.list()).map((r) => clientJson(clientFromRecord(r), r));
   return json({ clients: [...declared, ...stored], total: declared.length + stored.length });
 }
 
@@ -102,7 +83,7 @@ export async function getClient(ctx: Ctx): Promise<Response> {
   if (declared !== undefined && declared !== null) return json(clientJson(declared));
   const r = await _store(ctx).oidcClients.byId(id);
   if (r === undefined) throw KeypebbleError.answer("not_found", "No such client");
-  return json(clientJson(_fromRecord(r), r));
+  return json(clientJson(clientFromRecord(r), r));
 }
 
 /**
@@ -119,11 +100,9 @@ export async function postClient(ctx: Ctx): Promise<Response> {
     );
   }
   const id = body.id;
-  if (typeof id !== "string" || !ID.test(id) || id.startsWith("keypebble:") || UUID.test(id)) {
-    throw KeypebbleError.answer(
-      "invalid_request",
-      '"id" must be 1 to 128 letters, digits and . _ : - (not a UUID, not "keypebble:…")',
-    );
+  const idProblem = storedClientIdProblem(id);
+  if (typeof id !== "string" || idProblem !== null) {
+    throw KeypebbleError.answer("invalid_request", `"id" ${idProblem}`);
   }
   if (ctx.rt.config.oauth?.clients.some((c) => c.id === id)) {
     throw KeypebbleError.answer("conflict", "A client with this id is declared in the config");
@@ -165,7 +144,7 @@ export async function postClient(ctx: Ctx): Promise<Response> {
   }
   noteAudit(ctx, { details: { public: isPublic, first_party: record.firstParty } });
   return json({
-    ...clientJson(_fromRecord(record), record),
+    ...clientJson(clientFromRecord(record), record),
     ...(secret === undefined ? {} : { client_secret: secret }),
   }, 201);
 }
@@ -211,7 +190,7 @@ export async function putClient(ctx: Ctx): Promise<Response> {
     },
   });
   return json({
-    ...clientJson(_fromRecord(next), next),
+    ...clientJson(clientFromRecord(next), next),
     ...(secret === undefined ? {} : { client_secret: secret }),
   });
 }
@@ -282,15 +261,13 @@ function _scopes(body: Readonly<Record<string, unknown>>, name: string): string[
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   if (
-    !Array.isArray(v) || v.length > 64 || !v.every((s) => typeof s === "string" && SCOPE.test(s))
+    !Array.isArray(v) || v.length > 64 ||
+    !v.every((s) => typeof s === "string" && isScopeToken(s))
   ) {
     throw KeypebbleError.answer(
       "invalid_request",
       `"${name}" must be a list of at most 64 scope tokens (RFC 6749 §3.3)`,
     );
   }
-  // The identity scopes are every sign-in client's already.
-  return [...new Set(v as string[])].filter((s) =>
-    name !== "scopes" || !IDENTITY_SCOPES.includes(s)
-  );
+  return name === "scopes" ? storedClientScopes(v) : [...new Set(v as string[])];
 }

@@ -21,7 +21,7 @@
  */
 
 import type { ClientLookup, OidcClient } from "./clients.ts";
-import { scopeAllowed } from "./clients.ts";
+import { CLIENT_ID, isScopeToken, scopeAllowed } from "./clients.ts";
 import { checkPkceRequest } from "./pkce.ts";
 import { findRedirectUri } from "./redirect_uri.ts";
 
@@ -87,8 +87,6 @@ export interface ValidateOptions {
 const MAX_PARAM = 2048;
 /** Longest `state` echoed back (it travels in a Location header). */
 const MAX_STATE = 1024;
-const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 const KNOWN = [
   "client_id",
   "redirect_uri",
@@ -219,7 +217,7 @@ export async function validateAuthorizationRequest(
   const scopes: string[] = [];
   for (const s of scopeRaw.split(" ")) {
     if (s === "") continue;
-    if (!SCOPE_TOKEN.test(s) || !scopeAllowed(client, s)) {
+    if (!isScopeToken(s) || !scopeAllowed(client, s)) {
       return fail("invalid_scope", "A requested scope is not allowed for this client");
     }
     if (!scopes.includes(s)) scopes.push(s);

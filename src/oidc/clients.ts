@@ -1,7 +1,9 @@
 /**
  * One view of an OpenID Connect client, whether declared in the config (`oauth.clients[]` with
  * `redirect_uris`) or kept in the store (the admin API). A config client wins over a stored one
- * of the same id, so the operator's file is the last word.
+ * of the same id, so the operator's file is the last word. With it, the rules of a client's
+ * fields that the authorization endpoint and the admin API share: the shape of a client id, a
+ * stored client's id, scope tokens (redirect URIs: `src/config/redirect_uris.ts`).
  *
  * @module
  */
@@ -30,9 +32,51 @@ export interface OidcClient {
 /** The identity scopes every sign-in client may ask for (OpenID Connect Core §5.4, §11). */
 export const IDENTITY_SCOPES: readonly string[] = ["openid", "profile", "email", "offline_access"];
 
-/** A config client as an OIDC client, or null when it has no redirect URIs (not a sign-in one). */
-export function clientFromConfig(c: OAuthClientConfig): OidcClient | null {
-  if (c.redirectUris.length === 0) return null;
+/**
+ * The shape of a client id (`client_id`): 1 to 128 letters, digits and `. _ : -`, starting with
+ * a letter or digit.
+ */
+export const CLIENT_ID: RegExp = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+
+/**
+ * Whether `s` is a scope-token (RFC 6749 §3.3) of at most 128 characters:
+ * what a client may hold, and so what a request may ask for.
+ */
+export function isScopeToken(s: string): boolean {
+  return SCOPE_TOKEN.test(s);
+}
+
+/** An API key's id has this form: a stored client's id never does (both authenticate clients). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The problem with `id` as the id of a client kept in the store, or null: the shape of
+ * {@link CLIENT_ID}, not `keypebble:…` (the server's own clients), not a UUID (an API key's id).
+ * The problem is a phrase to follow the field's name ("must be …").
+ */
+export function storedClientIdProblem(id: unknown): string | null {
+  return typeof id !== "string" || !CLIENT_ID.test(id) || id.startsWith("keypebble:") ||
+      UUID.test(id)
+    ? 'must be 1 to 128 letters, digits and . _ : - (not a UUID, not "keypebble:…")'
+    : null;
+}
+
+/**
+ * A stored client's scopes as kept: each once, without the identity scopes (every sign-in client
+ * has those already).
+ */
+export function storedClientScopes(scopes: readonly string[]): string[] {
+  return [...new Set(scopes)].filter((s) => !IDENTITY_SCOPES.includes(s));
+}
+
+/**
+ * Any config client (sign-in or client-credentials) in the one client view, for listings; see
+ * {@link clientFromConfig} for the clients that can sign people in.
+ */
+export function clientViewOfConfig(c: OAuthClientConfig): OidcClient {
   return {
     id: c.id,
     name: c.name ?? c.id,
@@ -44,6 +88,11 @@ export function clientFromConfig(c: OAuthClientConfig): OidcClient | null {
     firstParty: c.firstParty,
     source: "config",
   };
+}
+
+/** A config client as an OIDC client, or null when it has no redirect URIs (not a sign-in one). */
+export function clientFromConfig(c: OAuthClientConfig): OidcClient | null {
+  return c.redirectUris.length === 0 ? null : clientViewOfConfig(c);
 }
 
 /** A stored client as an OIDC client. */

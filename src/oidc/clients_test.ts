@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import type { OAuthClientConfig } from "../config/mod.ts";
 import type { OidcClientRecord } from "../store/mod.ts";
-import { clientLookup, scopeAllowed } from "./clients.ts";
+import {
+  clientLookup,
+  clientViewOfConfig,
+  isScopeToken,
+  scopeAllowed,
+  storedClientIdProblem,
+  storedClientScopes,
+} from "./clients.ts";
 import { findRedirectUri, redirectUriMatches } from "./redirect_uri.ts";
 
 const CONFIG: OAuthClientConfig[] = [
@@ -70,6 +77,58 @@ Deno.test("scopeAllowed(): identity scopes for all, others only when the client 
     assert.ok(scopeAllowed(spa, s), s);
   }
   assert.equal(scopeAllowed(spa, "admin"), false);
+});
+
+Deno.test("clientViewOfConfig(): every config client, sign-in or not, in the one view", () => {
+  assert.deepEqual(clientViewOfConfig(CONFIG[0]), {
+    id: "ci",
+    name: "ci",
+    secretHash: "$pbkdf2-sha256$x",
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    scopes: ["deploy"],
+    audiences: [],
+    firstParty: false,
+    source: "config",
+  });
+  assert.equal(clientViewOfConfig(CONFIG[1]).secretHash, null, "public");
+});
+
+Deno.test("storedClientIdProblem(): the client_id shape, no UUID (a key's id), no keypebble:", () => {
+  for (const ok of ["notes", "a", "app.v2_x:y-z", "A".repeat(128)]) {
+    assert.equal(storedClientIdProblem(ok), null, ok);
+  }
+  for (
+    const bad of [
+      "",
+      "a b",
+      "-app",
+      "A".repeat(129),
+      "keypebble:accounts",
+      "0190b0b4-7c1e-7d3a-9f00-1234567890ab",
+      "0190B0B4-7C1E-7D3A-9F00-1234567890AB",
+      42,
+      null,
+    ]
+  ) {
+    assert.match(storedClientIdProblem(bad) ?? "", /^must be .*not a UUID/, String(bad));
+  }
+});
+
+Deno.test("isScopeToken(): RFC 6749 §3.3 scope-token, 1 to 128 characters", () => {
+  for (const ok of ["read", "repo:push", "https://api.example/x", "!#[]~", "a".repeat(128)]) {
+    assert.ok(isScopeToken(ok), ok);
+  }
+  for (const bad of ["", "a b", 'a"b', "a\\b", "é", "a\tb", "a".repeat(129)]) {
+    assert.equal(isScopeToken(bad), false, bad);
+  }
+});
+
+Deno.test("storedClientScopes(): each once, without the identity scopes", () => {
+  assert.deepEqual(storedClientScopes(["read", "openid", "read", "email", "write"]), [
+    "read",
+    "write",
+  ]);
 });
 
 Deno.test("redirectUriMatches(): exact strings; loopback ignores only the port", () => {

@@ -29,13 +29,18 @@ export {
 } from "./authorize.ts";
 export { base32Decode, base32Encode } from "./base32.ts";
 export {
+  CLIENT_ID,
   clientFromConfig,
   clientFromRecord,
   type ClientLookup,
   clientLookup,
+  clientViewOfConfig,
   IDENTITY_SCOPES,
+  isScopeToken,
   type OidcClient,
   scopeAllowed,
+  storedClientIdProblem,
+  storedClientScopes,
 } from "./clients.ts";
 export {
   authorizationCodeHash,

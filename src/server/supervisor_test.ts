@@ -97,12 +97,27 @@ function fake(configText: string): Fake {
   return f;
 }
 
-function logger(f: Fake) {
-  return createLogger({
+/**
+ * Run the supervisor (one worker) over `f`, its log lines into `f.lines`, until it has started;
+ * `done` is its exit code.
+ */
+async function supervise(f: Fake): Promise<{ done: Promise<number> }> {
+  const log = createLogger({
     level: "debug",
     write: (l) => void f.lines.push(JSON.parse(l)),
     now: () => new Date(0),
   });
+  const done = runSupervisor(f.platform, {
+    configPath: CONFIG,
+    overrides: {},
+    workers: 1,
+    port: 0,
+    timeouts: { requestSeconds: 5 },
+    logger: log,
+    bootLog: log,
+  });
+  await until(() => f.lines.some((l) => l.event === "start"), "start");
+  return { done };
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -117,17 +132,7 @@ const reloads = (f: Fake) => f.lines.filter((l) => l.event === "reload");
 
 Deno.test("supervisor: a SIGHUP during a reload runs once more after it, never alongside", async () => {
   const f = fake(`issuer: one\nhs256_secret: "${SECRET}"\n`);
-  const log = logger(f);
-  const done = runSupervisor(f.platform, {
-    configPath: CONFIG,
-    overrides: {},
-    workers: 1,
-    port: 0,
-    timeouts: { requestSeconds: 5 },
-    logger: log,
-    bootLog: log,
-  });
-  await until(() => f.lines.some((l) => l.event === "start"), "start");
+  const { done } = await supervise(f);
   const release = f.hold();
   const readsBefore = f.reads;
   f.signal("SIGHUP"); // reads the config, held
@@ -150,17 +155,7 @@ Deno.test("supervisor: a SIGHUP during a reload runs once more after it, never a
 
 Deno.test("supervisor: watch reloads on a change, and a change made while a reload reads is not lost", async () => {
   const f = fake(`issuer: one\nhs256_secret: "${SECRET}"\nwatch: true\n`);
-  const log = logger(f);
-  const done = runSupervisor(f.platform, {
-    configPath: CONFIG,
-    overrides: {},
-    workers: 1,
-    port: 0,
-    timeouts: { requestSeconds: 5 },
-    logger: log,
-    bootLog: log,
-  });
-  await until(() => f.lines.some((l) => l.event === "start"), "start");
+  const { done } = await supervise(f);
   // A change: the poller (every 2 s) reloads; hold that reload's read.
   const release = f.hold();
   f.mtimes.set(CONFIG, 2);
@@ -186,17 +181,7 @@ Deno.test("supervisor: a new certificate is swapped into the listener; a mismatc
   );
   f.files.set("/kp/t.pem", a.certPem);
   f.files.set("/kp/t.key", a.keyPem);
-  const log = logger(f);
-  const done = runSupervisor(f.platform, {
-    configPath: CONFIG,
-    overrides: {},
-    workers: 1,
-    port: 0,
-    timeouts: { requestSeconds: 5 },
-    logger: log,
-    bootLog: log,
-  });
-  await until(() => f.lines.some((l) => l.event === "start"), "start");
+  const { done } = await supervise(f);
   assert.equal(f.lines.find((l) => l.event === "tls_certificate")?.subject, "CN=one");
   f.files.set("/kp/t.pem", b.certPem);
   f.files.set("/kp/t.key", b.keyPem);

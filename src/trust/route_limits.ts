@@ -21,7 +21,7 @@
 
 import type { RouteLimit } from "../config/mod.ts";
 import { KeypebbleError, quoteForMessage } from "../errors.ts";
-import type { FailResult } from "../limits/mod.ts";
+import type { FailResult, LockPolicy } from "../limits/mod.ts";
 import { limitRate, type LockBucket, lockBucket, recordFailure, refuseLocked } from "./limits.ts";
 import type { Ctx } from "./services.ts";
 
@@ -70,14 +70,10 @@ export async function checkRouteLimit(
   limit: RouteLimit,
   address: string,
 ): Promise<void> {
-  const bucket = _bucket(name, limit);
-  await refuseLocked(ctx, bucket, [address]);
+  await refuseLocked(ctx, routeLockBucket(name, limit), [address]);
   try {
-    await limitRate(ctx, {
-      scope: "address",
-      key: `route:${name}:${address}`,
-      rule: { requests: limit.requests, windowSeconds: limit.windowSeconds },
-    });
+    // The limit is its own rate rule (`requests`, `windowSeconds`).
+    await limitRate(ctx, { scope: "address", key: `route:${name}:${address}`, rule: limit });
   } catch (e) {
     if (e instanceof KeypebbleError && e.code === "rate_limited" && limit.lockAfter !== undefined) {
       const failure = await recordRouteFailure(ctx, name, limit, address);
@@ -103,7 +99,7 @@ export async function recordRouteFailure(
   address: string,
 ): Promise<{ failures: number; locked: boolean; retryAfterSeconds: number }> {
   let r: FailResult | undefined;
-  await recordFailure(ctx, _bucket(name, limit), address, {
+  await recordFailure(ctx, routeLockBucket(name, limit), address, {
     remote: address,
     onResult: (result) => void (r = result),
   });
@@ -115,17 +111,38 @@ export async function recordRouteFailure(
   };
 }
 
-/** The lockout bucket of a route limit (off without `lock_after`). */
-function _bucket(name: string, limit: RouteLimit): LockBucket {
-  return lockBucket({
+/** A cached bucket, and the name it was built for. */
+interface _CachedBucket {
+  readonly name: string;
+  readonly bucket: LockBucket;
+}
+
+/**
+ * The buckets of the limits of the configs in force, by limit object: a config's limits are
+ * frozen objects, one per name, built anew by each parse, so an entry lives exactly as long as
+ * the config generation that holds its limit, and a reload gets new buckets.
+ */
+const BUCKETS = new WeakMap<RouteLimit, _CachedBucket>();
+
+/**
+ * The lockout bucket `route:NAME` of the limit `name` (its policy off without `lock_after`): one
+ * object per limit of a config, built at its first use, so that a call builds no bucket nor
+ * policy.
+ */
+export function routeLockBucket(name: string, limit: RouteLimit): LockBucket {
+  const cached = BUCKETS.get(limit);
+  if (cached !== undefined && cached.name === name) return cached.bucket;
+  const policy: LockPolicy | undefined = limit.lockAfter === undefined ? undefined : Object.freeze({
+    maxFailures: limit.lockAfter,
+    windowSeconds: limit.windowSeconds,
+    lockSeconds: limit.lockSeconds,
+  });
+  const bucket = lockBucket({
     name: `route:${name}`,
     message: LOCKED,
-    policy: () =>
-      limit.lockAfter === undefined ? undefined : {
-        maxFailures: limit.lockAfter,
-        windowSeconds: limit.windowSeconds,
-        lockSeconds: limit.lockSeconds,
-      },
+    policy: () => policy,
     logScope: () => "route_limit",
   });
+  BUCKETS.set(limit, { name, bucket });
+  return bucket;
 }

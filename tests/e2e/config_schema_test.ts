@@ -4,8 +4,8 @@
  * does every config in README.md and docs/*.md (blocks with an `issuer` whole, and each of those
  * starts with the `# yaml-language-server: $schema=` line; fragments of a config, whose top-level
  * keys are all config keys, without the `required` rule). Typos are refused. That the whole
- * configs of a page with tested commands also pass `keypebble check` without a warning is
- * tests/integration/docs_commands_test.ts.
+ * configs also pass `keypebble check` without a warning is tests/integration/docs_configs_test.ts
+ * (and, for those a page's tested commands write, tests/integration/docs_commands_test.ts).
  */
 
 import assert from "node:assert/strict";

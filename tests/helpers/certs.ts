@@ -100,6 +100,30 @@ export async function makeCert(o: MakeCertOptions): Promise<TestCert> {
     ["sign", "verify"],
   ) as CryptoKeyPair;
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
+  const cert = await _certificate(o, spki, o.issuer?.keys.privateKey ?? keys.privateKey);
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
+  const subject = [...o.subject].reverse().map(([k, v]) => `${k}=${v}`).join(",");
+  _subjects.set(subject, o.subject);
+  return { certPem: pem("CERTIFICATE", cert), keyPem: pem("PRIVATE KEY", pkcs8), keys, subject };
+}
+
+/**
+ * A certificate (PEM) for a public key made elsewhere, of any type (say the RSA signing key of
+ * an `x5c` chain), given as its SubjectPublicKeyInfo (DER) and signed by `o.issuer`.
+ */
+export async function certifyKey(
+  spki: Uint8Array,
+  o: MakeCertOptions & { readonly issuer: TestCert },
+): Promise<string> {
+  return pem("CERTIFICATE", await _certificate(o, spki, o.issuer.keys.privateKey));
+}
+
+/** The DER of a certificate for `spki`, signed with `signer` (ECDSA P-256, SHA-256). */
+async function _certificate(
+  o: MakeCertOptions,
+  spki: Uint8Array,
+  signer: CryptoKey,
+): Promise<Uint8Array> {
   const now = Date.now();
   const sans: Uint8Array[] = [
     ...(o.dns ?? []).map((d) => tlv(0x82, utf8(d))),
@@ -128,17 +152,12 @@ export async function makeCert(o: MakeCertOptions): Promise<TestCert> {
     spki,
     tlv(0xa3, tlv(SEQ, ...exts)),
   );
-  const signer = o.issuer?.keys.privateKey ?? keys.privateKey;
   const raw = new Uint8Array(
     await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signer, tbs),
   );
   // X.509 carries ECDSA-Sig-Value (RFC 5480 §2.2... RFC 3279 §2.2.3): SEQUENCE { r, s }
   const sig = tlv(SEQ, integer(raw.slice(0, 32)), integer(raw.slice(32)));
-  const cert = tlv(SEQ, tbs, ECDSA_SHA256, tlv(0x03, b(0), sig));
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const subject = [...o.subject].reverse().map(([k, v]) => `${k}=${v}`).join(",");
-  _subjects.set(subject, o.subject);
-  return { certPem: pem("CERTIFICATE", cert), keyPem: pem("PRIVATE KEY", pkcs8), keys, subject };
+  return tlv(SEQ, tbs, ECDSA_SHA256, tlv(0x03, b(0), sig));
 }
 
 const _subjects = new Map<string, readonly (readonly [string, string])[]>();

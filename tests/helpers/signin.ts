@@ -269,6 +269,81 @@ export async function redeem(
   });
 }
 
+/**
+ * Redeem the code of a public client (PKCE alone: `client_id`, its redirect URI and the
+ * verifier); `got` is what {@link wikiCode} returns, or any code and verifier.
+ */
+export async function redeemPublic(
+  kp: TestHandler,
+  got: { code: string; verifier: string },
+  client: { id: string; redirect: string } = WIKI,
+): Promise<Response> {
+  return await redeem(kp, {
+    code: got.code,
+    redirect_uri: client.redirect,
+    client_id: client.id,
+    code_verifier: got.verifier,
+  });
+}
+
+/** The body of a successful authorization_code answer. */
+export interface SigninTokens {
+  readonly access_token: string;
+  readonly refresh_token: string;
+  readonly id_token: string;
+  readonly scope: string;
+  readonly token_type: string;
+}
+
+/** Sign `b` in to the wiki (see {@link wikiCode}) and redeem the code: the tokens issued. */
+export async function wikiTokens(kp: TestHandler, b: Browser): Promise<SigninTokens> {
+  const res = await redeemPublic(kp, await wikiCode(b));
+  assert.equal(res.status, 200, await res.clone().text());
+  return await res.json();
+}
+
+/** `POST /api/v1/auth/login` (pico-auth's login) with a JSON body. */
+export async function apiLogin(
+  kp: TestHandler,
+  body: Record<string, unknown>,
+  remoteAddr?: string,
+): Promise<Response> {
+  return await kp.fetch("/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }, remoteAddr);
+}
+
+/** An account's access token from the API login (which must succeed). */
+export async function accessToken(
+  kp: TestHandler,
+  email: string,
+  password = PASSWORD,
+): Promise<string> {
+  const res = await apiLogin(kp, { email, password });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()).access_token as string;
+}
+
+/** A call of the JSON API with a bearer token, and a JSON body when one is given. */
+export async function callApi(
+  kp: TestHandler,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<Response> {
+  return await kp.fetch(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 /** `Authorization: Basic` for a client (RFC 6749 §2.3.1: each part form-urlencoded first). */
 export function clientBasic(id: string, secret: string): Record<string, string> {
   return {

@@ -8,50 +8,31 @@
 import assert from "node:assert/strict";
 import { decodeJws } from "../../src/jose/mod.ts";
 import {
+  accessToken,
   authorizeQuery,
+  callApi,
   callbackParams,
   clientBasic,
   makeSigninInstance,
   pkce,
   redeem,
+  redeemPublic,
   signIn,
-  type SigninInstance,
 } from "../helpers/signin.ts";
-
-async function token(kp: SigninInstance, email: string, password: string): Promise<string> {
-  const res = await kp.fetch("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password }),
-  });
-  assert.equal(res.status, 200);
-  return (await res.json()).access_token;
-}
-
-function call(kp: SigninInstance, method: string, path: string, t: string, body?: unknown) {
-  return kp.fetch(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${t}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
 
 Deno.test("admin clients: root principals only; config clients listed read-only", async () => {
   const kp = await makeSigninInstance();
   try {
-    const root = await token(kp, "admin@example.test", "admin-password-1");
+    const root = await accessToken(kp, "admin@example.test", "admin-password-1");
     await kp.user("olga@example.com", { role: "org_admin" });
-    const orgAdmin = await token(kp, "olga@example.com", "correct-horse-9");
-    const denied = await call(kp, "GET", "/admin/clients", orgAdmin);
+    const orgAdmin = await accessToken(kp, "olga@example.com", "correct-horse-9");
+    const denied = await callApi(kp, "GET", "/admin/clients", orgAdmin);
     assert.equal(denied.status, 403);
     await denied.body?.cancel();
     const anon = await kp.fetch("/admin/clients");
     assert.equal(anon.status, 401);
     await anon.body?.cancel();
-    const list = await (await call(kp, "GET", "/admin/clients", root)).json();
+    const list = await (await callApi(kp, "GET", "/admin/clients", root)).json();
     // Every client of the config (sign-in and client-credentials ones), then stored ones.
     assert.deepEqual(list.clients.map((c: { id: string }) => c.id), ["wiki", "grafana", "ci"]);
     assert.equal(list.clients[0].source, "config");
@@ -59,12 +40,12 @@ Deno.test("admin clients: root principals only; config clients listed read-only"
     assert.equal(list.clients[1].public, false);
     assert.ok(!JSON.stringify(list).includes("pbkdf2"), "no hash shown");
     for (const [method, body] of [["PUT", { name: "x" }], ["DELETE", undefined]] as const) {
-      const r = await call(kp, method, "/admin/clients/wiki", root, body);
+      const r = await callApi(kp, method, "/admin/clients/wiki", root, body);
       // The admin API answers as keyguard's (a conflict is 400 there).
       assert.equal(r.status, 400, method);
       assert.match((await r.json()).message, /declared in the config file/);
     }
-    const taken = await call(kp, "POST", "/admin/clients", root, {
+    const taken = await callApi(kp, "POST", "/admin/clients", root, {
       id: "grafana",
       redirect_uris: ["https://x.example/cb"],
     });
@@ -78,7 +59,7 @@ Deno.test("admin clients: root principals only; config clients listed read-only"
 Deno.test("admin clients: bad ids and redirect URIs are refused with the field named", async () => {
   const kp = await makeSigninInstance();
   try {
-    const root = await token(kp, "admin@example.test", "admin-password-1");
+    const root = await accessToken(kp, "admin@example.test", "admin-password-1");
     for (
       const [body, re] of [
         [{ id: "a b", redirect_uris: ["https://a.example/cb"] }, /"id" must be/],
@@ -95,7 +76,7 @@ Deno.test("admin clients: bad ids and redirect URIs are refused with the field n
         ],
       ] as const
     ) {
-      const r = await call(kp, "POST", "/admin/clients", root, body);
+      const r = await callApi(kp, "POST", "/admin/clients", root, body);
       assert.equal(r.status, 422, JSON.stringify(body));
       assert.match((await r.json()).message, re);
     }
@@ -108,8 +89,8 @@ Deno.test("admin clients: a stored confidential client signs people in with its 
   const kp = await makeSigninInstance();
   try {
     await kp.user("alice@example.com", { username: "alice" });
-    const root = await token(kp, "admin@example.test", "admin-password-1");
-    const created = await call(kp, "POST", "/admin/clients", root, {
+    const root = await accessToken(kp, "admin@example.test", "admin-password-1");
+    const created = await callApi(kp, "POST", "/admin/clients", root, {
       id: "notes",
       name: "Notes <app>",
       redirect_uris: ["https://notes.example/cb"],
@@ -124,7 +105,7 @@ Deno.test("admin clients: a stored confidential client signs people in with its 
     const stored = (await kp.store.oidcClients.byId("notes"))!;
     assert.match(stored.secretHash!, /^\$pbkdf2-sha256\$/);
     assert.ok(
-      !JSON.stringify(await (await call(kp, "GET", "/admin/clients/notes", root)).json())
+      !JSON.stringify(await (await callApi(kp, "GET", "/admin/clients/notes", root)).json())
         .includes(c.client_secret),
     );
     // Discovery sees a sign-in client now (it already did: the config has some).
@@ -171,14 +152,14 @@ Deno.test("admin clients: a stored confidential client signs people in with its 
     assert.equal(intro.status, 403);
     await intro.body?.cancel();
     // Rotating the secret: the old one stops working.
-    const rotated = await (await call(kp, "PUT", "/admin/clients/notes", root, {
+    const rotated = await (await callApi(kp, "PUT", "/admin/clients/notes", root, {
       rotate_secret: true,
       name: "Notes",
     })).json();
     assert.notEqual(rotated.client_secret, c.client_secret);
     assert.equal(rotated.name, "Notes");
     // Removed: it cannot start a sign-in.
-    const del = await call(kp, "DELETE", "/admin/clients/notes", root);
+    const del = await callApi(kp, "DELETE", "/admin/clients/notes", root);
     assert.equal(del.status, 204);
     const gone = await b.get(`/authorize?${authorizeQuery(client, challenge)}`);
     assert.equal(gone.status, 400);
@@ -193,8 +174,8 @@ Deno.test("admin clients: a stored public client uses PKCE alone; its name is es
   const kp = await makeSigninInstance();
   try {
     await kp.user("alice@example.com", { username: "alice" });
-    const root = await token(kp, "admin@example.test", "admin-password-1");
-    const created = await call(kp, "POST", "/admin/clients", root, {
+    const root = await accessToken(kp, "admin@example.test", "admin-password-1");
+    const created = await callApi(kp, "POST", "/admin/clients", root, {
       id: "cli-app",
       name: "<b>CLI</b>",
       public: true,
@@ -211,12 +192,11 @@ Deno.test("admin clients: a stored public client uses PKCE alone; its name is es
     const allowed = await b.submit(html, { consent: "allow" });
     assert.equal(allowed.status, 303);
     assert.match(allowed.headers.get("location")!, /^http:\/\/127\.0\.0\.1:49152\/cb\?code=/);
-    const ok = await redeem(kp, {
-      code: callbackParams(allowed).get("code")!,
-      redirect_uri: client.redirect,
-      client_id: client.id,
-      code_verifier: verifier,
-    });
+    const ok = await redeemPublic(
+      kp,
+      { code: callbackParams(allowed).get("code")!, verifier },
+      client,
+    );
     assert.equal(ok.status, 200);
     await ok.body?.cancel();
   } finally {

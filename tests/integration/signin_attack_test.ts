@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { decodeJws } from "../../src/jose/mod.ts";
 import {
+  apiLogin,
   authorizeQuery,
   callbackParams,
   CLIENT_SECRET,
@@ -17,11 +18,14 @@ import {
   GRAFANA,
   makeSigninInstance,
   ORIGIN,
+  PASSWORD,
   pkce,
   redeem,
+  redeemPublic,
   signIn,
   WIKI,
   wikiCode,
+  wikiTokens,
 } from "../helpers/signin.ts";
 
 function noRedirect(res: Response): void {
@@ -111,23 +115,13 @@ Deno.test("attack: PKCE missing or plain is refused back to the client; a wrong 
 
     const b = kp.browser();
     const got = await wikiCode(b);
-    const wrong = await redeem(kp, {
-      code: got.code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: pkce().verifier,
-    });
+    const wrong = await redeemPublic(kp, { code: got.code, verifier: pkce().verifier });
     assert.equal(wrong.status, 400);
     const body = await wrong.json();
     assert.equal(body.error, "invalid_grant");
     assert.equal(body.error_description, "code_verifier does not match the code_challenge");
     // The code is spent by the failed attempt: the right verifier comes too late.
-    const late = await redeem(kp, {
-      code: got.code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: got.verifier,
-    });
+    const late = await redeemPublic(kp, got);
     assert.equal(late.status, 400);
     await late.body?.cancel();
     // No verifier at all.
@@ -148,20 +142,14 @@ Deno.test("attack: a reused code is refused and what it issued is revoked (acces
   try {
     await kp.user("alice@example.com");
     const b = kp.browser();
-    const { code, verifier } = await wikiCode(b);
-    const fields = {
-      code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    };
-    const first = await redeem(kp, fields);
+    const got = await wikiCode(b);
+    const first = await redeemPublic(kp, got);
     assert.equal(first.status, 200);
     const tokens = await first.json();
     const me = () =>
       kp.fetch("/userinfo", { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal((await me()).status, 200);
-    const replay = await redeem(kp, fields);
+    const replay = await redeemPublic(kp, got);
     assert.equal(replay.status, 400);
     const rb = await replay.json();
     assert.equal(rb.error, "invalid_grant");
@@ -220,42 +208,25 @@ Deno.test("attack: a code of one client redeemed by another is refused (and spen
       (await stolen.json()).error_description,
       "The authorization code was issued to another client",
     );
-    const owner = await redeem(kp, {
-      code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    });
+    const owner = await redeemPublic(kp, { code, verifier });
     assert.equal(owner.status, 400, "a code is spent by any presentation");
     await owner.body?.cancel();
     // A public client cannot name a confidential one to skip its secret.
     const g = await wikiCode(b);
-    const posing = await redeem(kp, {
-      code: g.code,
-      redirect_uri: WIKI.redirect,
-      client_id: GRAFANA.id,
-      code_verifier: g.verifier,
-    });
+    const posing = await redeemPublic(kp, g, { id: GRAFANA.id, redirect: WIKI.redirect });
     assert.equal(posing.status, 401);
     assert.equal((await posing.json()).error, "invalid_client");
     // Another redirect URI than the request's.
     const g3 = await wikiCode(b);
-    const other = await redeem(kp, {
-      code: g3.code,
-      redirect_uri: "http://127.0.0.1/callback",
-      client_id: WIKI.id,
-      code_verifier: g3.verifier,
+    const other = await redeemPublic(kp, g3, {
+      id: WIKI.id,
+      redirect: "http://127.0.0.1/callback",
     });
     assert.equal((await other.json()).error, "invalid_grant");
     // Expired: 60 s.
     const g4 = await wikiCode(b);
     kp.advance(61);
-    const expired = await redeem(kp, {
-      code: g4.code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: g4.verifier,
-    });
+    const expired = await redeemPublic(kp, g4);
     assert.equal((await expired.json()).error_description, "The authorization code has expired");
   } finally {
     await kp.close();
@@ -409,13 +380,7 @@ Deno.test("attack: logout redirects only to a registered post-logout URI, asks w
   try {
     await kp.user("alice@example.com");
     const b = kp.browser();
-    const { code, verifier } = await wikiCode(b);
-    const tokens = await (await redeem(kp, {
-      code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    })).json();
+    const tokens = await wikiTokens(kp, b);
     for (
       const bad of [
         "https://evil.example/",
@@ -474,14 +439,9 @@ Deno.test("logout: a hint naming the session signs out at once (an expired hint 
   try {
     await kp.user("alice@example.com");
     const b = kp.browser();
-    const { code, verifier } = await wikiCode(b);
+    const first = await wikiCode(b);
     const pending = await wikiCode(b);
-    const tokens = await (await redeem(kp, {
-      code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    })).json();
+    const tokens = await (await redeemPublic(kp, first)).json();
     kp.advance(3600); // the ID token (5 minutes) has expired; the session (8 h) has not
     const res = await b.get(`/end_session?${new URLSearchParams({
       id_token_hint: tokens.id_token,
@@ -493,12 +453,7 @@ Deno.test("logout: a hint naming the session signs out at once (an expired hint 
     assert.match(res.headers.get("set-cookie") ?? "", /kp_session=; .*Max-Age=0/);
     // The session has ended: a code issued in it is void, prompt=none needs a login.
     kp.advance(-3600 + 10);
-    const void_ = await redeem(kp, {
-      code: pending.code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: pending.verifier,
-    });
+    const void_ = await redeemPublic(kp, pending);
     assert.equal(
       (await void_.json()).error_description,
       "The sign-in session of this code has ended",
@@ -583,11 +538,11 @@ Deno.test("attack: password guessing at the login page locks out like the API lo
     assert.match(await locked.text(), /Too many failed attempts/);
     assert.ok(Number(locked.headers.get("retry-after")) > 0);
     // The API login of the same account is locked too (one count per account).
-    const api = await kp.fetch("/api/v1/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "alice@example.com", password: "correct-horse-9" }),
-    }, "192.0.2.44");
+    const api = await apiLogin(
+      kp,
+      { email: "alice@example.com", password: PASSWORD },
+      "192.0.2.44",
+    );
     assert.equal(api.status, 429);
     await api.body?.cancel();
   } finally {

@@ -24,28 +24,27 @@ import {
   WIKI,
 } from "../helpers/signin.ts";
 
-/** oauth4webapi's fetch, answered by the in-process provider. */
+/** oauth4webapi's request options whose fetch is answered by the in-process provider. */
 function through(kp: SigninInstance) {
-  return (
-    url: string,
-    init: { method?: string; headers?: HeadersInit; body?: BodyInit | null },
-  ) => {
-    const u = new URL(url);
-    assert.equal(u.origin, ISSUER, "the library only talks to the issuer's endpoints");
-    return kp.fetch(`${u.pathname}${u.search}`, {
-      method: init.method ?? "GET",
-      headers: init.headers,
-      ...(init.body === undefined || init.body === null ? {} : { body: init.body }),
-    });
+  return {
+    [oauth.customFetch]: (
+      url: string,
+      init: { method?: string; headers?: HeadersInit; body?: BodyInit | null },
+    ) => {
+      const u = new URL(url);
+      assert.equal(u.origin, ISSUER, "the library only talks to the issuer's endpoints");
+      return kp.fetch(`${u.pathname}${u.search}`, {
+        method: init.method ?? "GET",
+        headers: init.headers,
+        ...(init.body === undefined || init.body === null ? {} : { body: init.body }),
+      });
+    },
   };
 }
 
 async function discover(kp: SigninInstance): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(ISSUER);
-  const res = await oauth.discoveryRequest(issuer, {
-    algorithm: "oidc",
-    [oauth.customFetch]: through(kp),
-  });
+  const res = await oauth.discoveryRequest(issuer, { algorithm: "oidc", ...through(kp) });
   return await oauth.processDiscoveryResponse(issuer, res);
 }
 
@@ -101,15 +100,17 @@ Deno.test("oauth4webapi: a public client (PKCE, none) signs in, validates the ID
     const forged = new URL(callback);
     forged.searchParams.set("iss", "https://evil.example");
     assert.throws(() => oauth.validateAuthResponse(as, client, forged, state));
-    const res = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      auth,
-      params,
-      WIKI.redirect,
-      verifier,
-      { [oauth.customFetch]: through(kp) },
-    );
+    const redeem = () =>
+      oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        auth,
+        params,
+        WIKI.redirect,
+        verifier,
+        through(kp),
+      );
+    const res = await redeem();
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, res, {
       expectedNonce: nonce,
       requireIdToken: true,
@@ -133,9 +134,7 @@ Deno.test("oauth4webapi: a public client (PKCE, none) signs in, validates the ID
       as,
       client,
       claims.sub,
-      await oauth.userInfoRequest(as, client, tokens.access_token, {
-        [oauth.customFetch]: through(kp),
-      }),
+      await oauth.userInfoRequest(as, client, tokens.access_token, through(kp)),
     );
     assert.equal(info.sub, sub);
     assert.equal(info.email, "alice@example.com");
@@ -144,23 +143,13 @@ Deno.test("oauth4webapi: a public client (PKCE, none) signs in, validates the ID
     const refreshed = await oauth.processRefreshTokenResponse(
       as,
       client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, {
-        [oauth.customFetch]: through(kp),
-      }),
+      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, through(kp)),
     );
     assert.ok(refreshed.access_token);
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
 
     // The same code again: the library sees invalid_grant.
-    const again = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      auth,
-      params,
-      WIKI.redirect,
-      verifier,
-      { [oauth.customFetch]: through(kp) },
-    );
+    const again = await redeem();
     await assert.rejects(
       oauth.processAuthorizationCodeResponse(as, client, again, { expectedNonce: nonce }),
       (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === "invalid_grant",
@@ -200,7 +189,7 @@ Deno.test("oauth4webapi: a confidential client (client_secret_basic) with consen
       params,
       GRAFANA.redirect,
       verifier,
-      { [oauth.customFetch]: through(kp) },
+      through(kp),
     );
     // The library compares the nonce: another expected one fails its check.
     await assert.rejects(

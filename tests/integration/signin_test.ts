@@ -18,9 +18,11 @@ import {
   makeSigninInstance,
   pkce,
   redeem,
+  redeemPublic,
   signIn,
   WIKI,
   wikiCode,
+  wikiTokens,
 } from "../helpers/signin.ts";
 
 Deno.test("signin: a first-party public client signs a person in: code, tokens, ID token, userinfo", async () => {
@@ -28,19 +30,15 @@ Deno.test("signin: a first-party public client signs a person in: code, tokens, 
   try {
     const id = await kp.user("alice@example.com", { username: "alice" });
     const b = kp.browser();
-    const { code, params, verifier, nonce } = await wikiCode(b);
+    const got = await wikiCode(b);
+    const { code, params, nonce } = got;
     assert.equal(params.get("state"), "st-1");
     assert.equal(params.get("iss"), ISSUER);
     assert.match(code, /^[A-Za-z0-9_-]{43}$/);
     // The session cookie: HttpOnly, SameSite=Lax, Secure under an https issuer, __Host- prefix.
     assert.ok(b.jar.has("__Host-kp_session"));
 
-    const res = await redeem(kp, {
-      code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    });
+    const res = await redeemPublic(kp, got);
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(res.headers.get("cache-control"), "no-store");
     const body = await res.json();
@@ -178,14 +176,7 @@ Deno.test("signin: the refresh token rotates, keeps the scope, and is bound to t
   const kp = await makeSigninInstance();
   try {
     await kp.user("alice@example.com");
-    const b = kp.browser();
-    const { code, verifier } = await wikiCode(b);
-    const tokens = await (await redeem(kp, {
-      code,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    })).json();
+    const tokens = await wikiTokens(kp, kp.browser());
     const refresh = (fields: Record<string, string>) =>
       kp.fetch("/oauth2/token", {
         method: "POST",

@@ -10,14 +10,17 @@ import assert from "node:assert/strict";
 import { decodeJws } from "../../src/jose/mod.ts";
 import { base32Decode, totp } from "../../src/oidc/mod.ts";
 import {
+  accessToken,
+  apiLogin,
   authorizeQuery,
   type Browser,
+  callApi,
   callbackParams,
   formOf,
   makeSigninInstance,
   PASSWORD,
   pkce,
-  redeem,
+  redeemPublic,
   signIn,
   type SigninInstance,
   WIKI,
@@ -28,57 +31,25 @@ function nowSec(kp: SigninInstance): number {
   return Math.floor(kp.clock.t / 1000);
 }
 
-async function apiLogin(
-  kp: SigninInstance,
-  body: Record<string, unknown>,
-): Promise<Response> {
-  return await kp.fetch("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
-async function accessToken(kp: SigninInstance, email: string, password = PASSWORD) {
-  const res = await apiLogin(kp, { email, password });
-  assert.equal(res.status, 200, await res.clone().text());
-  return (await res.json()).access_token as string;
-}
-
-async function api(
-  kp: SigninInstance,
-  method: string,
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<Response> {
-  return await kp.fetch(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
 /** Enrol alice through the API; resolves to her TOTP secret and recovery codes. */
 async function enrolByApi(kp: SigninInstance): Promise<{ secret: Uint8Array; codes: string[] }> {
   const token = await accessToken(kp, "alice@example.com");
-  const wrongPw = await api(kp, "POST", "/api/v1/auth/me/totp", token, { password: "nope-nope-1" });
+  const wrongPw = await callApi(kp, "POST", "/api/v1/auth/me/totp", token, {
+    password: "nope-nope-1",
+  });
   assert.equal(wrongPw.status, 403);
   await wrongPw.body?.cancel();
-  const begin = await api(kp, "POST", "/api/v1/auth/me/totp", token, { password: PASSWORD });
+  const begin = await callApi(kp, "POST", "/api/v1/auth/me/totp", token, { password: PASSWORD });
   assert.equal(begin.status, 201);
   const e = await begin.json();
   assert.match(e.otpauth_uri, /^otpauth:\/\/totp\/kp\.test:alice\?secret=/);
   assert.match(e.qr_svg, /^<svg /);
   assert.equal(e.recovery_codes.length, 10);
   const secret = base32Decode(e.secret);
-  const bad = await api(kp, "POST", "/api/v1/auth/me/totp/confirm", token, { code: "000000" });
+  const bad = await callApi(kp, "POST", "/api/v1/auth/me/totp/confirm", token, { code: "000000" });
   assert.equal(bad.status, 400);
   await bad.body?.cancel();
-  const ok = await api(kp, "POST", "/api/v1/auth/me/totp/confirm", token, {
+  const ok = await callApi(kp, "POST", "/api/v1/auth/me/totp/confirm", token, {
     code: await totp(secret, nowSec(kp)),
   });
   assert.equal(ok.status, 200);
@@ -124,12 +95,9 @@ Deno.test("totp: an enrolled account signs in with a code; wrong, replayed and l
     const code = await totp(secret, nowSec(kp));
     const ok = await b.submit(again, { otp: code });
     assert.equal(ok.status, 303, await ok.clone().text());
-    const tokens = await (await redeem(kp, {
-      code: callbackParams(ok).get("code")!,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    })).json();
+    const tokens =
+      await (await redeemPublic(kp, { code: callbackParams(ok).get("code")!, verifier }))
+        .json();
     assert.deepEqual(decodeJws(tokens.id_token).payload.amr, ["pwd", "otp"]);
     // The same code again (another browser, same step): refused.
     const other = kp.browser("203.0.113.50");
@@ -273,12 +241,9 @@ Deno.test("totp: a role that requires it enrols at the login page (QR, recovery 
     assert.equal(/<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(wrongHtml)![1], secretText);
     const ok = await b.submit(wrongHtml, { otp: await totp(secret, nowSec(kp)) });
     assert.equal(ok.status, 303, await ok.clone().text());
-    const tokens = await (await redeem(kp, {
-      code: callbackParams(ok).get("code")!,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    })).json();
+    const tokens =
+      await (await redeemPublic(kp, { code: callbackParams(ok).get("code")!, verifier }))
+        .json();
     assert.deepEqual(decodeJws(tokens.id_token).payload.amr, ["pwd", "otp"]);
     // The first page's recovery codes were replaced by the second page's.
     kp.advance(30);
@@ -296,7 +261,9 @@ Deno.test("totp: an administrator requires it of an account, and resets it (sess
   try {
     const alice = await kp.user("alice@example.com", { username: "alice" });
     const admin = await accessToken(kp, "admin@example.test", "admin-password-1");
-    const req = await api(kp, "PUT", `/api/v1/auth/users/${alice}/totp`, admin, { required: true });
+    const req = await callApi(kp, "PUT", `/api/v1/auth/users/${alice}/totp`, admin, {
+      required: true,
+    });
     assert.equal(req.status, 200);
     assert.equal((await req.json()).required_by_account, true);
     const b = kp.browser();
@@ -308,16 +275,16 @@ Deno.test("totp: an administrator requires it of an account, and resets it (sess
     );
     const ok = await b.submit(html, { otp: await totp(secret, nowSec(kp)) });
     assert.equal(ok.status, 303);
-    const status = await api(kp, "GET", `/api/v1/auth/users/${alice}/totp`, admin);
+    const status = await callApi(kp, "GET", `/api/v1/auth/users/${alice}/totp`, admin);
     assert.equal((await status.json()).enrolled, true);
     // A viewer cannot reset anyone's.
     const viewer = await kp.user("bob@example.com");
     assert.ok(viewer);
     const bob = await accessToken(kp, "bob@example.com");
-    const denied = await api(kp, "DELETE", `/api/v1/auth/users/${alice}/totp`, bob);
+    const denied = await callApi(kp, "DELETE", `/api/v1/auth/users/${alice}/totp`, bob);
     assert.equal(denied.status, 403);
     await denied.body?.cancel();
-    const reset = await api(kp, "DELETE", `/api/v1/auth/users/${alice}/totp`, admin);
+    const reset = await callApi(kp, "DELETE", `/api/v1/auth/users/${alice}/totp`, admin);
     assert.equal(reset.status, 200);
     assert.deepEqual(await reset.json(), {
       enrolled: false,
@@ -373,12 +340,7 @@ Deno.test("forced password change at the login page: a fresh administrator's pri
     assert.notEqual(b.jar.get("__Host-kp_session"), sessionBefore);
     const user = (await kp.store.users.byId(id))!;
     assert.equal(user.mustChangePassword, false);
-    const tokens = await redeem(kp, {
-      code: callbackParams(ok).get("code")!,
-      redirect_uri: WIKI.redirect,
-      client_id: WIKI.id,
-      code_verifier: verifier,
-    });
+    const tokens = await redeemPublic(kp, { code: callbackParams(ok).get("code")!, verifier });
     assert.equal(tokens.status, 200);
     await tokens.body?.cancel();
     const old = await apiLogin(kp, { username: "root", password: "printed-once-1" });
@@ -399,7 +361,7 @@ Deno.test("sessions end with a password change through the API and with a suspen
       b.get(`/authorize?${authorizeQuery(WIKI, pkce().challenge, { prompt: "none" })}`);
     assert.ok(callbackParams(await silent()).get("code"));
     const token = await accessToken(kp, "alice@example.com");
-    const change = await api(kp, "POST", "/api/v1/auth/me/password", token, {
+    const change = await callApi(kp, "POST", "/api/v1/auth/me/password", token, {
       old_password: PASSWORD,
       new_password: "another-pass-2",
     });
@@ -408,25 +370,22 @@ Deno.test("sessions end with a password change through the API and with a suspen
     assert.equal(callbackParams(await silent()).get("error"), "login_required");
 
     // Sign in again (new password), then an administrator suspends the account.
-    const page = await b.get(`/authorize?${authorizeQuery(WIKI, pkce().challenge)}`);
-    const ok = await b.submit(await page.text(), {
-      username: "alice",
-      password: "another-pass-2",
-    });
+    const ok = await signIn(b, authorizeQuery(WIKI, pkce().challenge), "alice", "another-pass-2");
     assert.equal(ok.status, 303);
     const admin = await accessToken(kp, "admin@example.test", "admin-password-1");
-    const sus = await api(kp, "PUT", `/api/v1/auth/users/${alice}/status`, admin, {
+    const sus = await callApi(kp, "PUT", `/api/v1/auth/users/${alice}/status`, admin, {
       status: "suspended",
     });
     assert.equal(sus.status, 200);
     await sus.body?.cancel();
     assert.equal(callbackParams(await silent()).get("error"), "login_required");
     // Signing in again is refused while suspended.
-    const again = await b.get(`/authorize?${authorizeQuery(WIKI, pkce().challenge)}`);
-    const refused = await b.submit(await again.text(), {
-      username: "alice",
-      password: "another-pass-2",
-    });
+    const refused = await signIn(
+      b,
+      authorizeQuery(WIKI, pkce().challenge),
+      "alice",
+      "another-pass-2",
+    );
     assert.equal(refused.status, 403);
     assert.match(await refused.text(), /suspended/);
   } finally {
