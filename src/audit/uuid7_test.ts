@@ -13,3 +13,10 @@ Deno.test("uuid7: ids of later milliseconds sort after earlier ones", () => {
   const ids = [0, 1, 255, 256, 65_536, Date.UTC(2026, 0, 1), Date.UTC(2100, 0, 1)].map(uuid7);
   assert.deepEqual([...ids].sort(), ids);
 });
+
+Deno.test("uuid7: ids drawn across refills of the random pool are all different", () => {
+  const ms = Date.UTC(2026, 11, 6);
+  const ids = new Set(Array.from({ length: 5000 }, () => uuid7(ms)));
+  assert.equal(ids.size, 5000);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+});
