@@ -104,18 +104,20 @@ export function createLogger(options: LoggerOptions): Logger {
     always = false,
   ): void {
     if (!always && RANK[level] < min) return;
-    const record: Record<string, unknown> = { time: now().toISOString(), level, event };
+    const record: Record<string, unknown> = { time: _iso(now()), level, event };
     if (fields !== undefined) {
       let seen: WeakSet<object> | undefined;
       for (const k of Object.keys(fields)) {
         const v = fields[k];
         if (v === undefined) continue;
         const name = RESERVED.has(k) ? `field_${k}` : k;
-        // Strings, booleans, finite numbers and null go as they are (most fields); the rest is
-        // cleaned (the set of objects met is made only when an object is).
+        // Strings, booleans, finite numbers and null go as they are (most fields), and so do
+        // arrays and plain objects made of them with no key to redact (an audit event's
+        // audiences and registry access); the rest is cleaned into a copy (the set of objects
+        // met is made only then).
         record[name] = isRedactedKey(k)
           ? REDACTED
-          : _plain(v)
+          : _plain(v) || _plainTree(v, 0)
           ? v
           : _clean(v, seen ??= new WeakSet<object>(), 0);
       }
@@ -153,6 +155,40 @@ function _plain(v: unknown): boolean {
   const t = typeof v;
   return v === null || t === "string" || t === "boolean" ||
     (t === "number" && Number.isFinite(v as number));
+}
+
+/**
+ * True when JSON writes `v` as {@link _clean} would clean it: arrays and plain objects (no class,
+ * no Map or Set) of {@link _plain} values, no key to redact, within the depth limit. A cycle
+ * reaches the depth limit, so this ends, and `_clean` then handles it.
+ */
+function _plainTree(v: unknown, depth: number): boolean {
+  if (_plain(v)) return true;
+  if (typeof v !== "object" || depth >= MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!_plainTree(v[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in v) {
+    if (isRedactedKey(k) || !_plainTree((v as Record<string, unknown>)[k], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** A date's ISO 8601 text, remembered for the millisecond (busy servers log many per one). */
+let _isoMs = NaN;
+let _isoText = "";
+function _iso(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== _isoMs) {
+    _isoText = d.toISOString();
+    _isoMs = ms;
+  }
+  return _isoText;
 }
 
 function _clean(v: unknown, seen: WeakSet<object>, depth: number): unknown {
