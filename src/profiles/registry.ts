@@ -19,6 +19,7 @@ import {
   formatScope,
   generateAccess,
   parseScopes,
+  type Policy,
 } from "../policy/mod.ts";
 import type { ProfileRequest, Reply } from "./context.ts";
 import { rfc3339 } from "./context.ts";
@@ -140,6 +141,17 @@ function _service(
   return service;
 }
 
+/**
+ * The grants a policy decided, by scope limit, subject and requested scopes, one map per policy
+ * object (a reload brings a new policy, so old decisions are never used again). A registry asks
+ * the same few questions on every pull; the answer is a pure function of these, so it is worked
+ * out once. Only grants are kept, never an error, frozen (they become claims), short questions
+ * only, at most {@link DECISIONS_MAX} per policy (then the map starts again).
+ */
+const _decisions = new WeakMap<Policy, Map<string, AccessEntry[]>>();
+const DECISIONS_MAX = 4096;
+const DECISION_KEY_MAX = 1024;
+
 function _grant(
   req: ProfileRequest,
   subject: string,
@@ -147,11 +159,34 @@ function _grant(
   generate: boolean,
 ): AccessEntry[] {
   const policy = req.policy;
+  const maxScopes = req.config.limits.maxScopes;
+  if (policy !== undefined && !generate) {
+    const key = `${maxScopes} ${subject}\n${requested.join("\n")}`;
+    let known = _decisions.get(policy);
+    const hit = known?.get(key);
+    if (hit !== undefined) return hit;
+    const access = _deepFreeze(
+      evaluateAccess(policy, subject, parseScopes(requested, { maxScopes })),
+    );
+    if (key.length <= DECISION_KEY_MAX) {
+      if (known === undefined) _decisions.set(policy, known = new Map());
+      else if (known.size >= DECISIONS_MAX) known.clear();
+      known.set(key, access);
+    }
+    return access;
+  }
   // Parse even without a policy: a malformed scope is a 400 whatever would be granted.
-  const scopes = parseScopes(requested, { maxScopes: req.config.limits.maxScopes });
+  parseScopes(requested, { maxScopes });
   if (policy === undefined) return [];
-  if (generate) return generateAccess(policy, subject).access;
-  return evaluateAccess(policy, subject, scopes);
+  return generateAccess(policy, subject).access;
+}
+
+function _deepFreeze(access: AccessEntry[]): AccessEntry[] {
+  for (const e of access) {
+    Object.freeze(e.actions);
+    Object.freeze(e);
+  }
+  return Object.freeze(access) as AccessEntry[];
 }
 
 async function _issue(

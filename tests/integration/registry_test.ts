@@ -404,3 +404,39 @@ Deno.test("/v2/token without a policy names the missing policy instead of a bad 
   assert.equal(pb.error, "invalid_grant");
   assert.match(pb.message as string, /No policy is loaded/);
 });
+
+Deno.test("GET /v2/token: a decision remembered for one policy is never another policy's", async () => {
+  const ask = (kp: TestHandler) =>
+    kp.fetch("/v2/token?service=registry.local&scope=repository:shared/a/b:pull,push", {
+      headers: { authorization: basicAuth("alice", "alice-pw") },
+    });
+  const wide = await registry();
+  for (let i = 0; i < 3; i++) {
+    const res = await ask(wide);
+    assert.equal(res.status, 200);
+    assert.deepEqual(claimsOf((await body(res)).token).access, [
+      { type: "repository", name: "shared/a/b", actions: ["pull", "push"] },
+    ]);
+  }
+  // The same user, the same question, under a policy that says less (as after a reload).
+  const hash = await cheapHash("alice-pw");
+  const narrow = await makeTestHandler({
+    configYaml:
+      "issuer: kp-test\naudience: registry.local\nservices: [registry.local]\nrs256_private_key_path: key.pem\nalgorithm: ES256\nkid: thumbprint\npolicy_path: p.yaml\n",
+    files: {
+      "key.pem": KEY,
+      "p.yaml": `users:\n  alice:\n    password_hash: "${hash}"\n    repos: ["shared/*/*"]\n` +
+        "    actions: [pull]\n",
+    },
+  });
+  for (let i = 0; i < 2; i++) {
+    const res = await ask(narrow);
+    assert.equal(res.status, 200);
+    assert.deepEqual(claimsOf((await body(res)).token).access, [
+      { type: "repository", name: "shared/a/b", actions: ["pull"] },
+    ]);
+  }
+  assert.deepEqual(claimsOf((await body(await ask(wide))).token).access, [
+    { type: "repository", name: "shared/a/b", actions: ["pull", "push"] },
+  ]);
+});
