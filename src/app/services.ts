@@ -100,6 +100,7 @@ export function createServices(options: ServicesOptions): KeypebbleServices {
       logger: options.logger,
       now,
       ...(options.apiKeys === undefined ? {} : { sink: options.apiKeys.audit }),
+      storeTokens: config.store?.auditTokens ?? true,
     }),
     ...(oidcKeys === undefined ? {} : { oidcKeys }),
   };

@@ -22,6 +22,11 @@ export interface AuditTrailOptions {
   readonly sink?: AuditSink;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
+  /**
+   * Whether `token.issued` events go to the sink too (default true; `store.audit_tokens`); when
+   * false they are in the log stream only, and only changes reach the store.
+   */
+  readonly storeTokens?: boolean;
 }
 
 /** The audit trail of a process (the server's services, or one CLI command). */
@@ -29,11 +34,13 @@ export class AuditTrail {
   readonly #logger: Logger;
   readonly #sink: AuditSink | undefined;
   readonly #now: () => number;
+  readonly #storeTokens: boolean;
 
   constructor(options: AuditTrailOptions) {
     this.#logger = options.logger;
     this.#sink = options.sink;
     this.#now = options.now ?? (() => Date.now());
+    this.#storeTokens = options.storeTokens ?? true;
   }
 
   /** Whether events also go to a store. */
@@ -59,7 +66,7 @@ export class AuditTrail {
       details: input.details ?? {},
     };
     this.#logger.audit(auditJson(r, false));
-    this.#sink?.add(r);
+    if (this.#storeTokens || r.action !== "token.issued") this.#sink?.add(r);
     return r;
   }
 }

@@ -63,6 +63,7 @@ export async function openCliAudit(
       now: () => new Date(),
     }),
     ...(writer === undefined ? {} : { sink: writer }),
+    storeTokens: where.config?.store?.auditTokens ?? true,
   });
   const actor = localActor(platform);
   const owned = where.writer === undefined;

@@ -229,6 +229,9 @@ export const CONFIG_SHAPE: Readonly<Record<string, Shape>> = {
     audit_retention_days: v(INT, "Days the store keeps audit events (0: for ever)", {
       default: 90,
     }),
+    audit_tokens: v(BOOL, "Store token.issued events too (false: in the log stream only)", {
+      default: true,
+    }),
   }),
   shared_limits: _map({ redis_url: v(STR, "redis://… shared by a fleet of instances") }),
   // Accounts and the OAuth2 server (issue 13; values checked in accounts.ts).

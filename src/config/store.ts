@@ -16,6 +16,7 @@
  *   default_rate_limit_per_minute: 60 # a new key's limit when none is given (null: none)
  *   default_scopes: [read]            # a new key's scopes when none are given
  *   audit_retention_days: 90          # audit events older than this are deleted (0: kept)
+ *   audit_tokens: true                # token.issued events stored too (false: the log only)
  * shared_limits:
  *   redis_url: "redis://127.0.0.1:6379/0"
  * ```
@@ -57,6 +58,12 @@ export interface StoreConfig {
    * hourly. 0 keeps them for ever. Default {@link DEFAULT_AUDIT_RETENTION_DAYS}.
    */
   readonly auditRetentionDays?: number;
+  /**
+   * Whether `token.issued` events go to the store as well as to the log stream (default true).
+   * False keeps them in the log stream only, for sites that mint too many tokens to keep a row
+   * each (docs/operations.md "Audit trail"); changes are stored either way.
+   */
+  readonly auditTokens?: boolean;
 }
 
 /** Default of `store.audit_retention_days`. */
@@ -108,6 +115,10 @@ export function readStoreSections(
     }
     return o;
   };
+  const bool = (v: unknown, field: string): boolean => {
+    if (typeof v !== "boolean") fail(field, "must be true or false");
+    return v as boolean;
+  };
   const int = (v: unknown, field: string, min: number, max: number): number | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
@@ -129,6 +140,7 @@ export function readStoreSections(
       "default_rate_limit_per_minute",
       "default_scopes",
       "audit_retention_days",
+      "audit_tokens",
     ]);
     let url = str(s.url, "store.url") ?? "sqlite:keypebble.db";
     if (url.startsWith("sqlite:")) {
@@ -164,6 +176,9 @@ export function readStoreSections(
       tokenTtlSeconds: int(s.token_ttl_seconds, "store.token_ttl_seconds", 60, 86_400) ?? 900,
       ...(busy === undefined ? {} : { busyTimeoutMs: busy }),
       ...(retention === undefined ? {} : { auditRetentionDays: retention }),
+      ...(s.audit_tokens === undefined
+        ? {}
+        : { auditTokens: bool(s.audit_tokens, "store.audit_tokens") }),
     };
     // null (or `none`) says "no limit"; absent is keyguard's default.
     const rate = s.default_rate_limit_per_minute;

@@ -95,3 +95,17 @@ Deno.test("redactUrl() hides passwords in user-info and query, keeps hosts and p
   assert.equal(redactUrl("redis://r:6379/0"), "redis://r:6379/0");
   assert.equal(redactUrl("sqlite:/var/lib/kp/kp.db"), "sqlite:/var/lib/kp/kp.db");
 });
+
+Deno.test("store: audit_tokens is read (default: unset, token events stored) and must be a boolean", () => {
+  assert.equal(parse('store: {url: "sqlite:kp.db"}\n').store?.auditTokens, undefined);
+  assert.equal(
+    parse('store: {url: "sqlite:kp.db", audit_tokens: false}\n').store?.auditTokens,
+    false,
+  );
+  assert.throws(
+    () => parse('store: {url: "sqlite:kp.db", audit_tokens: "no"}\n'),
+    (e: unknown) =>
+      e instanceof KeypebbleError &&
+      /kp\.yaml: store\.audit_tokens: must be true or false/.test(e.message),
+  );
+});

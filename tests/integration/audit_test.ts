@@ -664,3 +664,46 @@ Deno.test("audit: log_level error still writes audit lines (a record, not chatte
     await kp.close();
   }
 });
+
+Deno.test("audit: store.audit_tokens false keeps token events in the log stream only; changes are still stored", async () => {
+  const { kp, rootKey, send } = await setup(
+    'store: { url: "sqlite::memory:", audit_tokens: false }\n',
+  );
+  try {
+    const n = logged(kp).length;
+    const minted = await kp.fetch(
+      "/v2/token?service=registry.test&scope=repository:alice/app:pull",
+      { headers: { authorization: basicAuth("alice", "alice-pw-1") } },
+    );
+    assert.equal(minted.status, 200, await minted.clone().text());
+    const line = logged(kp).slice(n).find((e) => e.action === "token.issued");
+    assert.ok(line !== undefined, "the token is in the log stream");
+    assert.equal(line.kind, "registry");
+    assert.equal(
+      (await send("POST", "/admin/orgs", { "x-admin-key": rootKey }, { name: "b" }))
+        .status,
+      200,
+    );
+    assert.deepEqual(await stored(kp, rootKey, "?action=token.issued"), []);
+    const changes = await stored(kp, rootKey, "?action=org.created");
+    assert.deepEqual(changes.map((e) => e.target), ["b"]);
+  } finally {
+    await kp.close();
+  }
+});
+
+Deno.test("audit: by default token events are stored as well as logged", async () => {
+  const { kp, rootKey } = await setup();
+  try {
+    const minted = await kp.fetch(
+      "/v2/token?service=registry.test&scope=repository:alice/app:pull",
+      { headers: { authorization: basicAuth("alice", "alice-pw-1") } },
+    );
+    assert.equal(minted.status, 200);
+    // The setup's login issued account tokens; the registry token is the one asked for here.
+    const events = await stored(kp, rootKey, "?action=token.issued");
+    assert.equal(events.filter((e) => e.kind === "registry").length, 1);
+  } finally {
+    await kp.close();
+  }
+});
