@@ -3,7 +3,8 @@
  * one at a time, so the HTTP figures of `bench/per_request.ts` can be explained: forward-auth
  * (the key's hash, the warm key check, the limit steps, the identity and rate-limit headers),
  * Basic on GET /v2/token (a remembered header), introspection (decoding and verifying our JWS,
- * the revocation lookup), and a refresh token's hash and seal. Each group's baseline is what a
+ * the revocation lookup), a refresh token's hash and seal, and what every token minted for such a
+ * request adds (GET /v2/token: the policy's decision, the audit event). Each group's baseline is what a
  * bare echo does for the same request, so "vs baseline" reads as "how many of these fit in the
  * time of one echo".
  *
@@ -16,9 +17,14 @@ import { KeyHasher } from "../src/apikeys/format.ts";
 import { CredentialCache, parseBasicAuth } from "../src/identity/mod.ts";
 import { decodeJws, verifyJws } from "../src/jose/mod.ts";
 import { Limiter, Lockout, MemoryLimits } from "../src/limits/mod.ts";
+import { AuditTrail, tokenEvent } from "../src/audit/mod.ts";
+import { uuid7 } from "../src/audit/uuid7.ts";
+import { createLogger, lineBuffer } from "../src/log/mod.ts";
+import { evaluateAccess, parsePolicy, parseScopes } from "../src/policy/mod.ts";
 import { admissionHeaders } from "../src/trust/mod.ts";
 import { makeKeyInstance } from "../tests/helpers/api_keys.ts";
-import { basicAuth } from "../tests/helpers/handler.ts";
+import { basicAuth, cheapHash, makeTestHandler } from "../tests/helpers/handler.ts";
+import { hs256ConfigYaml } from "./fixture.ts";
 
 const kp = await makeKeyInstance({
   clock: { t: Date.now() },
@@ -227,5 +233,87 @@ Deno.bench({
   group: "refresh",
   async fn() {
     await sealSuccessor(RT, `kprt_${"b".repeat(64)}`);
+  },
+});
+
+// --- minting (GET /v2/token) ------------------------------------------------------------------
+
+const REGISTRY_POLICY =
+  `users:\n  alice:\n    password_hash: "${await cheapHash("bench-password")}"\n` +
+  '    repos: ["alice/*"]\n    actions: ["pull", "push"]\n';
+const registry = await makeTestHandler({
+  configYaml: hs256ConfigYaml("secret", [
+    'services: ["registry"]',
+    'policy_path: "policy.yaml"',
+  ]),
+  files: { secret: "0123456789abcdef0123456789abcdef-bench", "policy.yaml": REGISTRY_POLICY },
+});
+const V2 = "http://kp/v2/token?service=registry&scope=repository:alice/app:pull,push";
+const V2_BODY = await (await registry.fetch(V2.slice(9), { headers: { authorization: BASIC } }))
+  .text();
+Deno.bench({
+  name: "echo work: Request with one header, a JSON Response of /v2/token's size",
+  group: "minting",
+  baseline: true,
+  async fn() {
+    const req = new Request(V2, { headers: { authorization: BASIC } });
+    req.headers.get("authorization");
+    await new Response(JSON.stringify({ token: V2_BODY }), {
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+    }).arrayBuffer();
+  },
+});
+Deno.bench({
+  name: "handler: GET /v2/token HS256 (remembered Basic, policy, mint, audit event)",
+  group: "minting",
+  async fn() {
+    const res = await registry.handler(
+      new Request(V2, { headers: { authorization: BASIC } }),
+      INFO,
+    );
+    await res.arrayBuffer();
+    registry.logLines.length = 0;
+  },
+});
+const POLICY = parsePolicy(REGISTRY_POLICY, "policy.yaml");
+Deno.bench({
+  name: "policy: parse the scope and decide (what a remembered decision saves)",
+  group: "minting",
+  fn() {
+    evaluateAccess(POLICY, "alice", parseScopes(["repository:alice/app:pull,push"]));
+  },
+});
+const auditOut = lineBuffer(() => {});
+const trail = new AuditTrail({
+  logger: createLogger({
+    level: "error",
+    write: (l) => auditOut.write(l + "\n"),
+    now: () => new Date(),
+  }),
+  sink: { add() {} },
+});
+const MINTED = {
+  jti: "2dfab5dbb886d3abf9c2e5ebeb253fe2",
+  ttl: 300,
+  alg: "HS256",
+  claims: {
+    sub: "alice",
+    aud: "registry",
+    exp: 1_796_516_631,
+    access: [{ type: "repository", name: "alice/app", actions: ["pull", "push"] }],
+  },
+};
+Deno.bench({
+  name: "audit: one token.issued event (id, log line, queued for the store)",
+  group: "minting",
+  fn() {
+    trail.record(tokenEvent("registry", MINTED, { kind: "user", id: "alice" }, "10.0.0.1"));
+  },
+});
+Deno.bench({
+  name: "audit: one UUIDv7 (the event's id)",
+  group: "minting",
+  fn() {
+    uuid7(Date.now());
   },
 });

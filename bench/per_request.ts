@@ -10,6 +10,10 @@
  *
  *   deno task bench:per-request [--only=deno,bun] [--workers=1,2] [--rounds=3] [--duration=3]
  *                               [--rows=REGEX] [--before=/tmp/kp-004] [--json=FILE]
+ *                               [--audit-tokens=false]
+ *
+ * `--audit-tokens=false` sets `store.audit_tokens: false` in the build under test only: with
+ * `--before=$PWD` (this tree, defaults) the rows compare token events stored and not.
  *
  *   git worktree add /tmp/kp-004 004ddb8 && (cd /tmp/kp-004 && bash scripts/compile_bun.sh)
  *
@@ -56,6 +60,8 @@ const RUNTIMES = (flags.get("only") ?? "deno,bun").split(",") as ("deno" | "bun"
 const WORKERS = (flags.get("workers") ?? "1,2").split(",").map(Number);
 const ROWS = new RegExp(flags.get("rows") ?? ".", "i");
 const BEFORE = flags.get("before");
+/** `--audit-tokens=false`: the build under test keeps token events out of its store. */
+const AUDIT_TOKENS = flags.get("audit-tokens") !== "false";
 
 const TD = "bench.example";
 const ADMIN = { email: "admin@bench.example", password: "bench-admin-password-1" };
@@ -303,7 +309,9 @@ async function fixture(build: Build): Promise<Fixture> {
       "rate_limit: { per_address: { requests: 10000000, window_seconds: 60 }, per_principal: false }",
       'trusted_proxies: ["127.0.0.1/32"]',
       'log_level: "error"',
-      'store: { url: "sqlite:kp.db" }',
+      build.name.startsWith("ours") && !AUDIT_TOKENS
+        ? 'store: { url: "sqlite:kp.db", audit_tokens: false }'
+        : 'store: { url: "sqlite:kp.db" }',
       `accounts: { admin_email: "${ADMIN.email}", admin_password_path: admin-password }`,
       `spiffe: { trust_domain: ${TD}, root: root }`,
       "static_claims:",
