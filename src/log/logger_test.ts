@@ -124,3 +124,21 @@ Deno.test("logger swallows a throwing writer", () => {
   });
   log.info("x");
 });
+
+Deno.test("logger writes plain arrays and objects as they are, cuts what is nested too deep, and follows the clock", () => {
+  const lines: string[] = [];
+  let t = FIXED.getTime();
+  const log = createLogger({ level: "info", write: (l) => lines.push(l), now: () => new Date(t) });
+  const access = [{ type: "repository", name: "a/b", actions: ["pull", "push"] }];
+  log.audit({ aud: ["x", "y"], access, empty: {} });
+  assert.equal(
+    lines[0],
+    '{"time":"2025-01-02T03:04:05.678Z","level":"info","event":"audit","aud":["x","y"],' +
+      '"access":[{"type":"repository","name":"a/b","actions":["pull","push"]}],"empty":{}}',
+  );
+  log.info("deep", { d: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } } });
+  assert.match(lines[1], /"\[truncated\]"/);
+  t += 1;
+  log.info("later");
+  assert.equal(JSON.parse(lines[2]).time, "2025-01-02T03:04:05.679Z");
+});
