@@ -161,7 +161,9 @@ function _grant(
   const policy = req.policy;
   const maxScopes = req.config.limits.maxScopes;
   if (policy !== undefined && !generate) {
-    const key = `${maxScopes} ${subject}\n${requested.join("\n")}`;
+    // JSON: no subject or scope text can make two questions one key (a newline inside a scope
+    // must stay the 400 it is, not read as two scopes already decided).
+    const key = JSON.stringify([maxScopes, subject, requested]);
     let known = _decisions.get(policy);
     const hit = known?.get(key);
     if (hit !== undefined) return hit;

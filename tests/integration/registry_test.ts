@@ -440,3 +440,23 @@ Deno.test("GET /v2/token: a decision remembered for one policy is never another 
     { type: "repository", name: "shared/a/b", actions: ["pull", "push"] },
   ]);
 });
+
+Deno.test("GET /v2/token: a remembered decision never answers a question spelt differently", async () => {
+  const kp = await registry();
+  const h = { headers: { authorization: basicAuth("alice", "alice-pw") } };
+  const glued =
+    "/v2/token?service=registry.local&scope=repository:alice/a:pull%0Arepository:alice/b:pull";
+  const before = await kp.fetch(glued, h);
+  assert.equal(before.status, 400);
+  assert.equal((await body(before)).error, "invalid_scope");
+  // The same two scopes asked as two parameters are granted and remembered...
+  const split = await kp.fetch(
+    "/v2/token?service=registry.local&scope=repository:alice/a:pull&scope=repository:alice/b:pull",
+    h,
+  );
+  assert.equal(split.status, 200);
+  // ...and the glued form is still refused.
+  const after = await kp.fetch(glued, h);
+  assert.equal(after.status, 400);
+  assert.equal((await body(after)).error, "invalid_scope");
+});
