@@ -117,7 +117,7 @@ export function createLogger(options: LoggerOptions): Logger {
         // met is made only then).
         record[name] = isRedactedKey(k)
           ? REDACTED
-          : _plain(v) || _plainTree(v, 0)
+          : _plainTree(v, 0)
           ? v
           : _clean(v, seen ??= new WeakSet<object>(), 0);
       }

@@ -11,8 +11,9 @@
  *   concerns (what an org admin may read); `client`: the client address.
  * - `kind` and `jti` for tokens (not indexed: a token's jti is random, and keeping an index of
  *   random keys cost some 20 µs per issued token in SQLite, measured; a `jti` filter walks the
- *   time index newest first, so combine it with `since` on a large trail); `details` a JSON object (a token's `aud`, `scope` or `access`,
- *   `exp`; a new role; a successor key's id). Never a token, a key or a password.
+ *   time index newest first, so combine it with `since` on a large trail); `details` a JSON
+ *   object (a token's `aud`, `scope` or `access`, `exp`; a new role; a successor key's id).
+ *   Never a token, a key or a password.
  *
  * The table is history (`history`): `store import` adds an export's events to those the store
  * holds and `store restore` keeps the events recorded since the backup, so neither rewinds the
